@@ -1,0 +1,67 @@
+// The HTTP API: auth, body limits, one router per resource, and the one place errors become JSON.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { authenticate } from './auth';
+import { ApiError } from './errors';
+import { healthRouter } from './health';
+import type { AppEnv } from './router';
+
+/** Prefect caps parameters at 512 KB; batches of task runs and logs need more room than that. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(
+          413,
+          'request.too_large',
+          `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+        );
+      },
+    }),
+  );
+  app.use('/api/*', authenticate);
+
+  app.route('/api', healthRouter);
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Edgeflow API', version: '0.1.0' },
+    security: [{ bearer: [] }],
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.notFound((c) =>
+    c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: 'route.not_found' }, 404),
+  );
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) {
+      return c.json(
+        { detail: error.message, code: error.code, ...(error.field ? { field: error.field } : {}) },
+        error.status,
+      );
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      const malformed = /json/i.test(error.message);
+      return c.json(
+        {
+          detail: error.message,
+          code: malformed ? 'request.malformed_json' : 'request.invalid',
+          field: 'body',
+        },
+        error.status,
+      );
+    }
+    console.error('unhandled error', error);
+    return c.json({ detail: 'Internal server error', code: 'internal' }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,88 @@
+// Bearer-key authentication and scope checks for everything under /api.
+import { eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import type { ApiKeyScope } from 'edgeflow/protocol';
+import type { MiddlewareHandler } from 'hono';
+import { apiKeys } from '../db/schema';
+import { ApiError } from './errors';
+import type { AppEnv, Principal } from './router';
+
+/** Routes anyone may call; webhooks carry their own secret (CONTRACTS §6). */
+const PUBLIC_ROUTES: { method: string; pattern: RegExp }[] = [
+  { method: 'GET', pattern: /^\/api\/health$/ },
+  { method: 'POST', pattern: /^\/api\/webhooks\/[^/]+$/ },
+];
+
+/** A validated key is trusted for this long in this isolate, to spare D1 a read per request. */
+const KEY_CACHE_MS = 30_000;
+const keyCache = new Map<string, { principal: Principal; until: number }>();
+
+export function forgetCachedKey(keyId: string): void {
+  for (const [hash, entry] of keyCache) if (entry.principal.keyId === keyId) keyCache.delete(hash);
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function sameHash(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a);
+  const right = new TextEncoder().encode(b);
+  return left.byteLength === right.byteLength && crypto.subtle.timingSafeEqual(left, right);
+}
+
+/** What a scope may do: read keys only look; agent keys do everything but manage keys. */
+export function scopeAllows(scope: ApiKeyScope, method: string, path: string): boolean {
+  if (scope === 'admin') return true;
+  if (scope === 'agent') return !path.startsWith('/api/api_keys');
+  const isRead =
+    method === 'GET' || method === 'HEAD' || (method === 'POST' && /\/(filter|count)$/.test(path));
+  return isRead && !path.startsWith('/api/api_keys');
+}
+
+async function principalFor(token: string, env: AppEnv['Bindings'], now: number): Promise<Principal | null> {
+  const hash = await sha256Hex(token);
+  const cached = keyCache.get(hash);
+  if (cached && cached.until > now) return cached.principal;
+
+  if (sameHash(hash, await sha256Hex(env.EDGEFLOW_API_KEY ?? ''))) return { scope: 'admin', keyId: null };
+
+  const match = /^ef_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}$/.exec(token);
+  if (!match) return null;
+  const [row] = await drizzle(env.DB).select().from(apiKeys).where(eq(apiKeys.id, match[1]!)).limit(1);
+  if (!row || row.revokedAt || !sameHash(hash, row.hash)) return null;
+  if (row.expiresAt && Date.parse(row.expiresAt) <= now) return null;
+  const principal: Principal = { scope: row.scope as ApiKeyScope, keyId: row.id };
+  keyCache.set(hash, { principal, until: now + KEY_CACHE_MS });
+  return principal;
+}
+
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const method = c.req.method;
+  const path = c.req.path;
+  if (PUBLIC_ROUTES.some((route) => route.method === method && route.pattern.test(path))) return next();
+
+  if (!c.env.EDGEFLOW_API_KEY) {
+    throw new ApiError(
+      503,
+      'auth.not_configured',
+      'No API key is configured: set one with `wrangler secret put EDGEFLOW_API_KEY`. The API refuses to run open.',
+    );
+  }
+  const header = c.req.header('authorization') ?? '';
+  const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+  if (!token)
+    throw new ApiError(401, 'auth.missing_key', 'Send an API key as `Authorization: Bearer <key>`.');
+  const principal = await principalFor(token, c.env, Date.now());
+  if (!principal) throw new ApiError(401, 'auth.invalid_key', 'The API key is invalid, expired or revoked.');
+  if (!scopeAllows(principal.scope, method, path)) {
+    throw new ApiError(
+      403,
+      'auth.forbidden',
+      `A key with scope "${principal.scope}" may not ${method} ${path}.`,
+    );
+  }
+  c.set('principal', principal);
+  return next();
+};

@@ -1,0 +1,23 @@
+// One error family for the whole API: a status, a stable dotted code and, for bad input, the field.
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (resource: string, id: string) =>
+  new ApiError(404, `${resource}.not_found`, `${resource.replace(/_/g, ' ')} ${id} not found`);
+
+export const badRequest = (code: string, message: string, field?: string) =>
+  new ApiError(400, code, message, field);
+
+export const conflict = (code: string, message: string, field?: string) =>
+  new ApiError(409, code, message, field);

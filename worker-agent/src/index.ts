@@ -1,0 +1,2 @@
+// The `edgeflow` package: SDK entry point.
+export * from './protocol/index.ts';

@@ -1,0 +1,27 @@
+// API keys: the secret is shown once at creation; lists show only its prefix.
+import { z } from 'zod';
+import { IsoDateTimeSchema } from './common.ts';
+
+export const API_KEY_SCOPES = ['admin', 'agent', 'read'] as const;
+export const ApiKeyScopeSchema = z.enum(API_KEY_SCOPES);
+export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
+
+export const ApiKeyCreateSchema = z.object({
+  name: z.string().min(1).max(200),
+  scope: ApiKeyScopeSchema,
+  expires_at: IsoDateTimeSchema.optional(),
+});
+
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scope: ApiKeyScopeSchema,
+  prefix: z.string(),
+  created: IsoDateTimeSchema,
+  expires_at: IsoDateTimeSchema.nullable(),
+  revoked_at: IsoDateTimeSchema.nullable(),
+  last_used_at: IsoDateTimeSchema.nullable(),
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const ApiKeyCreatedSchema = ApiKeySchema.extend({ key: z.string() });

@@ -1,0 +1,9 @@
+// The wire contract between the Edgeflow Worker, the agent and the SDK. Both sides parse with these.
+export * from './api-keys.ts';
+export * from './common.ts';
+export * from './errors.ts';
+export * from './flow-runs.ts';
+export * from './flows.ts';
+export * from './logs.ts';
+export * from './states.ts';
+export * from './task-runs.ts';

@@ -1,0 +1,42 @@
+// Logs shipped by agents and the SDK, and the filter that reads them back.
+import { z } from 'zod';
+import { IsoDateTimeSchema, LimitSchema, OffsetSchema, UuidSchema } from './common.ts';
+
+export const LogCreateSchema = z.object({
+  flow_run_id: UuidSchema,
+  task_run_id: UuidSchema.nullish(),
+  /** Python logging levels, as Prefect uses them: 10 debug, 20 info, 30 warning, 40 error, 50 critical. */
+  level: z.number().int().min(0).max(50),
+  name: z.string().min(1).max(200),
+  message: z.string().max(100_000),
+  timestamp: IsoDateTimeSchema,
+});
+export type LogCreate = z.infer<typeof LogCreateSchema>;
+
+export const LogsCreateBodySchema = z.array(LogCreateSchema).min(1).max(1000);
+
+export const LogSchema = LogCreateSchema.extend({
+  id: z.number().int(),
+  task_run_id: UuidSchema.nullable(),
+});
+export type Log = z.infer<typeof LogSchema>;
+
+export const LogFilterBodySchema = z.object({
+  logs: z
+    .object({
+      flow_run_id: z.object({ any_: z.array(UuidSchema).min(1).max(200) }).optional(),
+      task_run_id: z.object({ any_: z.array(UuidSchema).min(1).max(200) }).optional(),
+      level: z.object({ ge_: z.number().int().optional(), le_: z.number().int().optional() }).optional(),
+      timestamp: z
+        .object({ before_: IsoDateTimeSchema.optional(), after_: IsoDateTimeSchema.optional() })
+        .optional(),
+      /** Cursor for followers: only logs with a larger id. */
+      id: z.object({ gt_: z.number().int().min(0) }).optional(),
+    })
+    .strict()
+    .optional(),
+  sort: z.enum(['TIMESTAMP_ASC', 'TIMESTAMP_DESC']).default('TIMESTAMP_ASC'),
+  limit: LimitSchema.default(200),
+  offset: OffsetSchema.default(0),
+});
+export type LogFilterBody = z.infer<typeof LogFilterBodySchema>;

@@ -1,0 +1,141 @@
+// Task runs: created by the SDK with ids of its own, reported one by one or in batches per flow run.
+import { z } from 'zod';
+import { IsoDateTimeSchema, LimitSchema, OffsetSchema, TagsSchema, UuidSchema } from './common.ts';
+import { FlowRunFilterSchema } from './flow-runs.ts';
+import { FlowFilterSchema } from './flows.ts';
+import {
+  OrchestrationDetailsSchema,
+  OrchestrationStatusSchema,
+  StateCreateSchema,
+  StateSchema,
+  StateTypeSchema,
+} from './states.ts';
+
+export const RetryDelaySchema = z.union([
+  z
+    .number()
+    .min(0)
+    .max(86_400 * 30),
+  z
+    .array(
+      z
+        .number()
+        .min(0)
+        .max(86_400 * 30),
+    )
+    .max(50),
+]);
+
+export const TaskRunPolicySchema = z.object({
+  retries: z.number().int().min(0).max(1000).default(0),
+  retry_delay: RetryDelaySchema.default(0),
+  retry_jitter_factor: z.number().min(0).max(100).nullable().default(null),
+});
+export type TaskRunPolicy = z.infer<typeof TaskRunPolicySchema>;
+
+/** A task run's upstream links, as Prefect's `task_inputs`: parameter name → the runs it came from. */
+export const TaskInputsSchema = z.record(
+  z.string(),
+  z.array(z.object({ input_type: z.enum(['task_run', 'parameter', 'constant']), id: z.string().optional() })),
+);
+
+export const TaskRunCreateSchema = z.object({
+  id: UuidSchema.optional(),
+  flow_run_id: UuidSchema,
+  task_key: z.string().min(1).max(500),
+  dynamic_key: z.string().min(1).max(500),
+  name: z.string().min(1).max(200).optional(),
+  tags: TagsSchema.default([]),
+  cache_key: z.string().min(1).max(2000).optional(),
+  cache_expiration: IsoDateTimeSchema.optional(),
+  empirical_policy: TaskRunPolicySchema.partial().optional(),
+  task_inputs: TaskInputsSchema.optional(),
+  state: StateCreateSchema.optional(),
+});
+export type TaskRunCreate = z.infer<typeof TaskRunCreateSchema>;
+
+export const TaskRunSchema = z.object({
+  id: UuidSchema,
+  created: IsoDateTimeSchema,
+  updated: IsoDateTimeSchema,
+  flow_run_id: UuidSchema,
+  task_key: z.string(),
+  dynamic_key: z.string(),
+  name: z.string(),
+  tags: z.array(z.string()),
+  cache_key: z.string().nullable(),
+  cache_expiration: IsoDateTimeSchema.nullable(),
+  empirical_policy: TaskRunPolicySchema,
+  task_inputs: TaskInputsSchema,
+  state: StateSchema.nullable(),
+  state_id: z.string().nullable(),
+  state_type: StateTypeSchema.nullable(),
+  state_name: z.string().nullable(),
+  run_count: z.number().int(),
+  flow_run_run_count: z.number().int(),
+  expected_start_time: IsoDateTimeSchema.nullable(),
+  next_scheduled_start_time: IsoDateTimeSchema.nullable(),
+  start_time: IsoDateTimeSchema.nullable(),
+  end_time: IsoDateTimeSchema.nullable(),
+  total_run_time: z.number(),
+});
+export type TaskRun = z.infer<typeof TaskRunSchema>;
+
+/** One item of a task-run batch; the flow run is the batch's, so items omit it. */
+export const TaskRunBatchItemSchema = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('create'),
+    task_run: TaskRunCreateSchema.omit({ flow_run_id: true }).extend({ id: UuidSchema }),
+  }),
+  z.object({
+    op: z.literal('set_state'),
+    task_run_id: UuidSchema,
+    state: StateCreateSchema,
+    force: z.boolean().default(false),
+  }),
+]);
+export type TaskRunBatchItem = z.infer<typeof TaskRunBatchItemSchema>;
+
+export const TaskRunBatchBodySchema = z.object({
+  items: z.array(TaskRunBatchItemSchema).min(1).max(1000),
+});
+export type TaskRunBatchBody = z.infer<typeof TaskRunBatchBodySchema>;
+
+export const TaskRunBatchResultSchema = z.object({
+  task_run_id: UuidSchema,
+  status: OrchestrationStatusSchema,
+  state: StateSchema.nullable(),
+  details: OrchestrationDetailsSchema,
+});
+export type TaskRunBatchResult = z.infer<typeof TaskRunBatchResultSchema>;
+
+export const TaskRunBatchResponseSchema = z.object({ results: z.array(TaskRunBatchResultSchema) });
+
+export const TaskRunFilterSchema = z
+  .object({
+    id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),
+    name: z
+      .object({ any_: z.array(z.string()).max(200).optional(), like_: z.string().optional() })
+      .optional(),
+    tags: z.object({ all_: TagsSchema.optional() }).optional(),
+    flow_run_id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),
+    state: z
+      .object({
+        type: z.object({ any_: z.array(StateTypeSchema).optional() }).optional(),
+        name: z.object({ any_: z.array(z.string()).max(200).optional() }).optional(),
+      })
+      .optional(),
+  })
+  .strict();
+
+export const TaskRunFilterBodySchema = z.object({
+  flows: FlowFilterSchema.optional(),
+  flow_runs: FlowRunFilterSchema.optional(),
+  task_runs: TaskRunFilterSchema.optional(),
+  sort: z
+    .enum(['ID_DESC', 'EXPECTED_START_TIME_ASC', 'EXPECTED_START_TIME_DESC', 'NAME_ASC', 'END_TIME_DESC'])
+    .default('EXPECTED_START_TIME_ASC'),
+  limit: LimitSchema.default(200),
+  offset: OffsetSchema.default(0),
+});
+export type TaskRunFilterBody = z.infer<typeof TaskRunFilterBodySchema>;

@@ -7,3 +7,4 @@ export * from './flows.ts';
 export * from './logs.ts';
 export * from './states.ts';
 export * from './task-runs.ts';
+export * from './work-pools.ts';

@@ -1,0 +1,62 @@
+// `npm run server`: the local control plane on workerd, offline, with the dev key and migrations applied.
+//   PORT                  port to listen on (default 8787, bound to 127.0.0.1)
+//   EDGEFLOW_PERSIST_DIR  where D1, Durable Objects and R2 keep their local state (default .wrangler/state)
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const port = process.env.PORT ?? '8787';
+const persistTo = resolve(root, process.env.EDGEFLOW_PERSIST_DIR ?? '.wrangler/state');
+const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+
+// Nothing phones home: no usage metrics, no error reports, no npm update check (it rides the banner).
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_SEND_ERROR_REPORTS: 'false',
+  DO_NOT_TRACK: '1',
+  WRANGLER_HIDE_BANNER: 'true',
+};
+
+const devVars = join(root, '.dev.vars');
+if (!existsSync(devVars)) {
+  writeFileSync(devVars, 'EDGEFLOW_API_KEY=edgeflow-dev-key\n');
+  console.log('wrote .dev.vars with EDGEFLOW_API_KEY=edgeflow-dev-key (local development only)');
+}
+
+let current = null;
+let stopping = false;
+
+function run(args) {
+  return new Promise((done) => {
+    current = spawn(process.execPath, [wrangler, ...args], { cwd: root, env, stdio: 'inherit' });
+    current.on('exit', (code, signal) => {
+      current = null;
+      done({ code, signal });
+    });
+  });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    stopping = true;
+    current?.kill(signal);
+  });
+}
+
+const migrated = await run(['d1', 'migrations', 'apply', 'edgeflow', '--local', '--persist-to', persistTo]);
+if (migrated.code !== 0 || stopping) process.exit(migrated.code ?? 1);
+
+const served = await run([
+  'dev',
+  '--port',
+  port,
+  '--ip',
+  '127.0.0.1',
+  '--persist-to',
+  persistTo,
+  '--show-interactive-dev-session=false',
+]);
+process.exit(served.code ?? (stopping ? 0 : 1));

@@ -2,9 +2,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { apiKeysRouter } from './api-keys';
 import { authenticate } from './auth';
 import { ApiError } from './errors';
 import { healthRouter } from './health';
+import { logsRouter } from './logs';
 import type { AppEnv } from './router';
 
 /** Prefect caps parameters at 512 KB; batches of task runs and logs need more room than that. */
@@ -29,6 +31,8 @@ export function createApp() {
   app.use('/api/*', authenticate);
 
   app.route('/api', healthRouter);
+  app.route('/api', apiKeysRouter);
+  app.route('/api', logsRouter);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -52,9 +52,11 @@ async function principalFor(token: string, env: AppEnv['Bindings'], now: number)
   if (!match) return null;
   const [row] = await drizzle(env.DB).select().from(apiKeys).where(eq(apiKeys.id, match[1]!)).limit(1);
   if (!row || row.revokedAt || !sameHash(hash, row.hash)) return null;
-  if (row.expiresAt && Date.parse(row.expiresAt) <= now) return null;
+  const expires = row.expiresAt ? Date.parse(row.expiresAt) : Number.POSITIVE_INFINITY;
+  if (expires <= now) return null;
   const principal: Principal = { scope: row.scope as ApiKeyScope, keyId: row.id };
-  keyCache.set(hash, { principal, until: now + KEY_CACHE_MS });
+  // Never trust a cached key past its own expiry.
+  keyCache.set(hash, { principal, until: Math.min(now + KEY_CACHE_MS, expires) });
   return principal;
 }
 

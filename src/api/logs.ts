@@ -1,0 +1,31 @@
+// Logs: agents and the SDK ship them in batches; the UI and CLI read them back through a filter.
+import { createRoute, z } from '@hono/zod-openapi';
+import { ApiErrorBodySchema, LogFilterBodySchema, LogSchema, LogsCreateBodySchema } from 'edgeflow/protocol';
+import { filterLogs, insertLogs } from '../db/logs';
+import { createRouter, jsonBody, jsonResponse } from './router';
+
+const createLogs = createRoute({
+  method: 'post',
+  path: '/logs',
+  summary: 'Write a batch of logs (all or none); they need not name an existing run',
+  request: { body: jsonBody(LogsCreateBodySchema) },
+  responses: {
+    201: jsonResponse(z.object({ count: z.number().int() }), 'How many logs were written'),
+    422: jsonResponse(ApiErrorBodySchema, 'A log in the batch is invalid; none were written'),
+  },
+});
+
+const readLogs = createRoute({
+  method: 'post',
+  path: '/logs/filter',
+  summary: 'Read logs by run, level, time or id cursor',
+  request: { body: jsonBody(LogFilterBodySchema) },
+  responses: {
+    200: jsonResponse(z.array(LogSchema), 'Matching logs, in timestamp order'),
+    422: jsonResponse(ApiErrorBodySchema, 'Invalid filter'),
+  },
+});
+
+export const logsRouter = createRouter()
+  .openapi(createLogs, async (c) => c.json({ count: await insertLogs(c.env.DB, c.req.valid('json')) }, 201))
+  .openapi(readLogs, async (c) => c.json(await filterLogs(c.env.DB, c.req.valid('json')), 200));

@@ -5,6 +5,7 @@ export * from './errors.ts';
 export * from './flow-runs.ts';
 export * from './flows.ts';
 export * from './logs.ts';
+export * from './retries.ts';
 export * from './states.ts';
 export * from './task-runs.ts';
 export * from './work-pools.ts';

@@ -11,9 +11,11 @@ const port = process.env.PORT ?? '8787';
 const persistTo = resolve(root, process.env.EDGEFLOW_PERSIST_DIR ?? '.wrangler/state');
 const wrangler = join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 
-// Nothing phones home: no usage metrics, no error reports, no npm update check (it rides the banner).
+// Nothing phones home: no usage metrics, no error reports, no npm update check (it rides the banner),
+// no download of the `Request.cf` object (a placeholder is used locally).
 const env = {
   ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_SEND_METRICS: 'false',
   WRANGLER_SEND_ERROR_REPORTS: 'false',
   DO_NOT_TRACK: '1',

@@ -1,2 +1,15 @@
 // The `edgeflow` package: SDK entry point.
+export * from './client/index.ts';
 export * from './protocol/index.ts';
+export {
+  currentRun,
+  FLOW_DEFINITION,
+  type Flow,
+  type FlowOptions,
+  flow,
+  getRunLogger,
+  LOG_LEVELS,
+  type LogLevelName,
+  type RunContext,
+  type RunLogger,
+} from './sdk/index.ts';

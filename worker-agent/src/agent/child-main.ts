@@ -1,0 +1,100 @@
+// A pre-started flow-run process: loads the SDK, waits for one run over IPC, runs it, exits.
+import { EdgeflowClient } from '../client/index.ts';
+import type { FlowRun } from '../protocol/index.ts';
+import { type FlowDefinition, type LogRecord, runFlowRun } from '../sdk/index.ts';
+import { loadEntrypoint } from './entrypoint.ts';
+import type { AgentToChild, ChildOutcome, ChildToAgent } from './ipc.ts';
+
+/** How long the final state waits for the agent to ship earlier logs; a gone agent must not hang the run. */
+const FLUSH_TIMEOUT_MS = 2_000;
+
+function send(message: ChildToAgent): Promise<void> {
+  return new Promise((done) => {
+    if (!process.connected) return done();
+    process.send!(message, undefined, {}, () => done());
+  });
+}
+
+// The agent is gone (killed, crashed): no one will report this run, so do not outlive it. It may have
+// gone while this module's imports were loading, before the listener existed.
+process.on('disconnect', () => process.exit(0));
+if (!process.connected) process.exit(0);
+
+const client = new EdgeflowClient({
+  apiUrl: process.env.EDGEFLOW_API_URL ?? 'http://127.0.0.1:8787',
+  apiKey: process.env.EDGEFLOW_API_KEY ?? '',
+});
+// Opens a keep-alive connection now, so the run's first proposal does not pay for the handshake.
+client.health().catch(() => undefined);
+
+const pendingFlushes = new Map<number, () => void>();
+let nextFlushId = 1;
+
+function flushLogs(): Promise<void> {
+  const id = nextFlushId++;
+  return new Promise((done) => {
+    const timer = setTimeout(() => finish(), FLUSH_TIMEOUT_MS);
+    const finish = () => {
+      clearTimeout(timer);
+      pendingFlushes.delete(id);
+      done();
+    };
+    pendingFlushes.set(id, finish);
+    void send({ type: 'flush', id });
+  });
+}
+
+async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildOutcome> {
+  // Import the flow while RUNNING is being proposed: the two round trips overlap.
+  const loading = flowRun.entrypoint
+    ? loadEntrypoint(flowRun.entrypoint, process.cwd())
+    : Promise.reject(new Error(`Flow run ${flowRun.id} has no entrypoint`));
+  loading.catch(() => undefined);
+  const definition: FlowDefinition<unknown> = {
+    name: flowRun.name,
+    fn: async (parameters) => (await loading).fn(parameters),
+    empiricalPolicy: flowRun.empirical_policy,
+  };
+  const outcome = await runFlowRun(
+    definition,
+    {
+      flowRun,
+      leaseId: leaseId ?? undefined,
+      client,
+      log: (record: LogRecord) => void send({ type: 'log', record }),
+    },
+    {
+      beforeRun: () => void send({ type: 'started', at: Date.now() }),
+      beforeFinal: flushLogs,
+    },
+  );
+  switch (outcome.kind) {
+    case 'final':
+    case 'stopped':
+      return { kind: outcome.kind, state_type: outcome.state.type, reason: outcome.state.message };
+    case 'aborted':
+      return { kind: 'aborted', state_type: null, reason: outcome.reason };
+    case 'stale_lease':
+      return { kind: 'stale_lease', state_type: null, reason: null };
+  }
+}
+
+process.on('message', (message: AgentToChild) => {
+  if (message.type === 'flushed') {
+    pendingFlushes.get(message.id)?.();
+    return;
+  }
+  execute(message.flow_run, message.lease_id).then(
+    async (outcome) => {
+      await send({ type: 'done', outcome });
+      process.exit(0);
+    },
+    (error: unknown) => {
+      // The engine could not report (server unreachable through every retry): the agent reports CRASHED.
+      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      process.exit(1);
+    },
+  );
+});
+
+void send({ type: 'ready' });

@@ -1,0 +1,108 @@
+// The typed Edgeflow API client shared by the agent and the SDK: one method per call they make.
+import { z } from 'zod';
+import {
+  type ClaimBody,
+  ClaimResponseSchema,
+  type FlowCreateSchema,
+  type FlowRunCreateSchema,
+  FlowRunSchema,
+  FlowSchema,
+  type LogCreate,
+  type LogFilterBodySchema,
+  LogSchema,
+  OrchestrationResultSchema,
+  type SetStateBody,
+  type WorkerHeartbeatBody,
+  WorkerHeartbeatResponseSchema,
+  type WorkPoolCreateSchema,
+  WorkPoolSchema,
+  type WorkQueueCreateSchema,
+  WorkQueueSchema,
+} from '../protocol/index.ts';
+import { type HttpOptions, HttpTransport } from './http.ts';
+
+/** What a caller may leave out of a set_state body (force defaults to false on the server). */
+export type SetStateRequest = Omit<SetStateBody, 'force'> & { force?: boolean };
+
+const LogsCreatedSchema = z.object({ count: z.number().int() });
+/** How long past `wait_ms` a claim may take before it is treated as lost. */
+const CLAIM_SLACK_MS = 15_000;
+
+const pathPart = (value: string) => encodeURIComponent(value);
+
+export class EdgeflowClient {
+  readonly #http: HttpTransport;
+
+  constructor(options: HttpOptions) {
+    this.#http = new HttpTransport(options);
+  }
+
+  get apiUrl(): string {
+    return this.#http.apiUrl;
+  }
+
+  health() {
+    return this.#http.request('GET', '/api/health', { schema: z.object({ status: z.literal('ok') }) });
+  }
+
+  createFlow(body: z.input<typeof FlowCreateSchema>) {
+    return this.#http.request('POST', '/api/flows', { body, schema: FlowSchema });
+  }
+
+  createFlowRun(body: z.input<typeof FlowRunCreateSchema>) {
+    return this.#http.request('POST', '/api/flow_runs', { body, schema: FlowRunSchema });
+  }
+
+  readFlowRun(id: string) {
+    return this.#http.request('GET', `/api/flow_runs/${pathPart(id)}`, { schema: FlowRunSchema });
+  }
+
+  /** Proposes a state; with a `lease_id`, a 409 becomes `StaleLeaseError`. */
+  setFlowRunState(id: string, body: SetStateRequest) {
+    return this.#http.request('POST', `/api/flow_runs/${pathPart(id)}/set_state`, {
+      body,
+      schema: OrchestrationResultSchema,
+      leased: body.lease_id !== undefined,
+    });
+  }
+
+  createLogs(logs: LogCreate[]) {
+    return this.#http.request('POST', '/api/logs', { body: logs, schema: LogsCreatedSchema });
+  }
+
+  filterLogs(body: z.input<typeof LogFilterBodySchema>) {
+    return this.#http.request('POST', '/api/logs/filter', { body, schema: z.array(LogSchema) });
+  }
+
+  createWorkPool(body: z.input<typeof WorkPoolCreateSchema>) {
+    return this.#http.request('POST', '/api/work_pools', { body, schema: WorkPoolSchema });
+  }
+
+  readWorkPool(name: string) {
+    return this.#http.request('GET', `/api/work_pools/${pathPart(name)}`, { schema: WorkPoolSchema });
+  }
+
+  createWorkQueue(pool: string, body: z.input<typeof WorkQueueCreateSchema>) {
+    return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/queues`, {
+      body,
+      schema: WorkQueueSchema,
+    });
+  }
+
+  /** Long-polls for due runs; the attempt timeout stretches by `wait_ms` so a held request is not cut. */
+  claim(pool: string, body: ClaimBody, signal?: AbortSignal) {
+    return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/claim`, {
+      body,
+      schema: ClaimResponseSchema,
+      extraTimeoutMs: (body.wait_ms ?? 0) + CLAIM_SLACK_MS,
+      signal,
+    });
+  }
+
+  heartbeat(pool: string, body: WorkerHeartbeatBody) {
+    return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/workers/heartbeat`, {
+      body,
+      schema: WorkerHeartbeatResponseSchema,
+    });
+  }
+}

@@ -1,0 +1,136 @@
+// One HTTP call to the Edgeflow API: bearer key, timeout, retries of transient failures, parsed responses.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import { ApiErrorBodySchema } from '../protocol/index.ts';
+import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
+import { ApiError, ApiResponseError, ApiUnavailableError, StaleLeaseError } from './errors.ts';
+
+export interface HttpOptions {
+  /** Base URL of the control plane, for example `http://127.0.0.1:8787`. */
+  apiUrl: string;
+  apiKey: string;
+  /** Attempts per call, the first included, before a transient failure becomes `ApiUnavailableError`. */
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  /** Per-attempt timeout. */
+  timeoutMs?: number;
+}
+
+export interface RequestOptions<S extends z.ZodType> {
+  body?: unknown;
+  /** Parses a 2xx body; a 204 or empty body is parsed as `undefined`. */
+  schema: S;
+  /** The call carries a lease: a 409 means the lease is stale. */
+  leased?: boolean;
+  /** Added to the per-attempt timeout, for long-polls the server holds open on purpose. */
+  extraTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 8;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** A server's Retry-After is honoured up to this. */
+const MAX_RETRY_AFTER_MS = 30_000;
+
+function isTransientStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+function retryAfterMs(response: Response): number | null {
+  const header = response.headers.get('retry-after');
+  if (header === null) return null;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, seconds * 1000)) : null;
+}
+
+export class HttpTransport {
+  readonly apiUrl: string;
+  readonly #apiKey: string;
+  readonly #maxAttempts: number;
+  readonly #backoff: BackoffPolicy;
+  readonly #timeoutMs: number;
+
+  constructor(options: HttpOptions) {
+    this.apiUrl = options.apiUrl.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    options: RequestOptions<S>,
+  ): Promise<z.output<S>> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}` };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    let lastFailure = '';
+    let lastCause: unknown;
+
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      options.signal?.throwIfAborted();
+      const timeout = AbortSignal.timeout(this.#timeoutMs + (options.extraTimeoutMs ?? 0));
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      let waitMs: number | null = null;
+      try {
+        const response = await fetch(`${this.apiUrl}${path}`, { method, headers, body, signal });
+        const text = await response.text();
+        if (response.ok) return this.#parse(options.schema, text, method, path);
+        if (!isTransientStatus(response.status))
+          throw this.#apiError(response.status, text, method, path, options);
+        lastFailure = `${response.status} ${text.slice(0, 200)}`;
+        waitMs = retryAfterMs(response);
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof ApiError || error instanceof ApiResponseError) throw error;
+        // fetch rejects with a TypeError on network failures, and the timeout aborts with a TimeoutError.
+        lastFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        lastCause = error;
+      }
+      if (attempt < this.#maxAttempts) {
+        await sleep(waitMs ?? backoffDelayMs(attempt, this.#backoff), undefined, { signal: options.signal });
+      }
+    }
+    throw new ApiUnavailableError(
+      `${method} ${path} failed ${this.#maxAttempts} times; last: ${lastFailure}`,
+      this.#maxAttempts,
+      { cause: lastCause },
+    );
+  }
+
+  #parse<S extends z.ZodType>(schema: S, text: string, method: string, path: string): z.output<S> {
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new ApiResponseError(`${method} ${path}: the response is not JSON: ${text.slice(0, 200)}`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new ApiResponseError(`${method} ${path}: unexpected response shape: ${parsed.error.message}`);
+    }
+    return parsed.data;
+  }
+
+  #apiError(
+    status: number,
+    text: string,
+    method: string,
+    path: string,
+    options: { leased?: boolean },
+  ): ApiError {
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(text);
+    } catch {
+      parsedBody = undefined;
+    }
+    const parsed = ApiErrorBodySchema.safeParse(parsedBody);
+    const code = parsed.success ? parsed.data.code : `http.${status}`;
+    const detail = parsed.success ? parsed.data.detail : text.slice(0, 500);
+    if (status === 409 && options.leased) return new StaleLeaseError(status, code, detail, method, path);
+    return new ApiError(status, code, detail, method, path);
+  }
+}

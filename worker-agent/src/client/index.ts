@@ -1,0 +1,5 @@
+// The typed API client and its errors.
+export { EdgeflowClient, type SetStateRequest } from './api-client.ts';
+export { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
+export { ApiError, ApiResponseError, ApiUnavailableError, StaleLeaseError } from './errors.ts';
+export type { HttpOptions } from './http.ts';

@@ -1,0 +1,46 @@
+// The run a piece of code is executing in, kept on a process-wide registry so every copy of the SDK agrees.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { EdgeflowClient } from '../client/index.ts';
+import type { FlowRun, LogCreate } from '../protocol/index.ts';
+
+/** A log record before it is tied to a run: the context's sink adds the run id. */
+export type LogRecord = Omit<LogCreate, 'flow_run_id'>;
+
+/**
+ * What the SDK knows while a flow run executes. Tasks (a later issue) add their reporter here, so a
+ * `task()` called inside a flow finds the run it belongs to the same way the logger does.
+ */
+export interface RunContext {
+  flowRun: FlowRun;
+  /** The lease the agent's claim handed out; every proposal for this run carries it. */
+  leaseId: string | undefined;
+  client: EdgeflowClient;
+  /** Where `getRunLogger()` sends its records: to the agent over IPC, or to the console. */
+  log(record: LogRecord): void;
+}
+
+interface Registry {
+  version: 1;
+  storage: AsyncLocalStorage<RunContext>;
+}
+
+/**
+ * `Symbol.for` is shared by every module instance in the process: a user's flow file that resolves its
+ * own copy of `edgeflow` still reads the context the agent's copy set (CONTRACTS §3).
+ */
+const REGISTRY_KEY = Symbol.for('edgeflow.run-context');
+
+function registry(): Registry {
+  const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
+  holder[REGISTRY_KEY] ??= { version: 1, storage: new AsyncLocalStorage<RunContext>() };
+  return holder[REGISTRY_KEY];
+}
+
+/** The run the caller executes in, or undefined outside any run. */
+export function currentRun(): RunContext | undefined {
+  return registry().storage.getStore();
+}
+
+export function withRunContext<T>(context: RunContext, fn: () => T): T {
+  return registry().storage.run(context, fn);
+}

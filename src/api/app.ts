@@ -5,9 +5,12 @@ import { HTTPException } from 'hono/http-exception';
 import { apiKeysRouter } from './api-keys';
 import { authenticate } from './auth';
 import { ApiError } from './errors';
+import { flowRunsRouter } from './flow-runs';
+import { flowsRouter } from './flows';
 import { healthRouter } from './health';
 import { logsRouter } from './logs';
 import type { AppEnv } from './router';
+import { taskRunsRouter } from './task-runs';
 
 /** Prefect caps parameters at 512 KB; batches of task runs and logs need more room than that. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -31,6 +34,9 @@ export function createApp() {
   app.use('/api/*', authenticate);
 
   app.route('/api', healthRouter);
+  app.route('/api', flowsRouter);
+  app.route('/api', flowRunsRouter);
+  app.route('/api', taskRunsRouter);
   app.route('/api', apiKeysRouter);
   app.route('/api', logsRouter);
 

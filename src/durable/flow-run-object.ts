@@ -1,5 +1,331 @@
-// One Durable Object per flow run: the single writer of the run's state, history and task runs.
+// One Durable Object per flow run: the single writer of the run's state, its history, its task
+// runs and its timers. It answers only after the D1 index has the change (CONTRACTS §5).
 import { DurableObject } from 'cloudflare:workers';
+import type {
+  FlowRun,
+  FlowRunUpdate,
+  OrchestrationResult,
+  SetStateBody,
+  State,
+  StateCreate,
+  TaskRun,
+  TaskRunBatchItem,
+  TaskRunBatchResult,
+} from 'edgeflow/protocol';
+import { isTerminal } from 'edgeflow/protocol';
+import { type CacheRecord, deleteRunIndex, readCachedState, writeRunIndex } from '../db/run-index';
+import { resumeProposal } from '../domain/orchestration';
+import type { CacheInsert, OrchestrationClock } from '../domain/orchestration/types';
+import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
+import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
+import { type ClaimReply, dispatchView, type WorkPoolDispatchApi } from './dispatch';
+import { CANCELLING_TIMEOUT_MS, transitionFlowRun } from './flow-transitions';
+import { RunStorage } from './run-storage';
+import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
 
-export class FlowRunObject extends DurableObject<Env> {}
+/** How soon a failed index write or pool notification is tried again. */
+const INDEX_RETRY_MS = 5_000;
+
+export type SetStateReply =
+  | { kind: 'ok'; written: boolean; result: OrchestrationResult }
+  | { kind: 'not_found' }
+  | { kind: 'stale_lease' };
+
+export type TaskBatchReply =
+  | { kind: 'ok'; results: TaskRunBatchResult[]; written: boolean[] }
+  | { kind: 'not_found' }
+  | { kind: 'stale_lease' };
+
+function systemClock(): OrchestrationClock {
+  return { now: new Date(), newStateId: () => crypto.randomUUID(), random: Math.random };
+}
+
+export class FlowRunObject extends DurableObject<Env> {
+  private storage: RunStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.storage = new RunStorage(ctx.storage.sql);
+  }
+
+  /** Creates the run, or returns the one this object already holds (idempotent creation). */
+  async create(doc: FlowRun, initial: StateCreate | null): Promise<{ created: boolean; run: FlowRun }> {
+    const existing = this.storage.readRun();
+    if (existing) return { created: false, run: existing.doc };
+    const clock = systemClock();
+    this.ctx.storage.transactionSync(() => {
+      this.storage.writeRun(doc, 0);
+      // Prefect writes a new run's first state with force: the minimal policy, plus bookkeeping.
+      if (initial) transitionFlowRun(this.storage, initial, true, clock);
+    });
+    await this.flushIndex([]);
+    return { created: true, run: this.storage.readRun()!.doc };
+  }
+
+  async read(): Promise<FlowRun | null> {
+    return this.storage.readRun()?.doc ?? null;
+  }
+
+  async readStates(): Promise<State[] | null> {
+    return this.storage.readRun() ? this.storage.readStates(null) : null;
+  }
+
+  async setState(body: SetStateBody): Promise<SetStateReply> {
+    const stored = this.storage.readRun();
+    if (!stored) return { kind: 'not_found' };
+    if (body.lease_id && body.lease_id !== stored.leaseId) return { kind: 'stale_lease' };
+    const answer = this.ctx.storage.transactionSync(() =>
+      transitionFlowRun(this.storage, body.state, body.force, systemClock()),
+    );
+    if (!answer) return { kind: 'not_found' };
+    if (answer.written) await this.afterTransition();
+    return { kind: 'ok', ...answer };
+  }
+
+  async resume(): Promise<SetStateReply> {
+    const stored = this.storage.readRun();
+    if (!stored) return { kind: 'not_found' };
+    const proposal = resumeProposal(flowRunSnapshot(stored.doc));
+    if ('status' in proposal) return { kind: 'ok', written: false, result: proposal };
+    return this.setState({ state: proposal, force: false });
+  }
+
+  async update(patch: FlowRunUpdate): Promise<FlowRun | null> {
+    const stored = this.storage.readRun();
+    if (!stored) return null;
+    const doc = applyFlowRunUpdate(stored.doc, patch, new Date());
+    this.storage.writeRun(doc, stored.version);
+    await this.flushIndex([]);
+    return doc;
+  }
+
+  /** Deletes the run, its history and task runs, here and in the index. */
+  async remove(): Promise<boolean> {
+    const stored = this.storage.readRun();
+    if (!stored) return false;
+    await deleteRunIndex(this.env.DB, stored.doc.id);
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.storage = new RunStorage(this.ctx.storage.sql);
+    return true;
+  }
+
+  async applyTaskBatch(items: TaskRunBatchItem[], leaseId?: string): Promise<TaskBatchReply> {
+    const stored = this.storage.readRun();
+    if (!stored) return { kind: 'not_found' };
+    if (leaseId && leaseId !== stored.leaseId) return { kind: 'stale_lease' };
+
+    // CacheRetrieval needs D1: look the keys up first, then decide everything in one transaction.
+    const now = new Date();
+    const cached = new Map<string, State>();
+    for (const key of cacheKeysToLookUp(this.storage, items)) {
+      const state = (await readCachedState(this.env.DB, key, now)) as State | null;
+      if (state) cached.set(key, state);
+    }
+    const clock = systemClock();
+    const outcome = this.ctx.storage.transactionSync(() =>
+      applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock),
+    );
+    await this.flushIndex(outcome.cacheInserts.map(toCacheRecord));
+    return { kind: 'ok', results: outcome.results, written: outcome.written };
+  }
+
+  /** Creates one task run, or returns the existing one with the same id or (task_key, dynamic_key). */
+  async createTaskRun(input: NewTaskRun): Promise<{ created: boolean; run: TaskRun } | null> {
+    if (!this.storage.readRun()) return null;
+    const existing =
+      this.storage.readTaskRun(input.id) ?? this.storage.readTaskRunByKey(input.task_key, input.dynamic_key);
+    if (existing) return { created: false, run: existing.doc };
+    const reply = await this.applyTaskBatch([{ op: 'create', task_run: input }]);
+    if (reply.kind !== 'ok') return null;
+    return { created: true, run: this.storage.readTaskRun(input.id)!.doc };
+  }
+
+  async readTaskRun(id: string): Promise<TaskRun | null> {
+    return this.storage.readTaskRun(id)?.doc ?? null;
+  }
+
+  async readTaskRunStates(id: string): Promise<State[] | null> {
+    return this.storage.readTaskRun(id) ? this.storage.readStates(id) : null;
+  }
+
+  override async alarm(): Promise<void> {
+    const { due } = this.storage.takeDueTimers(Date.now());
+    for (const timer of due) {
+      if (timer === 'index_retry') await this.flushIndex([]);
+      if (timer === 'pause_timeout') await this.expirePause();
+      if (timer === 'cancelling_timeout') await this.expireCancelling();
+    }
+    await this.armAlarm();
+  }
+
+  /** Pause timeouts fail the run through the rules, as Prefect's pause-expiration service does. */
+  private async expirePause(): Promise<void> {
+    const stored = this.storage.readRun();
+    if (stored?.doc.state_type !== 'PAUSED') return;
+    await this.setState({
+      state: { type: 'FAILED', name: 'Failed', message: 'The flow was paused and never resumed.' },
+      force: false,
+    });
+  }
+
+  /** A run stuck in CANCELLING (its agent never confirmed) is forced to CANCELLED, as Prefect's cleanup does. */
+  private async expireCancelling(): Promise<void> {
+    if (this.storage.readRun()?.doc.state_type !== 'CANCELLING') return;
+    await this.setState({
+      state: {
+        type: 'CANCELLED',
+        name: 'Cancelled',
+        message: `No agent confirmed the cancellation within ${CANCELLING_TIMEOUT_MS / 1000} s; the run is marked cancelled.`,
+      },
+      force: false,
+    });
+  }
+
+  // --- Dispatch: called by the run's work pool object (see dispatch.ts) ---
+
+  async claim(leaseId: string, agentName: string): Promise<ClaimReply> {
+    const clock = systemClock();
+    const answer = this.ctx.storage.transactionSync(() => {
+      const reply = transitionFlowRun(
+        this.storage,
+        { type: 'PENDING', name: 'Pending', message: `Claimed by ${agentName}` },
+        false,
+        clock,
+      );
+      if (reply?.result.status === 'ACCEPT') this.storage.setLease(leaseId);
+      return reply;
+    });
+    if (!answer) return { kind: 'skipped', reason: 'The flow run no longer exists.' };
+    if (answer.written) await this.afterTransition();
+    if (answer.result.status !== 'ACCEPT') {
+      const reason = 'reason' in answer.result.details ? answer.result.details.reason : null;
+      return { kind: 'skipped', reason: reason ?? `The run is ${answer.result.state?.type ?? 'gone'}.` };
+    }
+    return { kind: 'claimed', run: this.storage.readRun()!.doc };
+  }
+
+  async crash(leaseId: string, reason: string): Promise<void> {
+    const stored = this.storage.readRun();
+    if (!stored || stored.leaseId !== leaseId || isTerminal(stored.doc.state_type)) return;
+    const clock = systemClock();
+    this.ctx.storage.transactionSync(() => {
+      const crashed = transitionFlowRun(
+        this.storage,
+        { type: 'CRASHED', name: 'Crashed', message: reason },
+        false,
+        clock,
+      );
+      if (crashed?.result.state?.type !== 'CRASHED') return;
+      this.storage.setLease(null);
+      const run = this.storage.readRun()!.doc;
+      const { retries, retry_delay } = run.empirical_policy;
+      if (retries > 0 && run.run_count <= retries) {
+        // CONTRACTS §2: a crashed run with retries left goes back to its pool after the retry delay.
+        const scheduled_time = new Date(clock.now.getTime() + retry_delay * 1000).toISOString();
+        transitionFlowRun(
+          this.storage,
+          { type: 'SCHEDULED', name: 'AwaitingRetry', message: reason, state_details: { scheduled_time } },
+          false,
+          clock,
+        );
+      }
+    });
+    await this.afterTransition();
+  }
+
+  async markLate(): Promise<void> {
+    const stored = this.storage.readRun();
+    if (stored?.doc.state_type !== 'SCHEDULED') return;
+    const clock = systemClock();
+    const answer = this.ctx.storage.transactionSync(() =>
+      transitionFlowRun(
+        this.storage,
+        {
+          type: 'SCHEDULED',
+          name: 'Late',
+          state_details: {
+            scheduled_time:
+              stored.doc.state?.state_details.scheduled_time ?? stored.doc.next_scheduled_start_time,
+          },
+        },
+        false,
+        clock,
+        'mark_late',
+      ),
+    );
+    if (answer?.written) await this.afterTransition();
+  }
+
+  private async afterTransition(): Promise<void> {
+    await this.flushIndex([]);
+    await this.armAlarm();
+  }
+
+  /**
+   * Brings the D1 index and the run's work pool up to date; on failure the outbox keeps the work and
+   * an alarm retries it. Both go out at once: the caller waits for the slower, not the sum.
+   */
+  private async flushIndex(cacheRecords: CacheRecord[]): Promise<void> {
+    await Promise.all([this.writeIndex(cacheRecords), this.syncPool()]);
+  }
+
+  private async syncPool(): Promise<void> {
+    if (!this.storage.isDirty('pool_sync')) return;
+    const stored = this.storage.readRun();
+    const view = stored && dispatchView(stored.doc, stored.version, stored.leaseId);
+    if (!view) return;
+    try {
+      await workPoolObject(this.env, view.work_pool_name).syncRun(view);
+      this.storage.clearOutbox([{ kind: 'pool_sync', id: view.flow_run_id, version: view.version }]);
+    } catch (error) {
+      console.error('work pool notification failed; retrying from the alarm', error);
+      this.storage.setTimer('index_retry', Date.now() + INDEX_RETRY_MS);
+      await this.armAlarm();
+    }
+  }
+
+  private async writeIndex(cacheRecords: CacheRecord[]): Promise<void> {
+    const pending = this.storage.readOutbox();
+    if (!pending.flowRun && pending.taskRuns.length === 0 && cacheRecords.length === 0) return;
+    try {
+      await writeRunIndex(this.env.DB, pending.flowRun, pending.taskRuns, cacheRecords, new Date());
+      this.storage.clearOutbox([
+        ...(pending.flowRun
+          ? [{ kind: 'flow_run' as const, id: pending.flowRun.doc.id, version: pending.flowRun.version }]
+          : []),
+        ...pending.taskRuns.map((task) => ({
+          kind: 'task_run' as const,
+          id: task.doc.id,
+          version: task.version,
+        })),
+      ]);
+    } catch (error) {
+      // The change is committed here; only the index is behind. Cache records are an optimisation
+      // and are not retried: a missed one costs one recomputation.
+      console.error('index write failed; retrying from the alarm', error);
+      this.storage.setTimer('index_retry', Date.now() + INDEX_RETRY_MS);
+      await this.armAlarm();
+    }
+  }
+
+  private async armAlarm(): Promise<void> {
+    const next = this.storage.nextTimer();
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+}
+
+function workPoolObject(env: Env, poolName: string): WorkPoolDispatchApi {
+  return env.WORK_POOLS.get(env.WORK_POOLS.idFromName(poolName)) as unknown as WorkPoolDispatchApi;
+}
+
+function toCacheRecord(insert: CacheInsert): CacheRecord {
+  return {
+    cacheKey: insert.cache_key,
+    cacheExpiration: insert.cache_expiration ? new Date(insert.cache_expiration).toISOString() : null,
+    taskRunId: insert.state.state_details.task_run_id ?? '',
+    state: insert.state,
+  };
+}

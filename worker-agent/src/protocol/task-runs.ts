@@ -98,6 +98,8 @@ export type TaskRunBatchItem = z.infer<typeof TaskRunBatchItemSchema>;
 
 export const TaskRunBatchBodySchema = z.object({
   items: z.array(TaskRunBatchItemSchema).min(1).max(1000),
+  /** The flow run's lease, when an agent's process reports: a stale one gets 409. */
+  lease_id: z.string().min(1).max(100).optional(),
 });
 export type TaskRunBatchBody = z.infer<typeof TaskRunBatchBodySchema>;
 

@@ -1,0 +1,170 @@
+// Flow runs: created and changed through their Durable Object; listed and counted from the D1 index.
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  FlowRunCreateSchema,
+  FlowRunFilterBodySchema,
+  FlowRunSchema,
+  FlowRunUpdateSchema,
+  OrchestrationResultSchema,
+  ResumeBodySchema,
+  SetStateBodySchema,
+  StateSchema,
+  TaskRunBatchBodySchema,
+  TaskRunBatchResponseSchema,
+} from 'edgeflow/protocol';
+import { countFlowRuns, filterFlowRuns } from '../db/flow-run-queries';
+import { readFlow } from '../db/flows';
+import { newFlowRunDoc } from '../domain/runs/flow-run-docs';
+import { idempotentRunId } from '../domain/runs/ids';
+import type { SetStateReply } from '../durable/flow-run-object';
+import { conflict, notFound } from './errors';
+import { createRouter, jsonBody, jsonResponse } from './router';
+import { createFlowRun, flowRunObject } from './run-objects';
+
+const IdParam = z.object({ id: z.uuid() });
+const staleLease = () =>
+  conflict(
+    'flow_run.stale_lease',
+    "This lease is no longer the run's: another attempt owns the run now.",
+    'lease_id',
+  );
+
+/** Maps the object's reply to Prefect's contract: 201 when a state was written, 200 when not. */
+function orchestrationReply(reply: SetStateReply, id: string) {
+  if (reply.kind === 'not_found') throw notFound('flow_run', id);
+  if (reply.kind === 'stale_lease') throw staleLease();
+  return { body: reply.result, status: reply.written ? (201 as const) : (200 as const) };
+}
+
+const create = createRoute({
+  method: 'post',
+  path: '/flow_runs',
+  request: { body: jsonBody(FlowRunCreateSchema) },
+  responses: {
+    201: jsonResponse(FlowRunSchema, 'Flow run created'),
+    200: jsonResponse(FlowRunSchema, 'A run with this idempotency key already existed'),
+  },
+});
+
+const read = createRoute({
+  method: 'get',
+  path: '/flow_runs/{id}',
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(FlowRunSchema, 'The flow run') },
+});
+
+const update = createRoute({
+  method: 'patch',
+  path: '/flow_runs/{id}',
+  request: { params: IdParam, body: jsonBody(FlowRunUpdateSchema) },
+  responses: { 204: { description: 'Updated' } },
+});
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/flow_runs/{id}',
+  request: { params: IdParam },
+  responses: { 204: { description: 'Deleted' } },
+});
+
+const setState = createRoute({
+  method: 'post',
+  path: '/flow_runs/{id}/set_state',
+  request: { params: IdParam, body: jsonBody(SetStateBodySchema) },
+  responses: {
+    201: jsonResponse(OrchestrationResultSchema, 'A new state was written'),
+    200: jsonResponse(OrchestrationResultSchema, 'No state was written'),
+  },
+});
+
+const states = createRoute({
+  method: 'get',
+  path: '/flow_runs/{id}/states',
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(z.array(StateSchema), 'The state history, oldest first') },
+});
+
+const resume = createRoute({
+  method: 'post',
+  path: '/flow_runs/{id}/resume',
+  request: {
+    params: IdParam,
+    body: { required: false, content: { 'application/json': { schema: ResumeBodySchema } } },
+  },
+  responses: {
+    201: jsonResponse(OrchestrationResultSchema, 'The run left PAUSED'),
+    200: jsonResponse(OrchestrationResultSchema, 'Nothing was written'),
+  },
+});
+
+const filter = createRoute({
+  method: 'post',
+  path: '/flow_runs/filter',
+  request: { body: jsonBody(FlowRunFilterBodySchema) },
+  responses: { 200: jsonResponse(z.array(FlowRunSchema), 'Matching flow runs') },
+});
+
+const count = createRoute({
+  method: 'post',
+  path: '/flow_runs/count',
+  request: { body: jsonBody(FlowRunFilterBodySchema.pick({ flows: true, flow_runs: true })) },
+  responses: { 200: jsonResponse(z.number().int(), 'How many flow runs match') },
+});
+
+const taskBatch = createRoute({
+  method: 'post',
+  path: '/flow_runs/{id}/task_runs/batch',
+  request: { params: IdParam, body: jsonBody(TaskRunBatchBodySchema) },
+  responses: { 200: jsonResponse(TaskRunBatchResponseSchema, 'One result per item, in order') },
+});
+
+export const flowRunsRouter = createRouter()
+  .openapi(create, async (c) => {
+    const { created, run } = await createFlowRun(c.env, c.req.valid('json'), new Date());
+    return c.json(run, created ? 201 : 200);
+  })
+  .openapi(read, async (c) => {
+    const { id } = c.req.valid('param');
+    const run = await flowRunObject(c.env, id).read();
+    if (!run) throw notFound('flow_run', id);
+    return c.json(run, 200);
+  })
+  .openapi(update, async (c) => {
+    const { id } = c.req.valid('param');
+    if (!(await flowRunObject(c.env, id).update(c.req.valid('json')))) throw notFound('flow_run', id);
+    return c.body(null, 204);
+  })
+  .openapi(remove, async (c) => {
+    const { id } = c.req.valid('param');
+    if (!(await flowRunObject(c.env, id).remove())) throw notFound('flow_run', id);
+    return c.body(null, 204);
+  })
+  .openapi(setState, async (c) => {
+    const { id } = c.req.valid('param');
+    const { body, status } = orchestrationReply(
+      await flowRunObject(c.env, id).setState(c.req.valid('json')),
+      id,
+    );
+    return c.json(body, status);
+  })
+  .openapi(states, async (c) => {
+    const { id } = c.req.valid('param');
+    const history = await flowRunObject(c.env, id).readStates();
+    if (!history) throw notFound('flow_run', id);
+    return c.json(history, 200);
+  })
+  .openapi(resume, async (c) => {
+    const { id } = c.req.valid('param');
+    const { body, status } = orchestrationReply(await flowRunObject(c.env, id).resume(), id);
+    return c.json(body, status);
+  })
+  .openapi(filter, async (c) => c.json(await filterFlowRuns(c.env.DB, c.req.valid('json')), 200))
+  .openapi(count, async (c) => c.json(await countFlowRuns(c.env.DB, c.req.valid('json')), 200))
+  .openapi(taskBatch, async (c) => {
+    const { id } = c.req.valid('param');
+    const { items, lease_id } = c.req.valid('json');
+    const reply = await flowRunObject(c.env, id).applyTaskBatch(items, lease_id);
+    if (reply.kind === 'not_found') throw notFound('flow_run', id);
+    if (reply.kind === 'stale_lease') throw staleLease();
+    return c.json({ results: reply.results }, 200);
+  });

@@ -1,0 +1,60 @@
+// How the API reaches a flow run's Durable Object (by name, the run id), and the one way runs are created.
+import type { FlowRun, FlowRunCreate, StateCreate } from 'edgeflow/protocol';
+import { readFlow } from '../db/flows';
+import { newFlowRunDoc } from '../domain/runs/flow-run-docs';
+import { idempotentRunId } from '../domain/runs/ids';
+import type { FlowRunObject } from '../durable/flow-run-object';
+import type { Env } from '../env';
+import { ApiError } from './errors';
+
+/**
+ * The object's RPC surface with its declared types. Workers' generated stub types turn fields typed
+ * `unknown` (a state's `data`, a run's parameters) into `never`; every value here is JSON, so plain
+ * method types are accurate.
+ */
+export type FlowRunObjectApi = Pick<
+  FlowRunObject,
+  | 'create'
+  | 'read'
+  | 'readStates'
+  | 'setState'
+  | 'resume'
+  | 'update'
+  | 'remove'
+  | 'applyTaskBatch'
+  | 'createTaskRun'
+  | 'readTaskRun'
+  | 'readTaskRunStates'
+>;
+
+export function flowRunObject(env: Env, flowRunId: string): FlowRunObjectApi {
+  return env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(flowRunId)) as unknown as FlowRunObjectApi;
+}
+
+/** A run meant for an agent starts SCHEDULED now; one its caller runs itself starts PENDING (CONTRACTS §2). */
+function initialState(body: FlowRunCreate, now: Date): StateCreate {
+  if (body.state) return body.state;
+  if (body.work_pool_name) {
+    return { type: 'SCHEDULED', name: 'Scheduled', state_details: { scheduled_time: now.toISOString() } };
+  }
+  return { type: 'PENDING', name: 'Pending' };
+}
+
+/**
+ * Creates a flow run, or returns the existing one for the same (flow_id, idempotency_key): the key
+ * picks the run id, so concurrent creates meet in one object. Deployments and schedules create
+ * their runs through here too.
+ */
+export async function createFlowRun(
+  env: Env,
+  body: FlowRunCreate,
+  now: Date,
+): Promise<{ created: boolean; run: FlowRun }> {
+  if (!(await readFlow(env.DB, body.flow_id))) {
+    throw new ApiError(404, 'flow.not_found', `flow ${body.flow_id} not found`, 'flow_id');
+  }
+  const id = body.idempotency_key
+    ? await idempotentRunId(body.flow_id, body.idempotency_key)
+    : crypto.randomUUID();
+  return flowRunObject(env, id).create(newFlowRunDoc(id, body, now, Math.random), initialState(body, now));
+}

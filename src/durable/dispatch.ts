@@ -1,0 +1,60 @@
+// The seam between a flow run object and its work pool's object. The run object tells the pool what
+// it needs to dispatch the run (a versioned view, resent until delivered); the pool asks the run
+// object to claim, crash or mark a run Late, and every such change still goes through the rules.
+import type { FlowRun, StateType } from 'edgeflow/protocol';
+
+/** What a pool needs to know of one run. Newer `version`s replace older ones; stale ones are ignored. */
+export interface DispatchView {
+  flow_run_id: string;
+  version: number;
+  work_pool_name: string;
+  work_queue_name: string;
+  deployment_id: string | null;
+  state_type: StateType | null;
+  state_name: string | null;
+  /** Epoch ms when a SCHEDULED run becomes due (its next_scheduled_start_time); null otherwise. */
+  due_at: number | null;
+  /** `in_process` retries are retried by their running process: a pool never hands them out (CONTRACTS §2). */
+  retry_type: 'in_process' | 'reschedule' | null;
+  /** The lease of the current attempt, set by a claim; null when unclaimed. */
+  lease_id: string | null;
+}
+
+export type ClaimReply =
+  | { kind: 'claimed'; run: FlowRun }
+  /** The rules refused the PENDING transition (already claimed, cancelled, deleted…): skip the run. */
+  | { kind: 'skipped'; reason: string };
+
+/** The pool side, as the run object calls it. */
+export interface WorkPoolDispatchApi {
+  syncRun(view: DispatchView): Promise<void>;
+}
+
+/** The run side, as the pool object calls it. */
+export interface FlowRunDispatchApi {
+  /** Proposes PENDING through the rules; on ACCEPT records the lease and returns the run. */
+  claim(leaseId: string, agentName: string): Promise<ClaimReply>;
+  /** Proposes CRASHED for the attempt holding `leaseId` (no-op if the lease is no longer current), then reschedules per retries. */
+  crash(leaseId: string, reason: string): Promise<void>;
+  /** Proposes SCHEDULED "Late" through the mark-late policy. */
+  markLate(): Promise<void>;
+}
+
+export function dispatchView(doc: FlowRun, version: number, leaseId: string | null): DispatchView | null {
+  if (!doc.work_pool_name) return null;
+  return {
+    flow_run_id: doc.id,
+    version,
+    work_pool_name: doc.work_pool_name,
+    work_queue_name: doc.work_queue_name ?? 'default',
+    deployment_id: doc.deployment_id,
+    state_type: doc.state_type,
+    state_name: doc.state_name,
+    due_at:
+      doc.state_type === 'SCHEDULED' && doc.next_scheduled_start_time
+        ? Date.parse(doc.next_scheduled_start_time)
+        : null,
+    retry_type: doc.empirical_policy.retry_type,
+    lease_id: leaseId,
+  };
+}

@@ -1,0 +1,197 @@
+// The flow run object's SQLite tables, and typed reads and writes over them. Synchronous by design:
+// the object loads, decides and saves inside one `transactionSync`, so no transition interleaves.
+import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS run (id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, lease_id TEXT);
+CREATE TABLE IF NOT EXISTS states (seq INTEGER PRIMARY KEY AUTOINCREMENT, task_run_id TEXT, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS states_by_task ON states (task_run_id, seq);
+CREATE TABLE IF NOT EXISTS task_runs (
+  id TEXT PRIMARY KEY, task_key TEXT NOT NULL, dynamic_key TEXT NOT NULL, doc TEXT NOT NULL, version INTEGER NOT NULL,
+  UNIQUE (task_key, dynamic_key)
+);
+CREATE TABLE IF NOT EXISTS transitions (run_id TEXT NOT NULL, transition_id TEXT NOT NULL, answer TEXT NOT NULL,
+  PRIMARY KEY (run_id, transition_id));
+CREATE TABLE IF NOT EXISTS outbox (kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL);
+`;
+
+/** What the D1 index still has to hear about: a run whose row is behind its object. */
+export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync';
+
+/** The timers one alarm multiplexes. */
+export type TimerKind = 'index_retry' | 'pause_timeout' | 'cancelling_timeout';
+
+export interface StoredTaskRun {
+  doc: TaskRun;
+  version: number;
+}
+
+export class RunStorage {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  readRun(): { doc: FlowRun; version: number; leaseId: string | null } | null {
+    const row = this.sql
+      .exec<{ doc: string; version: number; lease_id: string | null }>(
+        'SELECT doc, version, lease_id FROM run',
+      )
+      .toArray()[0];
+    return row ? { doc: JSON.parse(row.doc) as FlowRun, version: row.version, leaseId: row.lease_id } : null;
+  }
+
+  /** Writes the run and bumps its version; returns the new version. */
+  writeRun(doc: FlowRun, previousVersion: number): number {
+    const version = previousVersion + 1;
+    this.sql.exec(
+      `INSERT INTO run (id, doc, version) VALUES (?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version`,
+      doc.id,
+      JSON.stringify(doc),
+      version,
+    );
+    this.markDirty('flow_run', doc.id);
+    if (doc.work_pool_name) this.markDirty('pool_sync', doc.id);
+    return version;
+  }
+
+  setLease(leaseId: string | null): void {
+    this.sql.exec('UPDATE run SET lease_id = ?', leaseId);
+    const run = this.readRun();
+    if (run?.doc.work_pool_name) this.markDirty('pool_sync', run.doc.id);
+  }
+
+  isDirty(kind: OutboxKind): boolean {
+    return this.sql.exec('SELECT 1 FROM outbox WHERE kind = ?', kind).toArray().length > 0;
+  }
+
+  appendState(state: State, taskRunId: string | null): void {
+    this.sql.exec('INSERT INTO states (task_run_id, doc) VALUES (?, ?)', taskRunId, JSON.stringify(state));
+  }
+
+  readStates(taskRunId: string | null): State[] {
+    const rows =
+      taskRunId === null
+        ? this.sql.exec<{ doc: string }>('SELECT doc FROM states WHERE task_run_id IS NULL ORDER BY seq')
+        : this.sql.exec<{ doc: string }>(
+            'SELECT doc FROM states WHERE task_run_id = ? ORDER BY seq',
+            taskRunId,
+          );
+    return rows.toArray().map((row) => JSON.parse(row.doc) as State);
+  }
+
+  readTaskRun(id: string): StoredTaskRun | null {
+    const row = this.sql
+      .exec<{ doc: string; version: number }>('SELECT doc, version FROM task_runs WHERE id = ?', id)
+      .toArray()[0];
+    return row ? { doc: JSON.parse(row.doc) as TaskRun, version: row.version } : null;
+  }
+
+  readTaskRunByKey(taskKey: string, dynamicKey: string): StoredTaskRun | null {
+    const row = this.sql
+      .exec<{ doc: string; version: number }>(
+        'SELECT doc, version FROM task_runs WHERE task_key = ? AND dynamic_key = ?',
+        taskKey,
+        dynamicKey,
+      )
+      .toArray()[0];
+    return row ? { doc: JSON.parse(row.doc) as TaskRun, version: row.version } : null;
+  }
+
+  writeTaskRun(doc: TaskRun, previousVersion: number): number {
+    const version = previousVersion + 1;
+    this.sql.exec(
+      `INSERT INTO task_runs (id, task_key, dynamic_key, doc, version) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version`,
+      doc.id,
+      doc.task_key,
+      doc.dynamic_key,
+      JSON.stringify(doc),
+      version,
+    );
+    this.markDirty('task_run', doc.id);
+    return version;
+  }
+
+  /** The answer first given to a transition id, so a resent proposal gets it back unchanged. */
+  readTransitionAnswer<T>(runId: string, transitionId: string): T | null {
+    const row = this.sql
+      .exec<{ answer: string }>(
+        'SELECT answer FROM transitions WHERE run_id = ? AND transition_id = ?',
+        runId,
+        transitionId,
+      )
+      .toArray()[0];
+    return row ? (JSON.parse(row.answer) as T) : null;
+  }
+
+  recordTransitionAnswer(runId: string, transitionId: string, answer: unknown): void {
+    this.sql.exec(
+      'INSERT OR IGNORE INTO transitions (run_id, transition_id, answer) VALUES (?, ?, ?)',
+      runId,
+      transitionId,
+      JSON.stringify(answer),
+    );
+  }
+
+  markDirty(kind: OutboxKind, id: string): void {
+    this.sql.exec('INSERT OR IGNORE INTO outbox (kind, id) VALUES (?, ?)', kind, id);
+  }
+
+  /** The rows the index is behind on, with their current documents and versions. */
+  readOutbox(): { flowRun: { doc: FlowRun; version: number } | null; taskRuns: StoredTaskRun[] } {
+    const pending = this.sql
+      .exec<{ kind: OutboxKind; id: string }>("SELECT kind, id FROM outbox WHERE kind <> 'pool_sync'")
+      .toArray();
+    let flowRun: { doc: FlowRun; version: number } | null = null;
+    const taskRuns: StoredTaskRun[] = [];
+    for (const entry of pending) {
+      if (entry.kind === 'flow_run') {
+        const run = this.readRun();
+        if (run) flowRun = { doc: run.doc, version: run.version };
+      } else {
+        const task = this.readTaskRun(entry.id);
+        if (task) taskRuns.push(task);
+      }
+    }
+    return { flowRun, taskRuns };
+  }
+
+  /** Clears the entries the index has caught up with, unless they changed again meanwhile. */
+  clearOutbox(flushed: { kind: OutboxKind; id: string; version: number }[]): void {
+    for (const entry of flushed) {
+      const current =
+        entry.kind === 'flow_run' ? this.readRun()?.version : this.readTaskRun(entry.id)?.version;
+      if (current === entry.version)
+        this.sql.exec('DELETE FROM outbox WHERE kind = ? AND id = ?', entry.kind, entry.id);
+    }
+  }
+
+  setTimer(kind: TimerKind, dueAt: number): void {
+    this.sql.exec(
+      'INSERT INTO timers (kind, due_at) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET due_at = excluded.due_at',
+      kind,
+      dueAt,
+    );
+  }
+
+  clearTimer(kind: TimerKind): void {
+    this.sql.exec('DELETE FROM timers WHERE kind = ?', kind);
+  }
+
+  /** Removes and returns the timers due by `now`; `next` is the earliest one left. */
+  takeDueTimers(now: number): { due: TimerKind[]; next: number | null } {
+    const rows = this.sql
+      .exec<{ kind: TimerKind; due_at: number }>('SELECT kind, due_at FROM timers ORDER BY due_at')
+      .toArray();
+    const due = rows.filter((row) => row.due_at <= now).map((row) => row.kind);
+    for (const kind of due) this.clearTimer(kind);
+    const next = rows.find((row) => row.due_at > now)?.due_at ?? null;
+    return { due, next };
+  }
+
+  nextTimer(): number | null {
+    return this.sql.exec<{ due_at: number | null }>('SELECT min(due_at) AS due_at FROM timers').one().due_at;
+  }
+}

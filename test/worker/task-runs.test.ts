@@ -1,0 +1,173 @@
+// Task runs: single-item routes and the per-flow-run batch, both through the task rules.
+import type { FlowRun, OrchestrationResult, TaskRun, TaskRunBatchResult } from 'edgeflow/protocol';
+import { describe, expect, it } from 'vitest';
+import { api, createFlow } from './api';
+
+async function runningFlowRun(): Promise<FlowRun> {
+  const flow_id = await createFlow();
+  const { body: run } = await api<FlowRun>('POST', '/flow_runs', { flow_id });
+  await api('POST', `/flow_runs/${run.id}/set_state`, { state: { type: 'RUNNING' } });
+  return run;
+}
+
+const batch = (flowRunId: string, items: unknown[]) =>
+  api<{ results: TaskRunBatchResult[] }>('POST', `/flow_runs/${flowRunId}/task_runs/batch`, { items });
+
+describe('POST /api/task_runs', () => {
+  it('creates a task run (201) and returns the same one for the same keys (200)', async () => {
+    const flowRun = await runningFlowRun();
+    const body = { flow_run_id: flowRun.id, task_key: 'say_hello', dynamic_key: '0' };
+    const first = await api<TaskRun>('POST', '/task_runs', body);
+    const again = await api<TaskRun>('POST', '/task_runs', body);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    expect((await api<TaskRun>('GET', `/task_runs/${first.body.id}`)).body.task_key).toBe('say_hello');
+  });
+
+  it('is 404 naming flow_run_id for an unknown flow run', async () => {
+    const { status, body } = await api<{ field: string }>('POST', '/task_runs', {
+      flow_run_id: crypto.randomUUID(),
+      task_key: 't',
+      dynamic_key: '0',
+    });
+    expect(status).toBe(404);
+    expect(body.field).toBe('flow_run_id');
+  });
+
+  it('moves through set_state with 201 when written', async () => {
+    const flowRun = await runningFlowRun();
+    const { body: task } = await api<TaskRun>('POST', '/task_runs', {
+      flow_run_id: flowRun.id,
+      task_key: 't',
+      dynamic_key: '0',
+    });
+    const running = await api<OrchestrationResult>('POST', `/task_runs/${task.id}/set_state`, {
+      state: { type: 'RUNNING' },
+    });
+    expect(running.status).toBe(201);
+    expect(running.body.status).toBe('ACCEPT');
+    const done = await api<OrchestrationResult>('POST', `/task_runs/${task.id}/set_state`, {
+      state: { type: 'COMPLETED' },
+    });
+    expect(done.body.state?.type).toBe('COMPLETED');
+    const { body } = await api<TaskRun>('GET', `/task_runs/${task.id}`);
+    expect(body).toMatchObject({ state_type: 'COMPLETED', run_count: 1 });
+  });
+
+  it('aborts a task that starts while its flow run is not RUNNING', async () => {
+    const flow_id = await createFlow();
+    const { body: flowRun } = await api<FlowRun>('POST', '/flow_runs', { flow_id });
+    const { body: task } = await api<TaskRun>('POST', '/task_runs', {
+      flow_run_id: flowRun.id,
+      task_key: 't',
+      dynamic_key: '0',
+    });
+    const { status, body } = await api<OrchestrationResult>('POST', `/task_runs/${task.id}/set_state`, {
+      state: { type: 'RUNNING' },
+    });
+    expect(status).toBe(200);
+    expect(body.status).toBe('ABORT');
+  });
+});
+
+describe('POST /api/flow_runs/{id}/task_runs/batch', () => {
+  it('applies creates and states in order and indexes them in one go', async () => {
+    const flowRun = await runningFlowRun();
+    const ids = Array.from({ length: 50 }, () => crypto.randomUUID());
+    const items = ids.flatMap((id, i) => [
+      { op: 'create', task_run: { id, task_key: 'square', dynamic_key: String(i) } },
+      { op: 'set_state', task_run_id: id, state: { type: 'RUNNING' } },
+      { op: 'set_state', task_run_id: id, state: { type: 'COMPLETED', data: i * i } },
+    ]);
+    const { status, body } = await batch(flowRun.id, items);
+    expect(status).toBe(200);
+    expect(body.results).toHaveLength(150);
+    expect(body.results.every((result) => result.status === 'ACCEPT')).toBe(true);
+
+    const listed = await api<TaskRun[]>('POST', '/task_runs/filter', {
+      task_runs: { flow_run_id: { any_: [flowRun.id] }, state: { type: { any_: ['COMPLETED'] } } },
+    });
+    expect(listed.body).toHaveLength(50);
+    const count = await api<number>('POST', '/task_runs/count', {
+      task_runs: { flow_run_id: { any_: [flowRun.id] } },
+    });
+    expect(count.body).toBe(50);
+  });
+
+  it('does not let one rejected item undo the others', async () => {
+    const flowRun = await runningFlowRun();
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    const { body } = await batch(flowRun.id, [
+      { op: 'create', task_run: { id: a, task_key: 'a', dynamic_key: '0' } },
+      { op: 'set_state', task_run_id: b, state: { type: 'RUNNING' } },
+      { op: 'set_state', task_run_id: a, state: { type: 'RUNNING' } },
+    ]);
+    expect(body.results.map((result) => result.status)).toEqual(['ACCEPT', 'ABORT', 'ACCEPT']);
+  });
+
+  it('answers a resent item with its first answer (transition ids)', async () => {
+    const flowRun = await runningFlowRun();
+    const id = crypto.randomUUID();
+    const items = [
+      { op: 'create', task_run: { id, task_key: 't', dynamic_key: '0' } },
+      {
+        op: 'set_state',
+        task_run_id: id,
+        state: { type: 'RUNNING', state_details: { transition_id: 'x1' } },
+      },
+    ];
+    const first = await batch(flowRun.id, items);
+    const again = await batch(flowRun.id, items);
+    expect(again.body.results[1]).toEqual(first.body.results[1]);
+    const history = await api<unknown[]>('GET', `/task_runs/${id}/states`);
+    expect(history.body).toHaveLength(1);
+  });
+
+  it('rejects a batch with one malformed item as a whole, writing nothing', async () => {
+    const flowRun = await runningFlowRun();
+    const id = crypto.randomUUID();
+    const { status, body } = await api<{ field: string }>(
+      'POST',
+      `/flow_runs/${flowRun.id}/task_runs/batch`,
+      {
+        items: [
+          { op: 'create', task_run: { id, task_key: 't', dynamic_key: '0' } },
+          { op: 'set_state', task_run_id: id, state: { type: 'NOPE' } },
+        ],
+      },
+    );
+    expect(status).toBe(422);
+    expect(body.field).toBe('items[1].state.type');
+    expect((await api('GET', `/task_runs/${id}`)).status).toBe(404);
+  });
+
+  it('serves a cached result to a later run with the same cache key', async () => {
+    const key = `inputs-${crypto.randomUUID()}`;
+    const first = await runningFlowRun();
+    const a = crypto.randomUUID();
+    await batch(first.id, [
+      { op: 'create', task_run: { id: a, task_key: 'expensive', dynamic_key: '0', cache_key: key } },
+      { op: 'set_state', task_run_id: a, state: { type: 'RUNNING' } },
+      { op: 'set_state', task_run_id: a, state: { type: 'COMPLETED', data: { value: 7 } } },
+    ]);
+
+    const second = await runningFlowRun();
+    const b = crypto.randomUUID();
+    const { body } = await batch(second.id, [
+      { op: 'create', task_run: { id: b, task_key: 'expensive', dynamic_key: '0', cache_key: key } },
+      { op: 'set_state', task_run_id: b, state: { type: 'RUNNING' } },
+    ]);
+    expect(body.results[1]).toMatchObject({
+      status: 'REJECT',
+      state: { type: 'COMPLETED', name: 'Cached', data: { value: 7 } },
+    });
+  });
+
+  it('is 404 for an unknown flow run', async () => {
+    const { status } = await batch(crypto.randomUUID(), [
+      { op: 'create', task_run: { id: crypto.randomUUID(), task_key: 't', dynamic_key: '0' } },
+    ]);
+    expect(status).toBe(404);
+  });
+});

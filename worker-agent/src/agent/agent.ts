@@ -256,7 +256,8 @@ export class Agent {
           await this.#client.createWorkPool({ name: this.#options.pool, type: 'process' });
           continue;
         }
-        if (error instanceof ApiError || this.#lifecycle !== 'starting') throw error;
+        if (error instanceof ApiError) throw error;
+        if (this.#lifecycle !== 'starting') return;
         this.#report(`waiting for the server: ${(error as Error).message}`);
         await sleep(backoffDelayMs(attempt, CLAIM_BACKOFF));
       }

@@ -1,6 +1,6 @@
 // A pre-started flow-run process: loads the SDK, waits for one run over IPC, runs it, exits.
 import { EdgeflowClient } from '../client/index.ts';
-import type { FlowRun } from '../protocol/index.ts';
+import { type FlowRun, OrchestrationResultSchema } from '../protocol/index.ts';
 import { type FlowDefinition, type LogRecord, runFlowRun } from '../sdk/index.ts';
 import { loadEntrypoint } from './entrypoint.ts';
 import type { AgentToChild, ChildOutcome, ChildToAgent } from './ipc.ts';
@@ -26,6 +26,20 @@ const client = new EdgeflowClient({
 });
 // Opens a keep-alive connection now, so the run's first proposal does not pay for the handshake.
 client.health().catch(() => undefined);
+// zod compiles a schema on its first parse (several ms): pay that for the hot path before a run arrives.
+OrchestrationResultSchema.safeParse({
+  status: 'ACCEPT',
+  details: { type: 'accept_details' },
+  state: {
+    id: 'warm-up',
+    type: 'RUNNING',
+    name: 'Running',
+    timestamp: new Date().toISOString(),
+    message: null,
+    data: null,
+    state_details: {},
+  },
+});
 
 const pendingFlushes = new Map<number, () => void>();
 let nextFlushId = 1;

@@ -12,6 +12,7 @@ import {
   LogSchema,
   OrchestrationResultSchema,
   type SetStateBody,
+  StateSchema,
   type WorkerHeartbeatBody,
   WorkerHeartbeatResponseSchema,
   type WorkPoolCreateSchema,
@@ -55,6 +56,13 @@ export class EdgeflowClient {
 
   readFlowRun(id: string) {
     return this.#http.request('GET', `/api/flow_runs/${pathPart(id)}`, { schema: FlowRunSchema });
+  }
+
+  /** The run's state history, oldest first. */
+  readFlowRunStates(id: string) {
+    return this.#http.request('GET', `/api/flow_runs/${pathPart(id)}/states`, {
+      schema: z.array(StateSchema),
+    });
   }
 
   /** Proposes a state; with a `lease_id`, a 409 becomes `StaleLeaseError`. */

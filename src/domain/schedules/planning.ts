@@ -1,0 +1,71 @@
+// The scheduler's waterfall (Prefect's): keep each schedule at least 3 runs and 1 hour ahead, never
+// more than 100 runs or 100 days; and when it next needs looking at, so a tick touches only those.
+import { occurrences, type StoredSchedule } from './occurrences';
+
+export const MIN_RUNS = 3;
+export const MIN_AHEAD_MS = 3_600_000;
+export const MAX_RUNS = 100;
+export const MAX_AHEAD_MS = 100 * 86_400_000;
+/** How far past the horizon to look for the next date; a schedule sparser than this is looked at again later. */
+const LOOKAHEAD_MS = 400 * 86_400_000;
+
+export interface SchedulePlan {
+  /** The dates a run should exist for now, from `now` on. */
+  planned: number[];
+  /** Those not yet created: after the schedule's watermark. */
+  toCreate: number[];
+  /** The new watermark: the latest date a run was created for. */
+  scheduledUntil: number | null;
+  /** When the plan next gains a date. */
+  nextCheckAt: number;
+}
+
+/** The waterfall from `now`: add dates until there are 3 and the last is an hour out, within the caps. */
+export function plannedRunTimes(schedule: StoredSchedule, now: number): number[] {
+  const candidates = occurrences(schedule, now, now + MAX_AHEAD_MS + 1, MAX_RUNS);
+  const planned: number[] = [];
+  for (const date of candidates) {
+    const last = planned[planned.length - 1];
+    if (planned.length >= MIN_RUNS && last !== undefined && last >= now + MIN_AHEAD_MS) break;
+    planned.push(date);
+  }
+  return planned;
+}
+
+/**
+ * The first instant at which the waterfall would plan a date after the last planned one: when fewer
+ * than 3 planned dates remain ahead, or the last is less than an hour ahead — but not before that next
+ * date is within 100 days, nor (at 100 runs) before the first planned date has passed.
+ */
+export function nextCheckAt(schedule: StoredSchedule, planned: number[], now: number): number {
+  const from = planned[planned.length - 1] ?? now;
+  const [next] = occurrences(schedule, from + 1, from + 1 + LOOKAHEAD_MS, 1);
+  // None in the lookahead (a sparse or finished schedule): look again once the horizon reaches its end.
+  if (next === undefined) return from + LOOKAHEAD_MS - MAX_AHEAD_MS;
+  const n = planned.length;
+  // Dates at `now` count as ahead, so each condition turns 1 ms after its boundary.
+  const wanting =
+    n >= MIN_RUNS
+      ? Math.min(planned[n - MIN_RUNS]!, planned[n - 1]! - MIN_AHEAD_MS) + 1
+      : Number.NEGATIVE_INFINITY;
+  const roomAt = n >= MAX_RUNS ? planned[0]! + 1 : Number.NEGATIVE_INFINITY;
+  // Never "due now": a tick looks at a schedule at most once.
+  return Math.max(wanting, next - MAX_AHEAD_MS, roomAt, now + 1000);
+}
+
+export function planSchedule(
+  schedule: StoredSchedule,
+  now: number,
+  scheduledUntil: number | null,
+): SchedulePlan {
+  const planned = plannedRunTimes(schedule, now);
+  const toCreate = planned.filter((date) => scheduledUntil === null || date > scheduledUntil);
+  const last = planned[planned.length - 1];
+  return {
+    planned,
+    toCreate,
+    scheduledUntil:
+      last === undefined ? scheduledUntil : scheduledUntil === null ? last : Math.max(last, scheduledUntil),
+    nextCheckAt: nextCheckAt(schedule, planned, now),
+  };
+}

@@ -1,11 +1,19 @@
 // The bindings and settings the Worker runs with; see wrangler.toml.
+import type { ConcurrencyLimitObject } from './durable/concurrency-limit-object';
 import type { FlowRunObject } from './durable/flow-run-object';
+import type { WorkPoolObject } from './durable/work-pool-object';
 
 export interface Env {
   DB: D1Database;
   RESULTS: R2Bucket;
   FLOW_RUNS: DurableObjectNamespace<FlowRunObject>;
-  WORK_POOLS: DurableObjectNamespace;
+  WORK_POOLS: DurableObjectNamespace<WorkPoolObject>;
+  CONCURRENCY_LIMITS: DurableObjectNamespace<ConcurrencyLimitObject>;
   /** The admin key. Locally `.dev.vars` supplies it; deployed, `wrangler secret put EDGEFLOW_API_KEY`. */
   EDGEFLOW_API_KEY?: string;
+  /**
+   * Encrypts webhook HMAC secrets at rest (`wrangler secret put EDGEFLOW_SECRET_KEY`); without it the
+   * admin key is used, which is fine locally but ties the secrets to that key.
+   */
+  EDGEFLOW_SECRET_KEY?: string;
 }

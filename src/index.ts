@@ -2,7 +2,9 @@
 import { createApp } from './api/app';
 import type { Env } from './env';
 
+export { ConcurrencyLimitObject } from './durable/concurrency-limit-object';
 export { FlowRunObject } from './durable/flow-run-object';
+export { WorkPoolObject } from './durable/work-pool-object';
 
 const app = createApp();
 

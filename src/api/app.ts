@@ -11,6 +11,8 @@ import { healthRouter } from './health';
 import { logsRouter } from './logs';
 import type { AppEnv } from './router';
 import { taskRunsRouter } from './task-runs';
+import { workPoolDispatchRouter } from './work-pool-dispatch';
+import { workPoolsRouter } from './work-pools';
 
 /** Prefect caps parameters at 512 KB; batches of task runs and logs need more room than that. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -39,6 +41,8 @@ export function createApp() {
   app.route('/api', taskRunsRouter);
   app.route('/api', apiKeysRouter);
   app.route('/api', logsRouter);
+  app.route('/api', workPoolsRouter);
+  app.route('/api', workPoolDispatchRouter);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -116,3 +116,38 @@ export const apiKeys = sqliteTable('api_keys', {
   revokedAt: text('revoked_at'),
   lastUsedAt: text('last_used_at'),
 });
+
+/** Work pools: their configuration lives here; the pool's Durable Object gets a copy on every change. */
+export const workPools = sqliteTable('work_pools', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  type: text('type').notNull(),
+  description: text('description'),
+  concurrencyLimit: integer('concurrency_limit'),
+  paused: integer('paused', { mode: 'boolean' }).notNull(),
+  defaultQueueId: text('default_queue_id').notNull(),
+  /** Bumped with every change of the pool or its queues, so the object keeps only the newest copy. */
+  configVersion: integer('config_version').notNull(),
+  /** Until when an agent that heartbeated counts as online (written by the pool object, throttled). */
+  onlineUntil: text('online_until'),
+  created: text('created').notNull(),
+  updated: text('updated').notNull(),
+});
+
+export const workQueues = sqliteTable(
+  'work_queues',
+  {
+    id: text('id').primaryKey(),
+    workPoolName: text('work_pool_name').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    priority: integer('priority').notNull(),
+    concurrencyLimit: integer('concurrency_limit'),
+    paused: integer('paused', { mode: 'boolean' }).notNull(),
+    /** The last claim that could draw from this queue (written by the pool object, throttled). */
+    lastPolled: text('last_polled'),
+    created: text('created').notNull(),
+    updated: text('updated').notNull(),
+  },
+  (t) => [uniqueIndex('work_queues_pool_name').on(t.workPoolName, t.name)],
+);

@@ -1,6 +1,6 @@
 // Work pools, their queues, and the agent wire: claim long-poll, heartbeats, leases (CONTRACTS §2–§3).
 import { z } from 'zod';
-import { IsoDateTimeSchema, LimitSchema, UuidSchema } from './common.ts';
+import { IsoDateTimeSchema, LimitSchema, OffsetSchema, UuidSchema } from './common.ts';
 import { FlowRunSchema } from './flow-runs.ts';
 
 /** Pool, queue and agent names travel in URL paths, so they may not hold `/` or `%` (as in Prefect). */
@@ -171,3 +171,46 @@ export const WorkerFlowRunResponseSchema = z.object({
 });
 export const GetScheduledFlowRunsResponseSchema = z.array(WorkerFlowRunResponseSchema);
 export type WorkerFlowRunResponse = z.infer<typeof WorkerFlowRunResponseSchema>;
+
+const NameFilterSchema = z.object({ any_: z.array(z.string()).max(200).optional() }).strict();
+
+/** `POST /api/work_pools/filter`. */
+export const WorkPoolFilterBodySchema = z.object({
+  work_pools: z
+    .object({
+      id: z
+        .object({ any_: z.array(UuidSchema).max(200).optional() })
+        .strict()
+        .optional(),
+      name: NameFilterSchema.optional(),
+    })
+    .strict()
+    .optional(),
+  limit: LimitSchema.default(200),
+  offset: OffsetSchema.default(0),
+});
+export type WorkPoolFilterBody = z.infer<typeof WorkPoolFilterBodySchema>;
+
+/** `POST /api/work_pools/{pool}/queues/filter`. */
+export const WorkQueueFilterBodySchema = z.object({
+  work_queues: z.object({ name: NameFilterSchema.optional() }).strict().optional(),
+  limit: LimitSchema.default(200),
+  offset: OffsetSchema.default(0),
+});
+export type WorkQueueFilterBody = z.infer<typeof WorkQueueFilterBodySchema>;
+
+/** `POST /api/work_pools/{pool}/workers/filter`. */
+export const WorkerFilterBodySchema = z.object({
+  workers: z
+    .object({
+      status: z
+        .object({ any_: z.array(WorkerStatusSchema).optional() })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .optional(),
+  limit: LimitSchema.default(200),
+  offset: OffsetSchema.default(0),
+});
+export type WorkerFilterBody = z.infer<typeof WorkerFilterBodySchema>;

@@ -1,0 +1,142 @@
+// The agent wire of a work pool: claim long-poll, heartbeats, workers, and Prefect's read-only poll.
+// Claims and heartbeats go to the pool's object only; the read-only poll reads D1's index.
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  ClaimBodySchema,
+  ClaimResponseSchema,
+  GetScheduledFlowRunsBodySchema,
+  GetScheduledFlowRunsResponseSchema,
+  WorkerFilterBodySchema,
+  WorkerHeartbeatBodySchema,
+  WorkerHeartbeatResponseSchema,
+  WorkerSchema,
+  WorkPoolNameSchema,
+} from 'edgeflow/protocol';
+import { activeRunsByQueue, readPoolConfig, scheduledRunsOfPool } from '../db/work-pools';
+import { capacity, eligibleQueues, orderCandidates, planClaims } from '../domain/dispatch';
+import { ApiError, notFound } from './errors';
+import { workPoolObject } from './pool-objects';
+import { createRouter, jsonBody, jsonResponse } from './router';
+
+const PoolParam = z.object({ name: WorkPoolNameSchema });
+const poolNotFound = (name: string) => notFound('work_pool', name);
+
+const claim = createRoute({
+  method: 'post',
+  path: '/work_pools/{name}/claim',
+  request: { params: PoolParam, body: jsonBody(ClaimBodySchema) },
+  responses: {
+    200: jsonResponse(
+      ClaimResponseSchema,
+      'Runs moved to PENDING and leased to the agent, or none when the wait ended',
+    ),
+  },
+});
+
+const heartbeat = createRoute({
+  method: 'post',
+  path: '/work_pools/{name}/workers/heartbeat',
+  request: { params: PoolParam, body: jsonBody(WorkerHeartbeatBodySchema) },
+  responses: {
+    200: jsonResponse(WorkerHeartbeatResponseSchema, 'Leases renewed; cancellations and lost runs'),
+  },
+});
+
+const listWorkers = createRoute({
+  method: 'get',
+  path: '/work_pools/{name}/workers',
+  request: { params: PoolParam },
+  responses: { 200: jsonResponse(z.array(WorkerSchema), 'Agents that heartbeated, newest first') },
+});
+
+const filterWorkers = createRoute({
+  method: 'post',
+  path: '/work_pools/{name}/workers/filter',
+  request: { params: PoolParam, body: jsonBody(WorkerFilterBodySchema) },
+  responses: { 200: jsonResponse(z.array(WorkerSchema), 'Matching agents, newest first') },
+});
+
+const scheduled = createRoute({
+  method: 'post',
+  path: '/work_pools/{name}/get_scheduled_flow_runs',
+  request: { params: PoolParam, body: jsonBody(GetScheduledFlowRunsBodySchema) },
+  responses: {
+    200: jsonResponse(
+      GetScheduledFlowRunsResponseSchema,
+      'Scheduled runs an agent may start, in dispatch order',
+    ),
+  },
+});
+
+export const workPoolDispatchRouter = createRouter()
+  .openapi(claim, async (c) => {
+    const { name } = c.req.valid('param');
+    const outcome = await workPoolObject(c.env, name).claim(name, c.req.valid('json'));
+    if (outcome.kind === 'not_found') throw poolNotFound(name);
+    if (outcome.kind === 'unknown_queues')
+      throw new ApiError(
+        404,
+        'work_queue.not_found',
+        `work pool ${name} has no queue ${outcome.queues.join(', ')}`,
+        'queues',
+      );
+    return c.json(outcome.response, 200);
+  })
+  .openapi(heartbeat, async (c) => {
+    const { name } = c.req.valid('param');
+    const outcome = await workPoolObject(c.env, name).heartbeat(name, c.req.valid('json'));
+    if (outcome.kind === 'not_found') throw poolNotFound(name);
+    return c.json(outcome.response, 200);
+  })
+  .openapi(listWorkers, async (c) => {
+    const { name } = c.req.valid('param');
+    const workers = await workPoolObject(c.env, name).listWorkers(name);
+    if (!workers) throw poolNotFound(name);
+    return c.json(workers, 200);
+  })
+  .openapi(filterWorkers, async (c) => {
+    const { name } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const workers = await workPoolObject(c.env, name).listWorkers(name);
+    if (!workers) throw poolNotFound(name);
+    const statuses = body.workers?.status?.any_;
+    const matching = statuses ? workers.filter((worker) => statuses.includes(worker.status)) : workers;
+    return c.json(matching.slice(body.offset, body.offset + body.limit), 200);
+  })
+  .openapi(scheduled, async (c) => {
+    const { name } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const config = await readPoolConfig(c.env.DB, name);
+    if (!config) throw poolNotFound(name);
+    const [runs, active] = await Promise.all([
+      scheduledRunsOfPool(c.env.DB, name, {
+        queues: body.work_queue_names ?? null,
+        before: body.scheduled_before ?? null,
+        after: body.scheduled_after ?? null,
+      }),
+      activeRunsByQueue(c.env.DB, name),
+    ]);
+    // Same order and limits as a claim, without claiming: Prefect's workers then propose PENDING.
+    const queues = eligibleQueues(config, body.work_queue_names ?? undefined);
+    const byId = new Map(runs.map((run) => [run.id, run]));
+    const candidates = runs
+      .filter((run) => run.next_scheduled_start_time)
+      .map((run) => ({
+        id: run.id,
+        queue: run.work_queue_name ?? 'default',
+        due_at: Date.parse(run.next_scheduled_start_time!),
+      }));
+    const picked = planClaims(
+      orderCandidates(candidates, queues, Number.POSITIVE_INFINITY),
+      capacity(config, active),
+      body.limit ?? 200,
+    );
+    return c.json(
+      picked.map((run) => ({
+        work_pool_id: config.id,
+        work_queue_id: queues.get(run.queue)!.id,
+        flow_run: byId.get(run.id)!,
+      })),
+      200,
+    );
+  });

@@ -1,0 +1,394 @@
+// Work pools and queues in D1: their configuration (queryable, the source of truth for it), the
+// config copy a pool object dispatches with, and the throttled presence its object writes back.
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import type {
+  FlowRun,
+  WorkPool,
+  WorkPoolCreate,
+  WorkPoolFilterBody,
+  WorkPoolUpdate,
+  WorkQueue,
+  WorkQueueCreate,
+  WorkQueueFilterBody,
+  WorkQueueUpdate,
+} from 'edgeflow/protocol';
+import {
+  DEFAULT_QUEUE_NAME,
+  nextQueuePriority,
+  type PoolConfig,
+  poolStatus,
+  queueStatus,
+} from '../domain/dispatch';
+import { inList } from './filters';
+import { workPools, workQueues } from './schema';
+
+type PoolRow = typeof workPools.$inferSelect;
+type QueueRow = typeof workQueues.$inferSelect;
+
+const time = (iso: string | null) => (iso ? Date.parse(iso) : null);
+
+export function toWorkPool(row: PoolRow, now: Date): WorkPool {
+  return {
+    id: row.id,
+    created: row.created,
+    updated: row.updated,
+    name: row.name,
+    type: 'process',
+    description: row.description,
+    concurrency_limit: row.concurrencyLimit,
+    paused: row.paused,
+    status: poolStatus(row.paused, time(row.onlineUntil), now.getTime()),
+    default_queue_id: row.defaultQueueId,
+  };
+}
+
+export function toWorkQueue(row: QueueRow, now: Date): WorkQueue {
+  return {
+    id: row.id,
+    created: row.created,
+    updated: row.updated,
+    name: row.name,
+    description: row.description,
+    priority: row.priority,
+    concurrency_limit: row.concurrencyLimit,
+    paused: row.paused,
+    status: queueStatus(row.paused, time(row.lastPolled), now.getTime()),
+    work_pool_name: row.workPoolName,
+    last_polled: row.lastPolled,
+  };
+}
+
+function toConfig(pool: PoolRow, queues: QueueRow[]): PoolConfig {
+  return {
+    id: pool.id,
+    name: pool.name,
+    version: pool.configVersion,
+    concurrency_limit: pool.concurrencyLimit,
+    paused: pool.paused,
+    queues: queues.map((queue) => ({
+      id: queue.id,
+      name: queue.name,
+      priority: queue.priority,
+      concurrency_limit: queue.concurrencyLimit,
+      paused: queue.paused,
+    })),
+  };
+}
+
+/** Creates the pool with its `default` queue in one batch; null when the name is taken. */
+export async function insertWorkPool(
+  d1: D1Database,
+  input: WorkPoolCreate,
+  now: Date,
+): Promise<{ pool: WorkPool; config: PoolConfig } | null> {
+  const db = drizzle(d1);
+  const at = now.toISOString();
+  const poolId = crypto.randomUUID();
+  const queue: QueueRow = {
+    id: crypto.randomUUID(),
+    workPoolName: input.name,
+    name: DEFAULT_QUEUE_NAME,
+    description: 'The work pool’s default queue.',
+    priority: 1,
+    concurrencyLimit: null,
+    paused: false,
+    lastPolled: null,
+    created: at,
+    updated: at,
+  };
+  const [inserted] = await db.batch([
+    db
+      .insert(workPools)
+      .values({
+        id: poolId,
+        name: input.name,
+        type: input.type,
+        description: input.description ?? null,
+        concurrencyLimit: input.concurrency_limit ?? null,
+        paused: input.paused,
+        defaultQueueId: queue.id,
+        configVersion: 1,
+        created: at,
+        updated: at,
+      })
+      .onConflictDoNothing({ target: workPools.name })
+      .returning(),
+    // Only when the pool row above was new: a taken name leaves no orphan queue behind.
+    db
+      .insert(workQueues)
+      .select(
+        sql`SELECT ${queue.id}, ${queue.workPoolName}, ${queue.name}, ${queue.description}, ${queue.priority}, NULL, 0, NULL, ${at}, ${at}
+            WHERE EXISTS (SELECT 1 FROM work_pools WHERE id = ${poolId})`,
+      )
+      .onConflictDoNothing(),
+  ]);
+  const pool = inserted[0];
+  if (!pool) return null;
+  return { pool: toWorkPool(pool, now), config: toConfig(pool, [queue]) };
+}
+
+async function readPoolRow(d1: D1Database, name: string): Promise<PoolRow | null> {
+  const [row] = await drizzle(d1).select().from(workPools).where(eq(workPools.name, name)).limit(1);
+  return row ?? null;
+}
+
+export async function readWorkPool(d1: D1Database, name: string, now: Date): Promise<WorkPool | null> {
+  const row = await readPoolRow(d1, name);
+  return row ? toWorkPool(row, now) : null;
+}
+
+/** The pool and its queues as its object dispatches with them; one round trip. */
+export async function readPoolConfig(d1: D1Database, name: string): Promise<PoolConfig | null> {
+  const db = drizzle(d1);
+  const [pools, queues] = await db.batch([
+    db.select().from(workPools).where(eq(workPools.name, name)).limit(1),
+    db.select().from(workQueues).where(eq(workQueues.workPoolName, name)).orderBy(asc(workQueues.priority)),
+  ]);
+  return pools[0] ? toConfig(pools[0], queues) : null;
+}
+
+/** Part of every queue change's batch: the pool's object must take the new configuration. */
+function bumpVersion(db: ReturnType<typeof drizzle>, name: string, at: string) {
+  return db
+    .update(workPools)
+    .set({ configVersion: sql`${workPools.configVersion} + 1`, updated: at })
+    .where(eq(workPools.name, name));
+}
+
+/** Applies a patch; null when there is no such pool. */
+export async function updateWorkPool(
+  d1: D1Database,
+  name: string,
+  patch: WorkPoolUpdate,
+  now: Date,
+): Promise<boolean> {
+  const rows = await drizzle(d1)
+    .update(workPools)
+    .set({
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.concurrency_limit !== undefined ? { concurrencyLimit: patch.concurrency_limit } : {}),
+      ...(patch.paused !== undefined ? { paused: patch.paused } : {}),
+      configVersion: sql`${workPools.configVersion} + 1`,
+      updated: now.toISOString(),
+    })
+    .where(eq(workPools.name, name))
+    .returning({ id: workPools.id });
+  return rows.length > 0;
+}
+
+/** Deletes the pool and its queues; flow runs keep naming it (Prefect does the same). */
+export async function deleteWorkPool(d1: D1Database, name: string): Promise<boolean> {
+  const db = drizzle(d1);
+  const [deleted] = await db.batch([
+    db.delete(workPools).where(eq(workPools.name, name)).returning({ id: workPools.id }),
+    db.delete(workQueues).where(eq(workQueues.workPoolName, name)),
+  ]);
+  return deleted.length > 0;
+}
+
+export async function filterWorkPools(
+  d1: D1Database,
+  body: WorkPoolFilterBody,
+  now: Date,
+): Promise<WorkPool[]> {
+  const conditions: SQL[] = [];
+  if (body.work_pools?.id?.any_) conditions.push(inList(sql.raw('id'), body.work_pools.id.any_));
+  if (body.work_pools?.name?.any_) conditions.push(inList(sql.raw('name'), body.work_pools.name.any_));
+  const rows = await drizzle(d1)
+    .select()
+    .from(workPools)
+    .where(conditions.length ? and(...conditions) : sql`1`)
+    .orderBy(asc(workPools.name))
+    .limit(body.limit)
+    .offset(body.offset);
+  return rows.map((row) => toWorkPool(row, now));
+}
+
+export type QueueInsertResult =
+  | { kind: 'created'; queue: WorkQueue }
+  | { kind: 'no_pool' }
+  | { kind: 'exists' };
+
+export async function insertWorkQueue(
+  d1: D1Database,
+  poolName: string,
+  input: WorkQueueCreate,
+  now: Date,
+): Promise<QueueInsertResult> {
+  const db = drizzle(d1);
+  if (!(await readPoolRow(d1, poolName))) return { kind: 'no_pool' };
+  const existing = await db.select().from(workQueues).where(eq(workQueues.workPoolName, poolName));
+  if (existing.some((queue) => queue.name === input.name)) return { kind: 'exists' };
+  const at = now.toISOString();
+  const [inserted] = await db.batch([
+    db
+      .insert(workQueues)
+      .values({
+        id: crypto.randomUUID(),
+        workPoolName: poolName,
+        name: input.name,
+        description: input.description ?? null,
+        priority: input.priority ?? nextQueuePriority(existing),
+        concurrencyLimit: input.concurrency_limit ?? null,
+        paused: input.paused,
+        created: at,
+        updated: at,
+      })
+      .onConflictDoNothing()
+      .returning(),
+    bumpVersion(db, poolName, at),
+  ]);
+  return inserted[0] ? { kind: 'created', queue: toWorkQueue(inserted[0], now) } : { kind: 'exists' };
+}
+
+export async function readWorkQueue(
+  d1: D1Database,
+  poolName: string,
+  name: string,
+  now: Date,
+): Promise<WorkQueue | null> {
+  const [row] = await drizzle(d1)
+    .select()
+    .from(workQueues)
+    .where(and(eq(workQueues.workPoolName, poolName), eq(workQueues.name, name)))
+    .limit(1);
+  return row ? toWorkQueue(row, now) : null;
+}
+
+export async function updateWorkQueue(
+  d1: D1Database,
+  poolName: string,
+  name: string,
+  patch: WorkQueueUpdate,
+  now: Date,
+): Promise<boolean> {
+  const db = drizzle(d1);
+  const at = now.toISOString();
+  const [updated] = await db.batch([
+    db
+      .update(workQueues)
+      .set({
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
+        ...(patch.concurrency_limit !== undefined ? { concurrencyLimit: patch.concurrency_limit } : {}),
+        ...(patch.paused !== undefined ? { paused: patch.paused } : {}),
+        updated: at,
+      })
+      .where(and(eq(workQueues.workPoolName, poolName), eq(workQueues.name, name)))
+      .returning({ id: workQueues.id }),
+    bumpVersion(db, poolName, at),
+  ]);
+  return updated.length > 0;
+}
+
+export async function deleteWorkQueue(
+  d1: D1Database,
+  poolName: string,
+  name: string,
+  now: Date,
+): Promise<boolean> {
+  const db = drizzle(d1);
+  const [deleted] = await db.batch([
+    db
+      .delete(workQueues)
+      .where(and(eq(workQueues.workPoolName, poolName), eq(workQueues.name, name)))
+      .returning({ id: workQueues.id }),
+    bumpVersion(db, poolName, now.toISOString()),
+  ]);
+  return deleted.length > 0;
+}
+
+export async function filterWorkQueues(
+  d1: D1Database,
+  poolName: string,
+  body: WorkQueueFilterBody,
+  now: Date,
+): Promise<WorkQueue[]> {
+  const conditions: SQL[] = [eq(workQueues.workPoolName, poolName)];
+  if (body.work_queues?.name?.any_) conditions.push(inList(sql.raw('name'), body.work_queues.name.any_));
+  const rows = await drizzle(d1)
+    .select()
+    .from(workQueues)
+    .where(and(...conditions))
+    .orderBy(asc(workQueues.priority), asc(workQueues.name))
+    .limit(body.limit)
+    .offset(body.offset);
+  return rows.map((row) => toWorkQueue(row, now));
+}
+
+/** Written by the pool object, at most every few seconds: agents online until, queues polled at. */
+export async function writePresence(
+  d1: D1Database,
+  poolName: string,
+  presence: { onlineUntil: number | null; polledQueues: string[]; polledAt: number },
+): Promise<void> {
+  const db = drizzle(d1);
+  const statements = [];
+  if (presence.onlineUntil !== null) {
+    const until = new Date(presence.onlineUntil).toISOString();
+    statements.push(
+      db
+        .update(workPools)
+        .set({ onlineUntil: until })
+        .where(
+          and(
+            eq(workPools.name, poolName),
+            sql`(${workPools.onlineUntil} IS NULL OR ${workPools.onlineUntil} < ${until})`,
+          ),
+        ),
+    );
+  }
+  if (presence.polledQueues.length > 0) {
+    statements.push(
+      db
+        .update(workQueues)
+        .set({ lastPolled: new Date(presence.polledAt).toISOString() })
+        .where(and(eq(workQueues.workPoolName, poolName), inList(sql.raw('name'), presence.polledQueues))),
+    );
+  }
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+}
+
+/**
+ * SCHEDULED runs of a pool from the index, for Prefect's read-only poll; `in_process` retries are
+ * left out (their process retries them). Capped: the caller orders and limits them.
+ */
+export async function scheduledRunsOfPool(
+  d1: D1Database,
+  poolName: string,
+  window: { queues: string[] | null; before: string | null; after: string | null },
+): Promise<FlowRun[]> {
+  const conditions = [
+    "work_pool_name = ?1 AND state_type = 'SCHEDULED'",
+    "coalesce(json_extract(doc, '$.empirical_policy.retry_type'), '') <> 'in_process'",
+  ];
+  if (window.queues) conditions.push('work_queue_name IN (SELECT value FROM json_each(?2))');
+  if (window.before) conditions.push('next_scheduled_start_time <= ?3');
+  if (window.after) conditions.push('next_scheduled_start_time >= ?4');
+  const { results } = await d1
+    .prepare(
+      `SELECT doc FROM flow_runs WHERE ${conditions.join(' AND ')} ORDER BY next_scheduled_start_time, id LIMIT 1000`,
+    )
+    .bind(
+      poolName,
+      JSON.stringify(window.queues ?? []),
+      window.before ? new Date(window.before).toISOString() : '',
+      window.after ? new Date(window.after).toISOString() : '',
+    )
+    .all<{ doc: string }>();
+  return results.map((row) => JSON.parse(row.doc) as FlowRun);
+}
+
+/** PENDING, RUNNING and CANCELLING runs per queue, as the index has them. */
+export async function activeRunsByQueue(d1: D1Database, poolName: string): Promise<Map<string, number>> {
+  const { results } = await d1
+    .prepare(
+      `SELECT work_queue_name AS queue, count(*) AS n FROM flow_runs
+       WHERE work_pool_name = ? AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING') GROUP BY work_queue_name`,
+    )
+    .bind(poolName)
+    .all<{ queue: string; n: number }>();
+  return new Map(results.map((row) => [row.queue, row.n]));
+}

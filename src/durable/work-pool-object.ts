@@ -1,0 +1,355 @@
+// One Durable Object per work pool: the runs ready to dispatch, held long-poll claims, leases and
+// workers. Decisions come from src/domain/dispatch; the run objects stay the single writers of state.
+import { DurableObject } from 'cloudflare:workers';
+import type { ClaimedFlowRun, ClaimResponse, Worker, WorkerHeartbeatResponse } from 'edgeflow/protocol';
+import { readPoolConfig, writePresence } from '../db/work-pools';
+import {
+  capacity,
+  crashMessage,
+  DEFAULT_HEARTBEAT_INTERVAL_S,
+  dispatchStatus,
+  eligibleQueues,
+  heartbeatOutcome,
+  lateAt,
+  leaseDeadline,
+  nextWakeUp,
+  orderCandidates,
+  type PoolConfig,
+  planClaims,
+  RETRY_CALL_MS,
+  releaseSlot,
+  workerStatus,
+} from '../domain/dispatch';
+import type { Env } from '../env';
+import type { DispatchView, FlowRunDispatchApi, WorkPoolDispatchApi } from './dispatch';
+import { type DueRun, PoolStorage } from './pool-storage';
+
+/** Presence (agents online, queues polled) reaches D1 at most this often per pool. */
+const PRESENCE_WRITE_MS = 10_000;
+
+export interface ClaimRequest {
+  name: string;
+  queues?: string[];
+  limit: number;
+  wait_ms: number;
+}
+
+export type ClaimOutcome =
+  | { kind: 'ok'; response: ClaimResponse }
+  | { kind: 'not_found' }
+  | { kind: 'unknown_queues'; queues: string[] };
+
+export type HeartbeatOutcome = { kind: 'ok'; response: WorkerHeartbeatResponse } | { kind: 'not_found' };
+
+/** A claim held open until runs are due for it or its wait ends. */
+interface Waiter {
+  agent: string;
+  queues?: string[];
+  limit: number;
+  deadline: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  answer: (response: ClaimResponse) => void;
+}
+
+export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispatchApi {
+  private storage: PoolStorage;
+  private waiters: Waiter[] = [];
+  /** Claims, serving held claims and cancellation notices run one at a time: no run is picked twice. */
+  private exclusive: Promise<unknown> = Promise.resolve();
+  private servePending = false;
+  private armedAt: number | null | undefined;
+  private presence = { writtenAt: 0, onlineUntil: null as number | null, polledQueues: new Set<string>() };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.storage = new PoolStorage(ctx.storage.sql);
+  }
+
+  /** The API tells the object about every config change; a late, older copy is ignored. */
+  async configure(config: PoolConfig | null): Promise<void> {
+    const current = this.storage.readConfig();
+    if (config && current && current.id === config.id && current.version >= config.version) return;
+    this.storage.writeConfig(config);
+    if (!config) this.answerAllWaiters();
+    this.serveWaitersSoon();
+  }
+
+  async claim(poolName: string, request: ClaimRequest): Promise<ClaimOutcome> {
+    const config = await this.loadConfig(poolName);
+    if (!config) return { kind: 'not_found' };
+    const unknown = (request.queues ?? []).filter(
+      (name) => !config.queues.some((queue) => queue.name === name),
+    );
+    if (unknown.length > 0) return { kind: 'unknown_queues', queues: unknown };
+    void this.notePresence(null, [...eligibleQueues({ ...config, paused: false }, request.queues).keys()]);
+
+    // The lock covers the first attempt and the registration of a held claim, never the wait itself.
+    const first = await this.serially(
+      async (): Promise<{ now: ClaimResponse } | { later: Promise<ClaimResponse> }> => {
+        const runs = await this.takeRuns(request.name, request.queues, request.limit);
+        if (runs.length > 0 || request.wait_ms === 0) return { now: this.answer(request.name, runs) };
+        return {
+          later: new Promise<ClaimResponse>((answer) => {
+            const waiter: Waiter = {
+              agent: request.name,
+              queues: request.queues,
+              limit: request.limit,
+              deadline: Date.now() + request.wait_ms,
+              timer: null,
+              answer,
+            };
+            this.waiters.push(waiter);
+            this.startTimer(waiter);
+          }),
+        };
+      },
+    );
+    return { kind: 'ok', response: 'now' in first ? first.now : await first.later };
+  }
+
+  async heartbeat(
+    poolName: string,
+    body: { name: string; heartbeat_interval_seconds: number; running: string[] },
+  ): Promise<HeartbeatOutcome> {
+    if (!(await this.loadConfig(poolName))) return { kind: 'not_found' };
+    const now = Date.now();
+    const interval = body.heartbeat_interval_seconds;
+    this.storage.saveWorker({ name: body.name, last_heartbeat: now, interval_s: interval });
+    const known = new Map(this.storage.leasedRuns(body.running).map((run) => [run.id, run]));
+    const outcome = heartbeatOutcome(body.name, body.running, known);
+    this.storage.renewLeases(outcome.renew, body.name, interval, leaseDeadline(now, interval));
+    await this.armAlarm();
+    await this.notePresence(leaseDeadline(now, interval), []);
+    return { kind: 'ok', response: { cancelling: outcome.cancelling, lost: outcome.lost } };
+  }
+
+  async listWorkers(poolName: string): Promise<Worker[] | null> {
+    if (!(await this.loadConfig(poolName))) return null;
+    const now = Date.now();
+    return this.storage.listWorkers().map((worker) => ({
+      name: worker.name,
+      work_pool_name: poolName,
+      status: workerStatus(worker.last_heartbeat, worker.interval_s, now),
+      last_heartbeat_time: new Date(worker.last_heartbeat).toISOString(),
+      heartbeat_interval_seconds: worker.interval_s,
+    }));
+  }
+
+  /** Called by run objects after every change of a run in this pool (see dispatch.ts). Never waits on a claim. */
+  async syncRun(view: DispatchView): Promise<void> {
+    const stored = this.storage.readRun(view.flow_run_id);
+    if (stored && stored.version >= view.version) return;
+    const status = dispatchStatus(view, this.storage.readConfig()?.name ?? view.work_pool_name);
+    this.storage.saveRun(
+      {
+        id: view.flow_run_id,
+        version: view.version,
+        queue: view.work_queue_name,
+        status,
+        state_type: view.state_type,
+        state_name: view.state_name,
+        due_at: status === 'queued' ? view.due_at : null,
+        late_at: status === 'queued' ? lateAt(view) : null,
+        lease_id: view.lease_id,
+      },
+      Date.now(),
+    );
+    if (view.state_type === 'CANCELLING' && stored?.state_type !== 'CANCELLING' && stored?.agent) {
+      this.tellAgentNow(stored.agent);
+    }
+    this.serveWaitersSoon();
+    await this.armAlarm();
+  }
+
+  override async alarm(): Promise<void> {
+    this.armedAt = undefined;
+    const now = Date.now();
+    await Promise.all(this.storage.lapsedLeases(now).map((run) => this.crashRun(run.id, run)));
+    await Promise.all(this.storage.lateRuns(now).map((run) => this.markLate(run.id)));
+    this.storage.purgeTombstones(now);
+    this.serveWaitersSoon();
+    await this.armAlarm();
+  }
+
+  private async crashRun(
+    id: string,
+    lease: { lease_id: string | null; agent: string | null; lease_interval_s: number | null },
+  ): Promise<void> {
+    if (!lease.lease_id) return;
+    try {
+      const reason = crashMessage(
+        lease.agent ?? 'unknown',
+        lease.lease_interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S,
+      );
+      await flowRunObject(this.env, id).crash(lease.lease_id, reason);
+      this.storage.dropLease(id, lease.lease_id);
+    } catch (error) {
+      console.error('crashing a run whose lease lapsed failed; retrying', error);
+      this.storage.postponeLease(id, Date.now() + RETRY_CALL_MS);
+    }
+  }
+
+  private async markLate(id: string): Promise<void> {
+    try {
+      await flowRunObject(this.env, id).markLate();
+      this.storage.setLateAt(id, null);
+    } catch (error) {
+      console.error('marking a run Late failed; retrying', error);
+      this.storage.setLateAt(id, Date.now() + RETRY_CALL_MS);
+    }
+  }
+
+  /** Claims due runs through their run objects, in dispatch order, within the limits. */
+  private async takeRuns(
+    agent: string,
+    queues: string[] | undefined,
+    limit: number,
+  ): Promise<ClaimedFlowRun[]> {
+    const config = this.storage.readConfig();
+    if (!config) return [];
+    const now = Date.now();
+    const eligible = eligibleQueues(config, queues);
+    if (eligible.size === 0) return [];
+    let ordered = orderCandidates(this.storage.dueCandidates(now), eligible, now);
+    const free = capacity(config, this.storage.activeByQueue());
+    const interval = this.storage.readWorker(agent)?.interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
+    const claimed: ClaimedFlowRun[] = [];
+    while (claimed.length < limit) {
+      const picks = planClaims(ordered, free, limit - claimed.length);
+      if (picks.length === 0) break;
+      ordered = ordered.filter((run) => !picks.includes(run));
+      const results = await Promise.all(picks.map((run) => this.claimOne(run, agent, interval)));
+      results.forEach((result, i) => {
+        if (result) claimed.push(result);
+        else releaseSlot(free, picks[i]!.queue);
+      });
+    }
+    return claimed;
+  }
+
+  private async claimOne(run: DueRun, agent: string, interval: number): Promise<ClaimedFlowRun | null> {
+    const leaseId = crypto.randomUUID();
+    try {
+      const reply = await flowRunObject(this.env, run.id).claim(leaseId, agent);
+      if (reply.kind === 'skipped') {
+        this.storage.markSkipped(run.id, run.version);
+        return null;
+      }
+      this.storage.recordClaim(run.id, leaseId, agent, interval, leaseDeadline(Date.now(), interval));
+      return { flow_run: reply.run, lease_id: leaseId, work_queue_name: run.queue };
+    } catch (error) {
+      // Left queued: the next claim tries it again.
+      console.error(`claiming flow run ${run.id} failed`, error);
+      return null;
+    }
+  }
+
+  private answer(agent: string, runs: ClaimedFlowRun[]): ClaimResponse {
+    return { runs, cancelling: this.storage.cancellingFor(agent) };
+  }
+
+  /** Serves held claims in arrival order once; coalesces the many triggers that arrive together. */
+  private serveWaitersSoon(): void {
+    if (this.servePending || this.waiters.length === 0) return;
+    this.servePending = true;
+    void this.serially(async () => {
+      this.servePending = false;
+      for (const waiter of [...this.waiters]) {
+        if (this.stopTimer(waiter)) continue;
+        const runs = await this.takeRuns(waiter.agent, waiter.queues, waiter.limit);
+        if (runs.length > 0) this.resolve(waiter, runs);
+        else this.startTimer(waiter);
+      }
+    });
+  }
+
+  /** A run of this agent became CANCELLING: a claim it holds open returns now to say so. */
+  private tellAgentNow(agent: string): void {
+    void this.serially(async () => {
+      for (const waiter of this.waiters.filter((w) => w.agent === agent)) this.resolve(waiter, []);
+    });
+  }
+
+  /** The pool was deleted: every held claim ends empty. */
+  private answerAllWaiters(): void {
+    void this.serially(async () => {
+      for (const waiter of [...this.waiters]) this.resolve(waiter, []);
+    });
+  }
+
+  private resolve(waiter: Waiter, runs: ClaimedFlowRun[]): void {
+    this.stopTimer(waiter);
+    this.waiters = this.waiters.filter((w) => w !== waiter);
+    waiter.answer(this.answer(waiter.agent, runs));
+  }
+
+  /** Pauses a waiter's timeout while it is being served; true when it had already timed out. */
+  private stopTimer(waiter: Waiter): boolean {
+    if (waiter.timer) clearTimeout(waiter.timer);
+    waiter.timer = null;
+    return !this.waiters.includes(waiter);
+  }
+
+  private startTimer(waiter: Waiter): void {
+    const left = waiter.deadline - Date.now();
+    const expire = () => {
+      // Expiry goes through the same line as serving, so a waiter is never answered twice.
+      void this.serially(async () => {
+        if (this.waiters.includes(waiter)) this.resolve(waiter, []);
+      });
+    };
+    if (left <= 0) expire();
+    else waiter.timer = setTimeout(expire, left);
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.exclusive.then(work, work);
+    this.exclusive = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The config copy; read from D1 only when this object has none (first use, or a lost update). */
+  private async loadConfig(poolName: string): Promise<PoolConfig | null> {
+    const config = this.storage.readConfig();
+    if (config) return config;
+    const loaded = await readPoolConfig(this.env.DB, poolName);
+    if (loaded && !this.storage.readConfig()) this.storage.writeConfig(loaded);
+    return this.storage.readConfig();
+  }
+
+  private async armAlarm(): Promise<void> {
+    const next = nextWakeUp(this.storage.wakeUpTimes(Date.now()));
+    if (next === this.armedAt) return;
+    this.armedAt = next;
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Keeps pool status and queues' last_polled fresh in D1 without a write per request. */
+  private async notePresence(onlineUntil: number | null, polledQueues: string[]): Promise<void> {
+    const presence = this.presence;
+    if (onlineUntil !== null) presence.onlineUntil = Math.max(presence.onlineUntil ?? 0, onlineUntil);
+    for (const queue of polledQueues) presence.polledQueues.add(queue);
+    const now = Date.now();
+    if (now - presence.writtenAt < PRESENCE_WRITE_MS) return;
+    const config = this.storage.readConfig();
+    if (!config) return;
+    const pending = {
+      onlineUntil: presence.onlineUntil,
+      polledQueues: [...presence.polledQueues],
+      polledAt: now,
+    };
+    presence.writtenAt = now;
+    presence.onlineUntil = null;
+    presence.polledQueues.clear();
+    try {
+      await writePresence(this.env.DB, config.name, pending);
+    } catch (error) {
+      console.error('writing pool presence failed', error);
+    }
+  }
+}
+
+function flowRunObject(env: Env, flowRunId: string): FlowRunDispatchApi {
+  return env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(flowRunId)) as unknown as FlowRunDispatchApi;
+}

@@ -1,6 +1,7 @@
 // How the API reaches a flow run's Durable Object (by name, the run id), and the one way runs are created.
 import type { FlowRun, FlowRunCreate, StateCreate } from 'edgeflow/protocol';
 import { readFlow } from '../db/flows';
+import type { RunConcurrencyLimit } from '../domain/orchestration';
 import { newFlowRunDoc } from '../domain/runs/flow-run-docs';
 import { idempotentRunId } from '../domain/runs/ids';
 import type { FlowRunObject } from '../durable/flow-run-object';
@@ -40,6 +41,16 @@ function initialState(body: FlowRunCreate, now: Date): StateCreate {
   return { type: 'PENDING', name: 'Pending' };
 }
 
+/** What deployments and the scheduler add to a run beyond its wire fields. */
+export interface CreateFlowRunOptions {
+  /** The caller already read the flow (a deployment's, a batch's): skip the per-run D1 check. */
+  flowKnown?: boolean;
+  /** Made by the scheduler (Prefect's `auto_scheduled`). */
+  autoScheduled?: boolean;
+  /** The concurrency limits the run is subject to, copied onto it (its deployment's, its schedule's). */
+  concurrency?: RunConcurrencyLimit[];
+}
+
 /**
  * Creates a flow run, or returns the existing one for the same (flow_id, idempotency_key): the key
  * picks the run id, so concurrent creates meet in one object. Deployments and schedules create
@@ -49,12 +60,17 @@ export async function createFlowRun(
   env: Env,
   body: FlowRunCreate,
   now: Date,
+  options: CreateFlowRunOptions = {},
 ): Promise<{ created: boolean; run: FlowRun }> {
-  if (!(await readFlow(env.DB, body.flow_id))) {
+  if (!options.flowKnown && !(await readFlow(env.DB, body.flow_id))) {
     throw new ApiError(404, 'flow.not_found', `flow ${body.flow_id} not found`, 'flow_id');
   }
   const id = body.idempotency_key
     ? await idempotentRunId(body.flow_id, body.idempotency_key)
     : crypto.randomUUID();
-  return flowRunObject(env, id).create(newFlowRunDoc(id, body, now, Math.random), initialState(body, now));
+  const doc = {
+    ...newFlowRunDoc(id, body, now, Math.random),
+    auto_scheduled: options.autoScheduled ?? false,
+  };
+  return flowRunObject(env, id).create(doc, initialState(body, now), options.concurrency);
 }

@@ -14,13 +14,14 @@ import type {
 } from 'edgeflow/protocol';
 import { isTerminal } from 'edgeflow/protocol';
 import { type CacheRecord, deleteRunIndex, readCachedState, writeRunIndex } from '../db/run-index';
-import { resumeProposal } from '../domain/orchestration';
+import { type FlowPolicyName, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
 import type { CacheInsert, OrchestrationClock } from '../domain/orchestration/types';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
 import { type ClaimReply, dispatchView, type WorkPoolDispatchApi } from './dispatch';
-import { CANCELLING_TIMEOUT_MS, transitionFlowRun } from './flow-transitions';
+import { CANCELLING_TIMEOUT_MS, type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
+import { RunConcurrency } from './run-concurrency';
 import { RunStorage } from './run-storage';
 import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
 
@@ -43,19 +44,29 @@ function systemClock(): OrchestrationClock {
 
 export class FlowRunObject extends DurableObject<Env> {
   private storage: RunStorage;
+  private concurrency: RunConcurrency;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new RunStorage(ctx.storage.sql);
+    this.concurrency = new RunConcurrency(ctx.storage.sql, env);
   }
 
-  /** Creates the run, or returns the one this object already holds (idempotent creation). */
-  async create(doc: FlowRun, initial: StateCreate | null): Promise<{ created: boolean; run: FlowRun }> {
+  /**
+   * Creates the run, or returns the one this object already holds (idempotent creation). `limits`
+   * are the concurrency limits the run is subject to (its deployment's, its schedule's), copied now.
+   */
+  async create(
+    doc: FlowRun,
+    initial: StateCreate | null,
+    limits: RunConcurrencyLimit[] = [],
+  ): Promise<{ created: boolean; run: FlowRun }> {
     const existing = this.storage.readRun();
     if (existing) return { created: false, run: existing.doc };
     const clock = systemClock();
     this.ctx.storage.transactionSync(() => {
       this.storage.writeRun(doc, 0);
+      this.concurrency.write(limits);
       // Prefect writes a new run's first state with force: the minimal policy, plus bookkeeping.
       if (initial) transitionFlowRun(this.storage, initial, true, clock);
     });
@@ -75,9 +86,7 @@ export class FlowRunObject extends DurableObject<Env> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
     if (body.lease_id && body.lease_id !== stored.leaseId) return { kind: 'stale_lease' };
-    const answer = this.ctx.storage.transactionSync(() =>
-      transitionFlowRun(this.storage, body.state, body.force, systemClock()),
-    );
+    const answer = await this.orchestrate(body.state, body.force);
     if (!answer) return { kind: 'not_found' };
     if (answer.written) await this.afterTransition();
     return { kind: 'ok', ...answer };
@@ -104,10 +113,12 @@ export class FlowRunObject extends DurableObject<Env> {
   async remove(): Promise<boolean> {
     const stored = this.storage.readRun();
     if (!stored) return false;
+    await this.concurrency.settle(stored.doc.id, null, stored.doc.state, null);
     await deleteRunIndex(this.env.DB, stored.doc.id);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.storage = new RunStorage(this.ctx.storage.sql);
+    this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
     return true;
   }
 
@@ -186,17 +197,12 @@ export class FlowRunObject extends DurableObject<Env> {
   // --- Dispatch: called by the run's work pool object (see dispatch.ts) ---
 
   async claim(leaseId: string, agentName: string): Promise<ClaimReply> {
-    const clock = systemClock();
-    const answer = this.ctx.storage.transactionSync(() => {
-      const reply = transitionFlowRun(
-        this.storage,
-        { type: 'PENDING', name: 'Pending', message: `Claimed by ${agentName}` },
-        false,
-        clock,
-      );
-      if (reply?.result.status === 'ACCEPT') this.storage.setLease(leaseId);
-      return reply;
-    });
+    const answer = await this.orchestrate(
+      { type: 'PENDING', name: 'Pending', message: `Claimed by ${agentName}` },
+      false,
+      undefined,
+      () => this.storage.setLease(leaseId),
+    );
     if (!answer) return { kind: 'skipped', reason: 'The flow run no longer exists.' };
     if (answer.written) await this.afterTransition();
     if (answer.result.status !== 'ACCEPT') {
@@ -210,6 +216,7 @@ export class FlowRunObject extends DurableObject<Env> {
     const stored = this.storage.readRun();
     if (!stored || stored.leaseId !== leaseId || isTerminal(stored.doc.state_type)) return;
     const clock = systemClock();
+    const before = stored.doc.state;
     this.ctx.storage.transactionSync(() => {
       const crashed = transitionFlowRun(
         this.storage,
@@ -232,30 +239,59 @@ export class FlowRunObject extends DurableObject<Env> {
         );
       }
     });
+    await this.concurrency.settle(stored.doc.id, null, before, this.storage.readRun()?.doc.state ?? null);
     await this.afterTransition();
   }
 
   async markLate(): Promise<void> {
     const stored = this.storage.readRun();
     if (stored?.doc.state_type !== 'SCHEDULED') return;
-    const clock = systemClock();
-    const answer = this.ctx.storage.transactionSync(() =>
-      transitionFlowRun(
-        this.storage,
-        {
-          type: 'SCHEDULED',
-          name: 'Late',
-          state_details: {
-            scheduled_time:
-              stored.doc.state?.state_details.scheduled_time ?? stored.doc.next_scheduled_start_time,
-          },
+    const answer = await this.orchestrate(
+      {
+        type: 'SCHEDULED',
+        name: 'Late',
+        state_details: {
+          scheduled_time:
+            stored.doc.state?.state_details.scheduled_time ?? stored.doc.next_scheduled_start_time,
         },
-        false,
-        clock,
-        'mark_late',
-      ),
+      },
+      false,
+      'mark_late',
     );
     if (answer?.written) await this.afterTransition();
+  }
+
+  /** Asked by a concurrency limit whose lease for this run lapsed: does the run still hold that slot? */
+  async holdsConcurrencySlot(leaseId: string): Promise<boolean> {
+    return this.concurrency.holds(this.storage.readRun()?.doc ?? null, leaseId);
+  }
+
+  /**
+   * One proposal through the rules. A run with concurrency limits asks them first (the rules are
+   * synchronous; the slots live in other objects) and gives back afterwards what it does not keep.
+   */
+  private async orchestrate(
+    proposed: StateCreate,
+    force: boolean,
+    policy?: FlowPolicyName,
+    onAccept?: () => void,
+  ): Promise<FlowTransitionAnswer | null> {
+    const stored = this.storage.readRun();
+    if (!stored) return null;
+    const prepared = await this.concurrency.prepare(
+      stored.doc,
+      proposed,
+      policy ?? (force ? 'minimal' : 'core'),
+    );
+    const clock = systemClock();
+    const { before, answer } = this.ctx.storage.transactionSync(() => {
+      const before = this.storage.readRun()?.doc.state ?? null;
+      const answer = transitionFlowRun(this.storage, proposed, force, clock, policy, prepared?.inputs);
+      if (answer?.result.status === 'ACCEPT') onAccept?.();
+      return { before, answer };
+    });
+    await this.concurrency.settle(stored.doc.id, prepared, before, this.storage.readRun()?.doc.state ?? null);
+    return answer;
   }
 
   private async afterTransition(): Promise<void> {

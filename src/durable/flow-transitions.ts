@@ -1,7 +1,12 @@
 // A flow run's transitions: load the run, let the rules decide, save what they wrote. Synchronous,
 // so the caller can wrap it in one SQLite transaction.
 import type { OrchestrationResult, State, StateCreate } from 'edgeflow/protocol';
-import { type FlowPolicyName, orchestrateFlowRun } from '../domain/orchestration';
+import {
+  type DeploymentConcurrencyInputs,
+  type FlowPolicyName,
+  orchestrateFlowRun,
+  withDeploymentConcurrency,
+} from '../domain/orchestration';
 import type { OrchestrationClock } from '../domain/orchestration/types';
 import { applyFlowTransition, flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import type { RunStorage } from './run-storage';
@@ -18,6 +23,8 @@ export function transitionFlowRun(
   force: boolean,
   clock: OrchestrationClock,
   policy?: FlowPolicyName,
+  /** For a run with concurrency limits: what its limits answered (see run-concurrency.ts). */
+  concurrency?: DeploymentConcurrencyInputs,
 ): FlowTransitionAnswer | null {
   const stored = storage.readRun();
   if (!stored) return null;
@@ -29,7 +36,9 @@ export function transitionFlowRun(
 
   const outcome = orchestrateFlowRun(
     { run: flowRunSnapshot(stored.doc), proposed, force, clock },
-    { policy },
+    concurrency
+      ? { policy: withDeploymentConcurrency(policy ?? (force ? 'minimal' : 'core')), extra: concurrency }
+      : { policy },
   );
   if (outcome.written) {
     storage.appendState(outcome.written, null);

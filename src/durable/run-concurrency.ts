@@ -1,0 +1,151 @@
+// The flow run object's side of concurrency limits: the limits copied onto the run when it was created,
+// asking their objects for slots before a proposal the rules will judge, giving slots back after.
+import type { FlowRun, State, StateCreate } from 'edgeflow/protocol';
+import {
+  type DeploymentConcurrencyInputs,
+  type FlowPolicyName,
+  keepsAcquiredSlot,
+  NO_CONCURRENCY_INPUTS,
+  type RunConcurrencyLimit,
+  releasesSlots,
+  SLOT_HOLDING_STATES,
+  type SlotOutcome,
+} from '../domain/orchestration';
+import type { Env } from '../env';
+import type { ConcurrencyLimitApi } from './concurrency-limit-object';
+
+const SCHEMA = 'CREATE TABLE IF NOT EXISTS concurrency_limits (key TEXT PRIMARY KEY, doc TEXT NOT NULL);';
+
+/** What was asked of the limits for one proposal: the rules' inputs, and the slots taken for it. */
+export interface PreparedSlots {
+  inputs: DeploymentConcurrencyInputs;
+  acquired: { lease_id: string; limits: RunConcurrencyLimit[] } | null;
+}
+
+export function concurrencyLimit(env: Env, key: string): ConcurrencyLimitApi {
+  return env.CONCURRENCY_LIMITS.get(env.CONCURRENCY_LIMITS.idFromName(key)) as unknown as ConcurrencyLimitApi;
+}
+
+export class RunConcurrency {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly env: Env,
+  ) {
+    sql.exec(SCHEMA);
+  }
+
+  write(limits: readonly RunConcurrencyLimit[]): void {
+    for (const limit of limits) {
+      this.sql.exec(
+        'INSERT OR REPLACE INTO concurrency_limits (key, doc) VALUES (?, ?)',
+        limit.key,
+        JSON.stringify(limit),
+      );
+    }
+  }
+
+  read(): RunConcurrencyLimit[] {
+    return this.sql
+      .exec<{ doc: string }>('SELECT doc FROM concurrency_limits ORDER BY key')
+      .toArray()
+      .map((row) => JSON.parse(row.doc) as RunConcurrencyLimit);
+  }
+
+  /** Whether the run holds the slots of `leaseId`: what a limit asks when the lease has lapsed. */
+  holds(run: FlowRun | null, leaseId: string): boolean {
+    return (
+      run?.state_type != null &&
+      SLOT_HOLDING_STATES.includes(run.state_type) &&
+      run.state?.state_details.deployment_concurrency_lease_id === leaseId
+    );
+  }
+
+  /** Null for a run without limits: the plain policy applies. */
+  async prepare(run: FlowRun, proposed: StateCreate, policy: FlowPolicyName): Promise<PreparedSlots | null> {
+    const limits = this.read();
+    if (limits.length === 0) return null;
+    const from = run.state_type;
+    if (
+      policy === 'core' &&
+      proposed.type === 'PENDING' &&
+      !(from && [...SLOT_HOLDING_STATES, 'CANCELLED'].includes(from))
+    ) {
+      return this.acquire(run.id, limits);
+    }
+    const lease = run.state?.state_details.deployment_concurrency_lease_id;
+    if (policy === 'core' && proposed.type === 'RUNNING' && from === 'PENDING' && lease) {
+      const held = await this.askAll(run.id, lease, limits);
+      return {
+        inputs: { ...NO_CONCURRENCY_INPUTS, held: held.every((o) => o.kind === 'granted') },
+        acquired: null,
+      };
+    }
+    if (policy === 'mark_late') {
+      const cancelNew = limits.filter((limit) => limit.collision_strategy === 'CANCEL_NEW');
+      const full = await Promise.all(cancelNew.map((l) => concurrencyLimit(this.env, l.key).isFull(l.limit)));
+      return { inputs: { ...NO_CONCURRENCY_INPUTS, full_cancel_new: full.some(Boolean) }, acquired: null };
+    }
+    return { inputs: NO_CONCURRENCY_INPUTS, acquired: null };
+  }
+
+  /** Gives back a slot the transition did not keep, and every slot of a run that stopped holding them. */
+  async settle(
+    runId: string,
+    prepared: PreparedSlots | null,
+    before: State | null,
+    after: State | null,
+  ): Promise<void> {
+    const releases: { lease: string; limits: RunConcurrencyLimit[] }[] = [];
+    if (prepared?.acquired && !keepsAcquiredSlot(prepared.acquired.lease_id, after)) {
+      releases.push({ lease: prepared.acquired.lease_id, limits: prepared.acquired.limits });
+    }
+    const held = before?.state_details.deployment_concurrency_lease_id;
+    if (held && releasesSlots(before.type, after?.type ?? null))
+      releases.push({ lease: held, limits: this.read() });
+    await Promise.all(
+      releases.flatMap(({ lease, limits }) =>
+        limits.map((limit) =>
+          concurrencyLimit(this.env, limit.key)
+            .release(runId, lease)
+            // A lost release is found out by the limit when the lease lapses: it asks the run.
+            .catch((error) => console.error('concurrency slot release failed', error)),
+        ),
+      ),
+    );
+  }
+
+  private async acquire(runId: string, limits: RunConcurrencyLimit[]): Promise<PreparedSlots> {
+    const lease_id = crypto.randomUUID();
+    // A limit of 0 is decided by the rules alone (ABORT): nothing to ask.
+    if (limits.some((limit) => limit.limit === 0)) {
+      const outcomes = limits.map((limit): SlotOutcome => ({ limit, kind: 'denied' }));
+      return { inputs: { ...NO_CONCURRENCY_INPUTS, slots: { lease_id, outcomes } }, acquired: null };
+    }
+    const outcomes = await this.askAll(runId, lease_id, limits);
+    const granted = outcomes.filter((o) => o.kind === 'granted').map((o) => o.limit);
+    return {
+      inputs: { ...NO_CONCURRENCY_INPUTS, slots: { lease_id, outcomes } },
+      acquired: granted.length > 0 ? { lease_id, limits: granted } : null,
+    };
+  }
+
+  /** Asks each limit in turn, stopping at the first that says no: no slot is taken that cannot be used. */
+  private async askAll(
+    runId: string,
+    leaseId: string,
+    limits: RunConcurrencyLimit[],
+  ): Promise<SlotOutcome[]> {
+    const outcomes: SlotOutcome[] = [];
+    for (const limit of limits) {
+      const granted = await concurrencyLimit(this.env, limit.key).acquire({
+        holder: runId,
+        lease_id: leaseId,
+        limit: limit.limit,
+        lease_seconds: limit.lease_seconds,
+      });
+      outcomes.push({ limit, kind: granted ? 'granted' : 'denied' });
+      if (!granted) break;
+    }
+    return outcomes;
+  }
+}

@@ -151,3 +151,77 @@ export const workQueues = sqliteTable(
   },
   (t) => [uniqueIndex('work_queues_pool_name').on(t.workPoolName, t.name)],
 );
+
+/** Deployments: how a flow runs remotely. Upserted on (flow, name). */
+export const deployments = sqliteTable(
+  'deployments',
+  {
+    id: text('id').primaryKey(),
+    flowId: text('flow_id').notNull(),
+    name: text('name').notNull(),
+    entrypoint: text('entrypoint'),
+    workPoolName: text('work_pool_name'),
+    workQueueName: text('work_queue_name'),
+    parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    parameterSchema: text('parameter_openapi_schema', { mode: 'json' }).$type<Record<string, unknown>>(),
+    enforceParameterSchema: integer('enforce_parameter_schema', { mode: 'boolean' }).notNull(),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
+    description: text('description'),
+    version: text('version'),
+    paused: integer('paused', { mode: 'boolean' }).notNull(),
+    concurrencyLimit: integer('concurrency_limit'),
+    collisionStrategy: text('collision_strategy'),
+    gracePeriodSeconds: integer('grace_period_seconds'),
+    created: text('created').notNull(),
+    updated: text('updated').notNull(),
+  },
+  (t) => [uniqueIndex('deployments_flow_name').on(t.flowId, t.name)],
+);
+
+/**
+ * A deployment's schedules, with the scheduler's watermark: `scheduled_until` is the latest date a run
+ * was created for, `next_check_at` (epoch ms) when the schedule next needs a tick, or null while it
+ * needs none (inactive, or its deployment paused). A tick reads only rows with next_check_at <= now.
+ */
+export const deploymentSchedules = sqliteTable(
+  'deployment_schedules',
+  {
+    id: text('id').primaryKey(),
+    deploymentId: text('deployment_id').notNull(),
+    position: integer('position').notNull(),
+    schedule: text('schedule', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull(),
+    parameters: text('parameters', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    catchup: text('catchup').notNull(),
+    maxActiveRuns: integer('max_active_runs'),
+    scheduledUntil: integer('scheduled_until'),
+    nextCheckAt: integer('next_check_at'),
+    created: text('created').notNull(),
+    updated: text('updated').notNull(),
+  },
+  (t) => [
+    index('deployment_schedules_deployment').on(t.deploymentId, t.position),
+    index('deployment_schedules_next_check').on(t.nextCheckAt, t.id),
+  ],
+);
+
+/** Inbound webhooks: a public slug that creates a run of a deployment, guarded by its own secret. */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull().unique(),
+    name: text('name').notNull(),
+    deploymentId: text('deployment_id').notNull(),
+    auth: text('auth').notNull(),
+    /** token: SHA-256 of the token, hex. */
+    secretHash: text('secret_hash'),
+    /** hmac: the key, AES-GCM encrypted under a key derived from EDGEFLOW_SECRET_KEY. */
+    secretCipher: text('secret_cipher'),
+    parameterMapping: text('parameter_mapping', { mode: 'json' }).$type<Record<string, unknown>>(),
+    active: integer('active', { mode: 'boolean' }).notNull(),
+    created: text('created').notNull(),
+    updated: text('updated').notNull(),
+  },
+  (t) => [index('webhooks_deployment').on(t.deploymentId)],
+);

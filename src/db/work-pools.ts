@@ -360,22 +360,21 @@ export async function scheduledRunsOfPool(
   poolName: string,
   window: { queues: string[] | null; before: string | null; after: string | null },
 ): Promise<FlowRun[]> {
-  const conditions = [
-    "work_pool_name = ?1 AND state_type = 'SCHEDULED'",
-    "coalesce(json_extract(doc, '$.empirical_policy.retry_type'), '') <> 'in_process'",
-  ];
-  if (window.queues) conditions.push('work_queue_name IN (SELECT value FROM json_each(?2))');
-  if (window.before) conditions.push('next_scheduled_start_time <= ?3');
-  if (window.after) conditions.push('next_scheduled_start_time >= ?4');
   const { results } = await d1
     .prepare(
-      `SELECT doc FROM flow_runs WHERE ${conditions.join(' AND ')} ORDER BY next_scheduled_start_time, id LIMIT 1000`,
+      `SELECT doc FROM flow_runs
+       WHERE work_pool_name = ?1 AND state_type = 'SCHEDULED'
+         AND coalesce(json_extract(doc, '$.empirical_policy.retry_type'), '') <> 'in_process'
+         AND (?2 IS NULL OR work_queue_name IN (SELECT value FROM json_each(?2)))
+         AND (?3 IS NULL OR next_scheduled_start_time <= ?3)
+         AND (?4 IS NULL OR next_scheduled_start_time >= ?4)
+       ORDER BY next_scheduled_start_time, id LIMIT 1000`,
     )
     .bind(
       poolName,
-      JSON.stringify(window.queues ?? []),
-      window.before ? new Date(window.before).toISOString() : '',
-      window.after ? new Date(window.after).toISOString() : '',
+      window.queues ? JSON.stringify(window.queues) : null,
+      window.before ? new Date(window.before).toISOString() : null,
+      window.after ? new Date(window.after).toISOString() : null,
     )
     .all<{ doc: string }>();
   return results.map((row) => JSON.parse(row.doc) as FlowRun);

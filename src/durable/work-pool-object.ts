@@ -224,6 +224,8 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
         else releaseSlot(free, picks[i]!.queue);
       });
     }
+    // New leases bring their deadlines.
+    if (claimed.length > 0) await this.armAlarm();
     return claimed;
   }
 

@@ -1,7 +1,7 @@
 // Claiming: the long-poll that hands due runs to exactly one agent, in priority order, within limits.
 
 import { runInDurableObject } from 'cloudflare:test';
-import type { ClaimResponse } from 'edgeflow/protocol';
+import type { ClaimResponse, WorkerFlowRunResponse } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { api, createFlow } from './api';
 import { claim, createPool, createPoolRun, createQueue, poolStub, readRun, scheduledAt } from './pools';
@@ -151,6 +151,26 @@ describe('claim', () => {
     expect(ids(answer)).toEqual([run.id]);
     expect(Date.now()).toBeGreaterThanOrEqual(due);
     expect(Date.now() - due).toBeLessThan(5_000);
+  });
+
+  it("answers Prefect's read-only poll in dispatch order, without claiming", async () => {
+    const pool = await createPool();
+    await createQueue(pool, { name: 'urgent', priority: 1 });
+    await api('PATCH', `/work_pools/${pool}/queues/default`, { priority: 5 });
+    const now = Date.now();
+    const normal = await createPoolRun(pool, scheduledAt(now - 2_000));
+    const urgent = await createPoolRun(pool, { ...scheduledAt(now - 1_000), work_queue_name: 'urgent' });
+    await createPoolRun(pool, scheduledAt(now + 3_600_000));
+    const { status, body } = await api<WorkerFlowRunResponse[]>(
+      'POST',
+      `/work_pools/${pool}/get_scheduled_flow_runs`,
+      { scheduled_before: new Date().toISOString() },
+    );
+    expect(status).toBe(200);
+    expect(body.map((entry) => entry.flow_run.id)).toEqual([urgent.id, normal.id]);
+    const urgentQueue = await api<{ id: string }>('GET', `/work_pools/${pool}/queues/urgent`);
+    expect(body[0]!.work_queue_id).toBe(urgentQueue.body.id);
+    expect((await readRun(normal.id)).state_type).toBe('SCHEDULED');
   });
 
   it('is 404 for an unknown pool and for an unknown queue, 422 naming a bad field', async () => {

@@ -1,6 +1,7 @@
 // The Worker: the HTTP API, the Cron Trigger, and the Durable Object classes it binds.
 import { createApp } from './api/app';
 import type { Env } from './env';
+import { schedulerTick } from './scheduler/tick';
 
 export { ConcurrencyLimitObject } from './durable/concurrency-limit-object';
 export { FlowRunObject } from './durable/flow-run-object';
@@ -10,7 +11,9 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {
-    // The scheduler (deployments' schedules, retention) hooks in here.
+  async scheduled(controller, env, _ctx) {
+    // The tick's instant is the trigger's, so a late or replayed tick plans exactly what it would have.
+    const report = await schedulerTick(env, new Date(controller.scheduledTime));
+    console.log('scheduler tick', JSON.stringify(report));
   },
 } satisfies ExportedHandler<Env>;

@@ -4,6 +4,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { apiKeysRouter } from './api-keys';
 import { authenticate } from './auth';
+import { deploymentSchedulesRouter } from './deployment-schedules';
+import { deploymentsRouter } from './deployments';
 import { ApiError } from './errors';
 import { flowRunsRouter } from './flow-runs';
 import { flowsRouter } from './flows';
@@ -43,6 +45,8 @@ export function createApp() {
   app.route('/api', logsRouter);
   app.route('/api', workPoolsRouter);
   app.route('/api', workPoolDispatchRouter);
+  app.route('/api', deploymentsRouter);
+  app.route('/api', deploymentSchedulesRouter);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -22,6 +22,8 @@ export type FlowRunObjectApi = Pick<
   | 'resume'
   | 'update'
   | 'remove'
+  | 'removeUnstarted'
+  | 'cancelScheduled'
   | 'applyTaskBatch'
   | 'createTaskRun'
   | 'readTaskRun'

@@ -122,6 +122,25 @@ export class FlowRunObject extends DurableObject<Env> {
     return true;
   }
 
+  /**
+   * Deletes the run only if it has not started (SCHEDULED as Scheduled or Late, never run): how a
+   * deployment withdraws the runs its schedules made. Storage goes first, so no claim slips in between.
+   */
+  async removeUnstarted(): Promise<boolean> {
+    const doc = this.storage.readRun()?.doc;
+    const unstarted =
+      doc?.state_type === 'SCHEDULED' &&
+      doc.run_count === 0 &&
+      ['Scheduled', 'Late'].includes(doc.state_name ?? '');
+    if (!doc || !unstarted) return false;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.storage = new RunStorage(this.ctx.storage.sql);
+    this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
+    await deleteRunIndex(this.env.DB, doc.id);
+    return true;
+  }
+
   async applyTaskBatch(items: TaskRunBatchItem[], leaseId?: string): Promise<TaskBatchReply> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
@@ -259,6 +278,14 @@ export class FlowRunObject extends DurableObject<Env> {
       'mark_late',
     );
     if (answer?.written) await this.afterTransition();
+  }
+
+  /** Cancels the run through the rules if it is still waiting to start: the scheduler's catch-up. */
+  async cancelScheduled(message: string): Promise<boolean> {
+    if (this.storage.readRun()?.doc.state_type !== 'SCHEDULED') return false;
+    const answer = await this.orchestrate({ type: 'CANCELLED', name: 'Cancelled', message }, false);
+    if (answer?.written) await this.afterTransition();
+    return answer?.result.state?.type === 'CANCELLED';
   }
 
   /** Asked by a concurrency limit whose lease for this run lapsed: does the run still hold that slot? */

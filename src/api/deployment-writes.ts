@@ -1,0 +1,101 @@
+// What every deployment write shares: the flow resolved, schedules and parameters checked (422 naming
+// the field), and afterwards the deployment's unstarted future runs withdrawn and regenerated at once.
+import type { Deployment, DeploymentCreate, DeploymentUpdate } from 'edgeflow/protocol';
+import type { DeploymentWrite, ScheduleWrite } from '../db/deployments';
+import { readFlow, upsertFlow } from '../db/flows';
+import { draftSchedules, type FieldProblem, schemaProblem } from '../domain/deployments';
+import type { Env } from '../env';
+import { scheduleDueRuns } from '../scheduler/tick';
+import { withdrawScheduledRuns } from '../scheduler/withdraw';
+import { ApiError } from './errors';
+
+export const invalid = (problem: FieldProblem, code = 'deployment.invalid') =>
+  new ApiError(422, code, `Invalid ${problem.field}: ${problem.message}`, problem.field);
+
+export async function resolveFlowId(
+  env: Env,
+  body: Pick<DeploymentCreate, 'flow_id' | 'flow_name'>,
+  now: Date,
+) {
+  if (body.flow_id) {
+    if (!(await readFlow(env.DB, body.flow_id))) {
+      throw new ApiError(404, 'flow.not_found', `flow ${body.flow_id} not found`, 'flow_id');
+    }
+    return body.flow_id;
+  }
+  return (await upsertFlow(env.DB, { name: body.flow_name!, tags: [] }, now)).flow.id;
+}
+
+type Fields = Omit<DeploymentWrite, 'flow_id' | 'name'>;
+
+function fields(body: DeploymentCreate | (DeploymentUpdate & Fields)): Fields {
+  return {
+    entrypoint: body.entrypoint ?? null,
+    work_pool_name: body.work_pool_name ?? null,
+    work_queue_name: body.work_queue_name ?? null,
+    parameters: body.parameters ?? {},
+    parameter_openapi_schema: body.parameter_openapi_schema ?? null,
+    enforce_parameter_schema: body.enforce_parameter_schema ?? true,
+    tags: [...new Set(body.tags ?? [])],
+    description: body.description ?? null,
+    version: body.version ?? null,
+    paused: body.paused ?? false,
+    concurrency_limit: body.concurrency_limit ?? null,
+    concurrency_options:
+      body.concurrency_limit == null
+        ? null
+        : {
+            collision_strategy: body.concurrency_options?.collision_strategy ?? 'ENQUEUE',
+            grace_period_seconds: body.concurrency_options?.grace_period_seconds ?? 300,
+          },
+  };
+}
+
+/** The deployment and its schedules as they will be stored, or a 422 naming the bad field. */
+export function draftDeployment(
+  flowId: string,
+  name: string,
+  body: DeploymentCreate | (DeploymentUpdate & Fields),
+  schedules: DeploymentCreate['schedules'],
+  now: Date,
+): { deployment: DeploymentWrite; schedules: ScheduleWrite[] } {
+  const deployment: DeploymentWrite = { flow_id: flowId, name, ...fields(body) };
+  if (deployment.parameter_openapi_schema) {
+    const problem = schemaProblem(deployment.parameter_openapi_schema);
+    if (problem) throw invalid({ field: 'parameter_openapi_schema', message: problem });
+  }
+  const drafted = draftSchedules(schedules, deployment, now, 'schedules');
+  if ('problem' in drafted) throw invalid(drafted.problem);
+  return { deployment, schedules: drafted.schedules };
+}
+
+/** A PATCH applied over the stored deployment: what is absent stays. */
+export function mergedUpdate(existing: Deployment, patch: DeploymentUpdate): DeploymentUpdate & Fields {
+  const {
+    schedules: _schedules,
+    id: _id,
+    created: _c,
+    updated: _u,
+    name: _n,
+    flow_id: _f,
+    ...stored
+  } = existing;
+  return { ...stored, ...patch } as DeploymentUpdate & Fields;
+}
+
+/**
+ * After a deployment or its schedules changed: its unstarted future runs go, and runs are planned
+ * again from now at once (the same code as the tick), so the change shows before the next tick.
+ */
+export async function regenerate(
+  env: Env,
+  deploymentId: string,
+  now: Date,
+  options: { withdraw: 'future' | 'all'; scheduleId?: string } = { withdraw: 'future' },
+): Promise<void> {
+  await withdrawScheduledRuns(env, deploymentId, {
+    futureOf: options.withdraw === 'future' ? now : null,
+    scheduleId: options.scheduleId,
+  });
+  await scheduleDueRuns(env, now, deploymentId);
+}

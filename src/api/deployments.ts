@@ -1,0 +1,238 @@
+// Deployments: upsert on (flow, name), read, filter, change, pause and resume, and runs created from them.
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  type Deployment,
+  DeploymentBulkCreateSchema,
+  DeploymentBulkResultSchema,
+  DeploymentCreateSchema,
+  DeploymentFilterBodySchema,
+  DeploymentFlowRunCreateSchema,
+  DeploymentSchema,
+  DeploymentUpdateSchema,
+  FlowRunSchema,
+} from 'edgeflow/protocol';
+import {
+  deleteDeployment,
+  filterDeployments,
+  readDeployment,
+  readDeploymentByName,
+  setDeploymentPaused,
+  updateDeployment,
+  upsertDeployments,
+} from '../db/deployments';
+import { mergeParameters, runParameterProblem } from '../domain/deployments';
+import type { Env } from '../env';
+import { runLimits } from '../scheduler/runs';
+import { scheduleDueRuns } from '../scheduler/tick';
+import { withdrawScheduledRuns } from '../scheduler/withdraw';
+import { draftDeployment, invalid, mergedUpdate, regenerate, resolveFlowId } from './deployment-writes';
+import { notFound } from './errors';
+import { createRouter, jsonBody, jsonResponse } from './router';
+import { createFlowRun } from './run-objects';
+
+const IdParam = z.object({ id: z.uuid() });
+const noContent = { 204: { description: 'Done' } };
+
+export async function deploymentOr404(env: Env, id: string): Promise<Deployment> {
+  const deployment = await readDeployment(env.DB, id);
+  if (!deployment) throw notFound('deployment', id);
+  return deployment;
+}
+
+const create = createRoute({
+  method: 'post',
+  path: '/deployments',
+  request: { body: jsonBody(DeploymentCreateSchema) },
+  responses: {
+    201: jsonResponse(DeploymentSchema, 'Deployment created'),
+    200: jsonResponse(DeploymentSchema, 'The deployment with this flow and name, replaced'),
+  },
+});
+
+const bulk = createRoute({
+  method: 'post',
+  path: '/deployments/bulk',
+  request: { body: jsonBody(DeploymentBulkCreateSchema) },
+  responses: { 200: jsonResponse(DeploymentBulkResultSchema, 'One result per deployment, in order') },
+});
+
+const read = createRoute({
+  method: 'get',
+  path: '/deployments/{id}',
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(DeploymentSchema, 'The deployment') },
+});
+
+const readByName = createRoute({
+  method: 'get',
+  path: '/deployments/name/{flow}/{deployment}',
+  request: { params: z.object({ flow: z.string().min(1), deployment: z.string().min(1) }) },
+  responses: { 200: jsonResponse(DeploymentSchema, 'The deployment') },
+});
+
+const filter = createRoute({
+  method: 'post',
+  path: '/deployments/filter',
+  request: { body: jsonBody(DeploymentFilterBodySchema) },
+  responses: { 200: jsonResponse(z.array(DeploymentSchema), 'Matching deployments') },
+});
+
+const update = createRoute({
+  method: 'patch',
+  path: '/deployments/{id}',
+  request: { params: IdParam, body: jsonBody(DeploymentUpdateSchema) },
+  responses: noContent,
+});
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/deployments/{id}',
+  request: { params: IdParam },
+  responses: noContent,
+});
+
+const pause = createRoute({
+  method: 'post',
+  path: '/deployments/{id}/pause_deployment',
+  request: { params: IdParam },
+  responses: noContent,
+});
+
+const resume = createRoute({
+  method: 'post',
+  path: '/deployments/{id}/resume_deployment',
+  request: { params: IdParam },
+  responses: noContent,
+});
+
+const createRun = createRoute({
+  method: 'post',
+  path: '/deployments/{id}/create_flow_run',
+  request: {
+    params: IdParam,
+    body: { required: false, content: { 'application/json': { schema: DeploymentFlowRunCreateSchema } } },
+  },
+  responses: {
+    201: jsonResponse(FlowRunSchema, 'Flow run created, SCHEDULED and dispatched through its pool'),
+    200: jsonResponse(FlowRunSchema, 'A run with this idempotency key already existed'),
+  },
+});
+
+export const deploymentsRouter = createRouter()
+  .openapi(create, async (c) => {
+    const body = c.req.valid('json');
+    const now = new Date();
+    const flowId = await resolveFlowId(c.env, body, now);
+    const draft = draftDeployment(flowId, body.name, body, body.schedules, now);
+    const [result] = await upsertDeployments(c.env.DB, [draft], now);
+    if (result!.created) await scheduleDueRuns(c.env, now, result!.id);
+    else await regenerate(c.env, result!.id, now);
+    return c.json(await deploymentOr404(c.env, result!.id), result!.created ? 201 : 200);
+  })
+  .openapi(bulk, async (c) => {
+    const now = new Date();
+    const drafts = [];
+    for (const [i, body] of c.req.valid('json').deployments.entries()) {
+      try {
+        const flowId = await resolveFlowId(c.env, body, now);
+        drafts.push(draftDeployment(flowId, body.name, body, body.schedules, now));
+      } catch (error) {
+        if (error instanceof Error && 'field' in error && error.field) {
+          throw invalid({ field: `deployments[${i}].${error.field}`, message: error.message });
+        }
+        throw error;
+      }
+    }
+    const results = await upsertDeployments(c.env.DB, drafts, now);
+    // Replaced deployments give back their future runs; the next tick plans every schedule written here.
+    for (const result of results.filter((r) => !r.created)) {
+      await withdrawScheduledRuns(c.env, result.id, { futureOf: now });
+    }
+    return c.json({ results }, 200);
+  })
+  .openapi(read, async (c) => c.json(await deploymentOr404(c.env, c.req.valid('param').id), 200))
+  .openapi(readByName, async (c) => {
+    const { flow, deployment } = c.req.valid('param');
+    const found = await readDeploymentByName(c.env.DB, flow, deployment);
+    if (!found) throw notFound('deployment', `${flow}/${deployment}`);
+    return c.json(found, 200);
+  })
+  .openapi(filter, async (c) => c.json(await filterDeployments(c.env.DB, c.req.valid('json')), 200))
+  .openapi(update, async (c) => {
+    const { id } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    const now = new Date();
+    const existing = await deploymentOr404(c.env, id);
+    const merged = mergedUpdate(existing, patch);
+    const draft = draftDeployment(existing.flow_id, existing.name, merged, patch.schedules ?? [], now);
+    await updateDeployment(
+      c.env.DB,
+      id,
+      draft.deployment,
+      patch.schedules ? draft.schedules : undefined,
+      now,
+    );
+    await regenerate(c.env, id, now);
+    return c.body(null, 204);
+  })
+  .openapi(remove, async (c) => {
+    const { id } = c.req.valid('param');
+    await deploymentOr404(c.env, id);
+    await withdrawScheduledRuns(c.env, id, { futureOf: null });
+    await deleteDeployment(c.env.DB, id);
+    return c.body(null, 204);
+  })
+  .openapi(pause, async (c) => {
+    const { id } = c.req.valid('param');
+    await deploymentOr404(c.env, id);
+    await setDeploymentPaused(c.env.DB, id, true, new Date());
+    await withdrawScheduledRuns(c.env, id, { futureOf: null });
+    return c.body(null, 204);
+  })
+  .openapi(resume, async (c) => {
+    const { id } = c.req.valid('param');
+    await deploymentOr404(c.env, id);
+    const now = new Date();
+    await setDeploymentPaused(c.env.DB, id, false, now);
+    await scheduleDueRuns(c.env, now, id);
+    return c.body(null, 204);
+  })
+  .openapi(createRun, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = DeploymentFlowRunCreateSchema.parse(c.req.valid('json') ?? {});
+    const now = new Date();
+    const deployment = await deploymentOr404(c.env, id);
+    const problem = runParameterProblem(deployment, body.parameters);
+    if (problem) throw invalid(problem, 'flow_run.invalid_parameters');
+    const scheduled_time = new Date(body.scheduled_time ?? now).toISOString();
+    const { created, run } = await createFlowRun(
+      c.env,
+      {
+        flow_id: deployment.flow_id,
+        name: body.name,
+        parameters: mergeParameters(deployment.parameters, body.parameters),
+        tags: [...deployment.tags, ...body.tags],
+        idempotency_key: body.idempotency_key,
+        state: { type: 'SCHEDULED', name: 'Scheduled', state_details: { scheduled_time } },
+        empirical_policy: body.empirical_policy,
+        deployment_id: deployment.id,
+        work_pool_name: deployment.work_pool_name ?? undefined,
+        work_queue_name: body.work_queue_name ?? deployment.work_queue_name ?? undefined,
+        entrypoint: deployment.entrypoint ?? undefined,
+      },
+      now,
+      {
+        flowKnown: true,
+        concurrency: runLimits(
+          {
+            id: deployment.id,
+            concurrency_limit: deployment.concurrency_limit,
+            collision_strategy: deployment.concurrency_options?.collision_strategy ?? null,
+            grace_period_seconds: deployment.concurrency_options?.grace_period_seconds ?? null,
+          },
+          null,
+        ),
+      },
+    );
+    return c.json(run, created ? 201 : 200);
+  });

@@ -1,0 +1,148 @@
+// The scheduler's reads and writes: schedules whose horizon is short (an index range, so a tick costs
+// what is due), their watermarks in one statement per 20 schedules, and the runs it looks after.
+import { sql } from 'drizzle-orm';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { inList } from './filters';
+
+const dialect = new SQLiteSyncDialect();
+
+/** A due schedule with what its runs copy from the deployment. */
+export interface DueSchedule {
+  id: string;
+  deployment_id: string;
+  schedule: string;
+  parameters: string;
+  max_active_runs: number | null;
+  scheduled_until: number | null;
+  next_check_at: number;
+  updated: string;
+  flow_id: string;
+  entrypoint: string | null;
+  work_pool_name: string | null;
+  work_queue_name: string | null;
+  deployment_parameters: string;
+  tags: string;
+  concurrency_limit: number | null;
+  collision_strategy: string | null;
+  grace_period_seconds: number | null;
+}
+
+/** Schedules due by `now`, in (next_check_at, id) order after `after`: keyset pages over the index. */
+export async function dueSchedules(
+  db: D1Database,
+  now: number,
+  after: { at: number; id: string } | null,
+  limit: number,
+  deploymentId: string | null = null,
+): Promise<DueSchedule[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT s.id, s.deployment_id, s.schedule, s.parameters, s.max_active_runs, s.scheduled_until,
+              s.next_check_at, s.updated, d.flow_id, d.entrypoint, d.work_pool_name, d.work_queue_name,
+              d.parameters AS deployment_parameters, d.tags, d.concurrency_limit, d.collision_strategy,
+              d.grace_period_seconds
+       FROM deployment_schedules s JOIN deployments d ON d.id = s.deployment_id
+       WHERE s.next_check_at <= ?1 AND (s.next_check_at, s.id) > (?2, ?3)
+         AND s.active = 1 AND d.paused = 0 AND (?5 IS NULL OR s.deployment_id = ?5)
+       ORDER BY s.next_check_at, s.id LIMIT ?4`,
+    )
+    .bind(now, after?.at ?? -1, after?.id ?? '', limit, deploymentId)
+    .all<DueSchedule>();
+  return results;
+}
+
+export interface Watermark {
+  id: string;
+  /** The row's `updated` when it was read: a schedule changed meanwhile keeps its reset. */
+  updated: string;
+  scheduled_until: number | null;
+  next_check_at: number;
+}
+
+const WATERMARKS_PER_STATEMENT = 25;
+
+export async function writeWatermarks(db: D1Database, marks: Watermark[]): Promise<void> {
+  const statements: D1PreparedStatement[] = [];
+  for (let start = 0; start < marks.length; start += WATERMARKS_PER_STATEMENT) {
+    const chunk = marks.slice(start, start + WATERMARKS_PER_STATEMENT);
+    statements.push(
+      db
+        .prepare(
+          `UPDATE deployment_schedules AS s SET scheduled_until = v.column2, next_check_at = v.column3
+           FROM (VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}) AS v
+           WHERE s.id = v.column1 AND s.updated = v.column4`,
+        )
+        .bind(...chunk.flatMap((m) => [m.id, m.scheduled_until, m.next_check_at, m.updated])),
+    );
+  }
+  if (statements.length > 0) await db.batch(statements);
+}
+
+export interface LateRun {
+  id: string;
+  idempotency_key: string;
+  due: string;
+}
+
+/**
+ * Auto-scheduled runs still SCHEDULED (as Scheduled or Late) and due before `cutoff`: the range of the
+ * (state_type, next_scheduled_start_time) index that holds exactly the missed runs.
+ */
+export async function lateAutoScheduledRuns(
+  db: D1Database,
+  cutoff: string,
+  limit: number,
+): Promise<LateRun[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, idempotency_key, next_scheduled_start_time AS due FROM flow_runs
+       WHERE state_type = 'SCHEDULED' AND next_scheduled_start_time < ?1
+         AND state_name IN ('Scheduled', 'Late') AND idempotency_key LIKE 'scheduled %'
+         AND json_extract(doc, '$.auto_scheduled') = 1
+       ORDER BY next_scheduled_start_time DESC LIMIT ?2`,
+    )
+    .bind(cutoff, limit)
+    .all<LateRun>();
+  return results;
+}
+
+export async function catchupSettings(
+  db: D1Database,
+  scheduleIds: string[],
+): Promise<{ id: string; catchup: string; max_active_runs: number | null }[]> {
+  if (scheduleIds.length === 0) return [];
+  const { sql: text, params } = dialect.sqlToQuery(
+    sql`SELECT id, catchup, max_active_runs FROM deployment_schedules WHERE ${inList(sql.raw('id'), scheduleIds)}`,
+  );
+  const { results } = await db
+    .prepare(text)
+    .bind(...params)
+    .all<{ id: string; catchup: string; max_active_runs: number | null }>();
+  return results;
+}
+
+/**
+ * The deployment's auto-scheduled runs that have not started: SCHEDULED as Scheduled or Late, never
+ * run. `futureOnly` keeps those not yet due; `scheduleId` narrows to one schedule's runs.
+ */
+export async function unstartedAutoScheduledRuns(
+  db: D1Database,
+  deploymentId: string,
+  options: { after: string | null; scheduleId: string | null },
+): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM flow_runs
+       WHERE deployment_id = ?1 AND state_type = 'SCHEDULED' AND state_name IN ('Scheduled', 'Late')
+         AND json_extract(doc, '$.auto_scheduled') = 1 AND json_extract(doc, '$.run_count') = 0
+         AND (?2 IS NULL OR next_scheduled_start_time > ?2)
+         AND (?3 IS NULL OR substr(idempotency_key, 1, length(?3)) = ?3)`,
+    )
+    .bind(
+      deploymentId,
+      options.after,
+      options.scheduleId ? `scheduled ${deploymentId} ${options.scheduleId} ` : null,
+    )
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}

@@ -1,0 +1,84 @@
+// A schedule's planned dates become runs: one createFlowRun each, keyed `scheduled {deployment} {schedule}
+// {ISO time}`, so a repeated or concurrent tick lands on the run that already exists.
+import type { FlowRunCreate } from 'edgeflow/protocol';
+import { createFlowRun } from '../api/run-objects';
+import type { DueSchedule } from '../db/scheduler';
+import { mergeParameters } from '../domain/deployments';
+import {
+  type CollisionStrategy,
+  deploymentLimitKey,
+  type RunConcurrencyLimit,
+  scheduleLimitKey,
+} from '../domain/orchestration';
+import type { Env } from '../env';
+
+/** Prefect's idempotency key for auto-scheduled runs. */
+export function scheduledRunKey(deploymentId: string, scheduleId: string, at: number): string {
+  return `scheduled ${deploymentId} ${scheduleId} ${new Date(at).toISOString()}`;
+}
+
+const KEY = /^scheduled (\S+) (\S+) (\S+)$/;
+
+export function parseScheduledRunKey(key: string): { deploymentId: string; scheduleId: string } | null {
+  const match = KEY.exec(key);
+  return match ? { deploymentId: match[1]!, scheduleId: match[2]! } : null;
+}
+
+export interface DeploymentLimits {
+  id: string;
+  concurrency_limit: number | null;
+  collision_strategy: string | null;
+  grace_period_seconds: number | null;
+}
+
+/** The limits a run of this deployment (and schedule) is subject to, copied onto the run. */
+export function runLimits(
+  deployment: DeploymentLimits,
+  schedule: { id: string; max_active_runs: number | null } | null,
+): RunConcurrencyLimit[] {
+  const limits: RunConcurrencyLimit[] = [];
+  if (deployment.concurrency_limit !== null) {
+    limits.push({
+      key: deploymentLimitKey(deployment.id),
+      limit: deployment.concurrency_limit,
+      collision_strategy: (deployment.collision_strategy ?? 'ENQUEUE') as CollisionStrategy,
+      lease_seconds: deployment.grace_period_seconds ?? 300,
+    });
+  }
+  if (schedule?.max_active_runs != null) {
+    limits.push({
+      key: scheduleLimitKey(schedule.id),
+      limit: schedule.max_active_runs,
+      collision_strategy: 'SKIP',
+      lease_seconds: 300,
+    });
+  }
+  return limits;
+}
+
+/** Creates (or finds) the run of `due`'s schedule for `at`; true when it was new. */
+export async function createScheduledRun(
+  env: Env,
+  due: DueSchedule,
+  at: number,
+  now: Date,
+): Promise<boolean> {
+  const scheduled_time = new Date(at).toISOString();
+  const body: FlowRunCreate = {
+    flow_id: due.flow_id,
+    parameters: mergeParameters(JSON.parse(due.deployment_parameters), JSON.parse(due.parameters)),
+    tags: ['auto-scheduled', ...(JSON.parse(due.tags) as string[])],
+    idempotency_key: scheduledRunKey(due.deployment_id, due.id, at),
+    state: { type: 'SCHEDULED', name: 'Scheduled', state_details: { scheduled_time } },
+    deployment_id: due.deployment_id,
+    work_pool_name: due.work_pool_name ?? undefined,
+    work_queue_name: due.work_queue_name ?? undefined,
+    entrypoint: due.entrypoint ?? undefined,
+  };
+  const { created } = await createFlowRun(env, body, now, {
+    flowKnown: true,
+    autoScheduled: true,
+    concurrency: runLimits({ ...due, id: due.deployment_id }, due),
+  });
+  return created;
+}

@@ -1,0 +1,82 @@
+// The Cron Trigger's work: top up every schedule whose horizon got short (read through the
+// next_check_at index, so the cost follows what is due, not how many schedules exist), then apply
+// each schedule's catch-up policy to its runs that went Late.
+import { type DueSchedule, dueSchedules, type Watermark, writeWatermarks } from '../db/scheduler';
+import { planSchedule, type StoredSchedule } from '../domain/schedules';
+import type { Env } from '../env';
+import { applyCatchup } from './catchup';
+import { settleAll } from './concurrently';
+import { createScheduledRun } from './runs';
+
+/** Schedules read per D1 query. */
+const PAGE = 200;
+/** Run objects created at once. */
+const PARALLEL_CREATES = 32;
+/** A tick stops taking new pages after this long; what is left is due again at the next tick. */
+const TICK_BUDGET_MS = 45_000;
+
+export interface TickReport {
+  schedules: number;
+  runs_created: number;
+  runs_cancelled: number;
+}
+
+/** Plans and creates one page of due schedules' runs, then advances their watermarks in one batch. */
+async function schedulePage(env: Env, page: DueSchedule[], now: Date): Promise<number> {
+  const plans = page.map((due) => ({
+    due,
+    plan: planSchedule(JSON.parse(due.schedule) as StoredSchedule, now.getTime(), due.scheduled_until),
+  }));
+  const jobs = plans.flatMap(({ due, plan }) =>
+    plan.toCreate.map((at) => ({ due, run: () => createScheduledRun(env, due, at, now) })),
+  );
+  const results = await settleAll(
+    jobs.map((job) => job.run),
+    PARALLEL_CREATES,
+  );
+  const failed = new Set<string>();
+  results.forEach((result, i) => {
+    if (result.status === 'rejected') {
+      failed.add(jobs[i]!.due.id);
+      console.error('scheduled run creation failed; the schedule is retried next tick', result.reason);
+    }
+  });
+  // A schedule with a failed run keeps its watermark: the next tick plans the same dates again.
+  const marks: Watermark[] = plans
+    .filter(({ due }) => !failed.has(due.id))
+    .map(({ due, plan }) => ({
+      id: due.id,
+      updated: due.updated,
+      scheduled_until: plan.scheduledUntil,
+      next_check_at: plan.nextCheckAt,
+    }));
+  await writeWatermarks(env.DB, marks);
+  return results.filter((r) => r.status === 'fulfilled' && r.value).length;
+}
+
+/** Tops up the schedules due by `now` (of one deployment, when given). */
+export async function scheduleDueRuns(
+  env: Env,
+  now: Date,
+  deploymentId: string | null = null,
+): Promise<Omit<TickReport, 'runs_cancelled'>> {
+  const started = Date.now();
+  let after: { at: number; id: string } | null = null;
+  const report = { schedules: 0, runs_created: 0 };
+  while (Date.now() - started < TICK_BUDGET_MS) {
+    const page = await dueSchedules(env.DB, now.getTime(), after, PAGE, deploymentId);
+    if (page.length === 0) break;
+    report.schedules += page.length;
+    report.runs_created += await schedulePage(env, page, now);
+    const last = page[page.length - 1]!;
+    after = { at: last.next_check_at, id: last.id };
+    if (page.length < PAGE) break;
+  }
+  return report;
+}
+
+export async function schedulerTick(env: Env, now: Date): Promise<TickReport> {
+  const scheduled = await scheduleDueRuns(env, now);
+  const runs_cancelled = await applyCatchup(env, now);
+  return { ...scheduled, runs_cancelled };
+}

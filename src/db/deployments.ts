@@ -132,9 +132,12 @@ function deploymentValues(id: string, d: DeploymentWrite, at: string): unknown[]
   ];
 }
 
-/** When the scheduler should next look at a schedule that was just written: now, unless it needs nothing. */
-export function initialCheckAt(active: boolean, paused: boolean, now: Date): number | null {
-  return active && !paused ? now.getTime() : null;
+/**
+ * When the scheduler should next look at a schedule that was just written: at once (0 is due for any
+ * tick, whatever its instant), unless the schedule needs nothing (inactive, or its deployment paused).
+ */
+export function initialCheckAt(active: boolean, paused: boolean): number | null {
+  return active && !paused ? 0 : null;
 }
 
 function scheduleValues(
@@ -154,7 +157,7 @@ function scheduleValues(
     s.catchup,
     s.max_active_runs,
     null,
-    initialCheckAt(s.active, paused, at),
+    initialCheckAt(s.active, paused),
     at.toISOString(),
     at.toISOString(),
   ];
@@ -392,10 +395,10 @@ export function resetSchedules(
   return db
     .prepare(
       `UPDATE deployment_schedules SET scheduled_until = NULL,
-         next_check_at = CASE WHEN active = 1 AND ?1 = 0 THEN ?2 ELSE NULL END, updated = ?3
-       WHERE deployment_id = ?4`,
+         next_check_at = CASE WHEN active = 1 AND ?1 = 0 THEN 0 ELSE NULL END, updated = ?2
+       WHERE deployment_id = ?3`,
     )
-    .bind(paused ? 1 : 0, now.getTime(), now.toISOString(), deploymentId);
+    .bind(paused ? 1 : 0, now.toISOString(), deploymentId);
 }
 
 export async function setDeploymentPaused(
@@ -474,7 +477,7 @@ export async function replaceSchedule(
       JSON.stringify(schedule.parameters),
       schedule.catchup,
       schedule.max_active_runs,
-      initialCheckAt(schedule.active, paused, now),
+      initialCheckAt(schedule.active, paused),
       now.toISOString(),
       scheduleId,
     )

@@ -57,15 +57,26 @@ export class ConcurrencyLimitObject extends DurableObject<Env> {
     return this.count() >= limit;
   }
 
-  /** Synchronous, so no other request interleaves between the count and the insert. */
+  /**
+   * Synchronous, so no other request interleaves between the count and the insert. A holder asking
+   * again keeps the lease it has: of two proposals racing into PENDING only one is accepted, and the
+   * loser's release (under its own lease) must not free the winner's slot.
+   */
   private take({ holder, lease_id, limit, lease_seconds }: SlotRequest): boolean {
     const sql = this.ctx.storage.sql;
     const trustedUntil = Date.now() + lease_seconds * 1000;
-    const held = sql.exec('SELECT 1 FROM slots WHERE holder = ?', holder).toArray().length > 0;
-    if (!held && this.count() >= limit) return false;
+    if (sql.exec('SELECT 1 FROM slots WHERE holder = ?', holder).toArray().length > 0) {
+      sql.exec(
+        'UPDATE slots SET trusted_until = ? WHERE holder = ? AND lease_id = ?',
+        trustedUntil,
+        holder,
+        lease_id,
+      );
+      return true;
+    }
+    if (this.count() >= limit) return false;
     sql.exec(
-      `INSERT INTO slots (holder, lease_id, trusted_until) VALUES (?, ?, ?)
-       ON CONFLICT (holder) DO UPDATE SET lease_id = excluded.lease_id, trusted_until = excluded.trusted_until`,
+      'INSERT INTO slots (holder, lease_id, trusted_until) VALUES (?, ?, ?)',
       holder,
       lease_id,
       trustedUntil,

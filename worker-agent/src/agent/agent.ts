@@ -1,5 +1,6 @@
 // The agent: long-polls a work pool, runs each claimed flow run in its own child process, heartbeats its
 // leases, kills cancelled runs, reports crashed ones, and drains on SIGTERM.
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, backoffDelayMs, type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
@@ -143,6 +144,7 @@ export class Agent {
 
   async #claimLoop(): Promise<void> {
     let failures = 0;
+    let claimId = randomUUID();
     while (this.#lifecycle === 'running') {
       const free = this.#options.limit - this.#active.size;
       if (free <= 0) {
@@ -153,13 +155,21 @@ export class Agent {
         continue;
       }
       try {
-        // If this response is lost (agent killed, network cut), the runs it leased are the server's
-        // to recover: their leases lapse without heartbeats naming them, and they are crashed or requeued.
+        // A retried claim keeps its claim_id, so the server can answer it with the runs it already
+        // leased. If the agent dies with the response in flight, those runs are the server's to
+        // recover: their leases lapse without heartbeats naming them, and they are crashed or requeued.
         const response = await this.#client.claim(
           this.#options.pool,
-          { name: this.name, queues: this.#options.queues, limit: free, wait_ms: MAX_CLAIM_WAIT_MS },
+          {
+            name: this.name,
+            queues: this.#options.queues,
+            limit: free,
+            wait_ms: MAX_CLAIM_WAIT_MS,
+            claim_id: claimId,
+          },
           this.#stop.signal,
         );
+        claimId = randomUUID();
         failures = 0;
         for (const claimed of response.runs) this.#start(claimed);
         this.#cancel(response.cancelling, 'The flow run was cancelled.');
@@ -253,7 +263,12 @@ export class Agent {
       } catch (error) {
         if (error instanceof ApiError && error.status === 404 && attempt === 1) {
           this.#report(`work pool "${this.#options.pool}" does not exist: creating it`);
-          await this.#client.createWorkPool({ name: this.#options.pool, type: 'process' });
+          // Another agent may create it first: a 409 means it exists now, which is all we need.
+          await this.#client
+            .createWorkPool({ name: this.#options.pool, type: 'process' })
+            .catch((conflict: unknown) => {
+              if (!(conflict instanceof ApiError && conflict.status === 409)) throw conflict;
+            });
           continue;
         }
         if (error instanceof ApiError) throw error;

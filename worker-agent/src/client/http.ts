@@ -14,6 +14,8 @@ export interface HttpOptions {
   backoff?: BackoffPolicy;
   /** Per-attempt timeout. */
   timeoutMs?: number;
+  /** Told of each transient failure that will be retried (the agent logs them). */
+  onRetry?(failure: string, attempt: number, method: string, path: string): void;
 }
 
 export interface RequestOptions<S extends z.ZodType> {
@@ -49,6 +51,7 @@ export class HttpTransport {
   readonly #maxAttempts: number;
   readonly #backoff: BackoffPolicy;
   readonly #timeoutMs: number;
+  readonly #onRetry: HttpOptions['onRetry'];
 
   constructor(options: HttpOptions) {
     this.apiUrl = options.apiUrl.replace(/\/+$/, '');
@@ -56,6 +59,7 @@ export class HttpTransport {
     this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#onRetry = options.onRetry;
   }
 
   async request<S extends z.ZodType>(
@@ -90,6 +94,7 @@ export class HttpTransport {
         lastCause = error;
       }
       if (attempt < this.#maxAttempts) {
+        this.#onRetry?.(lastFailure, attempt, method, path);
         await sleep(waitMs ?? backoffDelayMs(attempt, this.#backoff), undefined, { signal: options.signal });
       }
     }

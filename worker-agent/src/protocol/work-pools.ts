@@ -108,6 +108,12 @@ export const ClaimBodySchema = z.object({
   limit: z.number().int().min(1).max(100).default(1),
   /** How long to hold the request open when nothing is due; 0 answers at once. */
   wait_ms: z.number().int().min(0).max(MAX_CLAIM_WAIT_MS).default(0),
+  /**
+   * Names this claim so that a retry after a lost response (a 5xx, a Worker restart, a cut connection)
+   * gets back the runs the first attempt leased, still PENDING, instead of new ones; without it those
+   * runs wait for their leases to lapse. The agent keeps one id until a claim gets an answer.
+   */
+  claim_id: z.string().min(1).max(100).optional(),
 });
 export type ClaimBody = z.input<typeof ClaimBodySchema>;
 

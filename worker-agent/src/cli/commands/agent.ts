@@ -57,7 +57,12 @@ async function run(argv: string[]): Promise<number> {
   }
   const limit = positiveInt(values.limit, 'limit', 4);
   const agent = new Agent({
-    client: new EdgeflowClient({ apiUrl, apiKey }),
+    client: new EdgeflowClient({
+      apiUrl,
+      apiKey,
+      onRetry: (failure, attempt, method, path) =>
+        console.error(`[edgeflow agent] ${method} ${path} failed (attempt ${attempt}), retrying: ${failure}`),
+    }),
     apiKey,
     pool: values.pool,
     queues: values.queue,

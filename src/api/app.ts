@@ -13,6 +13,7 @@ import { healthRouter } from './health';
 import { logsRouter } from './logs';
 import type { AppEnv } from './router';
 import { taskRunsRouter } from './task-runs';
+import { webhooksRouter } from './webhooks';
 import { workPoolDispatchRouter } from './work-pool-dispatch';
 import { workPoolsRouter } from './work-pools';
 
@@ -47,6 +48,7 @@ export function createApp() {
   app.route('/api', workPoolDispatchRouter);
   app.route('/api', deploymentsRouter);
   app.route('/api', deploymentSchedulesRouter);
+  app.route('/api', webhooksRouter);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

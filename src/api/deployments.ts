@@ -20,15 +20,13 @@ import {
   updateDeployment,
   upsertDeployments,
 } from '../db/deployments';
-import { mergeParameters, runParameterProblem } from '../domain/deployments';
 import type { Env } from '../env';
-import { runLimits } from '../scheduler/runs';
 import { scheduleDueRuns } from '../scheduler/tick';
 import { withdrawScheduledRuns } from '../scheduler/withdraw';
+import { createDeploymentRun } from './deployment-runs';
 import { draftDeployment, invalid, mergedUpdate, regenerate, resolveFlowId } from './deployment-writes';
 import { notFound } from './errors';
 import { createRouter, jsonBody, jsonResponse } from './router';
-import { createFlowRun } from './run-objects';
 
 const IdParam = z.object({ id: z.uuid() });
 const noContent = { 204: { description: 'Done' } };
@@ -200,39 +198,7 @@ export const deploymentsRouter = createRouter()
   .openapi(createRun, async (c) => {
     const { id } = c.req.valid('param');
     const body = DeploymentFlowRunCreateSchema.parse(c.req.valid('json') ?? {});
-    const now = new Date();
     const deployment = await deploymentOr404(c.env, id);
-    const problem = runParameterProblem(deployment, body.parameters);
-    if (problem) throw invalid(problem, 'flow_run.invalid_parameters');
-    const scheduled_time = new Date(body.scheduled_time ?? now).toISOString();
-    const { created, run } = await createFlowRun(
-      c.env,
-      {
-        flow_id: deployment.flow_id,
-        name: body.name,
-        parameters: mergeParameters(deployment.parameters, body.parameters),
-        tags: [...deployment.tags, ...body.tags],
-        idempotency_key: body.idempotency_key,
-        state: { type: 'SCHEDULED', name: 'Scheduled', state_details: { scheduled_time } },
-        empirical_policy: body.empirical_policy,
-        deployment_id: deployment.id,
-        work_pool_name: deployment.work_pool_name ?? undefined,
-        work_queue_name: body.work_queue_name ?? deployment.work_queue_name ?? undefined,
-        entrypoint: deployment.entrypoint ?? undefined,
-      },
-      now,
-      {
-        flowKnown: true,
-        concurrency: runLimits(
-          {
-            id: deployment.id,
-            concurrency_limit: deployment.concurrency_limit,
-            collision_strategy: deployment.concurrency_options?.collision_strategy ?? null,
-            grace_period_seconds: deployment.concurrency_options?.grace_period_seconds ?? null,
-          },
-          null,
-        ),
-      },
-    );
+    const { created, run } = await createDeploymentRun(c.env, deployment, body, new Date());
     return c.json(run, created ? 201 : 200);
   });

@@ -89,7 +89,7 @@ const remove = createRoute({
 export const webhooksRouter = createRouter()
   .openapi(receive, async (c) => {
     const row = await readWebhookBySlug(c.env.DB, c.req.valid('param').slug);
-    if (!row || row.active !== 1) throw notFound('webhook', c.req.valid('param').slug);
+    if (row?.active !== 1) throw notFound('webhook', c.req.valid('param').slug);
     const raw = await c.req.text();
     const headers = {
       authorization: c.req.header('authorization'),

@@ -130,9 +130,13 @@ export const deploymentsRouter = createRouter()
   .openapi(bulk, async (c) => {
     const now = new Date();
     const drafts = [];
+    // Many deployments of one flow are the common case: resolve each flow once.
+    const flows = new Map<string, Promise<string>>();
     for (const [i, body] of c.req.valid('json').deployments.entries()) {
       try {
-        const flowId = await resolveFlowId(c.env, body, now);
+        const flowKey = body.flow_id ?? `name:${body.flow_name}`;
+        if (!flows.has(flowKey)) flows.set(flowKey, resolveFlowId(c.env, body, now));
+        const flowId = await flows.get(flowKey)!;
         drafts.push(draftDeployment(flowId, body.name, body, body.schedules, now));
       } catch (error) {
         if (error instanceof Error && 'field' in error && error.field) {

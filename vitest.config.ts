@@ -4,6 +4,20 @@ import { defineConfig } from 'vitest/config';
 
 const migrations = await readD1Migrations('migrations');
 
+const SCHEDULER_TESTS = ['test/worker/schedul*.test.ts'];
+
+function workerProject(test: { name: string; include: string[]; exclude?: string[]; isolate: boolean }) {
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, EDGEFLOW_API_KEY: 'test-admin-key' } },
+      }),
+    ],
+    test: { ...test, setupFiles: ['test/worker/setup.ts'] },
+  };
+}
+
 export default defineConfig({
   test: {
     // CI sums the JSON report into its closing `N passed, N failed` line.
@@ -11,19 +25,16 @@ export default defineConfig({
       ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
       : ['default'],
     projects: [
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { TEST_MIGRATIONS: migrations, EDGEFLOW_API_KEY: 'test-admin-key' } },
-          }),
-        ],
-        test: {
-          name: 'worker',
-          include: ['test/worker/**/*.test.ts'],
-          setupFiles: ['test/worker/setup.ts'],
-        },
-      },
+      workerProject({
+        name: 'worker',
+        include: ['test/worker/**/*.test.ts'],
+        exclude: SCHEDULER_TESTS,
+        // One workerd for all these files: a fresh one per file costs ~4x the suite's time in start-up
+        // and module transforms. These tests share D1, so each makes its own flows, runs and names.
+        isolate: false,
+      }),
+      // Cron ticks act on every deployment in D1, so scheduler tests get a database of their own.
+      workerProject({ name: 'worker-scheduler', include: SCHEDULER_TESTS, isolate: true }),
       {
         test: {
           name: 'node',

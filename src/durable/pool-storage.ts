@@ -1,7 +1,12 @@
 // The work pool object's SQLite tables: its config copy, the runs it knows (with their leases) and
 // its workers. Synchronous reads and writes; the object decides with the domain and saves here.
 import type { StateType } from 'edgeflow/protocol';
-import type { PoolConfig, RunDispatchStatus } from '../domain/dispatch';
+import {
+  CLAIMS_KEPT_PER_AGENT,
+  type ClaimedLease,
+  type PoolConfig,
+  type RunDispatchStatus,
+} from '../domain/dispatch';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), doc TEXT NOT NULL);
@@ -16,6 +21,11 @@ CREATE INDEX IF NOT EXISTS runs_lease ON runs (lease_deadline);
 CREATE INDEX IF NOT EXISTS runs_agent ON runs (agent);
 CREATE INDEX IF NOT EXISTS runs_gone ON runs (gone_at);
 CREATE TABLE IF NOT EXISTS workers (name TEXT PRIMARY KEY, last_heartbeat INTEGER NOT NULL, interval_s INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS claims (
+  agent TEXT NOT NULL, claim_id TEXT NOT NULL, run_id TEXT NOT NULL, lease_id TEXT NOT NULL,
+  claimed_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (agent, claim_id, run_id)
+);
+CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at);
 `;
 
 /** Gone runs are kept this long as tombstones, so a late, older sync cannot bring them back. */
@@ -204,6 +214,50 @@ export class PoolStorage {
 
   purgeTombstones(now: number): void {
     this.sql.exec('DELETE FROM runs WHERE gone_at <= ?', now - TOMBSTONE_MS);
+    this.sql.exec('DELETE FROM claims WHERE expires_at <= ?', now);
+  }
+
+  /** The leases an earlier answer to this claim handed out; null when it is not remembered (new or expired). */
+  claimedLeases(agent: string, claimId: string, now: number): ClaimedLease[] | null {
+    const rows = this.sql
+      .exec<{ run_id: string; lease_id: string }>(
+        'SELECT run_id, lease_id FROM claims WHERE agent = ? AND claim_id = ? AND expires_at > ? ORDER BY run_id',
+        agent,
+        claimId,
+        now,
+      )
+      .toArray();
+    return rows.length > 0 ? rows : null;
+  }
+
+  /** Remembers what a claim leased; keeps only each agent's latest few claims, and none expired. */
+  rememberClaim(
+    agent: string,
+    claimId: string,
+    leased: ClaimedLease[],
+    now: number,
+    expiresAt: number,
+  ): void {
+    for (const lease of leased) {
+      this.sql.exec(
+        `INSERT INTO claims (agent, claim_id, run_id, lease_id, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET lease_id = excluded.lease_id, claimed_at = excluded.claimed_at,
+           expires_at = excluded.expires_at`,
+        agent,
+        claimId,
+        lease.run_id,
+        lease.lease_id,
+        now,
+        expiresAt,
+      );
+    }
+    this.sql.exec(
+      `DELETE FROM claims WHERE expires_at <= ?1 OR (agent = ?2 AND claim_id NOT IN (
+         SELECT claim_id FROM claims WHERE agent = ?2 GROUP BY claim_id ORDER BY max(rowid) DESC LIMIT ?3))`,
+      now,
+      agent,
+      CLAIMS_KEPT_PER_AGENT,
+    );
   }
 
   /** The pending wake-up times: next future due run, next Late mark, next lease deadline, next purge. */

@@ -1,10 +1,17 @@
 // One Durable Object per work pool: the runs ready to dispatch, held long-poll claims, leases and
 // workers. Decisions come from src/domain/dispatch; the run objects stay the single writers of state.
 import { DurableObject } from 'cloudflare:workers';
-import type { ClaimedFlowRun, ClaimResponse, Worker, WorkerHeartbeatResponse } from 'edgeflow/protocol';
+import type {
+  ClaimedFlowRun,
+  ClaimResponse,
+  FlowRun,
+  Worker,
+  WorkerHeartbeatResponse,
+} from 'edgeflow/protocol';
 import { readPoolConfig, writePresence } from '../db/work-pools';
 import {
   capacity,
+  claimRecordExpiry,
   crashMessage,
   DEFAULT_HEARTBEAT_INTERVAL_S,
   dispatchStatus,
@@ -18,11 +25,12 @@ import {
   planClaims,
   RETRY_CALL_MS,
   releaseSlot,
+  replayableLeases,
   workerStatus,
 } from '../domain/dispatch';
 import type { Env } from '../env';
 import type { DispatchView, FlowRunDispatchApi, WorkPoolDispatchApi } from './dispatch';
-import { type DueRun, PoolStorage } from './pool-storage';
+import { type DueRun, type PoolRun, PoolStorage } from './pool-storage';
 
 /** Presence (agents online, queues polled) reaches D1 at most this often per pool. */
 const PRESENCE_WRITE_MS = 10_000;
@@ -32,6 +40,8 @@ export interface ClaimRequest {
   queues?: string[];
   limit: number;
   wait_ms: number;
+  /** Names the claim across the agent's retries: a repeat gets the first attempt's runs back. */
+  claim_id?: string;
 }
 
 export type ClaimOutcome =
@@ -44,6 +54,7 @@ export type HeartbeatOutcome = { kind: 'ok'; response: WorkerHeartbeatResponse }
 /** A claim held open until runs are due for it or its wait ends. */
 interface Waiter {
   agent: string;
+  claimId?: string;
   queues?: string[];
   limit: number;
   deadline: number;
@@ -86,12 +97,22 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     // The lock covers the first attempt and the registration of a held claim, never the wait itself.
     const first = await this.serially(
       async (): Promise<{ now: ClaimResponse } | { later: Promise<ClaimResponse> }> => {
+        const claimId = request.claim_id;
+        if (claimId) {
+          const replayed = await this.replayClaim(request.name, claimId);
+          if (replayed) return { now: this.answer(request.name, replayed) };
+          // The same claim still held here: its client gave up on it, so it must never be handed runs.
+          for (const held of this.waiters.filter((w) => w.agent === request.name && w.claimId === claimId))
+            this.resolve(held, []);
+        }
         const runs = await this.takeRuns(request.name, request.queues, request.limit);
-        if (runs.length > 0 || request.wait_ms === 0) return { now: this.answer(request.name, runs) };
+        if (runs.length > 0 || request.wait_ms === 0)
+          return { now: this.answer(request.name, runs, claimId) };
         return {
           later: new Promise<ClaimResponse>((answer) => {
             const waiter: Waiter = {
               agent: request.name,
+              claimId,
               queues: request.queues,
               limit: request.limit,
               deadline: Date.now() + request.wait_ms,
@@ -246,8 +267,54 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     }
   }
 
-  private answer(agent: string, runs: ClaimedFlowRun[]): ClaimResponse {
+  /** The answer to a claim; a named claim that leased runs is remembered so that a retry gets them back. */
+  private answer(agent: string, runs: ClaimedFlowRun[], claimId?: string): ClaimResponse {
+    if (claimId && runs.length > 0) {
+      const now = Date.now();
+      const interval = this.storage.readWorker(agent)?.interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
+      this.storage.rememberClaim(
+        agent,
+        claimId,
+        runs.map((claimed) => ({ run_id: claimed.flow_run.id, lease_id: claimed.lease_id })),
+        now,
+        claimRecordExpiry(now, interval),
+      );
+    }
     return { runs, cancelling: this.storage.cancellingFor(agent) };
+  }
+
+  /**
+   * A claim seen before: the runs it leased that are still PENDING under its leases (their deadlines
+   * renewed, the agent is alive), and never new ones. Null when this claim is not remembered.
+   */
+  private async replayClaim(agent: string, claimId: string): Promise<ClaimedFlowRun[] | null> {
+    const leased = this.storage.claimedLeases(agent, claimId, Date.now());
+    if (!leased) return null;
+    const current = new Map<string, PoolRun>();
+    for (const { run_id } of leased) {
+      const run = this.storage.readRun(run_id);
+      if (run) current.set(run_id, run);
+    }
+    const pending = replayableLeases(leased, current);
+    const docs = await Promise.all(
+      pending.map(({ run_id }) =>
+        flowRunObject(this.env, run_id)
+          .read()
+          .catch(() => null),
+      ),
+    );
+    const runs = pending.flatMap((lease, i) => {
+      const doc = docs[i];
+      // The run object is the truth: only a run it still holds PENDING goes back.
+      if (doc?.state_type !== 'PENDING') return [];
+      const queue = current.get(lease.run_id)!.queue;
+      return [{ flow_run: doc, lease_id: lease.lease_id, work_queue_name: queue }];
+    });
+    const interval = this.storage.readWorker(agent)?.interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
+    const ids = runs.map((claimed) => claimed.flow_run.id);
+    this.storage.renewLeases(ids, agent, interval, leaseDeadline(Date.now(), interval));
+    if (ids.length > 0) await this.armAlarm();
+    return runs;
   }
 
   /** Serves held claims in arrival order once; coalesces the many triggers that arrive together. */
@@ -282,7 +349,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   private resolve(waiter: Waiter, runs: ClaimedFlowRun[]): void {
     this.stopTimer(waiter);
     this.waiters = this.waiters.filter((w) => w !== waiter);
-    waiter.answer(this.answer(waiter.agent, runs));
+    waiter.answer(this.answer(waiter.agent, runs, waiter.claimId));
   }
 
   /** Pauses a waiter's timeout while it is being served; true when it had already timed out. */
@@ -352,6 +419,9 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   }
 }
 
-function flowRunObject(env: Env, flowRunId: string): FlowRunDispatchApi {
-  return env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(flowRunId)) as unknown as FlowRunDispatchApi;
+/** The run object as the pool calls it; `read` (FlowRunObject's) serves a replayed claim. */
+type FlowRunStub = FlowRunDispatchApi & { read(): Promise<FlowRun | null> };
+
+function flowRunObject(env: Env, flowRunId: string): FlowRunStub {
+  return env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(flowRunId)) as unknown as FlowRunStub;
 }

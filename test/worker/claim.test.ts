@@ -4,7 +4,16 @@ import { runInDurableObject } from 'cloudflare:test';
 import type { ClaimResponse, WorkerFlowRunResponse } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { api, createFlow } from './api';
-import { claim, createPool, createPoolRun, createQueue, poolStub, readRun, scheduledAt } from './pools';
+import {
+  claim,
+  createPool,
+  createPoolRun,
+  createQueue,
+  poolStub,
+  readRun,
+  scheduledAt,
+  sleep,
+} from './pools';
 
 const ids = (answer: ClaimResponse) => answer.runs.map((claimed) => claimed.flow_run.id);
 
@@ -171,6 +180,73 @@ describe('claim', () => {
     const urgentQueue = await api<{ id: string }>('GET', `/work_pools/${pool}/queues/urgent`);
     expect(body[0]!.work_queue_id).toBe(urgentQueue.body.id);
     expect((await readRun(normal.id)).state_type).toBe('SCHEDULED');
+  });
+
+  it('answers a claim repeated with its claim_id with the runs it leased, never new ones', async () => {
+    const pool = await createPool();
+    const flow_id = await createFlow();
+    await Promise.all([1, 2].map(() => createPoolRun(pool, { flow_id })));
+    const first = await claim(pool, { name: 'agent-a', limit: 2, claim_id: 'claim-1' });
+    expect(first.runs).toHaveLength(2);
+    const late = await createPoolRun(pool, { flow_id });
+
+    // The first answer was lost on the way: the retry carries the same id.
+    const retried = await claim(pool, { name: 'agent-a', limit: 5, claim_id: 'claim-1' });
+    const leases = (answer: ClaimResponse) =>
+      answer.runs.map((claimed) => [claimed.flow_run.id, claimed.lease_id, claimed.flow_run.state_type]);
+    expect(leases(retried).sort()).toEqual(leases(first).sort());
+    expect((await readRun(late.id)).state_type).toBe('SCHEDULED');
+    // A new claim id is a new claim.
+    expect(ids(await claim(pool, { name: 'agent-a', limit: 5, claim_id: 'claim-2' }))).toEqual([late.id]);
+  });
+
+  it('leaves out of a repeated claim the runs no longer PENDING under its lease', async () => {
+    const pool = await createPool();
+    const flow_id = await createFlow();
+    await Promise.all([1, 2].map(() => createPoolRun(pool, { flow_id })));
+    const first = await claim(pool, { name: 'agent-a', limit: 2, claim_id: 'claim-1' });
+    const [started, waiting] = first.runs;
+    await api('POST', `/flow_runs/${started!.flow_run.id}/set_state`, {
+      state: { type: 'RUNNING' },
+      lease_id: started!.lease_id,
+    });
+    expect(ids(await claim(pool, { name: 'agent-a', limit: 2, claim_id: 'claim-1' }))).toEqual([
+      waiting!.flow_run.id,
+    ]);
+  });
+
+  it('remembers a claim for its agent only', async () => {
+    const pool = await createPool();
+    await createPoolRun(pool);
+    expect((await claim(pool, { name: 'agent-a', claim_id: 'shared-id' })).runs).toHaveLength(1);
+    const other = await createPoolRun(pool);
+    expect(ids(await claim(pool, { name: 'agent-b', claim_id: 'shared-id' }))).toEqual([other.id]);
+  });
+
+  it('hands nothing to a held claim once a retry with its claim_id arrives; the retry gets the run', async () => {
+    const pool = await createPool();
+    const abandoned = claim(pool, { name: 'agent-a', wait_ms: 20_000, claim_id: 'claim-1' });
+    await sleep(100);
+    const retry = claim(pool, { name: 'agent-a', wait_ms: 20_000, claim_id: 'claim-1' });
+    // The held original ends empty as soon as the retry takes its place.
+    expect(await abandoned).toEqual({ runs: [], cancelling: [] });
+    const run = await createPoolRun(pool);
+    expect(ids(await retry)).toEqual([run.id]);
+  });
+
+  it('remembers only the latest few claims of each agent', async () => {
+    const pool = await createPool();
+    const flow_id = await createFlow();
+    await Promise.all(Array.from({ length: 6 }, () => createPoolRun(pool, { flow_id })));
+    for (let i = 0; i < 6; i++) await claim(pool, { name: 'agent-a', claim_id: `claim-${i}` });
+    const remembered = await runInDurableObject(poolStub(pool), (_, state) =>
+      state.storage.sql
+        .exec<{ claim_id: string }>("SELECT DISTINCT claim_id FROM claims WHERE agent = 'agent-a'")
+        .toArray()
+        .map((row) => row.claim_id)
+        .sort(),
+    );
+    expect(remembered).toEqual(['claim-2', 'claim-3', 'claim-4', 'claim-5']);
   });
 
   it('is 404 for an unknown pool and for an unknown queue, 422 naming a bad field', async () => {

@@ -174,7 +174,8 @@ export const deploymentsRouter = createRouter()
       patch.schedules ? draft.schedules : undefined,
       now,
     );
-    await regenerate(c.env, id, now);
+    // Paused through PATCH as through pause_deployment: every unstarted auto-scheduled run goes.
+    await regenerate(c.env, id, now, { withdraw: draft.deployment.paused ? 'all' : 'future' });
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {

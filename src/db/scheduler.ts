@@ -27,7 +27,14 @@ export interface DueSchedule {
   grace_period_seconds: number | null;
 }
 
-/** Schedules due by `now`, in (next_check_at, id) order after `after`: keyset pages over the index. */
+const DUE_COLUMNS = `s.id, s.deployment_id, s.schedule, s.parameters, s.max_active_runs, s.scheduled_until,
+  s.next_check_at, s.updated, d.flow_id, d.entrypoint, d.work_pool_name, d.work_queue_name,
+  d.parameters AS deployment_parameters, d.tags, d.concurrency_limit, d.collision_strategy, d.grace_period_seconds`;
+
+/**
+ * Schedules due by `now`, in (next_check_at, id) order after `after`: keyset pages over the
+ * next_check_at index. With `deploymentId`, that deployment's only, through its own index.
+ */
 export async function dueSchedules(
   db: D1Database,
   now: number,
@@ -35,18 +42,16 @@ export async function dueSchedules(
   limit: number,
   deploymentId: string | null = null,
 ): Promise<DueSchedule[]> {
+  const scope = deploymentId === null ? '' : 'AND s.deployment_id = ?5';
   const { results } = await db
     .prepare(
-      `SELECT s.id, s.deployment_id, s.schedule, s.parameters, s.max_active_runs, s.scheduled_until,
-              s.next_check_at, s.updated, d.flow_id, d.entrypoint, d.work_pool_name, d.work_queue_name,
-              d.parameters AS deployment_parameters, d.tags, d.concurrency_limit, d.collision_strategy,
-              d.grace_period_seconds
+      `SELECT ${DUE_COLUMNS}
        FROM deployment_schedules s JOIN deployments d ON d.id = s.deployment_id
        WHERE s.next_check_at <= ?1 AND (s.next_check_at, s.id) > (?2, ?3)
-         AND s.active = 1 AND d.paused = 0 AND (?5 IS NULL OR s.deployment_id = ?5)
+         AND s.active = 1 AND d.paused = 0 ${scope}
        ORDER BY s.next_check_at, s.id LIMIT ?4`,
     )
-    .bind(now, after?.at ?? -1, after?.id ?? '', limit, deploymentId)
+    .bind(...[now, after?.at ?? -1, after?.id ?? '', limit, ...(deploymentId === null ? [] : [deploymentId])])
     .all<DueSchedule>();
   return results;
 }

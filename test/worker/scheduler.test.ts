@@ -163,6 +163,12 @@ describe('pause and resume', () => {
     expect(await runsOf(deployment.id)).toHaveLength(3);
   });
 
+  it('pausing through PATCH removes them too', async () => {
+    const deployment = await createDeployment({ schedules: [{ schedule: hourly }] });
+    expect((await api('PATCH', `/deployments/${deployment.id}`, { paused: true })).status).toBe(204);
+    expect(await runsOf(deployment.id)).toHaveLength(0);
+  });
+
   it('pausing keeps runs that were created by hand', async () => {
     const deployment = await createDeployment({ schedules: [{ schedule: hourly }] });
     await api('POST', `/deployments/${deployment.id}/create_flow_run`, {

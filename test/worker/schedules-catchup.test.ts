@@ -1,6 +1,6 @@
 // Catch-up and max_active_runs: what a tick does with a schedule's runs that went Late while no agent
 // took them, and how a schedule's cap holds when its runs are dispatched.
-import type { FlowRun } from 'edgeflow/protocol';
+import type { FlowRun, OrchestrationResult } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { api } from './api';
 import { createDeploymentsInBulk, HOUR, MINUTE, runsOf, tick } from './deployments-api';
@@ -21,6 +21,15 @@ async function missedRuns(schedule: Record<string, unknown>): Promise<{ late: Fl
 }
 
 const states = (runs: FlowRun[]) => runs.map((run) => run.state_type);
+
+const propose = (runId: string, type: string) =>
+  api<OrchestrationResult>('POST', `/flow_runs/${runId}/set_state`, { state: { type } }).then((r) => r.body);
+
+async function newRun(deploymentId: string): Promise<FlowRun> {
+  const { status, body } = await api<FlowRun>('POST', `/deployments/${deploymentId}/create_flow_run`, {});
+  expect(status).toBe(201);
+  return body;
+}
 
 describe('catch-up', () => {
   it('all leaves every missed run to run', async () => {
@@ -87,5 +96,22 @@ describe('max_active_runs', () => {
     await api('POST', `/flow_runs/${first!.id}/set_state`, { state: { type: 'RUNNING' } });
     await api('POST', `/flow_runs/${first!.id}/set_state`, { state: { type: 'COMPLETED' } });
     expect((await pending(second!.id)).body.status).toBe('ACCEPT');
+  });
+
+  it('gives back a slot taken for a transition that did not keep it', async () => {
+    // Deployment limit 2, schedule cap 1: the second scheduled run gets a deployment slot, then is
+    // skipped by its schedule's cap; that deployment slot must not stay taken.
+    const [id] = await createDeploymentsInBulk([
+      { concurrency_limit: 2, schedules: [{ schedule: { interval: 60 }, max_active_runs: 1 }] },
+    ]);
+    await tick(Date.now() - MINUTE);
+    const [first, second] = await runsOf(id!);
+    expect((await propose(first!.id, 'PENDING')).status).toBe('ACCEPT');
+    expect(await propose(second!.id, 'PENDING')).toMatchObject({
+      status: 'REJECT',
+      state: { type: 'CANCELLED' },
+    });
+    const manual = await newRun(id!);
+    expect((await propose(manual.id, 'PENDING')).status).toBe('ACCEPT');
   });
 });

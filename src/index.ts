@@ -14,6 +14,7 @@ export default {
   async scheduled(controller, env, _ctx) {
     // The tick's instant is the trigger's, so a late or replayed tick plans exactly what it would have.
     const report = await schedulerTick(env, new Date(controller.scheduledTime));
-    console.log('scheduler tick', JSON.stringify(report));
+    if (report.runs_created > 0 || report.runs_cancelled > 0)
+      console.log('scheduler tick', JSON.stringify(report));
   },
 } satisfies ExportedHandler<Env>;

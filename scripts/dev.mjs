@@ -1,9 +1,10 @@
-// `npm run dev`: the whole local setup in one command — the orchestrator (`npm run server`), an agent
-// on the `local` work pool running the flows in examples/, the example deployments on their schedules,
-// and a once-a-minute call of the Cron Trigger, which `wrangler dev` never fires by itself.
-//   PORT  port of the local API (default 8787)
+// `npm run dev`: the whole local setup in one command — the orchestrator (`npm run server`), the
+// example deployments registered with `edgeflow deploy` (examples/edgeflow.json), an agent on the
+// `local` work pool running the flows in examples/, and a once-a-minute call of the Cron Trigger,
+// which `wrangler dev` never fires by itself.
+//   PORT                  port of the local API (default 8787)
+//   EDGEFLOW_PERSIST_DIR  where the server keeps its local state (default .wrangler/state)
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,21 +31,13 @@ function stop(code) {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   setTimeout(() => process.exit(code), 3000).unref();
-  Promise.all(children.map((child) => new Promise((done) => (child.exitCode !== null ? done() : child.on('exit', done))))).then(
-    () => process.exit(code),
-  );
+  Promise.all(
+    children.map(
+      (child) => new Promise((done) => (child.exitCode !== null ? done() : child.on('exit', done))),
+    ),
+  ).then(() => process.exit(code));
 }
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stop(0));
-
-async function call(method, path, body) {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
 
 async function waitForServer() {
   for (let attempt = 0; attempt < 600; attempt++) {
@@ -69,23 +62,51 @@ async function tickCron() {
 start('server', [join(root, 'scripts', 'server.mjs')], { env: { ...process.env, PORT: port } });
 await waitForServer();
 
-const pool = await call('POST', '/api/work_pools', { name: POOL, type: 'process' });
-if (pool.status >= 400 && pool.status !== 409) console.error(`[dev] could not create work pool ${POOL}:`, pool.body);
-
 const examples = join(root, 'examples');
-start('agent', [join(root, 'worker-agent', 'src', 'cli', 'main.ts'), 'agent', '--pool', POOL], {
-  cwd: examples,
-  env: { ...process.env, EDGEFLOW_API_URL: apiUrl, EDGEFLOW_API_KEY: apiKey },
-});
+const cli = join(root, 'worker-agent', 'src', 'cli', 'main.ts');
+const cliEnv = { ...process.env, EDGEFLOW_API_URL: apiUrl, EDGEFLOW_API_KEY: apiKey };
 
-const { deployments } = JSON.parse(readFileSync(join(examples, 'deployments.json'), 'utf8'));
-for (const deployment of deployments) {
-  const flow = await call('POST', '/api/flows', { name: deployment.flow_name });
-  const created = await call('POST', '/api/deployments', { ...deployment, flow_id: flow.body.id, flow_name: undefined });
-  if (created.status >= 400) console.error(`[dev] could not register deployment ${deployment.name}:`, created.body);
-  else console.log(`[dev] deployment ${deployment.flow_name}/${deployment.name} registered`);
+// The example project's deployments, as any project registers its own: `edgeflow deploy`.
+const deployed = await new Promise((done) => {
+  const deploy = spawn(process.execPath, [cli, 'deploy'], { cwd: examples, env: cliEnv, stdio: 'inherit' });
+  deploy.on('exit', (code) => done(code));
+});
+if (deployed !== 0) console.error('[dev] edgeflow deploy failed: the example deployments are not registered');
+
+start('agent', [cli, 'agent', '--pool', POOL], { cwd: examples, env: cliEnv });
+
+// Says so when a flow run ends, so a newcomer sees the scheduled runs happen among the server's lines.
+const reported = new Set();
+let since = new Date().toISOString();
+async function reportEndedRuns() {
+  try {
+    const response = await fetch(`${apiUrl}/api/flow_runs/filter`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flow_runs: { end_time: { after_: since } }, sort: 'END_TIME_DESC', limit: 50 }),
+    });
+    if (!response.ok) return;
+    const ended = (await response.json()).filter((run) => !reported.has(run.id)).reverse();
+    for (const run of ended) {
+      reported.add(run.id);
+      if (run.end_time > since) since = run.end_time;
+      console.log(
+        `[dev] flow run ${run.name} (${run.id}) ended ${run.state_name}: npx edgeflow logs ${run.id}`,
+      );
+    }
+  } catch {
+    // The server is restarting; the next round catches up.
+  }
 }
 
 await tickCron();
 setInterval(tickCron, 60_000);
-console.log(`[dev] Edgeflow is up: API ${apiUrl}/api (key: ${apiKey}), agent on pool "${POOL}", cron ticking every minute`);
+setInterval(reportEndedRuns, 3_000);
+const local = port === '8787' ? '' : `EDGEFLOW_API_URL=${apiUrl} `;
+console.log(`
+[dev] Edgeflow is up: API ${apiUrl}/api (key: ${apiKey}); agent on pool "${POOL}"; cron ticking every minute.
+[dev] hello/every-minute runs at the start of every minute (its first run within a minute). Look at it with:
+        ${local}npx edgeflow runs                                   # recent flow runs
+        ${local}npx edgeflow logs <run id or name> --follow          # a run's logs
+        ${local}npx edgeflow run hello/every-minute --param name=you --watch
+[dev] Change examples/edgeflow.json and run \`npx edgeflow deploy\` in examples/ to update it.`);

@@ -12,4 +12,5 @@ export {
   type LogLevelName,
   type RunContext,
   type RunLogger,
+  type ServeOptions,
 } from './sdk/index.ts';

@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 // The `edgeflow` command line: one file per command under ./commands.
+import { ApiError } from '../client/index.ts';
 import { agentCommand } from './commands/agent.ts';
+import { cancelCommand } from './commands/cancel.ts';
+import { deployCommand } from './commands/deploy.ts';
+import { logsCommand } from './commands/logs.ts';
+import { runCommand } from './commands/run.ts';
+import { runsCommand } from './commands/runs.ts';
+import { UsageError } from './connection.ts';
+import { describeApiError } from './format.ts';
 
 export interface Command {
   name: string;
@@ -9,7 +17,14 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: Command[] = [agentCommand];
+const COMMANDS: Command[] = [
+  agentCommand,
+  deployCommand,
+  runCommand,
+  runsCommand,
+  logsCommand,
+  cancelCommand,
+];
 
 function help(): string {
   const lines = COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`);
@@ -46,7 +61,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`edgeflow: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+    // The server's refusal is the user's to read (detail and field); so are bad arguments (exit 2).
+    const message =
+      error instanceof ApiError
+        ? describeApiError(error)
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    console.error(`edgeflow: ${message}`);
+    process.exitCode =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   },
 );

@@ -3,8 +3,13 @@ import { z } from 'zod';
 import {
   type ClaimBody,
   ClaimResponseSchema,
+  type DeploymentCreateSchema,
+  type DeploymentFlowRunCreateSchema,
+  DeploymentSchema,
   type FlowCreateSchema,
+  type FlowFilterBodySchema,
   type FlowRunCreateSchema,
+  type FlowRunFilterBodySchema,
   FlowRunSchema,
   FlowSchema,
   type LogCreate,
@@ -13,6 +18,7 @@ import {
   OrchestrationResultSchema,
   type SetStateBody,
   StateSchema,
+  type TaskRunFilterBodySchema,
   type WorkerHeartbeatBody,
   WorkerHeartbeatResponseSchema,
   type WorkPoolCreateSchema,
@@ -111,6 +117,46 @@ export class EdgeflowClient {
     return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/workers/heartbeat`, {
       body,
       schema: WorkerHeartbeatResponseSchema,
+    });
+  }
+
+  // --- Deployments and what the CLI reads (edgeflow deploy/run/runs/logs/cancel, flow.serve) ---
+
+  filterFlows(body: z.input<typeof FlowFilterBodySchema>) {
+    return this.#http.request('POST', '/api/flows/filter', { body, schema: z.array(FlowSchema) });
+  }
+
+  filterFlowRuns(body: z.input<typeof FlowRunFilterBodySchema>) {
+    return this.#http.request('POST', '/api/flow_runs/filter', { body, schema: z.array(FlowRunSchema) });
+  }
+
+  countTaskRuns(body: z.input<typeof TaskRunFilterBodySchema>) {
+    return this.#http.request('POST', '/api/task_runs/count', { body, schema: z.number().int() });
+  }
+
+  /** Creates the deployment, or replaces the one with the same flow and name. */
+  upsertDeployment(body: z.input<typeof DeploymentCreateSchema>) {
+    return this.#http.request('POST', '/api/deployments', { body, schema: DeploymentSchema });
+  }
+
+  readDeploymentByName(flowName: string, deploymentName: string) {
+    return this.#http.request(
+      'GET',
+      `/api/deployments/name/${pathPart(flowName)}/${pathPart(deploymentName)}`,
+      { schema: DeploymentSchema },
+    );
+  }
+
+  pauseDeployment(id: string) {
+    return this.#http.request('POST', `/api/deployments/${pathPart(id)}/pause_deployment`, {
+      schema: z.undefined(),
+    });
+  }
+
+  createDeploymentFlowRun(id: string, body: z.input<typeof DeploymentFlowRunCreateSchema>) {
+    return this.#http.request('POST', `/api/deployments/${pathPart(id)}/create_flow_run`, {
+      body,
+      schema: FlowRunSchema,
     });
   }
 }

@@ -6,12 +6,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly detail: string;
+  /** The request field at fault, when the server names one (`parameters.name`). */
+  readonly field: string | undefined;
 
-  constructor(status: number, code: string, detail: string, method: string, path: string) {
+  constructor(status: number, code: string, detail: string, method: string, path: string, field?: string) {
     super(`${method} ${path} → ${status} ${code}: ${detail}`);
     this.status = status;
     this.code = code;
     this.detail = detail;
+    this.field = field;
   }
 }
 

@@ -135,7 +135,9 @@ export class HttpTransport {
     const parsed = ApiErrorBodySchema.safeParse(parsedBody);
     const code = parsed.success ? parsed.data.code : `http.${status}`;
     const detail = parsed.success ? parsed.data.detail : text.slice(0, 500);
-    if (status === 409 && options.leased) return new StaleLeaseError(status, code, detail, method, path);
-    return new ApiError(status, code, detail, method, path);
+    const field = parsed.success ? parsed.data.field : undefined;
+    if (status === 409 && options.leased)
+      return new StaleLeaseError(status, code, detail, method, path, field);
+    return new ApiError(status, code, detail, method, path, field);
   }
 }

@@ -2,4 +2,5 @@
 export { EdgeflowClient, type SetStateRequest } from './api-client.ts';
 export { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
 export { ApiError, ApiResponseError, ApiUnavailableError, StaleLeaseError } from './errors.ts';
+export { clientFromEnvironment, DEFAULT_API_URL, MissingApiKeyError } from './from-environment.ts';
 export type { HttpOptions } from './http.ts';

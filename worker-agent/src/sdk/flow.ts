@@ -1,5 +1,6 @@
 // `flow(fn, options)`: marks a function as a flow the agent can run as a flow run.
 import type { FlowRunPolicy } from '../protocol/index.ts';
+import { type ServeOptions, withServe } from './serve.ts';
 
 export interface FlowOptions {
   /** The flow's name on the server; defaults to the function's name. */
@@ -22,6 +23,8 @@ export const FLOW_DEFINITION = Symbol.for('edgeflow.flow-definition');
 export interface Flow<P, R> {
   (parameters: P): Promise<Awaited<R>>;
   readonly [FLOW_DEFINITION]: FlowDefinition<P, R>;
+  /** Registers a deployment of this flow and runs its runs in this process until SIGINT/SIGTERM (serve.ts). */
+  serve(options: ServeOptions): Promise<void>;
 }
 
 /**
@@ -40,7 +43,7 @@ export function flow<P, R>(fn: (parameters: P) => R | Promise<R>, options: FlowO
   };
   const callable = async (parameters: P): Promise<Awaited<R>> => await fn(parameters);
   Object.defineProperty(callable, 'name', { value: definition.name });
-  return Object.assign(callable, { [FLOW_DEFINITION]: definition });
+  return withServe(Object.assign(callable, { [FLOW_DEFINITION]: definition }), definition);
 }
 
 /** The flow behind an export: a `flow()` from any SDK copy, or a plain function run as an anonymous flow. */

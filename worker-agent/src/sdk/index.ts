@@ -10,3 +10,4 @@ export {
   flowDefinitionOf,
 } from './flow.ts';
 export { getRunLogger, LOG_LEVELS, type LogLevelName, type RunLogger } from './logger.ts';
+export type { ServeOptions } from './serve.ts';

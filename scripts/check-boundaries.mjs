@@ -21,12 +21,16 @@ function importsOf(path) {
 const rules = [
   {
     dir: 'src/domain',
-    forbidden: (spec) => /^(cloudflare:|hono|@hono\/|drizzle-orm|node:)/.test(spec) || /\/(durable|api|db)\//.test(spec),
+    forbidden: (spec) =>
+      /^(cloudflare:|hono|@hono\/|drizzle-orm|node:)/.test(spec) || /\/(durable|api|db)\//.test(spec),
     why: 'src/domain must stay pure: no Cloudflare, Hono, drizzle or Node imports, and no I/O layers',
   },
   {
     dir: 'worker-agent/src',
-    forbidden: (spec) => /^(\.\.\/)+src\//.test(spec) || spec.startsWith('edgeflow-server') || /^(cloudflare:|hono|drizzle-orm)/.test(spec),
+    forbidden: (spec) =>
+      /^(\.\.\/)+src\//.test(spec) ||
+      spec.startsWith('edgeflow-server') ||
+      /^(cloudflare:|hono|drizzle-orm)/.test(spec),
     why: 'the edgeflow package must not import the Worker',
   },
 ];

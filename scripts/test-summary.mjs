@@ -15,7 +15,9 @@ for (const path of reports) {
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   // A file that failed to load has no test results of its own: count it, or it would vanish.
-  failed += (report.testResults ?? []).filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length;
+  failed += (report.testResults ?? []).filter(
+    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+  ).length;
   if ((report.numTotalTests ?? 0) === 0) {
     console.error(`no tests ran in ${path}`);
     failed++;

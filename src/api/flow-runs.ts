@@ -11,6 +11,8 @@ import {
   StateSchema,
   TaskRunBatchBodySchema,
   TaskRunBatchResponseSchema,
+  TaskRunListQuerySchema,
+  TaskRunSchema,
 } from 'edgeflow/protocol';
 import { countFlowRuns, filterFlowRuns } from '../db/flow-run-queries';
 import { readFlow } from '../db/flows';
@@ -118,6 +120,14 @@ const taskBatch = createRoute({
   responses: { 200: jsonResponse(TaskRunBatchResponseSchema, 'One result per item, in order') },
 });
 
+const taskRunList = createRoute({
+  method: 'get',
+  path: '/flow_runs/{id}/task_runs',
+  summary: "The run's task runs in creation order, read from its object (not the index)",
+  request: { params: IdParam, query: TaskRunListQuerySchema },
+  responses: { 200: jsonResponse(z.array(TaskRunSchema), 'A page of task runs') },
+});
+
 export const flowRunsRouter = createRouter()
   .openapi(create, async (c) => {
     const { created, run } = await createFlowRun(c.env, c.req.valid('json'), new Date());
@@ -167,4 +177,11 @@ export const flowRunsRouter = createRouter()
     if (reply.kind === 'not_found') throw notFound('flow_run', id);
     if (reply.kind === 'stale_lease') throw staleLease();
     return c.json({ results: reply.results }, 200);
+  })
+  .openapi(taskRunList, async (c) => {
+    const { id } = c.req.valid('param');
+    const { offset, limit } = c.req.valid('query');
+    const runs = await flowRunObject(c.env, id).listTaskRuns(offset, limit);
+    if (!runs) throw notFound('flow_run', id);
+    return c.json(runs, 200);
   });

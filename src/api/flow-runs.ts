@@ -15,9 +15,6 @@ import {
   TaskRunSchema,
 } from 'edgeflow/protocol';
 import { countFlowRuns, filterFlowRuns } from '../db/flow-run-queries';
-import { readFlow } from '../db/flows';
-import { newFlowRunDoc } from '../domain/runs/flow-run-docs';
-import { idempotentRunId } from '../domain/runs/ids';
 import type { SetStateReply } from '../durable/flow-run-object';
 import { conflict, notFound } from './errors';
 import { createRouter, jsonBody, jsonResponse } from './router';

@@ -11,6 +11,7 @@ import { flowRunsRouter } from './flow-runs';
 import { flowsRouter } from './flows';
 import { healthRouter } from './health';
 import { logsRouter } from './logs';
+import { resultsRouter } from './results';
 import type { AppEnv } from './router';
 import { taskRunsRouter } from './task-runs';
 import { webhooksRouter } from './webhooks';
@@ -49,6 +50,7 @@ export function createApp() {
   app.route('/api', deploymentsRouter);
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
+  app.route('/api', resultsRouter);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

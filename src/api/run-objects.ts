@@ -28,6 +28,7 @@ export type FlowRunObjectApi = Pick<
   | 'createTaskRun'
   | 'readTaskRun'
   | 'readTaskRunStates'
+  | 'listTaskRuns'
 >;
 
 export function flowRunObject(env: Env, flowRunId: string): FlowRunObjectApi {

@@ -3,7 +3,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1';
 import type { FlowRun, TaskRun } from 'edgeflow/protocol';
-import { flowRuns, taskRunCache, taskRuns } from './schema';
+import { flowRuns, taskRunCache } from './schema';
 
 export interface IndexedFlowRun {
   doc: FlowRun;
@@ -22,8 +22,24 @@ export interface CacheRecord {
   state: unknown;
 }
 
-/** D1 binds at most 100 parameters per statement; a task run row binds 13. */
-const TASK_ROWS_PER_STATEMENT = 7;
+/**
+ * Task run rows travel as one JSON parameter per statement (`json_each`), not 13 bound parameters a
+ * row: D1's 100-parameter limit would cut a batch into statements of 7 rows. A statement's JSON
+ * stays well under D1's 2 MB value limit.
+ */
+const TASK_ROWS_JSON_BYTES = 512 * 1024;
+
+const TASK_RUN_UPSERT = `INSERT INTO task_runs
+  (id, flow_run_id, task_key, dynamic_key, name, state_type, state_name, state_version, tags, expected_start_time, end_time, created, doc)
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+  json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'),
+  json_extract(value, '$[8]'), json_extract(value, '$[9]'), json_extract(value, '$[10]'), json_extract(value, '$[11]'),
+  json_extract(value, '$[12]')
+FROM json_each(?1) WHERE true
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, state_type = excluded.state_type, state_name = excluded.state_name,
+  state_version = excluded.state_version, tags = excluded.tags, expected_start_time = excluded.expected_start_time,
+  end_time = excluded.end_time, doc = excluded.doc
+WHERE excluded.state_version > task_runs.state_version`;
 
 function excluded(column: string): SQL {
   return sql.raw(`excluded.${column}`);
@@ -92,52 +108,37 @@ function prepared(database: D1Database, query: { sql: string; params: unknown[] 
   return database.prepare(query.sql).bind(...query.params);
 }
 
-function taskRunStatements(
-  database: D1Database,
-  db: DrizzleD1Database,
-  runs: IndexedTaskRun[],
-): D1PreparedStatement[] {
+function taskRunStatements(database: D1Database, runs: IndexedTaskRun[]): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
-  for (let start = 0; start < runs.length; start += TASK_ROWS_PER_STATEMENT) {
-    const rows = runs.slice(start, start + TASK_ROWS_PER_STATEMENT).map(({ doc, version }) => ({
-      id: doc.id,
-      flowRunId: doc.flow_run_id,
-      taskKey: doc.task_key,
-      dynamicKey: doc.dynamic_key,
-      name: doc.name,
-      stateType: doc.state_type,
-      stateName: doc.state_name,
-      stateVersion: version,
-      tags: doc.tags,
-      expectedStartTime: doc.expected_start_time,
-      endTime: doc.end_time,
-      created: doc.created,
-      doc,
-    }));
-    statements.push(
-      prepared(
-        database,
-        db
-          .insert(taskRuns)
-          .values(rows)
-          .onConflictDoUpdate({
-            target: taskRuns.id,
-            set: {
-              name: excluded('name'),
-              stateType: excluded('state_type'),
-              stateName: excluded('state_name'),
-              stateVersion: excluded('state_version'),
-              tags: excluded('tags'),
-              expectedStartTime: excluded('expected_start_time'),
-              endTime: excluded('end_time'),
-              doc: excluded('doc'),
-            },
-            setWhere: sql`excluded.state_version > ${taskRuns.stateVersion}`,
-          })
-          .toSQL(),
-      ),
-    );
+  let rows: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (rows.length === 0) return;
+    statements.push(database.prepare(TASK_RUN_UPSERT).bind(`[${rows.join(',')}]`));
+    rows = [];
+    bytes = 0;
+  };
+  for (const { doc, version } of runs) {
+    const row = JSON.stringify([
+      doc.id,
+      doc.flow_run_id,
+      doc.task_key,
+      doc.dynamic_key,
+      doc.name,
+      doc.state_type,
+      doc.state_name,
+      version,
+      JSON.stringify(doc.tags),
+      doc.expected_start_time,
+      doc.end_time,
+      doc.created,
+      JSON.stringify(doc),
+    ]);
+    if (bytes + row.length > TASK_ROWS_JSON_BYTES) flush();
+    rows.push(row);
+    bytes += row.length;
   }
+  flush();
   return statements;
 }
 
@@ -152,7 +153,7 @@ export async function writeRunIndex(
   const db = drizzle(database);
   const statements: D1PreparedStatement[] = [];
   if (flowRun) statements.push(...flowRunStatements(database, db, flowRun));
-  statements.push(...taskRunStatements(database, db, tasks));
+  statements.push(...taskRunStatements(database, tasks));
   for (const record of cacheRecords) {
     statements.push(
       prepared(

@@ -176,6 +176,10 @@ export class FlowRunObject extends DurableObject<Env> {
     return this.storage.readTaskRun(id)?.doc ?? null;
   }
 
+  async listTaskRuns(offset: number, limit: number): Promise<TaskRun[] | null> {
+    return this.storage.readRun() ? this.storage.listTaskRuns(offset, limit) : null;
+  }
+
   async readTaskRunStates(id: string): Promise<State[] | null> {
     return this.storage.readTaskRun(id) ? this.storage.readStates(id) : null;
   }

@@ -88,6 +88,14 @@ export class RunStorage {
     return row ? { doc: JSON.parse(row.doc) as TaskRun, version: row.version } : null;
   }
 
+  /** The run's task runs in creation order, a page at a time (the SDK reads them to resume a run). */
+  listTaskRuns(offset: number, limit: number): TaskRun[] {
+    return this.sql
+      .exec<{ doc: string }>('SELECT doc FROM task_runs ORDER BY rowid LIMIT ? OFFSET ?', limit, offset)
+      .toArray()
+      .map((row) => JSON.parse(row.doc) as TaskRun);
+  }
+
   readTaskRunByKey(taskKey: string, dynamicKey: string): StoredTaskRun | null {
     const row = this.sql
       .exec<{ doc: string; version: number }>(
@@ -139,28 +147,32 @@ export class RunStorage {
     this.sql.exec('INSERT OR IGNORE INTO outbox (kind, id) VALUES (?, ?)', kind, id);
   }
 
-  /** The rows the index is behind on, with their current documents and versions. */
+  /** The rows the index is behind on, with their current documents and versions (one query a kind). */
   readOutbox(): { flowRun: { doc: FlowRun; version: number } | null; taskRuns: StoredTaskRun[] } {
-    const pending = this.sql
-      .exec<{ kind: OutboxKind; id: string }>("SELECT kind, id FROM outbox WHERE kind <> 'pool_sync'")
-      .toArray();
-    let flowRun: { doc: FlowRun; version: number } | null = null;
-    const taskRuns: StoredTaskRun[] = [];
-    for (const entry of pending) {
-      if (entry.kind === 'flow_run') {
-        const run = this.readRun();
-        if (run) flowRun = { doc: run.doc, version: run.version };
-      } else {
-        const task = this.readTaskRun(entry.id);
-        if (task) taskRuns.push(task);
-      }
-    }
-    return { flowRun, taskRuns };
+    const flowRunDirty = this.isDirty('flow_run');
+    const run = flowRunDirty ? this.readRun() : null;
+    const taskRuns = this.sql
+      .exec<{ doc: string; version: number }>(
+        `SELECT t.doc, t.version FROM outbox o JOIN task_runs t ON t.id = o.id WHERE o.kind = 'task_run'`,
+      )
+      .toArray()
+      .map((row) => ({ doc: JSON.parse(row.doc) as TaskRun, version: row.version }));
+    return { flowRun: run ? { doc: run.doc, version: run.version } : null, taskRuns };
   }
 
   /** Clears the entries the index has caught up with, unless they changed again meanwhile. */
   clearOutbox(flushed: { kind: OutboxKind; id: string; version: number }[]): void {
+    const taskRuns = flushed.filter((entry) => entry.kind === 'task_run');
+    if (taskRuns.length > 0) {
+      this.sql.exec(
+        `DELETE FROM outbox WHERE kind = 'task_run' AND id IN (
+           SELECT t.id FROM json_each(?) j JOIN task_runs t
+             ON t.id = json_extract(j.value, '$[0]') AND t.version = json_extract(j.value, '$[1]'))`,
+        JSON.stringify(taskRuns.map((entry) => [entry.id, entry.version])),
+      );
+    }
     for (const entry of flushed) {
+      if (entry.kind === 'task_run') continue;
       const current =
         entry.kind === 'flow_run' ? this.readRun()?.version : this.readTaskRun(entry.id)?.version;
       if (current === entry.version)

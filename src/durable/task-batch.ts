@@ -1,10 +1,11 @@
 // Applies a batch of task-run reports in order, each through the task rules; one rejected item
-// never undoes the others (CONTRACTS §4). Synchronous: the caller loads cache hits beforehand.
+// never undoes the others (CONTRACTS §4). Synchronous: the caller loads cache hits beforehand. Each
+// task run the batch touches is read and written once, however many of its items the batch holds.
 import type { FlowRun, State, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';
 import { orchestrateTaskRun } from '../domain/orchestration';
 import type { CacheInsert, OrchestrationClock, ParentFlowRunView } from '../domain/orchestration/types';
 import { applyTaskTransition, newTaskRunDoc, taskRunSnapshot } from '../domain/runs/task-run-docs';
-import type { RunStorage } from './run-storage';
+import type { RunStorage, StoredTaskRun } from './run-storage';
 
 export interface TaskBatchOutcome {
   results: TaskRunBatchResult[];
@@ -40,16 +41,33 @@ export function applyTaskBatch(
   const results: TaskRunBatchResult[] = [];
   const written: boolean[] = [];
   const cacheInserts: CacheInsert[] = [];
+  const cache = new Map(cached);
   let wroteState = false;
+
+  // Every task run the batch touches is read once, changed in memory and written once at the end.
+  const touched = new Map<string, StoredTaskRun & { dirty: boolean }>();
+  const createdHere = new Set<string>();
+  const createdByKey = new Map<string, string>();
+  const load = (taskRunId: string) => {
+    let entry = touched.get(taskRunId);
+    if (!entry) {
+      const stored = storage.readTaskRun(taskRunId);
+      if (!stored) return null;
+      entry = { ...stored, dirty: false };
+      touched.set(taskRunId, entry);
+    }
+    return entry;
+  };
 
   const propose = (
     taskRunId: string,
     proposed: TaskRunBatchItem & { op: 'set_state' },
   ): TaskRunBatchResult => {
-    const stored = storage.readTaskRun(taskRunId);
+    const stored = load(taskRunId);
     if (!stored) return notFound(taskRunId);
     const transitionId = proposed.state.state_details?.transition_id;
-    if (transitionId) {
+    // A run created by this very batch has no earlier answers to find.
+    if (transitionId && !createdHere.has(taskRunId)) {
       const earlier = storage.readTransitionAnswer<TaskRunBatchResult>(taskRunId, transitionId);
       if (earlier) return earlier;
     }
@@ -63,18 +81,20 @@ export function applyTaskBatch(
       flowRun: parentView(flowRun),
       proposed: state,
       force: proposed.force,
-      cached: cacheKey ? (cached.get(cacheKey) ?? null) : null,
+      cached: cacheKey ? (cache.get(cacheKey) ?? null) : null,
       clock,
     });
     if (outcome.written) {
       wroteState = true;
       storage.appendState(outcome.written, taskRunId);
-      storage.writeTaskRun(
-        applyTaskTransition(stored.doc, outcome.run, outcome.written, clock.now),
-        stored.version,
-      );
+      stored.doc = applyTaskTransition(stored.doc, outcome.run, outcome.written, clock.now);
+      stored.dirty = true;
     }
-    if (outcome.cacheInsert) cacheInserts.push(outcome.cacheInsert);
+    if (outcome.cacheInsert) {
+      cacheInserts.push(outcome.cacheInsert);
+      // A later item of this batch with the same key hits what this one just cached.
+      cache.set(outcome.cacheInsert.cache_key, outcome.cacheInsert.state);
+    }
     const result: TaskRunBatchResult = { task_run_id: taskRunId, ...outcome.result };
     if (transitionId) storage.recordTransitionAnswer(taskRunId, transitionId, result);
     return result;
@@ -88,19 +108,25 @@ export function applyTaskBatch(
       continue;
     }
     const { task_run: input } = item;
+    const key = `${input.task_key}\u0000${input.dynamic_key}`;
+    const earlierInBatch = createdByKey.get(key);
     const existing =
-      storage.readTaskRun(input.id) ?? storage.readTaskRunByKey(input.task_key, input.dynamic_key);
+      load(input.id) ??
+      (earlierInBatch ? load(earlierInBatch) : storage.readTaskRunByKey(input.task_key, input.dynamic_key));
     if (existing) {
+      const { doc } = existing;
       results.push({
-        task_run_id: existing.doc.id,
+        task_run_id: doc.id,
         status: 'ACCEPT',
-        state: existing.doc.state,
+        state: doc.state,
         details: { type: 'accept_details' },
       });
       written.push(false);
       continue;
     }
-    storage.writeTaskRun(newTaskRunDoc(flowRun.id, input, clock.now), 0);
+    touched.set(input.id, { doc: newTaskRunDoc(flowRun.id, input, clock.now), version: 0, dirty: true });
+    createdHere.add(input.id);
+    createdByKey.set(key, input.id);
     if (input.state) {
       // As Prefect does for a run created with a state: the initial state goes in forced (minimal policy).
       results.push(
@@ -116,6 +142,7 @@ export function applyTaskBatch(
     }
     written.push(wroteState);
   }
+  for (const run of touched.values()) if (run.dirty) storage.writeTaskRun(run.doc, run.version);
   return { results, written, cacheInserts };
 }
 

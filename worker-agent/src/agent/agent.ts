@@ -91,7 +91,8 @@ export class Agent {
             });
           },
           log: (child, record) => {
-            if (child.flowRunId) this.#logs.push({ ...record, flow_run_id: child.flowRunId });
+            if (child.flowRunId)
+              this.#logs.push({ ...record, flow_run_id: record.flow_run_id ?? child.flowRunId });
           },
           flush: (_child, ack) => void this.#logs.flush().then(ack),
         },

@@ -67,6 +67,7 @@ async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildO
   const definition: FlowDefinition<unknown> = {
     name: flowRun.name,
     fn: async (parameters) => (await loading).fn(parameters),
+    load: () => loading,
     empiricalPolicy: flowRun.empirical_policy,
   };
   const outcome = await runFlowRun(

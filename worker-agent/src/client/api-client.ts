@@ -18,7 +18,10 @@ import {
   OrchestrationResultSchema,
   type SetStateBody,
   StateSchema,
+  type TaskRunBatchBody,
+  TaskRunBatchResponseSchema,
   type TaskRunFilterBodySchema,
+  TaskRunSchema,
   type WorkerHeartbeatBody,
   WorkerHeartbeatResponseSchema,
   type WorkPoolCreateSchema,
@@ -36,6 +39,8 @@ const LogsCreatedSchema = z.object({ count: z.number().int() });
 const CLAIM_SLACK_MS = 15_000;
 
 const pathPart = (value: string) => encodeURIComponent(value);
+/** Result keys may hold `/`: each segment is encoded on its own. */
+const resultPath = (key: string) => key.split('/').map(pathPart).join('/');
 
 export class EdgeflowClient {
   readonly #http: HttpTransport;
@@ -78,6 +83,56 @@ export class EdgeflowClient {
       schema: OrchestrationResultSchema,
       leased: body.lease_id !== undefined,
     });
+  }
+
+  filterFlowRuns(body: z.input<typeof FlowRunFilterBodySchema>) {
+    return this.#http.request('POST', '/api/flow_runs/filter', { body, schema: z.array(FlowRunSchema) });
+  }
+
+  /** Applies task-run reports in order (CONTRACTS §4); with a `lease_id`, a 409 becomes `StaleLeaseError`. */
+  applyTaskRunBatch(flowRunId: string, body: TaskRunBatchBody) {
+    return this.#http.request('POST', `/api/flow_runs/${pathPart(flowRunId)}/task_runs/batch`, {
+      body,
+      schema: TaskRunBatchResponseSchema,
+      leased: body.lease_id !== undefined,
+    });
+  }
+
+  /** A page of a flow run's task runs, in creation order, read from the run itself. */
+  listTaskRuns(flowRunId: string, offset = 0, limit = 1000) {
+    return this.#http.request(
+      'GET',
+      `/api/flow_runs/${pathPart(flowRunId)}/task_runs?offset=${offset}&limit=${limit}`,
+      { schema: z.array(TaskRunSchema) },
+    );
+  }
+
+  readTaskRun(id: string) {
+    return this.#http.request('GET', `/api/task_runs/${pathPart(id)}`, { schema: TaskRunSchema });
+  }
+
+  readTaskRunStates(id: string) {
+    return this.#http.request('GET', `/api/task_runs/${pathPart(id)}/states`, {
+      schema: z.array(StateSchema),
+    });
+  }
+
+  filterTaskRuns(body: z.input<typeof TaskRunFilterBodySchema>) {
+    return this.#http.request('POST', '/api/task_runs/filter', { body, schema: z.array(TaskRunSchema) });
+  }
+
+  countTaskRuns(body: z.input<typeof TaskRunFilterBodySchema>) {
+    return this.#http.request('POST', '/api/task_runs/count', { body, schema: z.number().int() });
+  }
+
+  /** Stores serialized result bytes under `key` (`PUT /api/results/{key}`). */
+  async writeResult(key: string, body: string, contentType = 'application/json'): Promise<void> {
+    await this.#http.requestText('PUT', `/api/results/${resultPath(key)}`, { body, contentType });
+  }
+
+  /** The bytes stored under `key`, or null when there are none. */
+  readResult(key: string): Promise<string | null> {
+    return this.#http.requestText('GET', `/api/results/${resultPath(key)}`);
   }
 
   createLogs(logs: LogCreate[]) {
@@ -124,14 +179,6 @@ export class EdgeflowClient {
 
   filterFlows(body: z.input<typeof FlowFilterBodySchema>) {
     return this.#http.request('POST', '/api/flows/filter', { body, schema: z.array(FlowSchema) });
-  }
-
-  filterFlowRuns(body: z.input<typeof FlowRunFilterBodySchema>) {
-    return this.#http.request('POST', '/api/flow_runs/filter', { body, schema: z.array(FlowRunSchema) });
-  }
-
-  countTaskRuns(body: z.input<typeof TaskRunFilterBodySchema>) {
-    return this.#http.request('POST', '/api/task_runs/count', { body, schema: z.number().int() });
   }
 
   /** Creates the deployment, or replaces the one with the same flow and name. */

@@ -70,6 +70,37 @@ export class HttpTransport {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}` };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    return this.#send(method, path, { ...options, headers, body }, (text) =>
+      this.#parse(options.schema, text, method, path),
+    );
+  }
+
+  /** A call whose body and answer are opaque text (stored results); null when the server says 404. */
+  async requestText(
+    method: 'GET' | 'PUT',
+    path: string,
+    options: { body?: string; contentType?: string } = {},
+  ): Promise<string | null> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}` };
+    if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    try {
+      return await this.#send(method, path, { headers, body: options.body }, (text) => text);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async #send<T>(
+    method: string,
+    path: string,
+    options: Omit<RequestOptions<z.ZodType>, 'body' | 'schema'> & {
+      headers: Record<string, string>;
+      body: string | undefined;
+    },
+    parse: (text: string) => T,
+  ): Promise<T> {
+    const { headers, body } = options;
     let lastFailure = '';
     let lastCause: unknown;
 
@@ -81,7 +112,7 @@ export class HttpTransport {
       try {
         const response = await fetch(`${this.apiUrl}${path}`, { method, headers, body, signal });
         const text = await response.text();
-        if (response.ok) return this.#parse(options.schema, text, method, path);
+        if (response.ok) return parse(text);
         if (!isTransientStatus(response.status))
           throw this.#apiError(response.status, text, method, path, options);
         lastFailure = `${response.status} ${text.slice(0, 200)}`;

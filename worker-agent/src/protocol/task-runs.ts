@@ -141,3 +141,9 @@ export const TaskRunFilterBodySchema = z.object({
   offset: OffsetSchema.default(0),
 });
 export type TaskRunFilterBody = z.infer<typeof TaskRunFilterBodySchema>;
+
+/** `GET /api/flow_runs/{id}/task_runs`: a page of one run's task runs, read from its object. */
+export const TaskRunListQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});

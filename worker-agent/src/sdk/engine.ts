@@ -1,15 +1,23 @@
-// Runs one flow run the way Prefect's flow engine does: RUNNING, the function, then its final state.
+// Runs one flow run the way Prefect's flow engine does: RUNNING, the function (its tasks reported in
+// batches as it goes), every report flushed, then its final state.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StaleLeaseError } from '../client/index.ts';
 import { isTerminal, type OrchestrationResult, type State, type StateCreate } from '../protocol/index.ts';
 import { type RunContext, withRunContext } from './context.ts';
-import type { FlowDefinition } from './flow.ts';
+import { describeError, TimedOutError } from './errors.ts';
+import { type FlowDefinition, type FlowHook, validateParameters } from './flow.ts';
+import { LOG_LEVELS } from './logger.ts';
+import { captureConsole } from './prints.ts';
+import { TaskRunReporter } from './reporter.ts';
+import { storeResult } from './results.ts';
+import { FlowRunTasks, type SubflowOutcome } from './task-runner.ts';
+import { withTimeout } from './timeouts.ts';
 
 /** How a flow run's execution in this process ended. */
 export type FlowRunOutcome =
-  /** The server holds a terminal state for the run. */
-  | { kind: 'final'; state: State }
+  /** The server holds a terminal state for the run; `value` or `error` is what the function gave. */
+  | { kind: 'final'; state: State; value?: unknown; error?: unknown }
   /** The server answered ABORT: the run is not ours to run (already finished, cancelled, …). */
   | { kind: 'aborted'; reason: string }
   /** A proposal was rejected into a state this process cannot continue from (PAUSED, CANCELLING, …). */
@@ -47,39 +55,91 @@ async function propose(context: RunContext, proposal: StateCreate): Promise<Stat
   }
 }
 
-/** JSON-safe copy of a flow's return value, stored inline as the COMPLETED state's `data`. */
-function resultData(value: unknown): { data: unknown; message: string | null } {
-  if (value === undefined) return { data: null, message: null };
-  try {
-    return { data: JSON.parse(JSON.stringify(value)) as unknown, message: null };
-  } catch (error) {
-    return {
-      data: null,
-      message: `The flow's result could not be stored as JSON: ${(error as Error).message}`,
-    };
-  }
-}
-
-function failureMessage(error: unknown): string {
-  if (error instanceof Error) return `Flow run encountered an exception: ${error.name}: ${error.message}`;
-  return `Flow run encountered an exception: ${String(error)}`;
-}
-
 function msUntil(iso: string | null | undefined, now = Date.now()): number {
   return iso ? Math.max(0, Date.parse(iso) - now) : 0;
 }
 
+interface Attempt {
+  final: StateCreate;
+  flow: FlowDefinition<unknown> | null;
+  value?: unknown;
+  error?: unknown;
+}
+
+/** One call of the flow function: parameters checked, earlier task runs loaded, tasks settled. */
+async function runAttempt(
+  definition: FlowDefinition<unknown>,
+  context: RunContext,
+  reporter: TaskRunReporter,
+  attempt: number,
+): Promise<Attempt> {
+  let tasks: FlowRunTasks | undefined;
+  let flow: FlowDefinition<unknown> | null = null;
+  try {
+    flow = definition.load ? await definition.load() : definition;
+    const parameters = validateParameters(flow, context.flowRun.parameters);
+    const logPrints = flow.logPrints ?? context.logPrints ?? false;
+    const runContext: RunContext = { ...context, logPrints };
+    tasks = new FlowRunTasks(runContext, reporter, runSubflow);
+    runContext.tasks = tasks;
+    tasks.flowParameters = (parameters ?? {}) as Record<string, unknown>;
+    // A retried or re-run flow run finds its completed task runs and gets their results back.
+    if (attempt > 1 || context.flowRun.run_count > 0) await tasks.loadEarlierRuns();
+    if (logPrints) captureConsole();
+    const body = withRunContext(runContext, () => flow!.fn(parameters));
+    const value = await withTimeout(
+      body,
+      flow.timeoutSeconds,
+      () => new TimedOutError(`Flow run ${context.flowRun.name}`, flow!.timeoutSeconds ?? 0),
+    );
+    await tasks.settle();
+    const stored = await storeResult(context.client, value, {
+      persist: flow.persistResult ?? true,
+      storageKey: `flow-runs/${context.flowRun.id}`,
+    });
+    return { final: { type: 'COMPLETED', name: 'Completed', data: stored.data }, flow, value };
+  } catch (error) {
+    await tasks?.settle();
+    context.log({
+      name: 'edgeflow.flow_runs',
+      level: LOG_LEVELS.error,
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      timestamp: new Date().toISOString(),
+    });
+    const name = error instanceof Error && error.name === 'TimedOutError' ? 'TimedOut' : 'Failed';
+    const message = `Flow run encountered an exception: ${describeError(error)}`;
+    return { final: { type: 'FAILED', name, message }, flow, error };
+  }
+}
+
+async function runHooks(hooks: FlowHook[] | undefined, context: RunContext, state: State, attempt: Attempt) {
+  for (const hook of hooks ?? []) {
+    try {
+      await hook({ flowRun: context.flowRun, state, result: attempt.value, error: attempt.error });
+    } catch (error) {
+      context.log({
+        name: 'edgeflow.flow_runs',
+        level: LOG_LEVELS.error,
+        message: `A flow hook failed: ${describeError(error)}`,
+        timestamp: new Date().toISOString(),
+      });
+    }
+  }
+}
+
 /**
  * Executes `definition` as flow run `context.flowRun`. Retries happen in place: when the server
- * rejects FAILED into AwaitingRetry, the engine waits for its scheduled time and runs again.
+ * rejects FAILED into AwaitingRetry, the engine waits for its scheduled time and runs again; task
+ * runs completed by an earlier attempt are not run again.
  */
 export async function runFlowRun(
   definition: FlowDefinition<unknown>,
   context: RunContext,
   hooks: { beforeRun?: () => void; beforeFinal?: () => Promise<void> } = {},
 ): Promise<FlowRunOutcome> {
+  const reporter = new TaskRunReporter(context.client, context.flowRun.id, context.leaseId);
   try {
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       const running = await propose(context, { type: 'RUNNING', name: 'Running' });
       if (running.type !== 'RUNNING') {
         return isTerminal(running.type)
@@ -87,32 +147,42 @@ export async function runFlowRun(
           : { kind: 'stopped', state: running };
       }
       hooks.beforeRun?.();
-      let final: StateCreate;
-      try {
-        const value = await withRunContext(context, () => definition.fn(context.flowRun.parameters));
-        const { data, message } = resultData(value);
-        final = { type: 'COMPLETED', name: 'Completed', data, message };
-      } catch (error) {
-        context.log({
-          name: 'edgeflow.flow_runs',
-          level: 40,
-          message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-          timestamp: new Date().toISOString(),
-        });
-        final = { type: 'FAILED', name: 'Failed', message: failureMessage(error) };
-      }
+      const result = await runAttempt(definition, context, reporter, attempt);
+      // CONTRACTS §4: every task report lands before the flow run proposes its final state.
+      await reporter.flush();
+      const failure = reporter.failure;
+      if (failure?.kind === 'stale_lease') return { kind: 'stale_lease' };
+      if (failure?.kind === 'aborted') return { kind: 'aborted', reason: failure.reason };
+      if (failure?.kind === 'error') throw failure.error;
       await hooks.beforeFinal?.();
-      const after = await propose(context, final);
+      const after = await propose(context, result.final);
       if (after.type === 'SCHEDULED') {
         // RetryFailedFlows: AwaitingRetry with retry_type in_process is ours to run again, here.
         await sleep(msUntil(after.state_details.scheduled_time));
         continue;
       }
-      return isTerminal(after.type) ? { kind: 'final', state: after } : { kind: 'stopped', state: after };
+      if (!isTerminal(after.type)) return { kind: 'stopped', state: after };
+      if (after.type === 'COMPLETED') await runHooks(result.flow?.onCompletion, context, after, result);
+      if (after.type === 'FAILED') await runHooks(result.flow?.onFailure, context, after, result);
+      return { kind: 'final', state: after, value: result.value, error: result.error };
     }
   } catch (error) {
     if (error instanceof Abort) return { kind: 'aborted', reason: error.message };
     if (error instanceof StaleLeaseError) return { kind: 'stale_lease' };
     throw error;
   }
+}
+
+/** A subflow: the child flow run executed inline, its outcome handed back to the parent's task run. */
+async function runSubflow(flow: FlowDefinition<unknown>, context: RunContext): Promise<SubflowOutcome> {
+  const outcome = await runFlowRun(flow, context);
+  if (outcome.kind === 'final' && outcome.state.type === 'COMPLETED') {
+    return { ok: true, value: outcome.value, data: outcome.state.data };
+  }
+  const message =
+    outcome.kind === 'final' || outcome.kind === 'stopped'
+      ? `Subflow run ${context.flowRun.name} ended ${outcome.state.type}: ${outcome.state.message ?? ''}`
+      : `Subflow run ${context.flowRun.name} ended: ${outcome.kind}`;
+  const error = outcome.kind === 'final' && outcome.error !== undefined ? outcome.error : new Error(message);
+  return { ok: false, error, message };
 }

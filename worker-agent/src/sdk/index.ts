@@ -1,13 +1,54 @@
-// The SDK: flows, the run logger, and the run context tasks will share.
+// The SDK: flows, tasks, futures, cache policies, the run logger, and the run context they share.
+
+export {
+  type CacheKeyContext,
+  type CacheKeyFn,
+  CachePolicy,
+  cacheKeyFnPolicy,
+  DEFAULT,
+  FLOW_PARAMETERS,
+  INPUTS,
+  NONE,
+  RUN_ID,
+  TASK_SOURCE,
+} from './cache-policies.ts';
 export { currentRun, type LogRecord, type RunContext, withRunContext } from './context.ts';
 export { type FlowRunOutcome, runFlowRun } from './engine.ts';
+export {
+  FlowRunAbortedError,
+  NonRetriableError,
+  ParameterValidationError,
+  ResultMissingError,
+  TimedOutError,
+  UpstreamFailedError,
+} from './errors.ts';
 export {
   FLOW_DEFINITION,
   type Flow,
   type FlowDefinition,
+  type FlowHook,
+  type FlowHookContext,
   type FlowOptions,
   flow,
   flowDefinitionOf,
+  parametersJsonSchema,
 } from './flow.ts';
+export {
+  type AllowFailure,
+  allowFailure,
+  type TaskRunFuture,
+  type TaskRunState,
+  type Unmapped,
+  unmapped,
+} from './futures.ts';
 export { getRunLogger, LOG_LEVELS, type LogLevelName, type RunLogger } from './logger.ts';
 export type { ServeOptions } from './serve.ts';
+export {
+  type RetryCondition,
+  type Task,
+  type TaskHook,
+  type TaskHookContext,
+  type TaskOptions,
+  type TaskRunInfo,
+  task,
+} from './task.ts';

@@ -18,22 +18,24 @@ function format(message: unknown): string {
 }
 
 /**
- * A logger for the current flow run. Inside a run its records go to the run's logs (the agent ships
- * them); outside any run they are printed, so the same code runs as a plain script.
+ * A logger for the current flow run (and task run, inside a task: its records carry the task run id).
+ * Inside a run its records go to the run's logs (the agent ships them); outside any run they are
+ * printed, so the same code runs as a plain script.
  */
-export function getRunLogger(name = 'edgeflow.flow_runs'): RunLogger {
+export function getRunLogger(name?: string): RunLogger {
   const emit = (levelName: LogLevelName) => (message: string) => {
+    const run = currentRun();
     const record = {
-      name,
+      name: name ?? (run?.taskRun ? 'edgeflow.task_runs' : 'edgeflow.flow_runs'),
       level: LOG_LEVELS[levelName],
       message: format(message),
       timestamp: new Date().toISOString(),
+      ...(run?.taskRun ? { task_run_id: run.taskRun.id } : {}),
     };
-    const run = currentRun();
     if (run) run.log(record);
     else
       (record.level >= LOG_LEVELS.warning ? console.error : console.log)(
-        `${levelName.toUpperCase()} ${name}: ${record.message}`,
+        `${levelName.toUpperCase()} ${record.name}: ${record.message}`,
       );
   };
   return {

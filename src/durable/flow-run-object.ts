@@ -141,15 +141,26 @@ export class FlowRunObject extends DurableObject<Env> {
     return true;
   }
 
-  async applyTaskBatch(items: TaskRunBatchItem[], leaseId?: string): Promise<TaskBatchReply> {
+  /**
+   * Applies a task-run batch. With `deferIndex` the answer does not wait for D1: the index is written
+   * in the background, one write at a time, each carrying every row changed since the last.
+   */
+  async applyTaskBatch(
+    items: TaskRunBatchItem[],
+    leaseId?: string,
+    deferIndex = false,
+  ): Promise<TaskBatchReply> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
     if (leaseId && leaseId !== stored.leaseId) return { kind: 'stale_lease' };
 
-    // CacheRetrieval needs D1: look the keys up first, then decide everything in one transaction.
+    // CacheRetrieval needs D1: look the keys up first (after any cache records still being written),
+    // then decide everything in one transaction.
+    const keys = cacheKeysToLookUp(this.storage, items);
+    if (keys.length > 0) await this.backgroundIndex;
     const now = new Date();
     const cached = new Map<string, State>();
-    for (const key of cacheKeysToLookUp(this.storage, items)) {
+    for (const key of keys) {
       const state = (await readCachedState(this.env.DB, key, now)) as State | null;
       if (state) cached.set(key, state);
     }
@@ -157,8 +168,31 @@ export class FlowRunObject extends DurableObject<Env> {
     const outcome = this.ctx.storage.transactionSync(() =>
       applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock),
     );
-    await this.flushIndex(outcome.cacheInserts.map(toCacheRecord));
+    const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
+    if (deferIndex) this.indexInBackground(cacheRecords);
+    else await this.flushIndex(cacheRecords);
     return { kind: 'ok', results: outcome.results, written: outcome.written };
+  }
+
+  private backgroundIndex: Promise<void> | null = null;
+  private backgroundAgain = false;
+  private backgroundCacheRecords: CacheRecord[] = [];
+
+  /** One background index write at a time; changes made meanwhile go in the next one. */
+  private indexInBackground(cacheRecords: CacheRecord[]): void {
+    this.backgroundCacheRecords.push(...cacheRecords);
+    if (this.backgroundIndex) {
+      this.backgroundAgain = true;
+      return;
+    }
+    this.backgroundIndex = (async () => {
+      do {
+        this.backgroundAgain = false;
+        await this.flushIndex(this.backgroundCacheRecords.splice(0));
+      } while (this.backgroundAgain);
+    })().finally(() => {
+      this.backgroundIndex = null;
+    });
   }
 
   /** Creates one task run, or returns the existing one with the same id or (task_key, dynamic_key). */
@@ -364,7 +398,7 @@ export class FlowRunObject extends DurableObject<Env> {
           : []),
         ...pending.taskRuns.map((task) => ({
           kind: 'task_run' as const,
-          id: task.doc.id,
+          id: task.id,
           version: task.version,
         })),
       ]);

@@ -147,16 +147,17 @@ export class RunStorage {
     this.sql.exec('INSERT OR IGNORE INTO outbox (kind, id) VALUES (?, ?)', kind, id);
   }
 
-  /** The rows the index is behind on, with their current documents and versions (one query a kind). */
-  readOutbox(): { flowRun: { doc: FlowRun; version: number } | null; taskRuns: StoredTaskRun[] } {
-    const flowRunDirty = this.isDirty('flow_run');
-    const run = flowRunDirty ? this.readRun() : null;
+  /** The rows the index is behind on: the run's document, and its task runs' JSON unparsed (one query). */
+  readOutbox(): {
+    flowRun: { doc: FlowRun; version: number } | null;
+    taskRuns: { id: string; version: number; json: string }[];
+  } {
+    const run = this.isDirty('flow_run') ? this.readRun() : null;
     const taskRuns = this.sql
-      .exec<{ doc: string; version: number }>(
-        `SELECT t.doc, t.version FROM outbox o JOIN task_runs t ON t.id = o.id WHERE o.kind = 'task_run'`,
+      .exec<{ id: string; version: number; json: string }>(
+        `SELECT t.id, t.version, t.doc AS json FROM outbox o JOIN task_runs t ON t.id = o.id WHERE o.kind = 'task_run'`,
       )
-      .toArray()
-      .map((row) => ({ doc: JSON.parse(row.doc) as TaskRun, version: row.version }));
+      .toArray();
     return { flowRun: run ? { doc: run.doc, version: run.version } : null, taskRuns };
   }
 

@@ -18,7 +18,7 @@ import {
   OrchestrationResultSchema,
   type SetStateBody,
   StateSchema,
-  type TaskRunBatchBody,
+  type TaskRunBatchBodySchema,
   TaskRunBatchResponseSchema,
   type TaskRunFilterBodySchema,
   TaskRunSchema,
@@ -90,7 +90,7 @@ export class EdgeflowClient {
   }
 
   /** Applies task-run reports in order (CONTRACTS §4); with a `lease_id`, a 409 becomes `StaleLeaseError`. */
-  applyTaskRunBatch(flowRunId: string, body: TaskRunBatchBody) {
+  applyTaskRunBatch(flowRunId: string, body: z.input<typeof TaskRunBatchBodySchema>) {
     return this.#http.request('POST', `/api/flow_runs/${pathPart(flowRunId)}/task_runs/batch`, {
       body,
       schema: TaskRunBatchResponseSchema,

@@ -100,6 +100,12 @@ export const TaskRunBatchBodySchema = z.object({
   items: z.array(TaskRunBatchItemSchema).min(1).max(1000),
   /** The flow run's lease, when an agent's process reports: a stale one gets 409. */
   lease_id: z.string().min(1).max(100).optional(),
+  /**
+   * Answer once the run object has committed, without waiting for the D1 index: filters see these
+   * task runs a little later, and at the latest once the flow run's next transition is answered. The
+   * SDK sets it on reports it does not wait for (CONTRACTS §4).
+   */
+  defer_index: z.boolean().default(false),
 });
 export type TaskRunBatchBody = z.infer<typeof TaskRunBatchBodySchema>;
 

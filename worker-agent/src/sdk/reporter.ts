@@ -149,6 +149,8 @@ export class TaskRunReporter {
       const { results } = await this.#client.applyTaskRunBatch(this.#flowRunId, {
         items: batch.map((queued) => queued.item),
         lease_id: this.#leaseId,
+        // Nobody waits on the index for plain reports; the flow run's final state catches it up.
+        defer_index: !batch.some((queued) => queued.answer),
       });
       batch.forEach((queued, index) => {
         const result = results[index]!;

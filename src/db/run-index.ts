@@ -2,7 +2,7 @@
 // overwrites a newer one, and one `db.batch` per flush however many task runs it carries.
 import { type SQL, sql } from 'drizzle-orm';
 import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1';
-import type { FlowRun, TaskRun } from 'edgeflow/protocol';
+import type { FlowRun } from 'edgeflow/protocol';
 import { flowRuns, taskRunCache } from './schema';
 
 export interface IndexedFlowRun {

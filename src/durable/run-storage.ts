@@ -174,9 +174,8 @@ export class RunStorage {
     }
     for (const entry of flushed) {
       if (entry.kind === 'task_run') continue;
-      const current =
-        entry.kind === 'flow_run' ? this.readRun()?.version : this.readTaskRun(entry.id)?.version;
-      if (current === entry.version)
+      // flow_run and pool_sync entries both follow the run's own version.
+      if (this.readRun()?.version === entry.version)
         this.sql.exec('DELETE FROM outbox WHERE kind = ? AND id = ?', entry.kind, entry.id);
     }
   }

@@ -238,3 +238,17 @@ describe('patch and delete', () => {
     expect(await indexed(run.id)).toBeUndefined();
   });
 });
+
+describe('the outbox', () => {
+  it('is empty once the index and the work pool have heard of a change', async () => {
+    const run = await createRun({ work_pool_name: `outbox-${crypto.randomUUID().slice(0, 6)}` });
+    await setState(run.id, { type: 'CANCELLING' });
+    const { env } = await import('cloudflare:workers');
+    const { runInDurableObject } = await import('cloudflare:test');
+    const stub = env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(run.id));
+    const pending = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql.exec<{ kind: string }>('SELECT kind FROM outbox').toArray(),
+    );
+    expect(pending).toEqual([]);
+  });
+});

@@ -39,6 +39,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/e2e/**/*.test.ts', 'worker-agent/test/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -161,14 +161,27 @@ describe('edgeflow agent', () => {
 
     const ids = runs.map((run) => run.id);
     const racers = agents.slice(-2);
+    const executedIds = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
     try {
+      // The flows' own record comes first (a local file, cheap to poll); then only the runs not yet
+      // seen COMPLETED are read again, so the polling does not compete with the agents for the server.
       await waitUntil(
-        async () =>
-          (await Promise.all(ids.map((id) => server.client.readFlowRun(id))))
-            .filter((run) => run.state_type !== 'COMPLETED')
-            .map((run) => `${run.id} ${run.state_name} ${run.state?.message ?? ''}`),
-        (unfinished) => unfinished.length === 0,
+        async () => executedIds().length,
+        (count) => count >= ids.length,
         240_000,
+        '200 executions',
+      );
+      const unfinished = new Set(ids);
+      await waitUntil(
+        async () => {
+          const read = await Promise.all([...unfinished].map((id) => server.client.readFlowRun(id)));
+          for (const run of read) if (run.state_type === 'COMPLETED') unfinished.delete(run.id);
+          return read
+            .filter((run) => run.state_type !== 'COMPLETED')
+            .map((run) => `${run.id} ${run.state_name}`);
+        },
+        (left) => left.length === 0,
+        30_000,
         'all 200 runs to complete',
       );
     } catch (error) {
@@ -180,7 +193,7 @@ describe('edgeflow agent', () => {
         .join('\n');
       throw new Error(`${(error as Error).message}\nagents:\n${tails}\nserver:\n${serverErrors}`);
     }
-    const executed = readFileSync(file, 'utf8').trim().split('\n');
+    const executed = executedIds();
     expect(executed).toHaveLength(200);
     expect(new Set(executed)).toEqual(new Set(ids));
   });

@@ -11,9 +11,13 @@ import { EdgeflowClient } from '../../worker-agent/src/client/index.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEV_KEY = 'edgeflow-dev-key';
-/** Flow files written by tests import the SDK from source, by absolute URL. */
-export const SDK_URL = pathToFileURL(join(ROOT, 'worker-agent/src/index.ts')).href;
-const AGENT_CLI = join(ROOT, 'worker-agent/src/cli/main.ts');
+/**
+ * Agents run from the built package (`global-setup.ts` rebuilds it when the source is newer), as an
+ * installed `edgeflow` does; flow files written by tests import that same copy of the SDK, by absolute
+ * URL, so a flow-run process loads it once.
+ */
+export const SDK_URL = pathToFileURL(join(ROOT, 'worker-agent/dist/index.js')).href;
+const AGENT_CLI = join(ROOT, 'worker-agent/dist/cli/main.js');
 
 /** A started process group and everything it printed (for diagnostics and `waitForOutput`). */
 export class ProcessGroup {
@@ -142,7 +146,7 @@ export interface AgentStart {
   args?: string[];
 }
 
-/** `edgeflow agent` from source (Node strips the types), as its own process group. */
+/** `edgeflow agent` from the built package, as its own process group. */
 export async function startAgent(options: AgentStart): Promise<ProcessGroup> {
   const args = [AGENT_CLI, 'agent', '--pool', options.pool, '--api', options.server.url, '--key', DEV_KEY];
   if (options.name) args.push('--name', options.name);

@@ -1,4 +1,5 @@
 // A pre-started flow-run process: loads the SDK, waits for one run over IPC, runs it, exits.
+import * as nodeModule from 'node:module';
 import { EdgeflowClient } from '../client/index.ts';
 import { type FlowRun, OrchestrationResultSchema } from '../protocol/index.ts';
 import { type FlowDefinition, type LogRecord, runFlowRun } from '../sdk/index.ts';
@@ -40,6 +41,17 @@ OrchestrationResultSchema.safeParse({
     state_details: {},
   },
 });
+
+// Node's TypeScript stripper loads on the first `.ts` import (~70 ms CPU: a WebAssembly module to
+// decode and compile); a run's entrypoint is usually `.ts`, so load it now rather than on the pickup
+// path. Its one-time ExperimentalWarning about this call is not the user's concern.
+const emitWarning = process.emitWarning;
+process.emitWarning = () => undefined;
+try {
+  nodeModule.stripTypeScriptTypes?.('let warm: number = 0;');
+} finally {
+  process.emitWarning = emitWarning;
+}
 
 const pendingFlushes = new Map<number, () => void>();
 let nextFlushId = 1;

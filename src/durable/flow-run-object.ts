@@ -74,11 +74,14 @@ export class FlowRunObject extends DurableObject<Env> {
     return { created: true, run: this.storage.readRun()!.doc };
   }
 
+  /** The run; an index write still in flight (see `claim`) lands first, so a filter issued next agrees. */
   async read(): Promise<FlowRun | null> {
+    await this.backgroundIndex;
     return this.storage.readRun()?.doc ?? null;
   }
 
   async readStates(): Promise<State[] | null> {
+    await this.backgroundIndex;
     return this.storage.readRun() ? this.storage.readStates(null) : null;
   }
 
@@ -261,11 +264,16 @@ export class FlowRunObject extends DurableObject<Env> {
       () => this.storage.setLease(leaseId),
     );
     if (!answer) return { kind: 'skipped', reason: 'The flow run no longer exists.' };
-    if (answer.written) await this.afterTransition();
     if (answer.result.status !== 'ACCEPT') {
+      if (answer.written) await this.afterTransition();
       const reason = 'reason' in answer.result.details ? answer.result.details.reason : null;
       return { kind: 'skipped', reason: reason ?? `The run is ${answer.result.state?.type ?? 'gone'}.` };
     }
+    // The pool, and through it the agent, is answered before the index write lands: the D1 write is
+    // most of a claim's latency. CONTRACTS §5 still holds for API readers: `read` waits for that write,
+    // and the agent's next call (RUNNING) is answered only after its own, newer, index write.
+    this.indexInBackground([]);
+    await this.armAlarm();
     return { kind: 'claimed', run: this.storage.readRun()!.doc };
   }
 

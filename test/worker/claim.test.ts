@@ -1,7 +1,7 @@
 // Claiming: the long-poll that hands due runs to exactly one agent, in priority order, within limits.
 
 import { runInDurableObject } from 'cloudflare:test';
-import type { ClaimResponse, WorkerFlowRunResponse } from 'edgeflow/protocol';
+import type { ClaimResponse, FlowRun, WorkerFlowRunResponse } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { api, createFlow } from './api';
 import {
@@ -26,6 +26,18 @@ describe('claim', () => {
     expect(answer.runs[0]).toMatchObject({ work_queue_name: 'default', flow_run: { state_type: 'PENDING' } });
     expect(answer.runs[0]!.lease_id).toEqual(expect.any(String));
     expect((await readRun(run.id)).state_type).toBe('PENDING');
+  });
+
+  it('shows a claimed run PENDING in filters once the API has shown it PENDING', async () => {
+    const pool = await createPool();
+    const run = await createPoolRun(pool);
+    await claim(pool, { name: 'agent-a' });
+    // The claim answers before its index write; a reader of the run waits for that write.
+    expect((await readRun(run.id)).state_type).toBe('PENDING');
+    const { body } = await api<FlowRun[]>('POST', '/flow_runs/filter', {
+      flow_runs: { id: { any_: [run.id] } },
+    });
+    expect(body.map((found) => found.state_type)).toEqual(['PENDING']);
   });
 
   it('answers a held claim as soon as a run is created while it waits', async () => {

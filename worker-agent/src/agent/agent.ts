@@ -30,6 +30,11 @@ export interface AgentOptions {
   /** Idle children kept started. */
   prestart: number;
   graceSeconds: number;
+  /**
+   * For benchmarks and servers without long-polling: claim without waiting (`wait_ms` 0) and sleep this
+   * long after a claim that found nothing, as Prefect's workers poll. Absent: long-poll.
+   */
+  pollIntervalMs?: number;
   /** Where the runs' entrypoints are resolved from. */
   cwd: string;
   /** Echo children's output to the agent's own stdout/stderr, as Prefect's workers do. */
@@ -165,7 +170,7 @@ export class Agent {
             name: this.name,
             queues: this.#options.queues,
             limit: free,
-            wait_ms: MAX_CLAIM_WAIT_MS,
+            wait_ms: this.#options.pollIntervalMs === undefined ? MAX_CLAIM_WAIT_MS : 0,
             claim_id: claimId,
           },
           this.#stop.signal,
@@ -174,6 +179,11 @@ export class Agent {
         failures = 0;
         for (const claimed of response.runs) this.#start(claimed);
         this.#cancel(response.cancelling, 'The flow run was cancelled.');
+        if (this.#options.pollIntervalMs !== undefined && response.runs.length === 0) {
+          await sleep(this.#options.pollIntervalMs, undefined, { signal: this.#stop.signal }).catch(
+            () => undefined,
+          );
+        }
       } catch (error) {
         if (this.#stop.signal.aborted) return;
         failures++;

@@ -40,6 +40,8 @@ export class FlowRunChild {
   readonly ready: Promise<void>;
   /** Resolves once the process has exited and its output is read. */
   readonly closed: Promise<ChildExit>;
+  /** Resolves when its run's flow function is about to be called, or when the process has exited. */
+  readonly started: Promise<void>;
   flowRunId: string | null = null;
   leaseId: string | null = null;
   /** What the child reported before exiting; null means it died without a word. */
@@ -70,6 +72,11 @@ export class FlowRunChild {
       clearTimeout(this.#killTimer);
       return exit;
     });
+    let markStarted = () => {};
+    this.started = new Promise<void>((done) => {
+      markStarted = done;
+    });
+    this.closed.then(() => markStarted());
     this.ready = new Promise((done, fail) => {
       this.process.on('message', (message: ChildToAgent) => {
         switch (message.type) {
@@ -77,6 +84,7 @@ export class FlowRunChild {
             this.isReady = true;
             return done();
           case 'started':
+            markStarted();
             return events.started?.(this, message.at);
           case 'log':
             return events.log(this, message.record);

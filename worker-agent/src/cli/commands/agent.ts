@@ -19,6 +19,7 @@ Options:
   --heartbeat-seconds S     heartbeat interval (default 10)
   --prestart N              idle processes kept warm (default: min(limit, 4))
   --grace-seconds S         on SIGTERM/SIGINT, how long running flows may finish (default 30)
+  --poll-interval-ms MS     poll every MS instead of long-polling (for benchmarks and comparisons)
 
 SIGTERM or SIGINT stops claiming and waits for running flows; a second one cancels them at once.`;
 
@@ -42,6 +43,7 @@ async function run(argv: string[]): Promise<number> {
       'heartbeat-seconds': { type: 'string' },
       prestart: { type: 'string' },
       'grace-seconds': { type: 'string' },
+      'poll-interval-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -71,6 +73,10 @@ async function run(argv: string[]): Promise<number> {
     heartbeatSeconds: positiveInt(values['heartbeat-seconds'], 'heartbeat-seconds', 10),
     prestart: positiveInt(values.prestart, 'prestart', Math.min(limit, 4), 0),
     graceSeconds: positiveInt(values['grace-seconds'], 'grace-seconds', 30, 0),
+    pollIntervalMs:
+      values['poll-interval-ms'] === undefined
+        ? undefined
+        : positiveInt(values['poll-interval-ms'], 'poll-interval-ms', 0, 0),
     cwd: process.cwd(),
     echoOutput: true,
   });

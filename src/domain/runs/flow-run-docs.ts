@@ -8,6 +8,7 @@ import {
 } from 'edgeflow/protocol';
 import type { FlowRunSnapshot } from '../orchestration/types';
 import { friendlyRunName } from './names';
+import { transitionFields } from './transition-fields';
 
 export function newFlowRunDoc(id: string, input: FlowRunCreate, now: Date, random: () => number): FlowRun {
   const at = now.toISOString();
@@ -67,20 +68,9 @@ export function applyFlowTransition(
   written: State | null,
   now: Date,
 ): FlowRun {
-  const state = written ?? doc.state;
   return {
     ...doc,
-    updated: now.toISOString(),
-    state,
-    state_id: state?.id ?? null,
-    state_type: state?.type ?? null,
-    state_name: state?.name ?? null,
-    run_count: run.run_count,
-    start_time: run.start_time,
-    end_time: run.end_time,
-    total_run_time: run.total_run_time,
-    expected_start_time: run.expected_start_time,
-    next_scheduled_start_time: run.next_scheduled_start_time,
+    ...transitionFields(doc.state, written, run, now),
     empirical_policy: run.empirical_policy,
     infrastructure_pid: run.infrastructure_pid,
   };

@@ -1,6 +1,7 @@
 // The task run document the flow run object stores, and its mapping to the rules' snapshot.
 import { type State, type TaskRun, type TaskRunCreate, TaskRunPolicySchema } from 'edgeflow/protocol';
 import type { TaskRunSnapshot } from '../orchestration/types';
+import { transitionFields } from './transition-fields';
 
 export type NewTaskRun = Omit<TaskRunCreate, 'flow_run_id'> & { id: string };
 
@@ -57,22 +58,11 @@ export function applyTaskTransition(
   written: State | null,
   now: Date,
 ): TaskRun {
-  const state = written ?? doc.state;
   return {
     ...doc,
-    updated: now.toISOString(),
-    state,
-    state_id: state?.id ?? null,
-    state_type: state?.type ?? null,
-    state_name: state?.name ?? null,
+    ...transitionFields(doc.state, written, run, now),
     cache_key: run.cache_key,
     cache_expiration: run.cache_expiration,
     flow_run_run_count: run.flow_run_run_count,
-    run_count: run.run_count,
-    start_time: run.start_time,
-    end_time: run.end_time,
-    total_run_time: run.total_run_time,
-    expected_start_time: run.expected_start_time,
-    next_scheduled_start_time: run.next_scheduled_start_time,
   };
 }

@@ -152,6 +152,23 @@ interface Fired<Run, Extra> {
 export function runPolicy<Run extends { state: State | null }, Extra>(
   input: PolicyInput<Run, Extra>,
 ): PolicyOutcome<Run> {
+  try {
+    return applyPolicy(input);
+  } catch (error) {
+    // As Prefect: a rule that fails answers ABORT ("Error validating state"), never a half-applied write.
+    const reason = `Error validating state: ${error instanceof Error ? error.message : String(error)}`;
+    return {
+      result: { status: 'ABORT', state: input.run.state, details: { type: 'abort_details', reason } },
+      written: null,
+      run: input.run,
+      effects: [],
+    };
+  }
+}
+
+function applyPolicy<Run extends { state: State | null }, Extra>(
+  input: PolicyInput<Run, Extra>,
+): PolicyOutcome<Run> {
   const { clock, extra } = input;
   const initial = input.run.state;
   const intendedType = input.proposed.type;

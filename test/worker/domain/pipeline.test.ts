@@ -23,6 +23,29 @@ const rescheduleToCancelled: FlowRule = {
 };
 
 describe('rule pipeline', () => {
+  it('answers ABORT "Error validating state" and writes nothing when a rule throws', () => {
+    const broken: FlowRule = {
+      name: 'Broken',
+      from: 'any',
+      to: 'any',
+      decide: () => {
+        throw new Error('limit object unreachable');
+      },
+    };
+    const run = flowRun({ state: state('PENDING') });
+    const outcome = orchestrateFlowRun(
+      { run, proposed: { type: 'RUNNING' }, force: false, clock: clock() },
+      { policy: [broken, ...CORE_FLOW_POLICY] },
+    );
+    expect(outcome.result).toEqual({
+      status: 'ABORT',
+      state: run.state,
+      details: { type: 'abort_details', reason: 'Error validating state: limit object unreachable' },
+    });
+    expect(outcome.written).toBeNull();
+    expect(outcome.run).toBe(run);
+  });
+
   it('skips later rules once a rule has replaced the proposal with another type', () => {
     const seen: string[] = [];
     const spy: FlowRule = {

@@ -59,7 +59,10 @@ async function tickCron() {
   }
 }
 
-start('server', [join(root, 'scripts', 'server.mjs')], { env: { ...process.env, PORT: port } });
+// A request log line per agent poll and heartbeat would bury what a newcomer wants to see: the runs.
+start('server', [join(root, 'scripts', 'server.mjs')], {
+  env: { EDGEFLOW_LOG_LEVEL: 'warn', ...process.env, PORT: port },
+});
 await waitForServer();
 
 const examples = join(root, 'examples');

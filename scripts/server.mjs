@@ -1,6 +1,7 @@
 // `npm run server`: the local control plane on workerd, offline, with the dev key and migrations applied.
 //   PORT                  port to listen on (default 8787, bound to 127.0.0.1)
 //   EDGEFLOW_PERSIST_DIR  where D1, Durable Objects and R2 keep their local state (default .wrangler/state)
+//   EDGEFLOW_LOG_LEVEL    wrangler's log level (default info: one line per request; `npm run dev` uses warn)
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -60,5 +61,7 @@ const served = await run([
   '--persist-to',
   persistTo,
   '--show-interactive-dev-session=false',
+  '--log-level',
+  process.env.EDGEFLOW_LOG_LEVEL ?? 'info',
 ]);
 process.exit(served.code ?? (stopping ? 0 : 1));

@@ -159,20 +159,28 @@ export async function writeRunIndex(
   if (statements.length > 0) await database.batch(statements);
 }
 
-/** The newest unexpired cached COMPLETED state for a key (CacheRetrieval's lookup). */
-export async function readCachedState(
+/**
+ * CacheRetrieval's lookup for a whole batch in one query: for each key, the newest unexpired cached
+ * COMPLETED state. Keys ride in one JSON parameter, so any number fits D1's bound-parameter limit.
+ */
+export async function readCachedStates(
   database: D1Database,
-  cacheKey: string,
+  cacheKeys: readonly string[],
   now: Date,
-): Promise<unknown | null> {
-  const row = await database
+): Promise<Map<string, unknown>> {
+  const found = new Map<string, unknown>();
+  if (cacheKeys.length === 0) return found;
+  const { results } = await database
     .prepare(
-      `SELECT state FROM task_run_cache WHERE cache_key = ? AND (cache_expiration IS NULL OR cache_expiration > ?)
-       ORDER BY id DESC LIMIT 1`,
+      `SELECT cache_key, state FROM task_run_cache WHERE id IN (
+         SELECT max(id) FROM task_run_cache
+         WHERE cache_key IN (SELECT value FROM json_each(?1)) AND (cache_expiration IS NULL OR cache_expiration > ?2)
+         GROUP BY cache_key)`,
     )
-    .bind(cacheKey, now.toISOString())
-    .first<{ state: string }>();
-  return row ? JSON.parse(row.state) : null;
+    .bind(JSON.stringify(cacheKeys), now.toISOString())
+    .all<{ cache_key: string; state: string }>();
+  for (const row of results) found.set(row.cache_key, JSON.parse(row.state));
+  return found;
 }
 
 /** Removes a deleted run and everything indexed under it. */

@@ -13,7 +13,7 @@ import type {
   TaskRunBatchResult,
 } from 'edgeflow/protocol';
 import { isTerminal } from 'edgeflow/protocol';
-import { type CacheRecord, deleteRunIndex, readCachedState, writeRunIndex } from '../db/run-index';
+import { type CacheRecord, deleteRunIndex, readCachedStates, writeRunIndex } from '../db/run-index';
 import { type FlowPolicyName, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
 import type { CacheInsert, OrchestrationClock } from '../domain/orchestration/types';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
@@ -161,12 +161,7 @@ export class FlowRunObject extends DurableObject<Env> {
     // then decide everything in one transaction.
     const keys = cacheKeysToLookUp(this.storage, items);
     if (keys.length > 0) await this.backgroundIndex;
-    const now = new Date();
-    const cached = new Map<string, State>();
-    for (const key of keys) {
-      const state = (await readCachedState(this.env.DB, key, now)) as State | null;
-      if (state) cached.set(key, state);
-    }
+    const cached = (await readCachedStates(this.env.DB, keys, new Date())) as Map<string, State>;
     const clock = systemClock();
     const outcome = this.ctx.storage.transactionSync(() =>
       applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock),

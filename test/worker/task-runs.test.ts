@@ -164,6 +164,44 @@ describe('POST /api/flow_runs/{id}/task_runs/batch', () => {
     });
   });
 
+  it('looks up several cache keys in one batch, each to its own newest record', async () => {
+    const [k1, k2, k3] = ['a', 'b', 'c'].map((k) => `${k}-${crypto.randomUUID()}`) as [
+      string,
+      string,
+      string,
+    ];
+    const first = await runningFlowRun();
+    const items = [k1, k2, k1].flatMap((key, i) => {
+      const id = crypto.randomUUID();
+      return [
+        { op: 'create', task_run: { id, task_key: `t${i}`, dynamic_key: '0', cache_key: key } },
+        {
+          op: 'set_state',
+          task_run_id: id,
+          state: { type: 'RUNNING', state_details: { refresh_cache: true } },
+        },
+        { op: 'set_state', task_run_id: id, state: { type: 'COMPLETED', data: { key, i } } },
+      ];
+    });
+    await batch(first.id, items);
+
+    const second = await runningFlowRun();
+    const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const { body } = await batch(
+      second.id,
+      [k1, k2, k3].flatMap((key, i) => [
+        { op: 'create', task_run: { id: ids[i], task_key: `t${i}`, dynamic_key: '0', cache_key: key } },
+        { op: 'set_state', task_run_id: ids[i], state: { type: 'RUNNING' } },
+      ]),
+    );
+    const running = [body.results[1], body.results[3], body.results[5]];
+    expect(running.map((result) => [result?.state?.name, result?.state?.data])).toEqual([
+      ['Cached', { key: k1, i: 2 }],
+      ['Cached', { key: k2, i: 1 }],
+      ['Running', null],
+    ]);
+  });
+
   it('is 404 for an unknown flow run', async () => {
     const { status } = await batch(crypto.randomUUID(), [
       { op: 'create', task_run: { id: crypto.randomUUID(), task_key: 't', dynamic_key: '0' } },

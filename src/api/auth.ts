@@ -13,12 +13,29 @@ const PUBLIC_ROUTES: { method: string; pattern: RegExp }[] = [
   { method: 'POST', pattern: /^\/api\/webhooks\/[^/]+$/ },
 ];
 
-/** A validated key is trusted for this long in this isolate, to spare D1 a read per request. */
+/**
+ * A validated key is trusted for this long in this isolate, to spare D1 a read per request. Entries are
+ * keyed by the token itself, so a hit costs no hashing either (two SHA-256 digests per request were a
+ * visible share of a request's CPU locally); only valid keys are cached, and at most this many.
+ */
 const KEY_CACHE_MS = 30_000;
+const KEY_CACHE_MAX = 1_000;
 const keyCache = new Map<string, { principal: Principal; until: number }>();
 
 export function forgetCachedKey(keyId: string): void {
-  for (const [hash, entry] of keyCache) if (entry.principal.keyId === keyId) keyCache.delete(hash);
+  for (const [token, entry] of keyCache) if (entry.principal.keyId === keyId) keyCache.delete(token);
+}
+
+function remember(token: string, principal: Principal, until: number): void {
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(token, { principal, until });
+}
+
+/** The configured admin key's hash, computed once per isolate (and again if the secret changes). */
+let adminHash: { key: string; hash: Promise<string> } | null = null;
+function adminKeyHash(key: string): Promise<string> {
+  if (adminHash?.key !== key) adminHash = { key, hash: sha256Hex(key) };
+  return adminHash.hash;
 }
 
 export async function sha256Hex(text: string): Promise<string> {
@@ -42,11 +59,18 @@ export function scopeAllows(scope: ApiKeyScope, method: string, path: string): b
 }
 
 async function principalFor(token: string, env: AppEnv['Bindings'], now: number): Promise<Principal | null> {
-  const hash = await sha256Hex(token);
-  const cached = keyCache.get(hash);
-  if (cached && cached.until > now) return cached.principal;
+  const cached = keyCache.get(token);
+  // An admin entry stands only while the configured key is the one it was checked against.
+  const stillAdmin = cached?.principal.keyId !== null || adminHash?.key === env.EDGEFLOW_API_KEY;
+  if (cached && cached.until > now && stillAdmin) return cached.principal;
+  keyCache.delete(token);
 
-  if (sameHash(hash, await sha256Hex(env.EDGEFLOW_API_KEY ?? ''))) return { scope: 'admin', keyId: null };
+  const hash = await sha256Hex(token);
+  if (sameHash(hash, await adminKeyHash(env.EDGEFLOW_API_KEY ?? ''))) {
+    const principal: Principal = { scope: 'admin', keyId: null };
+    remember(token, principal, now + KEY_CACHE_MS);
+    return principal;
+  }
 
   const match = /^ef_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}$/.exec(token);
   if (!match) return null;
@@ -56,7 +80,7 @@ async function principalFor(token: string, env: AppEnv['Bindings'], now: number)
   if (expires <= now) return null;
   const principal: Principal = { scope: row.scope as ApiKeyScope, keyId: row.id };
   // Never trust a cached key past its own expiry.
-  keyCache.set(hash, { principal, until: Math.min(now + KEY_CACHE_MS, expires) });
+  remember(token, principal, Math.min(now + KEY_CACHE_MS, expires));
   return principal;
 }
 

@@ -44,6 +44,21 @@ function initialState(body: FlowRunCreate, now: Date): StateCreate {
   return { type: 'PENDING', name: 'Pending' };
 }
 
+/**
+ * Flows this isolate has seen exist. Flows are never deleted, so a positive answer stays true: it
+ * spares a triggered run a D1 read on its way to the pool (it is on the pickup path).
+ */
+const knownFlows = new Set<string>();
+const KNOWN_FLOWS_MAX = 10_000;
+
+async function flowExists(env: Env, flowId: string): Promise<boolean> {
+  if (knownFlows.has(flowId)) return true;
+  if (!(await readFlow(env.DB, flowId))) return false;
+  if (knownFlows.size >= KNOWN_FLOWS_MAX) knownFlows.clear();
+  knownFlows.add(flowId);
+  return true;
+}
+
 /** What deployments and the scheduler add to a run beyond its wire fields. */
 export interface CreateFlowRunOptions {
   /** The caller already read the flow (a deployment's, a batch's): skip the per-run D1 check. */
@@ -65,7 +80,7 @@ export async function createFlowRun(
   now: Date,
   options: CreateFlowRunOptions = {},
 ): Promise<{ created: boolean; run: FlowRun }> {
-  if (!options.flowKnown && !(await readFlow(env.DB, body.flow_id))) {
+  if (!options.flowKnown && !(await flowExists(env, body.flow_id))) {
     throw new ApiError(404, 'flow.not_found', `flow ${body.flow_id} not found`, 'flow_id');
   }
   const id = body.idempotency_key

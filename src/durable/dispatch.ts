@@ -58,3 +58,21 @@ export function dispatchView(doc: FlowRun, version: number, leaseId: string | nu
     lease_id: leaseId,
   };
 }
+
+/**
+ * Whether a pool that holds `known` may hear of `next` later: both are a started or starting attempt
+ * (PENDING or RUNNING) under the same lease, pool and queue. Nothing the pool dispatches by differs
+ * (both count against its limits; neither needs an agent told), so the sync can wait for the next
+ * change. CANCELLING, pauses, ends and re-leases are never deferred.
+ */
+export function poolMayHearLater(known: DispatchView, next: DispatchView): boolean {
+  const attempt = (view: DispatchView) => view.state_type === 'PENDING' || view.state_type === 'RUNNING';
+  return (
+    attempt(known) &&
+    attempt(next) &&
+    known.lease_id === next.lease_id &&
+    known.work_pool_name === next.work_pool_name &&
+    known.work_queue_name === next.work_queue_name &&
+    known.deployment_id === next.deployment_id
+  );
+}

@@ -19,7 +19,13 @@ import type { CacheInsert, OrchestrationClock } from '../domain/orchestration/ty
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
-import { type ClaimReply, dispatchView, type WorkPoolDispatchApi } from './dispatch';
+import {
+  type ClaimReply,
+  type DispatchView,
+  dispatchView,
+  poolMayHearLater,
+  type WorkPoolDispatchApi,
+} from './dispatch';
 import { CANCELLING_TIMEOUT_MS, type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
 import { RunConcurrency } from './run-concurrency';
 import { RunStorage } from './run-storage';
@@ -27,6 +33,12 @@ import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
 
 /** How soon a failed index write or pool notification is tried again. */
 const INDEX_RETRY_MS = 5_000;
+/**
+ * How long a change the pool does not dispatch by (PENDING to RUNNING under the same lease) waits to
+ * be told: the next change usually comes sooner and carries it, so a run's start costs the pool
+ * nothing and no sync competes with it. The alarm tells the pool if nothing else does.
+ */
+const POOL_SYNC_DELAY_MS = 250;
 
 export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
@@ -48,7 +60,7 @@ export class FlowRunObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.storage = new RunStorage(ctx.storage.sql);
+    this.storage = new RunStorage(ctx.storage);
     this.concurrency = new RunConcurrency(ctx.storage.sql, env);
   }
 
@@ -64,7 +76,7 @@ export class FlowRunObject extends DurableObject<Env> {
     const existing = this.storage.readRun();
     if (existing) return { created: false, run: existing.doc };
     const clock = systemClock();
-    this.ctx.storage.transactionSync(() => {
+    this.storage.atomically(() => {
       this.storage.writeRun(doc, 0);
       this.concurrency.write(limits);
       // Prefect writes a new run's first state with force: the minimal policy, plus bookkeeping.
@@ -74,15 +86,21 @@ export class FlowRunObject extends DurableObject<Env> {
     return { created: true, run: this.storage.readRun()!.doc };
   }
 
-  /** The run; an index write still in flight (see `claim`) lands first, so a filter issued next agrees. */
+  /** The run; an index write deferred or in flight (see `claim`) lands first, so a filter issued next agrees. */
   async read(): Promise<FlowRun | null> {
-    await this.backgroundIndex;
+    await this.indexCaughtUp();
     return this.storage.readRun()?.doc ?? null;
   }
 
   async readStates(): Promise<State[] | null> {
-    await this.backgroundIndex;
+    await this.indexCaughtUp();
     return this.storage.readRun() ? this.storage.readStates(null) : null;
+  }
+
+  /** Whoever reads the run through the API sees nothing the index does not have yet (CONTRACTS §5). */
+  private async indexCaughtUp(): Promise<void> {
+    await this.backgroundIndex;
+    if (this.storage.isDirty('flow_run')) await this.flushIndex([]);
   }
 
   async setState(body: SetStateBody): Promise<SetStateReply> {
@@ -120,7 +138,8 @@ export class FlowRunObject extends DurableObject<Env> {
     await deleteRunIndex(this.env.DB, stored.doc.id);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.storage = new RunStorage(this.ctx.storage.sql);
+    this.armedAt = null;
+    this.storage = new RunStorage(this.ctx.storage);
     this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
     return true;
   }
@@ -138,7 +157,8 @@ export class FlowRunObject extends DurableObject<Env> {
     if (!doc || !unstarted) return false;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.storage = new RunStorage(this.ctx.storage.sql);
+    this.armedAt = null;
+    this.storage = new RunStorage(this.ctx.storage);
     this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
     await deleteRunIndex(this.env.DB, doc.id);
     return true;
@@ -163,7 +183,7 @@ export class FlowRunObject extends DurableObject<Env> {
     if (keys.length > 0) await this.backgroundIndex;
     const cached = (await readCachedStates(this.env.DB, keys, new Date())) as Map<string, State>;
     const clock = systemClock();
-    const outcome = this.ctx.storage.transactionSync(() =>
+    const outcome = this.storage.atomically(() =>
       applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock),
     );
     const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
@@ -217,9 +237,10 @@ export class FlowRunObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.armedAt = undefined;
     const { due } = this.storage.takeDueTimers(Date.now());
     for (const timer of due) {
-      if (timer === 'index_retry') await this.flushIndex([]);
+      if (timer === 'index_retry') await this.flushIndex([], 'always');
       if (timer === 'pause_timeout') await this.expirePause();
       if (timer === 'cancelling_timeout') await this.expireCancelling();
     }
@@ -264,10 +285,11 @@ export class FlowRunObject extends DurableObject<Env> {
       const reason = 'reason' in answer.result.details ? answer.result.details.reason : null;
       return { kind: 'skipped', reason: reason ?? `The run is ${answer.result.state?.type ?? 'gone'}.` };
     }
-    // The pool, and through it the agent, is answered before the index write lands: the D1 write is
-    // most of a claim's latency. CONTRACTS §5 still holds for API readers: `read` waits for that write,
-    // and the agent's next call (RUNNING) is answered only after its own, newer, index write.
-    this.indexInBackground([]);
+    // The pool records the claim itself (PENDING, this lease), so it need not hear it back now; the
+    // index must have it before the answer (CONTRACTS §5: the claimer may filter next).
+    const claimed = this.storage.readRun()!;
+    this.poolView = dispatchView(claimed.doc, claimed.version, claimed.leaseId) ?? undefined;
+    await this.flushIndex([]);
     await this.armAlarm();
     return { kind: 'claimed', run: this.storage.readRun()!.doc };
   }
@@ -277,7 +299,7 @@ export class FlowRunObject extends DurableObject<Env> {
     if (!stored || stored.leaseId !== leaseId || isTerminal(stored.doc.state_type)) return;
     const clock = systemClock();
     const before = stored.doc.state;
-    this.ctx.storage.transactionSync(() => {
+    this.storage.atomically(() => {
       const crashed = transitionFlowRun(
         this.storage,
         { type: 'CRASHED', name: 'Crashed', message: reason },
@@ -352,7 +374,7 @@ export class FlowRunObject extends DurableObject<Env> {
       policy ?? (force ? 'minimal' : 'core'),
     );
     const clock = systemClock();
-    const { before, answer } = this.ctx.storage.transactionSync(() => {
+    const { before, answer } = this.storage.atomically(() => {
       const before = this.storage.readRun()?.doc.state ?? null;
       const answer = transitionFlowRun(this.storage, proposed, force, clock, policy, prepared?.inputs);
       if (answer?.result.status === 'ACCEPT') onAccept?.();
@@ -371,17 +393,31 @@ export class FlowRunObject extends DurableObject<Env> {
    * Brings the D1 index and the run's work pool up to date; on failure the outbox keeps the work and
    * an alarm retries it. Both go out at once: the caller waits for the slower, not the sum.
    */
-  private async flushIndex(cacheRecords: CacheRecord[]): Promise<void> {
-    await Promise.all([this.writeIndex(cacheRecords), this.syncPool()]);
+  private async flushIndex(
+    cacheRecords: CacheRecord[],
+    tellPool: 'when_it_matters' | 'always' = 'when_it_matters',
+  ): Promise<void> {
+    await Promise.all([this.writeIndex(cacheRecords), this.syncPool(tellPool)]);
+    // Caught up: a retry (or a claim's deferred write) has nothing left to do.
+    const behind = ['flow_run', 'task_run', 'pool_sync'] as const;
+    if (!behind.some((kind) => this.storage.isDirty(kind))) this.storage.clearTimer('index_retry');
   }
 
-  private async syncPool(): Promise<void> {
+  /** What the run's pool was last told or recorded itself (a claim); unknown after a restart. */
+  private poolView: DispatchView | undefined;
+
+  private async syncPool(tellPool: 'when_it_matters' | 'always'): Promise<void> {
     if (!this.storage.isDirty('pool_sync')) return;
     const stored = this.storage.readRun();
     const view = stored && dispatchView(stored.doc, stored.version, stored.leaseId);
     if (!view) return;
+    if (tellPool === 'when_it_matters' && this.poolView && poolMayHearLater(this.poolView, view)) {
+      this.storage.setTimerNoLaterThan('index_retry', Date.now() + POOL_SYNC_DELAY_MS);
+      return;
+    }
     try {
       await workPoolObject(this.env, view.work_pool_name).syncRun(view);
+      this.poolView = view;
       this.storage.clearOutbox([{ kind: 'pool_sync', id: view.flow_run_id, version: view.version }]);
     } catch (error) {
       console.error('work pool notification failed; retrying from the alarm', error);
@@ -414,10 +450,15 @@ export class FlowRunObject extends DurableObject<Env> {
     }
   }
 
+  /** The alarm this object last set (null: none); undefined when unknown (just loaded, or it fired). */
+  private armedAt: number | null | undefined;
+
   private async armAlarm(): Promise<void> {
     const next = this.storage.nextTimer();
+    if (next === this.armedAt) return;
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
+    this.armedAt = next;
   }
 }
 

@@ -80,7 +80,11 @@ export class PoolStorage {
     return this.sql.exec<PoolRun>('SELECT * FROM runs WHERE id = ?', id).toArray()[0] ?? null;
   }
 
-  /** Saves what a sync said; the lease's agent and deadline stay only while the lease id is unchanged. */
+  /**
+   * Saves what a sync said; the lease's agent and deadline stay only while the lease id is unchanged.
+   * A run that left the pool (finished, moved, deleted) has no lease left to watch: its deadline goes,
+   * so the alarm never calls its object to crash a run that already ended.
+   */
   saveRun(run: Omit<PoolRun, 'agent' | 'lease_interval_s' | 'lease_deadline'>, now: number): void {
     this.sql.exec(
       `INSERT INTO runs (id, version, queue, status, state_type, state_name, due_at, late_at, lease_id, skipped, gone_at)
@@ -89,7 +93,7 @@ export class PoolStorage {
          due_at = ?7, late_at = ?8, skipped = 0, gone_at = ?10,
          agent = CASE WHEN lease_id IS ?9 THEN agent END,
          lease_interval_s = CASE WHEN lease_id IS ?9 THEN lease_interval_s END,
-         lease_deadline = CASE WHEN lease_id IS ?9 THEN lease_deadline END,
+         lease_deadline = CASE WHEN ?4 = 'gone' THEN NULL WHEN lease_id IS ?9 THEN lease_deadline END,
          lease_id = ?9`,
       run.id,
       run.version,
@@ -124,10 +128,16 @@ export class PoolStorage {
     return new Map(rows.map((row) => [row.queue, row.n]));
   }
 
-  /** A claim succeeded: the run is active and leased to `agent` until `deadline`. */
+  /**
+   * A claim succeeded: the run is active, PENDING and leased to `agent` until `deadline`. The run
+   * object's own sync of PENDING comes later (it rides on the RUNNING that follows); until then this
+   * is what the pool knows, unless a newer sync already said more.
+   */
   recordClaim(id: string, leaseId: string, agent: string, intervalSeconds: number, deadline: number): void {
     this.sql.exec(
       `UPDATE runs SET lease_id = ?, agent = ?, lease_interval_s = ?, lease_deadline = ?,
+         state_type = CASE WHEN status = 'queued' THEN 'PENDING' ELSE state_type END,
+         state_name = CASE WHEN status = 'queued' THEN 'Pending' ELSE state_name END,
          status = CASE WHEN status = 'queued' THEN 'active' ELSE status END
        WHERE id = ? AND status <> 'gone'`,
       leaseId,

@@ -1,5 +1,9 @@
 // The flow run object's SQLite tables, and typed reads and writes over them. Synchronous by design:
-// the object loads, decides and saves inside one `transactionSync`, so no transition interleaves.
+// the object loads, decides and saves inside one `atomically` block, so no transition interleaves.
+//
+// The run's row, which outbox kinds are dirty and the next timer are also kept in memory: one
+// request used to re-read and re-parse the run a dozen times. This class is the only writer of
+// those tables, so the copies stay exact; a block that throws rolls SQLite back and drops them.
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
 
 const SCHEMA = `
@@ -27,18 +31,53 @@ export interface StoredTaskRun {
   version: number;
 }
 
+export interface StoredRun {
+  /** Shared with the cache: treat as read-only (the domain code builds new documents). */
+  readonly doc: FlowRun;
+  readonly version: number;
+  readonly leaseId: string | null;
+}
+
 export class RunStorage {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(SCHEMA);
+  private readonly sql: SqlStorage;
+  /** undefined: not loaded yet. */
+  private run: StoredRun | null | undefined;
+  private dirtyKinds: Set<OutboxKind> | undefined;
+  private timerCache: Map<TimerKind, number> | undefined;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+    this.sql.exec(SCHEMA);
   }
 
-  readRun(): { doc: FlowRun; version: number; leaseId: string | null } | null {
-    const row = this.sql
-      .exec<{ doc: string; version: number; lease_id: string | null }>(
-        'SELECT doc, version, lease_id FROM run',
-      )
-      .toArray()[0];
-    return row ? { doc: JSON.parse(row.doc) as FlowRun, version: row.version, leaseId: row.lease_id } : null;
+  /** Runs `block` in one SQLite transaction; if it throws, the rollback also drops the in-memory copies. */
+  atomically<T>(block: () => T): T {
+    try {
+      return this.storage.transactionSync(block);
+    } catch (error) {
+      this.forget();
+      throw error;
+    }
+  }
+
+  private forget(): void {
+    this.run = undefined;
+    this.dirtyKinds = undefined;
+    this.timerCache = undefined;
+  }
+
+  readRun(): StoredRun | null {
+    if (this.run === undefined) {
+      const row = this.sql
+        .exec<{ doc: string; version: number; lease_id: string | null }>(
+          'SELECT doc, version, lease_id FROM run',
+        )
+        .toArray()[0];
+      this.run = row
+        ? { doc: JSON.parse(row.doc) as FlowRun, version: row.version, leaseId: row.lease_id }
+        : null;
+    }
+    return this.run;
   }
 
   /** Writes the run and bumps its version; returns the new version. */
@@ -51,19 +90,32 @@ export class RunStorage {
       JSON.stringify(doc),
       version,
     );
+    this.run = { doc, version, leaseId: this.run ? this.run.leaseId : this.readLeaseId() };
     this.markDirty('flow_run', doc.id);
     if (doc.work_pool_name) this.markDirty('pool_sync', doc.id);
     return version;
   }
 
+  private readLeaseId(): string | null {
+    return (
+      this.sql.exec<{ lease_id: string | null }>('SELECT lease_id FROM run').toArray()[0]?.lease_id ?? null
+    );
+  }
+
   setLease(leaseId: string | null): void {
     this.sql.exec('UPDATE run SET lease_id = ?', leaseId);
     const run = this.readRun();
-    if (run?.doc.work_pool_name) this.markDirty('pool_sync', run.doc.id);
+    if (!run) return;
+    this.run = { ...run, leaseId };
+    if (run.doc.work_pool_name) this.markDirty('pool_sync', run.doc.id);
   }
 
   isDirty(kind: OutboxKind): boolean {
-    return this.sql.exec('SELECT 1 FROM outbox WHERE kind = ?', kind).toArray().length > 0;
+    if (this.dirtyKinds === undefined) {
+      const rows = this.sql.exec<{ kind: OutboxKind }>('SELECT DISTINCT kind FROM outbox').toArray();
+      this.dirtyKinds = new Set(rows.map((row) => row.kind));
+    }
+    return this.dirtyKinds.has(kind);
   }
 
   appendState(state: State, taskRunId: string | null): void {
@@ -145,6 +197,7 @@ export class RunStorage {
 
   markDirty(kind: OutboxKind, id: string): void {
     this.sql.exec('INSERT OR IGNORE INTO outbox (kind, id) VALUES (?, ?)', kind, id);
+    this.dirtyKinds?.add(kind);
   }
 
   /** The rows the index is behind on: the run's document, and its task runs' JSON unparsed (one query). */
@@ -178,6 +231,16 @@ export class RunStorage {
       if (this.readRun()?.version === entry.version)
         this.sql.exec('DELETE FROM outbox WHERE kind = ? AND id = ?', entry.kind, entry.id);
     }
+    // Task runs may stay dirty (changed again meanwhile): count again on the next question.
+    this.dirtyKinds = undefined;
+  }
+
+  private timers(): Map<TimerKind, number> {
+    if (this.timerCache === undefined) {
+      const rows = this.sql.exec<{ kind: TimerKind; due_at: number }>('SELECT kind, due_at FROM timers');
+      this.timerCache = new Map(rows.toArray().map((row) => [row.kind, row.due_at]));
+    }
+    return this.timerCache;
   }
 
   setTimer(kind: TimerKind, dueAt: number): void {
@@ -186,24 +249,30 @@ export class RunStorage {
       kind,
       dueAt,
     );
+    this.timers().set(kind, dueAt);
+  }
+
+  /** Sets the timer unless it is already due sooner. */
+  setTimerNoLaterThan(kind: TimerKind, dueAt: number): void {
+    const current = this.timers().get(kind);
+    if (current === undefined || dueAt < current) this.setTimer(kind, dueAt);
   }
 
   clearTimer(kind: TimerKind): void {
+    if (!this.timers().has(kind)) return;
     this.sql.exec('DELETE FROM timers WHERE kind = ?', kind);
+    this.timers().delete(kind);
   }
 
   /** Removes and returns the timers due by `now`; `next` is the earliest one left. */
   takeDueTimers(now: number): { due: TimerKind[]; next: number | null } {
-    const rows = this.sql
-      .exec<{ kind: TimerKind; due_at: number }>('SELECT kind, due_at FROM timers ORDER BY due_at')
-      .toArray();
-    const due = rows.filter((row) => row.due_at <= now).map((row) => row.kind);
+    const due = [...this.timers()].filter(([, at]) => at <= now).map(([kind]) => kind);
     for (const kind of due) this.clearTimer(kind);
-    const next = rows.find((row) => row.due_at > now)?.due_at ?? null;
-    return { due, next };
+    return { due, next: this.nextTimer() };
   }
 
   nextTimer(): number | null {
-    return this.sql.exec<{ due_at: number | null }>('SELECT min(due_at) AS due_at FROM timers').one().due_at;
+    const times = [...this.timers().values()];
+    return times.length > 0 ? Math.min(...times) : null;
   }
 }

@@ -33,12 +33,6 @@ import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
 
 /** How soon a failed index write or pool notification is tried again. */
 const INDEX_RETRY_MS = 5_000;
-/**
- * How long a change the pool does not dispatch by (PENDING to RUNNING under the same lease) waits to
- * be told: the next change usually comes sooner and carries it, so a run's start costs the pool
- * nothing and no sync competes with it. The alarm tells the pool if nothing else does.
- */
-const POOL_SYNC_DELAY_MS = 250;
 
 export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
@@ -398,7 +392,7 @@ export class FlowRunObject extends DurableObject<Env> {
     tellPool: 'when_it_matters' | 'always' = 'when_it_matters',
   ): Promise<void> {
     await Promise.all([this.writeIndex(cacheRecords), this.syncPool(tellPool)]);
-    // Caught up: a retry (or a claim's deferred write) has nothing left to do.
+    // Caught up: a pending retry has nothing left to do.
     const behind = ['flow_run', 'task_run', 'pool_sync'] as const;
     if (!behind.some((kind) => this.storage.isDirty(kind))) this.storage.clearTimer('index_retry');
   }
@@ -411,10 +405,9 @@ export class FlowRunObject extends DurableObject<Env> {
     const stored = this.storage.readRun();
     const view = stored && dispatchView(stored.doc, stored.version, stored.leaseId);
     if (!view) return;
-    if (tellPool === 'when_it_matters' && this.poolView && poolMayHearLater(this.poolView, view)) {
-      this.storage.setTimerNoLaterThan('index_retry', Date.now() + POOL_SYNC_DELAY_MS);
-      return;
-    }
+    // A change the pool does not dispatch by (PENDING to RUNNING under the same lease) stays in the
+    // outbox and rides on the next one that matters, so a run's start costs the pool nothing.
+    if (tellPool === 'when_it_matters' && this.poolView && poolMayHearLater(this.poolView, view)) return;
     try {
       await workPoolObject(this.env, view.work_pool_name).syncRun(view);
       this.poolView = view;

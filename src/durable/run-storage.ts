@@ -252,12 +252,6 @@ export class RunStorage {
     this.timers().set(kind, dueAt);
   }
 
-  /** Sets the timer unless it is already due sooner. */
-  setTimerNoLaterThan(kind: TimerKind, dueAt: number): void {
-    const current = this.timers().get(kind);
-    if (current === undefined || dueAt < current) this.setTimer(kind, dueAt);
-  }
-
   clearTimer(kind: TimerKind): void {
     if (!this.timers().has(kind)) return;
     this.sql.exec('DELETE FROM timers WHERE kind = ?', kind);

@@ -55,6 +55,12 @@ interface ActiveRun {
 /** SIGTERM is followed by SIGKILL after this long when a cancelled run's process ignores it. */
 const KILL_GRACE_MS = 5_000;
 const CLAIM_BACKOFF = { baseMs: 500, maxMs: 10_000 };
+/**
+ * After a claim that brought runs, the next claim waits until their flow functions have started, at
+ * most this long. A claim costs the server about as much as a run's RUNNING and would compete with
+ * it on a small server; a run that falls due meanwhile is due, so the next claim hands it over at once.
+ */
+const START_BEFORE_NEXT_CLAIM_MS = 250;
 
 export class Agent {
   readonly name: string;
@@ -177,8 +183,16 @@ export class Agent {
         );
         claimId = randomUUID();
         failures = 0;
-        for (const claimed of response.runs) this.#start(claimed);
+        const starting = response.runs.map((claimed) => this.#start(claimed));
         this.#cancel(response.cancelling, 'The flow run was cancelled.');
+        if (starting.length > 0) {
+          await Promise.race([
+            Promise.all(starting),
+            sleep(START_BEFORE_NEXT_CLAIM_MS, undefined, { signal: this.#stop.signal }).catch(
+              () => undefined,
+            ),
+          ]);
+        }
         if (this.#options.pollIntervalMs !== undefined && response.runs.length === 0) {
           await sleep(this.#options.pollIntervalMs, undefined, { signal: this.#stop.signal }).catch(
             () => undefined,
@@ -195,18 +209,25 @@ export class Agent {
     }
   }
 
-  #start(claimed: ClaimedFlowRun): void {
+  /** Starts a claimed run; resolves once its flow function has started (or the run ended first). */
+  #start(claimed: ClaimedFlowRun): Promise<void> {
+    let markStarted = () => {};
+    const started = new Promise<void>((done) => {
+      markStarted = done;
+    });
     const run: ActiveRun = { claimed, child: null, cancelReason: null, lost: false };
     this.#active.set(claimed.flow_run.id, run);
-    const finishing = this.#execute(run).finally(() => {
+    const finishing = this.#execute(run, markStarted).finally(() => {
+      markStarted();
       this.#active.delete(claimed.flow_run.id);
       this.#finishing.delete(finishing);
       this.#slotFreed?.();
     });
     this.#finishing.add(finishing);
+    return started;
   }
 
-  async #execute(run: ActiveRun): Promise<void> {
+  async #execute(run: ActiveRun, markStarted: () => void): Promise<void> {
     const id = run.claimed.flow_run.id;
     let child: FlowRunChild;
     try {
@@ -216,6 +237,7 @@ export class Agent {
       return;
     }
     run.child = child;
+    child.started.then(markStarted);
     if (run.cancelReason) child.release();
     else child.assign(run.claimed);
     const exit = await child.closed;

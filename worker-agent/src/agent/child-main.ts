@@ -71,10 +71,14 @@ function flushLogs(): Promise<void> {
 }
 
 async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildOutcome> {
-  // Import the flow while RUNNING is being proposed: the two round trips overlap.
-  const loading = flowRun.entrypoint
-    ? loadEntrypoint(flowRun.entrypoint, process.cwd())
-    : Promise.reject(new Error(`Flow run ${flowRun.id} has no entrypoint`));
+  // Import the flow while RUNNING is being proposed: the two overlap. The import starts on the next
+  // turn, once the proposal is on the wire, so compiling the module does not hold the request back.
+  const loading = new Promise<FlowDefinition<unknown>>((done, fail) => {
+    setImmediate(() => {
+      if (!flowRun.entrypoint) fail(new Error(`Flow run ${flowRun.id} has no entrypoint`));
+      else loadEntrypoint(flowRun.entrypoint, process.cwd()).then(done, fail);
+    });
+  });
   loading.catch(() => undefined);
   const definition: FlowDefinition<unknown> = {
     name: flowRun.name,

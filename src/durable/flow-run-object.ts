@@ -76,6 +76,9 @@ export class FlowRunObject extends DurableObject<Env> {
       // Prefect writes a new run's first state with force: the minimal policy, plus bookkeeping.
       if (initial) transitionFlowRun(this.storage, initial, true, clock);
     });
+    // The pool first: an agent waiting for a due run claims it before the pool answers, and then one
+    // index write (the claim's, or the one below) carries the run as it is now, PENDING.
+    await this.syncPool('when_it_matters');
     await this.flushIndex([]);
     return { created: true, run: this.storage.readRun()!.doc };
   }
@@ -419,7 +422,21 @@ export class FlowRunObject extends DurableObject<Env> {
     }
   }
 
+  private indexWrite: Promise<void> | null = null;
+
+  /** One index write at a time: one that waited finds the outbox as the earlier left it, often empty. */
   private async writeIndex(cacheRecords: CacheRecord[]): Promise<void> {
+    while (this.indexWrite) await this.indexWrite;
+    const write = this.writeIndexNow(cacheRecords);
+    this.indexWrite = write;
+    try {
+      await write;
+    } finally {
+      if (this.indexWrite === write) this.indexWrite = null;
+    }
+  }
+
+  private async writeIndexNow(cacheRecords: CacheRecord[]): Promise<void> {
     const pending = this.storage.readOutbox();
     if (!pending.flowRun && pending.taskRuns.length === 0 && cacheRecords.length === 0) return;
     try {

@@ -68,6 +68,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   /** Claims, serving held claims and cancellation notices run one at a time: no run is picked twice. */
   private exclusive: Promise<unknown> = Promise.resolve();
   private servePending = false;
+  private serving: Promise<void> = Promise.resolve();
   private armedAt: number | null | undefined;
   private presence = { writtenAt: 0, onlineUntil: null as number | null, polledQueues: new Set<string>() };
 
@@ -178,8 +179,11 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     if (view.state_type === 'CANCELLING' && stored?.state_type !== 'CANCELLING' && stored?.agent) {
       this.tellAgentNow(stored.agent);
     }
-    this.serveWaitersSoon();
+    const serving = this.serveWaitersSoon();
     await this.armAlarm();
+    // A run due now that finds a claim waiting is claimed before this returns: its object then writes
+    // the index once, with PENDING, rather than SCHEDULED and then PENDING on the run's way to start.
+    if (status === 'queued' && view.due_at !== null && view.due_at <= Date.now()) await serving;
   }
 
   override async alarm(): Promise<void> {
@@ -317,11 +321,15 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     return runs;
   }
 
-  /** Serves held claims in arrival order once; coalesces the many triggers that arrive together. */
-  private serveWaitersSoon(): void {
-    if (this.servePending || this.waiters.length === 0) return;
+  /**
+   * Serves held claims in arrival order once; coalesces the many triggers that arrive together. The
+   * promise settles when that service is done (never rejects).
+   */
+  private serveWaitersSoon(): Promise<void> {
+    if (this.waiters.length === 0) return Promise.resolve();
+    if (this.servePending) return this.serving;
     this.servePending = true;
-    void this.serially(async () => {
+    this.serving = this.serially(async () => {
       this.servePending = false;
       for (const waiter of [...this.waiters]) {
         if (this.stopTimer(waiter)) continue;
@@ -329,7 +337,8 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
         if (runs.length > 0) this.resolve(waiter, runs);
         else this.startTimer(waiter);
       }
-    });
+    }).catch((error) => console.error('serving held claims failed', error));
+    return this.serving;
   }
 
   /** A run of this agent became CANCELLING: a claim it holds open returns now to say so. */

@@ -28,16 +28,26 @@ describe('claim', () => {
     expect((await readRun(run.id)).state_type).toBe('PENDING');
   });
 
-  it('shows a claimed run PENDING in filters once the API has shown it PENDING', async () => {
+  // CONTRACTS §5: the claim is the PENDING transition's answer, so a filter issued next sees it.
+  const filterStates = async (runIds: string[]) =>
+    (await api<FlowRun[]>('POST', '/flow_runs/filter', { flow_runs: { id: { any_: runIds } } })).body.map(
+      (found) => found.state_type,
+    );
+
+  it('shows a claimed run PENDING in filters as soon as the claim has answered', async () => {
     const pool = await createPool();
     const run = await createPoolRun(pool);
     await claim(pool, { name: 'agent-a' });
-    // The claim answers before its index write; a reader of the run waits for that write.
-    expect((await readRun(run.id)).state_type).toBe('PENDING');
-    const { body } = await api<FlowRun[]>('POST', '/flow_runs/filter', {
-      flow_runs: { id: { any_: [run.id] } },
-    });
-    expect(body.map((found) => found.state_type)).toEqual(['PENDING']);
+    expect(await filterStates([run.id])).toEqual(['PENDING']);
+  });
+
+  it('shows a run claimed by a held claim PENDING in filters once the claim and the create answered', async () => {
+    const pool = await createPool();
+    const held = claim(pool, { name: 'agent-a', wait_ms: 5_000 });
+    await sleep(50);
+    const run = await createPoolRun(pool);
+    expect(ids(await held)).toEqual([run.id]);
+    expect(await filterStates([run.id])).toEqual(['PENDING']);
   });
 
   it('answers a held claim as soon as a run is created while it waits', async () => {

@@ -252,3 +252,28 @@ describe('the outbox', () => {
     expect(pending).toEqual([]);
   });
 });
+
+describe("the run object's in-memory copy", () => {
+  it('is dropped with a transaction that throws, so it never shows a change SQLite rolled back', async () => {
+    const run = await createRun();
+    const { env } = await import('cloudflare:workers');
+    const { runInDurableObject } = await import('cloudflare:test');
+    const { RunStorage } = await import('../../src/durable/run-storage');
+    const stub = env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(run.id));
+    await runInDurableObject(stub, (instance) => {
+      const storage = (instance as unknown as { storage: InstanceType<typeof RunStorage> }).storage;
+      const before = storage.readRun()!;
+      expect(() =>
+        storage.atomically(() => {
+          storage.writeRun({ ...before.doc, name: 'rolled-back' }, before.version);
+          storage.setTimer('pause_timeout', Date.now() + 60_000);
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(storage.readRun()!.doc.name).toBe(run.name);
+      expect(storage.readRun()!.version).toBe(before.version);
+      expect(storage.nextTimer()).toBeNull();
+      expect(storage.isDirty('flow_run')).toBe(false);
+    });
+  });
+});

@@ -64,6 +64,21 @@ describe('leases', () => {
     expect(again.run.state_type).toBe('PENDING');
   });
 
+  it('watches no lease of a run that ended: a finished run is never crashed by its pool', async () => {
+    const pool = await createPool();
+    await createPoolRun(pool);
+    const { run, lease } = await claimOne(pool, 'agent-a');
+    for (const type of ['RUNNING', 'COMPLETED']) {
+      await api('POST', `/flow_runs/${run.id}/set_state`, { state: { type }, lease_id: lease });
+    }
+    const deadlines = await runInDurableObject(poolStub(pool), (_, state) =>
+      state.storage.sql.exec('SELECT lease_deadline FROM runs WHERE id = ?', run.id).toArray(),
+    );
+    expect(deadlines).toEqual([{ lease_deadline: null }]);
+    await lapseLeases(pool);
+    expect((await readRun(run.id)).state_type).toBe('COMPLETED');
+  });
+
   it("refuses a stale lease's set_state with 409 once another attempt owns the run", async () => {
     const pool = await createPool();
     const created = await createPoolRun(pool, { empirical_policy: { retries: 1, retry_delay: 0 } });

@@ -13,26 +13,18 @@ import type {
   TaskRunBatchResult,
 } from 'edgeflow/protocol';
 import { isTerminal } from 'edgeflow/protocol';
-import { type CacheRecord, deleteRunIndex, readCachedStates, writeRunIndex } from '../db/run-index';
+import { type CacheRecord, deleteRunIndex, readCachedStates } from '../db/run-index';
 import { type FlowPolicyName, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
 import type { CacheInsert, OrchestrationClock } from '../domain/orchestration/types';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
-import {
-  type ClaimReply,
-  type DispatchView,
-  dispatchView,
-  poolMayHearLater,
-  type WorkPoolDispatchApi,
-} from './dispatch';
+import { type ClaimReply, dispatchView } from './dispatch';
 import { CANCELLING_TIMEOUT_MS, type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
 import { RunConcurrency } from './run-concurrency';
+import { RunOutbox } from './run-outbox';
 import { RunStorage } from './run-storage';
 import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
-
-/** How soon a failed index write or pool notification is tried again. */
-const INDEX_RETRY_MS = 5_000;
 
 export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
@@ -51,11 +43,17 @@ function systemClock(): OrchestrationClock {
 export class FlowRunObject extends DurableObject<Env> {
   private storage: RunStorage;
   private concurrency: RunConcurrency;
+  private readonly outbox: RunOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new RunStorage(ctx.storage);
     this.concurrency = new RunConcurrency(ctx.storage.sql, env);
+    this.outbox = new RunOutbox(
+      env,
+      () => this.storage,
+      () => this.armAlarm(),
+    );
   }
 
   /**
@@ -78,26 +76,20 @@ export class FlowRunObject extends DurableObject<Env> {
     });
     // The pool first: an agent waiting for a due run claims it before the pool answers, and then one
     // index write (the claim's, or the one below) carries the run as it is now, PENDING.
-    await this.syncPool('when_it_matters');
-    await this.flushIndex([]);
+    await this.outbox.syncPool('when_it_matters');
+    await this.outbox.flush([]);
     return { created: true, run: this.storage.readRun()!.doc };
   }
 
-  /** The run; an index write deferred or in flight (see `claim`) lands first, so a filter issued next agrees. */
+  /** The run; an index write still in flight, or one that failed, lands first, so a filter issued next agrees. */
   async read(): Promise<FlowRun | null> {
-    await this.indexCaughtUp();
+    await this.outbox.caughtUp();
     return this.storage.readRun()?.doc ?? null;
   }
 
   async readStates(): Promise<State[] | null> {
-    await this.indexCaughtUp();
+    await this.outbox.caughtUp();
     return this.storage.readRun() ? this.storage.readStates(null) : null;
-  }
-
-  /** Whoever reads the run through the API sees nothing the index does not have yet (CONTRACTS §5). */
-  private async indexCaughtUp(): Promise<void> {
-    await this.backgroundIndex;
-    if (this.storage.isDirty('flow_run')) await this.flushIndex([]);
   }
 
   async setState(body: SetStateBody): Promise<SetStateReply> {
@@ -123,7 +115,7 @@ export class FlowRunObject extends DurableObject<Env> {
     if (!stored) return null;
     const doc = applyFlowRunUpdate(stored.doc, patch, new Date());
     this.storage.writeRun(doc, stored.version);
-    await this.flushIndex([]);
+    await this.outbox.flush([]);
     return doc;
   }
 
@@ -136,6 +128,7 @@ export class FlowRunObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.armedAt = null;
+    this.outbox.forgetPool();
     this.storage = new RunStorage(this.ctx.storage);
     this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
     return true;
@@ -155,6 +148,7 @@ export class FlowRunObject extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.armedAt = null;
+    this.outbox.forgetPool();
     this.storage = new RunStorage(this.ctx.storage);
     this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
     await deleteRunIndex(this.env.DB, doc.id);
@@ -177,37 +171,16 @@ export class FlowRunObject extends DurableObject<Env> {
     // CacheRetrieval needs D1: look the keys up first (after any cache records still being written),
     // then decide everything in one transaction.
     const keys = cacheKeysToLookUp(this.storage, items);
-    if (keys.length > 0) await this.backgroundIndex;
+    if (keys.length > 0) await this.outbox.backgroundDone();
     const cached = (await readCachedStates(this.env.DB, keys, new Date())) as Map<string, State>;
     const clock = systemClock();
     const outcome = this.storage.atomically(() =>
       applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock),
     );
     const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
-    if (deferIndex) this.indexInBackground(cacheRecords);
-    else await this.flushIndex(cacheRecords);
+    if (deferIndex) this.outbox.flushInBackground(cacheRecords);
+    else await this.outbox.flush(cacheRecords);
     return { kind: 'ok', results: outcome.results, written: outcome.written };
-  }
-
-  private backgroundIndex: Promise<void> | null = null;
-  private backgroundAgain = false;
-  private backgroundCacheRecords: CacheRecord[] = [];
-
-  /** One background index write at a time; changes made meanwhile go in the next one. */
-  private indexInBackground(cacheRecords: CacheRecord[]): void {
-    this.backgroundCacheRecords.push(...cacheRecords);
-    if (this.backgroundIndex) {
-      this.backgroundAgain = true;
-      return;
-    }
-    this.backgroundIndex = (async () => {
-      do {
-        this.backgroundAgain = false;
-        await this.flushIndex(this.backgroundCacheRecords.splice(0));
-      } while (this.backgroundAgain);
-    })().finally(() => {
-      this.backgroundIndex = null;
-    });
   }
 
   /** Creates one task run, or returns the existing one with the same id or (task_key, dynamic_key). */
@@ -237,7 +210,7 @@ export class FlowRunObject extends DurableObject<Env> {
     this.armedAt = undefined;
     const { due } = this.storage.takeDueTimers(Date.now());
     for (const timer of due) {
-      if (timer === 'index_retry') await this.flushIndex([], 'always');
+      if (timer === 'index_retry') await this.outbox.flush([], 'always');
       if (timer === 'pause_timeout') await this.expirePause();
       if (timer === 'cancelling_timeout') await this.expireCancelling();
     }
@@ -285,8 +258,8 @@ export class FlowRunObject extends DurableObject<Env> {
     // The pool records the claim itself (PENDING, this lease), so it need not hear it back now; the
     // index must have it before the answer (CONTRACTS §5: the claimer may filter next).
     const claimed = this.storage.readRun()!;
-    this.poolView = dispatchView(claimed.doc, claimed.version, claimed.leaseId) ?? undefined;
-    await this.flushIndex([]);
+    this.outbox.poolRecorded(dispatchView(claimed.doc, claimed.version, claimed.leaseId));
+    await this.outbox.flush([]);
     await this.armAlarm();
     return { kind: 'claimed', run: this.storage.readRun()!.doc };
   }
@@ -382,82 +355,8 @@ export class FlowRunObject extends DurableObject<Env> {
   }
 
   private async afterTransition(): Promise<void> {
-    await this.flushIndex([]);
+    await this.outbox.flush([]);
     await this.armAlarm();
-  }
-
-  /**
-   * Brings the D1 index and the run's work pool up to date; on failure the outbox keeps the work and
-   * an alarm retries it. Both go out at once: the caller waits for the slower, not the sum.
-   */
-  private async flushIndex(
-    cacheRecords: CacheRecord[],
-    tellPool: 'when_it_matters' | 'always' = 'when_it_matters',
-  ): Promise<void> {
-    await Promise.all([this.writeIndex(cacheRecords), this.syncPool(tellPool)]);
-    // Caught up: a pending retry has nothing left to do.
-    const behind = ['flow_run', 'task_run', 'pool_sync'] as const;
-    if (!behind.some((kind) => this.storage.isDirty(kind))) this.storage.clearTimer('index_retry');
-  }
-
-  /** What the run's pool was last told or recorded itself (a claim); unknown after a restart. */
-  private poolView: DispatchView | undefined;
-
-  private async syncPool(tellPool: 'when_it_matters' | 'always'): Promise<void> {
-    if (!this.storage.isDirty('pool_sync')) return;
-    const stored = this.storage.readRun();
-    const view = stored && dispatchView(stored.doc, stored.version, stored.leaseId);
-    if (!view) return;
-    // A change the pool does not dispatch by (PENDING to RUNNING under the same lease) stays in the
-    // outbox and rides on the next one that matters, so a run's start costs the pool nothing.
-    if (tellPool === 'when_it_matters' && this.poolView && poolMayHearLater(this.poolView, view)) return;
-    try {
-      await workPoolObject(this.env, view.work_pool_name).syncRun(view);
-      this.poolView = view;
-      this.storage.clearOutbox([{ kind: 'pool_sync', id: view.flow_run_id, version: view.version }]);
-    } catch (error) {
-      console.error('work pool notification failed; retrying from the alarm', error);
-      this.storage.setTimer('index_retry', Date.now() + INDEX_RETRY_MS);
-      await this.armAlarm();
-    }
-  }
-
-  private indexWrite: Promise<void> | null = null;
-
-  /** One index write at a time: one that waited finds the outbox as the earlier left it, often empty. */
-  private async writeIndex(cacheRecords: CacheRecord[]): Promise<void> {
-    while (this.indexWrite) await this.indexWrite;
-    const write = this.writeIndexNow(cacheRecords);
-    this.indexWrite = write;
-    try {
-      await write;
-    } finally {
-      if (this.indexWrite === write) this.indexWrite = null;
-    }
-  }
-
-  private async writeIndexNow(cacheRecords: CacheRecord[]): Promise<void> {
-    const pending = this.storage.readOutbox();
-    if (!pending.flowRun && pending.taskRuns.length === 0 && cacheRecords.length === 0) return;
-    try {
-      await writeRunIndex(this.env.DB, pending.flowRun, pending.taskRuns, cacheRecords, new Date());
-      this.storage.clearOutbox([
-        ...(pending.flowRun
-          ? [{ kind: 'flow_run' as const, id: pending.flowRun.doc.id, version: pending.flowRun.version }]
-          : []),
-        ...pending.taskRuns.map((task) => ({
-          kind: 'task_run' as const,
-          id: task.id,
-          version: task.version,
-        })),
-      ]);
-    } catch (error) {
-      // The change is committed here; only the index is behind. Cache records are an optimisation
-      // and are not retried: a missed one costs one recomputation.
-      console.error('index write failed; retrying from the alarm', error);
-      this.storage.setTimer('index_retry', Date.now() + INDEX_RETRY_MS);
-      await this.armAlarm();
-    }
   }
 
   /** The alarm this object last set (null: none); undefined when unknown (just loaded, or it fired). */
@@ -470,10 +369,6 @@ export class FlowRunObject extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(next);
     this.armedAt = next;
   }
-}
-
-function workPoolObject(env: Env, poolName: string): WorkPoolDispatchApi {
-  return env.WORK_POOLS.get(env.WORK_POOLS.idFromName(poolName)) as unknown as WorkPoolDispatchApi;
 }
 
 function toCacheRecord(insert: CacheInsert): CacheRecord {

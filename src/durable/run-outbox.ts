@@ -1,0 +1,143 @@
+// Delivers what a flow run object's outbox holds: the run's and its task runs' rows to the D1 index,
+// and the run's dispatch view to its work pool. A failed delivery stays in the outbox and the
+// object's alarm retries it (`index_retry`), so nothing committed in the object is ever lost to D1.
+import { type CacheRecord, writeRunIndex } from '../db/run-index';
+import type { Env } from '../env';
+import { type DispatchView, dispatchView, poolMayHearLater, type WorkPoolDispatchApi } from './dispatch';
+import type { RunStorage } from './run-storage';
+
+/** How soon a failed index write or pool notification is tried again. */
+const INDEX_RETRY_MS = 5_000;
+
+export type TellPool = 'when_it_matters' | 'always';
+
+export class RunOutbox {
+  /** What the run's pool was last told or recorded itself (a claim); unknown after a restart. */
+  private poolView: DispatchView | undefined;
+  private indexWrite: Promise<void> | null = null;
+  private background: Promise<void> | null = null;
+  private backgroundAgain = false;
+  private backgroundCacheRecords: CacheRecord[] = [];
+
+  constructor(
+    private readonly env: Env,
+    /** The object's storage (replaced when the run is deleted). */
+    private readonly storage: () => RunStorage,
+    /** Arms the object's alarm for its earliest timer (a retry was just scheduled). */
+    private readonly armAlarm: () => Promise<void>,
+  ) {}
+
+  /**
+   * Brings the D1 index and the run's work pool up to date. Both go out at once: the caller waits for
+   * the slower, not the sum.
+   */
+  async flush(cacheRecords: CacheRecord[], tellPool: TellPool = 'when_it_matters'): Promise<void> {
+    await Promise.all([this.writeIndex(cacheRecords), this.syncPool(tellPool)]);
+    // Caught up: a pending retry has nothing left to do.
+    const storage = this.storage();
+    const behind = ['flow_run', 'task_run', 'pool_sync'] as const;
+    if (!behind.some((kind) => storage.isDirty(kind))) storage.clearTimer('index_retry');
+  }
+
+  /** One background flush at a time; changes made meanwhile go in the next one. */
+  flushInBackground(cacheRecords: CacheRecord[]): void {
+    this.backgroundCacheRecords.push(...cacheRecords);
+    if (this.background) {
+      this.backgroundAgain = true;
+      return;
+    }
+    this.background = (async () => {
+      do {
+        this.backgroundAgain = false;
+        await this.flush(this.backgroundCacheRecords.splice(0));
+      } while (this.backgroundAgain);
+    })().finally(() => {
+      this.background = null;
+    });
+  }
+
+  /** Settles once no background flush is in flight (cache records it carries are then in D1). */
+  async backgroundDone(): Promise<void> {
+    await this.background;
+  }
+
+  /** The index holds the run as this object does (CONTRACTS §5), as far as D1 lets it. */
+  async caughtUp(): Promise<void> {
+    await this.background;
+    if (this.storage().isDirty('flow_run')) await this.flush([]);
+  }
+
+  /** The pool recorded this view itself (it made the claim): it need not hear it back. */
+  poolRecorded(view: DispatchView | null): void {
+    this.poolView = view ?? undefined;
+  }
+
+  /** The run was deleted: whatever the pool knew is no basis for skipping a sync. */
+  forgetPool(): void {
+    this.poolView = undefined;
+  }
+
+  async syncPool(tellPool: TellPool): Promise<void> {
+    const storage = this.storage();
+    if (!storage.isDirty('pool_sync')) return;
+    const stored = storage.readRun();
+    const view = stored && dispatchView(stored.doc, stored.version, stored.leaseId);
+    if (!view) return;
+    // A change the pool does not dispatch by (PENDING to RUNNING under the same lease) stays in the
+    // outbox and rides on the next one that matters, so a run's start costs the pool nothing.
+    if (tellPool === 'when_it_matters' && this.poolView && poolMayHearLater(this.poolView, view)) return;
+    try {
+      await workPoolObject(this.env, view.work_pool_name).syncRun(view);
+      this.poolView = view;
+      storage.clearOutbox([{ kind: 'pool_sync', id: view.flow_run_id, version: view.version }]);
+    } catch (error) {
+      console.error('work pool notification failed; retrying from the alarm', error);
+      await this.retryLater();
+    }
+  }
+
+  /** One index write at a time: one that waited finds the outbox as the earlier left it, often empty. */
+  private async writeIndex(cacheRecords: CacheRecord[]): Promise<void> {
+    while (this.indexWrite) await this.indexWrite;
+    const write = this.writeIndexNow(cacheRecords);
+    this.indexWrite = write;
+    try {
+      await write;
+    } finally {
+      if (this.indexWrite === write) this.indexWrite = null;
+    }
+  }
+
+  private async writeIndexNow(cacheRecords: CacheRecord[]): Promise<void> {
+    const storage = this.storage();
+    const pending = storage.readOutbox();
+    if (!pending.flowRun && pending.taskRuns.length === 0 && cacheRecords.length === 0) return;
+    try {
+      await writeRunIndex(this.env.DB, pending.flowRun, pending.taskRuns, cacheRecords, new Date());
+      storage.clearOutbox([
+        ...(pending.flowRun
+          ? [{ kind: 'flow_run' as const, id: pending.flowRun.doc.id, version: pending.flowRun.version }]
+          : []),
+        ...pending.taskRuns.map((task) => ({
+          kind: 'task_run' as const,
+          id: task.id,
+          version: task.version,
+        })),
+      ]);
+    } catch (error) {
+      // The change is committed here; only the index is behind. Cache records are an optimisation
+      // and are not retried: a missed one costs one recomputation.
+      console.error('index write failed; retrying from the alarm', error);
+      await this.retryLater();
+    }
+  }
+
+  private async retryLater(): Promise<void> {
+    this.storage().setTimer('index_retry', Date.now() + INDEX_RETRY_MS);
+    await this.armAlarm();
+  }
+}
+
+function workPoolObject(env: Env, poolName: string): WorkPoolDispatchApi {
+  return env.WORK_POOLS.get(env.WORK_POOLS.idFromName(poolName)) as unknown as WorkPoolDispatchApi;
+}

@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type { ApiKeyScope } from 'edgeflow/protocol';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { apiKeys } from '../db/schema';
 import { ApiError } from './errors';
 import type { AppEnv, Principal } from './router';
@@ -58,7 +58,22 @@ export function scopeAllows(scope: ApiKeyScope, method: string, path: string): b
   return isRead && !path.startsWith('/api/api_keys');
 }
 
-async function principalFor(token: string, env: AppEnv['Bindings'], now: number): Promise<Principal | null> {
+/** A key's `last_used_at` is as fresh as its last check against D1: at most a cache period old. */
+function noteKeyUsed(env: AppEnv['Bindings'], keyId: string, now: number): Promise<unknown> {
+  return drizzle(env.DB)
+    .update(apiKeys)
+    .set({ lastUsedAt: new Date(now).toISOString() })
+    .where(eq(apiKeys.id, keyId))
+    .run()
+    .catch((error) => console.error('recording an API key use failed', error));
+}
+
+async function principalFor(
+  token: string,
+  env: AppEnv['Bindings'],
+  now: number,
+  inBackground: (work: Promise<unknown>) => void,
+): Promise<Principal | null> {
   const cached = keyCache.get(token);
   // An admin entry stands only while the configured key is the one it was checked against.
   const stillAdmin = cached?.principal.keyId !== null || adminHash?.key === env.EDGEFLOW_API_KEY;
@@ -79,9 +94,20 @@ async function principalFor(token: string, env: AppEnv['Bindings'], now: number)
   const expires = row.expiresAt ? Date.parse(row.expiresAt) : Number.POSITIVE_INFINITY;
   if (expires <= now) return null;
   const principal: Principal = { scope: row.scope as ApiKeyScope, keyId: row.id };
+  inBackground(noteKeyUsed(env, row.id, now));
   // Never trust a cached key past its own expiry.
   remember(token, principal, Math.min(now + KEY_CACHE_MS, expires));
   return principal;
+}
+
+/** Hands work to the request's `waitUntil`; where there is none (a bare `app.fetch`), it just runs. */
+function backgroundOf(c: Context<AppEnv>): (work: Promise<unknown>) => void {
+  try {
+    const context = c.executionCtx;
+    return (work) => context.waitUntil(work);
+  } catch {
+    return () => undefined;
+  }
 }
 
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -100,7 +126,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
   if (!token)
     throw new ApiError(401, 'auth.missing_key', 'Send an API key as `Authorization: Bearer <key>`.');
-  const principal = await principalFor(token, c.env, Date.now());
+  const principal = await principalFor(token, c.env, Date.now(), (work) => backgroundOf(c)(work));
   if (!principal) throw new ApiError(401, 'auth.invalid_key', 'The API key is invalid, expired or revoked.');
   if (!scopeAllows(principal.scope, method, path)) {
     throw new ApiError(

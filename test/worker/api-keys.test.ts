@@ -1,5 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../src/api/auth';
 
 const BASE = 'http://edgeflow.test/api';
@@ -86,6 +86,26 @@ describe('GET /api/api_keys', () => {
     expect(text).not.toContain(await sha256Hex(key));
     expect(text).not.toContain('"hash"');
     expect(text).not.toContain('"key"');
+  });
+});
+
+describe('last_used_at', () => {
+  it('is empty until the key is used, then says when', async () => {
+    const { id, key } = await createKey();
+    const listed = async () =>
+      ((await (await list()).json()) as { id: string; last_used_at: string | null }[]).find(
+        (row) => row.id === id,
+      )!.last_used_at;
+    expect(await listed()).toBeNull();
+    const before = Date.now();
+    const used = await exports.default.fetch(`${BASE}/flows/filter`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(used.status).toBe(200);
+    await vi.waitFor(async () => expect(await listed()).not.toBeNull(), { timeout: 5_000, interval: 50 });
+    expect(Date.parse((await listed())!)).toBeGreaterThanOrEqual(before - 1_000);
   });
 });
 

@@ -30,6 +30,7 @@ import {
 } from '../domain/dispatch';
 import type { Env } from '../env';
 import type { DispatchView, FlowRunDispatchApi, WorkPoolDispatchApi } from './dispatch';
+import { HeldClaims } from './held-claims';
 import { type DueRun, type PoolRun, PoolStorage } from './pool-storage';
 
 /** Presence (agents online, queues polled) reaches D1 at most this often per pool. */
@@ -51,24 +52,12 @@ export type ClaimOutcome =
 
 export type HeartbeatOutcome = { kind: 'ok'; response: WorkerHeartbeatResponse } | { kind: 'not_found' };
 
-/** A claim held open until runs are due for it or its wait ends. */
-interface Waiter {
-  agent: string;
-  claimId?: string;
-  queues?: string[];
-  limit: number;
-  deadline: number;
-  timer: ReturnType<typeof setTimeout> | null;
-  answer: (response: ClaimResponse) => void;
-}
-
 export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispatchApi {
   private storage: PoolStorage;
-  private waiters: Waiter[] = [];
-  /** Claims, serving held claims and cancellation notices run one at a time: no run is picked twice. */
-  private exclusive: Promise<unknown> = Promise.resolve();
-  private servePending = false;
-  private serving: Promise<void> = Promise.resolve();
+  private readonly held = new HeldClaims({
+    takeRuns: (agent, queues, limit) => this.takeRuns(agent, queues, limit),
+    answer: (agent, runs, claimId) => this.answer(agent, runs, claimId),
+  });
   private armedAt: number | null | undefined;
   private presence = { writtenAt: 0, onlineUntil: null as number | null, polledQueues: new Set<string>() };
 
@@ -82,8 +71,8 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     const current = this.storage.readConfig();
     if (config && current && current.id === config.id && current.version >= config.version) return;
     this.storage.writeConfig(config);
-    if (!config) this.answerAllWaiters();
-    this.serveWaitersSoon();
+    if (!config) this.held.answerAll();
+    this.held.serveSoon();
   }
 
   async claim(poolName: string, request: ClaimRequest): Promise<ClaimOutcome> {
@@ -96,32 +85,24 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     void this.notePresence(null, [...eligibleQueues({ ...config, paused: false }, request.queues).keys()]);
 
     // The lock covers the first attempt and the registration of a held claim, never the wait itself.
-    const first = await this.serially(
+    const first = await this.held.serially(
       async (): Promise<{ now: ClaimResponse } | { later: Promise<ClaimResponse> }> => {
         const claimId = request.claim_id;
         if (claimId) {
           const replayed = await this.replayClaim(request.name, claimId);
           if (replayed) return { now: this.answer(request.name, replayed) };
-          // The same claim still held here: its client gave up on it, so it must never be handed runs.
-          for (const held of this.waiters.filter((w) => w.agent === request.name && w.claimId === claimId))
-            this.resolve(held, []);
+          this.held.endRetried(request.name, claimId);
         }
         const runs = await this.takeRuns(request.name, request.queues, request.limit);
         if (runs.length > 0 || request.wait_ms === 0)
           return { now: this.answer(request.name, runs, claimId) };
         return {
-          later: new Promise<ClaimResponse>((answer) => {
-            const waiter: Waiter = {
-              agent: request.name,
-              claimId,
-              queues: request.queues,
-              limit: request.limit,
-              deadline: Date.now() + request.wait_ms,
-              timer: null,
-              answer,
-            };
-            this.waiters.push(waiter);
-            this.startTimer(waiter);
+          later: this.held.hold({
+            agent: request.name,
+            claimId,
+            queues: request.queues,
+            limit: request.limit,
+            waitMs: request.wait_ms,
           }),
         };
       },
@@ -177,9 +158,9 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
       Date.now(),
     );
     if (view.state_type === 'CANCELLING' && stored?.state_type !== 'CANCELLING' && stored?.agent) {
-      this.tellAgentNow(stored.agent);
+      this.held.answerAgentNow(stored.agent);
     }
-    const serving = this.serveWaitersSoon();
+    const serving = this.held.serveSoon();
     await this.armAlarm();
     // A run due now that finds a claim waiting is claimed before this returns: its object then writes
     // the index once, with PENDING, rather than SCHEDULED and then PENDING on the run's way to start.
@@ -192,7 +173,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     await Promise.all(this.storage.lapsedLeases(now).map((run) => this.crashRun(run.id, run)));
     await Promise.all(this.storage.lateRuns(now).map((run) => this.markLate(run.id)));
     this.storage.purgeTombstones(now);
-    this.serveWaitersSoon();
+    this.held.serveSoon();
     await this.armAlarm();
   }
 
@@ -319,71 +300,6 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     this.storage.renewLeases(ids, agent, interval, leaseDeadline(Date.now(), interval));
     if (ids.length > 0) await this.armAlarm();
     return runs;
-  }
-
-  /**
-   * Serves held claims in arrival order once; coalesces the many triggers that arrive together. The
-   * promise settles when that service is done (never rejects).
-   */
-  private serveWaitersSoon(): Promise<void> {
-    if (this.waiters.length === 0) return Promise.resolve();
-    if (this.servePending) return this.serving;
-    this.servePending = true;
-    this.serving = this.serially(async () => {
-      this.servePending = false;
-      for (const waiter of [...this.waiters]) {
-        if (this.stopTimer(waiter)) continue;
-        const runs = await this.takeRuns(waiter.agent, waiter.queues, waiter.limit);
-        if (runs.length > 0) this.resolve(waiter, runs);
-        else this.startTimer(waiter);
-      }
-    }).catch((error) => console.error('serving held claims failed', error));
-    return this.serving;
-  }
-
-  /** A run of this agent became CANCELLING: a claim it holds open returns now to say so. */
-  private tellAgentNow(agent: string): void {
-    void this.serially(async () => {
-      for (const waiter of this.waiters.filter((w) => w.agent === agent)) this.resolve(waiter, []);
-    });
-  }
-
-  /** The pool was deleted: every held claim ends empty. */
-  private answerAllWaiters(): void {
-    void this.serially(async () => {
-      for (const waiter of [...this.waiters]) this.resolve(waiter, []);
-    });
-  }
-
-  private resolve(waiter: Waiter, runs: ClaimedFlowRun[]): void {
-    this.stopTimer(waiter);
-    this.waiters = this.waiters.filter((w) => w !== waiter);
-    waiter.answer(this.answer(waiter.agent, runs, waiter.claimId));
-  }
-
-  /** Pauses a waiter's timeout while it is being served; true when it had already timed out. */
-  private stopTimer(waiter: Waiter): boolean {
-    if (waiter.timer) clearTimeout(waiter.timer);
-    waiter.timer = null;
-    return !this.waiters.includes(waiter);
-  }
-
-  private startTimer(waiter: Waiter): void {
-    const left = waiter.deadline - Date.now();
-    const expire = () => {
-      // Expiry goes through the same line as serving, so a waiter is never answered twice.
-      void this.serially(async () => {
-        if (this.waiters.includes(waiter)) this.resolve(waiter, []);
-      });
-    };
-    if (left <= 0) expire();
-    else waiter.timer = setTimeout(expire, left);
-  }
-
-  private serially<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.exclusive.then(work, work);
-    this.exclusive = next.catch(() => undefined);
-    return next;
   }
 
   /** The config copy; read from D1 only when this object has none (first use, or a lost update). */

@@ -83,7 +83,11 @@ describe('the packed edgeflow package', () => {
         'dist/agent/child-main.js',
       ]),
     );
-    expect(packedFiles.filter((path) => !path.startsWith('dist/') && path !== 'package.json')).toEqual([]);
+    expect(
+      packedFiles.filter(
+        (path) => !path.startsWith('dist/') && !['package.json', 'bin/edgeflow.js'].includes(path),
+      ),
+    ).toEqual([]);
     expect(packedFiles.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
   });
 

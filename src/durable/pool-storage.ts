@@ -130,8 +130,9 @@ export class PoolStorage {
 
   /**
    * A claim succeeded: the run is active, PENDING and leased to `agent` until `deadline`. The run
-   * object's own sync of PENDING comes later (it rides on the RUNNING that follows); until then this
-   * is what the pool knows, unless a newer sync already said more.
+   * object does not sync PENDING (or RUNNING) back; its next sync is the next change the pool must
+   * hear of (an end, a cancellation). Until then this is what the pool knows, unless a newer sync
+   * already said more.
    */
   recordClaim(id: string, leaseId: string, agent: string, intervalSeconds: number, deadline: number): void {
     this.sql.exec(

@@ -1,7 +1,7 @@
 // The flow run object's SQLite tables, and typed reads and writes over them. Synchronous by design:
 // the object loads, decides and saves inside one `atomically` block, so no transition interleaves.
 //
-// The run's row, which outbox kinds are dirty and the next timer are also kept in memory: one
+// The run's row, which outbox kinds are dirty and its timers are also kept in memory: one
 // request used to re-read and re-parse the run a dozen times. This class is the only writer of
 // those tables, so the copies stay exact; a block that throws rolls SQLite back and drops them.
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';

@@ -19,19 +19,13 @@ import {
   UpstreamFailedError,
 } from './errors.ts';
 import type { FlowDefinition } from './flow.ts';
-import {
-  type FutureLike,
-  isAllowFailure,
-  isFuture,
-  TaskRunFuture,
-  type TaskRunOutcome,
-  type TaskRunState,
-} from './futures.ts';
+import { TaskRunFuture, type TaskRunOutcome, type TaskRunState } from './futures.ts';
 import { LOG_LEVELS } from './logger.ts';
 import { captureConsole } from './prints.ts';
 import { failureError, type TaskRunReporter, withTransitionId } from './reporter.ts';
 import { loadResult, storeResult } from './results.ts';
 import type { TaskDefinition, TaskHook, TaskHookContext, TaskRunInfo } from './task.ts';
+import { collectUpstream, resolveArgs, type Upstream } from './task-inputs.ts';
 import { withTimeout } from './timeouts.ts';
 
 /** How a subflow's run ended, as the engine reports it back to its parent. */
@@ -41,11 +35,6 @@ export type SubflowOutcome =
 
 /** Runs a flow definition as the given (child) flow run; injected to keep the engine import one-way. */
 export type SubflowExecutor = (flow: FlowDefinition<unknown>, context: RunContext) => Promise<SubflowOutcome>;
-
-interface Upstream {
-  future: FutureLike;
-  allowed: boolean;
-}
 
 interface PlannedRun {
   task: TaskDefinition;
@@ -59,59 +48,12 @@ interface PlannedRun {
 }
 
 const PENDING: TaskRunState = { type: 'PENDING', name: 'Pending', message: null };
-/** How deep arguments are searched for futures (arrays and plain objects only). */
-const MAX_INPUT_DEPTH = 3;
 const flowIds = new Map<string, Promise<string>>();
 
 const runKey = (taskKey: string, dynamicKey: string) => `${taskKey}\u0000${dynamicKey}`;
 
 function local(state: Pick<State, 'type' | 'name' | 'message'>): TaskRunState {
   return { type: state.type, name: state.name, message: state.message ?? null };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** Futures (and allowFailure wrappers) inside an argument, for upstream waits and `task_inputs`. */
-function collectUpstream(value: unknown, into: Upstream[], depth = 0): void {
-  if (isFuture(value)) into.push({ future: value, allowed: false });
-  else if (isAllowFailure(value)) {
-    if (isFuture(value.future)) into.push({ future: value.future, allowed: true });
-  } else if (depth < MAX_INPUT_DEPTH) {
-    if (Array.isArray(value)) for (const item of value) collectUpstream(item, into, depth + 1);
-    else if (isPlainObject(value))
-      for (const item of Object.values(value)) collectUpstream(item, into, depth + 1);
-  }
-}
-
-/** Arguments with futures replaced by their values (an allowed failure by its error). */
-async function resolveArgs(value: unknown, depth = 0): Promise<unknown> {
-  if (isFuture(value)) {
-    const outcome = await value.outcome();
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
-  }
-  if (isAllowFailure(value)) {
-    const outcome = isFuture(value.future)
-      ? await value.future.outcome()
-      : await Promise.resolve(value.future).then(
-          (resolved): TaskRunOutcome => ({ ok: true, value: resolved }),
-          (error: unknown): TaskRunOutcome => ({ ok: false, error }),
-        );
-    return outcome.ok ? outcome.value : outcome.error;
-  }
-  if (depth >= MAX_INPUT_DEPTH) return value;
-  if (Array.isArray(value)) return Promise.all(value.map((item) => resolveArgs(item, depth + 1)));
-  if (isPlainObject(value)) {
-    const entries = await Promise.all(
-      Object.entries(value).map(async ([key, item]) => [key, await resolveArgs(item, depth + 1)] as const),
-    );
-    return Object.fromEntries(entries);
-  }
-  return value;
 }
 
 function isoAfter(seconds: number): string {

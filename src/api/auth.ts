@@ -126,7 +126,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
   if (!token)
     throw new ApiError(401, 'auth.missing_key', 'Send an API key as `Authorization: Bearer <key>`.');
-  const principal = await principalFor(token, c.env, Date.now(), (work) => backgroundOf(c)(work));
+  const principal = await principalFor(token, c.env, Date.now(), backgroundOf(c));
   if (!principal) throw new ApiError(401, 'auth.invalid_key', 'The API key is invalid, expired or revoked.');
   if (!scopeAllows(principal.scope, method, path)) {
     throw new ApiError(

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EdgeflowClient } from '../client/index.ts';
 import { type FlowRun, isTerminal, type Log, type StateType } from '../protocol/index.ts';
-import { clock, logLine, stateLine } from './format.ts';
+import { clock, logLine, stateLabel, stateLine } from './format.ts';
 
 const POLL_MS = 400;
 /** Task counts cost four small queries; they are refreshed every this many polls. */
@@ -62,7 +62,10 @@ async function taskSummary(client: EdgeflowClient, flowRunId: string): Promise<s
   return `${total} total: ${described.join(', ')}`;
 }
 
-/** Prints what `options` asks for as it happens; resolves with the run once it is in a terminal state. */
+/**
+ * Prints what `options` asks for as it happens, then how the run ended; resolves with the run once it
+ * is in a terminal state.
+ */
 export async function followRun(
   client: EdgeflowClient,
   flowRunId: string,
@@ -101,7 +104,10 @@ export async function followRun(
     }
     found.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     for (const { line } of found) options.print(line);
-    if (done) return run;
+    if (done) {
+      options.print(`flow run ${run.name} ended ${stateLabel(run.state)}`);
+      return run;
+    }
     await sleep(POLL_MS);
   }
 }

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect } from '../connection.ts';
 import { followRun, logsAfter } from '../follow.ts';
-import { logLine, stateLabel } from '../format.ts';
+import { logLine } from '../format.ts';
 import type { Command } from '../main.ts';
 import { findFlowRun } from '../run-reference.ts';
 
@@ -28,13 +28,12 @@ async function run(argv: string[]): Promise<number> {
     for (const log of logs) console.log(logLine(log));
     return 0;
   }
-  const ended = await followRun(client, flowRun.id, {
+  await followRun(client, flowRun.id, {
     states: true,
     tasks: false,
     logs: true,
     print: (line) => console.log(line),
   });
-  console.log(`flow run ${ended.name} ended ${stateLabel(ended.state)}`);
   return 0;
 }
 

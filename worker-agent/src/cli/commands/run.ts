@@ -108,7 +108,6 @@ async function run(argv: string[]): Promise<number> {
     logs: true,
     print: (line) => console.log(line),
   });
-  console.log(`flow run ${ended.name} ended ${stateLabel(ended.state)}`);
   return ended.state_type === 'COMPLETED' ? 0 : 1;
 }
 

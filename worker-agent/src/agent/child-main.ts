@@ -1,13 +1,19 @@
 // A pre-started flow-run process: loads the SDK, waits for one run over IPC, runs it, exits.
-import * as nodeModule from 'node:module';
+import * as diagnosticsChannel from 'node:diagnostics_channel';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EdgeflowClient } from '../client/index.ts';
-import { type FlowRun, OrchestrationResultSchema } from '../protocol/index.ts';
+import type { FlowRun } from '../protocol/index.ts';
 import { type FlowDefinition, type LogRecord, runFlowRun } from '../sdk/index.ts';
+import { warmUp } from './child-warm-up.ts';
 import { loadEntrypoint } from './entrypoint.ts';
 import type { AgentToChild, ChildOutcome, ChildToAgent } from './ipc.ts';
 
 /** How long the final state waits for the agent to ship earlier logs; a gone agent must not hang the run. */
 const FLUSH_TIMEOUT_MS = 2_000;
+/** The flow's import waits at most this long for the RUNNING proposal to be written. */
+const REQUEST_WRITE_FALLBACK_MS = 20;
+/** A process reports ready after its warm-up, or after this long at most. */
+const WARM_UP_LIMIT_MS = 1_000;
 
 function send(message: ChildToAgent): Promise<void> {
   return new Promise((done) => {
@@ -25,34 +31,6 @@ const client = new EdgeflowClient({
   apiUrl: process.env.EDGEFLOW_API_URL ?? 'http://127.0.0.1:8787',
   apiKey: process.env.EDGEFLOW_API_KEY ?? '',
 });
-// Opens a keep-alive connection now, so the run's first proposal does not pay for the handshake.
-client.health().catch(() => undefined);
-// zod compiles a schema on its first parse (several ms): pay that for the hot path before a run arrives.
-OrchestrationResultSchema.safeParse({
-  status: 'ACCEPT',
-  details: { type: 'accept_details' },
-  state: {
-    id: 'warm-up',
-    type: 'RUNNING',
-    name: 'Running',
-    timestamp: new Date().toISOString(),
-    message: null,
-    data: null,
-    state_details: {},
-  },
-});
-
-// Node's TypeScript stripper loads on the first `.ts` import (~70 ms CPU: a WebAssembly module to
-// decode and compile); a run's entrypoint is usually `.ts`, so load it now rather than on the pickup
-// path. Its one-time ExperimentalWarning about this call is not the user's concern.
-const emitWarning = process.emitWarning;
-process.emitWarning = () => undefined;
-try {
-  nodeModule.stripTypeScriptTypes?.('let warm: number = 0;');
-} finally {
-  process.emitWarning = emitWarning;
-}
-
 const pendingFlushes = new Map<number, () => void>();
 let nextFlushId = 1;
 
@@ -70,14 +48,32 @@ function flushLogs(): Promise<void> {
   });
 }
 
+/**
+ * Settles once the next HTTP request of this process has been written to its socket, or after
+ * `fallbackMs`. fetch writes a few event-loop turns after it is called: work started on the next turn
+ * (a module's compilation, several ms) would run first and hold the request back.
+ */
+function nextRequestWritten(fallbackMs: number): Promise<void> {
+  return new Promise((done) => {
+    const channel = diagnosticsChannel.channel('undici:request:bodySent');
+    const written = () => finish();
+    const timer = setTimeout(() => finish(), fallbackMs);
+    const finish = () => {
+      clearTimeout(timer);
+      channel.unsubscribe(written);
+      done();
+    };
+    channel.subscribe(written);
+  });
+}
+
 async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildOutcome> {
-  // Import the flow while RUNNING is being proposed: the two overlap. The import starts on the next
-  // turn, once the proposal is on the wire, so compiling the module does not hold the request back.
-  const loading = new Promise<FlowDefinition<unknown>>((done, fail) => {
-    setImmediate(() => {
-      if (!flowRun.entrypoint) fail(new Error(`Flow run ${flowRun.id} has no entrypoint`));
-      else loadEntrypoint(flowRun.entrypoint, process.cwd()).then(done, fail);
-    });
+  // Import the flow while RUNNING is being proposed: the two overlap. The import starts once the
+  // proposal is on the wire, so compiling the module does not hold the request back.
+  const proposalWritten = nextRequestWritten(REQUEST_WRITE_FALLBACK_MS);
+  const loading = proposalWritten.then(() => {
+    if (!flowRun.entrypoint) throw new Error(`Flow run ${flowRun.id} has no entrypoint`);
+    return loadEntrypoint(flowRun.entrypoint, process.cwd());
   });
   loading.catch(() => undefined);
   const definition: FlowDefinition<unknown> = {
@@ -128,4 +124,6 @@ process.on('message', (message: AgentToChild) => {
   );
 });
 
-void send({ type: 'ready' });
+// Ready once warm, or after WARM_UP_LIMIT_MS whatever the warm-up's state: a slow server must not
+// keep the agent from using this process.
+void Promise.race([warmUp(client), sleep(WARM_UP_LIMIT_MS)]).then(() => send({ type: 'ready' }));

@@ -6,6 +6,7 @@ import {
   ClaimResponseSchema,
   GetScheduledFlowRunsBodySchema,
   GetScheduledFlowRunsResponseSchema,
+  ReleaseClaimBodySchema,
   WorkerFilterBodySchema,
   WorkerHeartbeatBodySchema,
   WorkerHeartbeatResponseSchema,
@@ -30,6 +31,18 @@ const claim = createRoute({
       ClaimResponseSchema,
       'Runs moved to PENDING and leased to the agent, or none when the wait ended',
     ),
+  },
+});
+
+const releaseClaim = createRoute({
+  method: 'post',
+  path: '/work_pools/{name}/release_claim',
+  request: { params: PoolParam, body: jsonBody(ReleaseClaimBodySchema) },
+  responses: {
+    204: {
+      description:
+        'Released: the claim, if still held, ended empty; runs its answer leased went back to the queue',
+    },
   },
 });
 
@@ -71,7 +84,21 @@ const scheduled = createRoute({
 export const workPoolDispatchRouter = createRouter()
   .openapi(claim, async (c) => {
     const { name } = c.req.valid('param');
-    const outcome = await workPoolObject(c.env, name).claim(name, c.req.valid('json'));
+    const pool = workPoolObject(c.env, name);
+    // An agent that disconnects while its claim is held or being answered (a crash, a restart) would
+    // leave the claim to lease runs no one receives. Deployed, the request's signal fires on disconnect
+    // (compatibility flag enable_request_signal) and the pool gives the claim up. Local workerd does not
+    // fire it; there a stopping agent releases its claim itself (release_claim).
+    const ticket = crypto.randomUUID();
+    c.req.raw.signal.addEventListener(
+      'abort',
+      () =>
+        c.executionCtx.waitUntil(
+          pool.abandonClaim({ ticket }).catch((error) => console.error('abandoning a claim failed', error)),
+        ),
+      { once: true },
+    );
+    const outcome = await pool.claim(name, { ...c.req.valid('json'), ticket });
     if (outcome.kind === 'not_found') throw poolNotFound(name);
     if (outcome.kind === 'unknown_queues')
       throw new ApiError(
@@ -81,6 +108,13 @@ export const workPoolDispatchRouter = createRouter()
         'queues',
       );
     return c.json(outcome.response, 200);
+  })
+  .openapi(releaseClaim, async (c) => {
+    const { name } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const released = await workPoolObject(c.env, name).releaseClaim(name, body.name, body.claim_id);
+    if (!released) throw poolNotFound(name);
+    return c.body(null, 204);
   })
   .openapi(heartbeat, async (c) => {
     const { name } = c.req.valid('param');

@@ -38,6 +38,11 @@ export interface FlowRunDispatchApi {
   crash(leaseId: string, reason: string): Promise<void>;
   /** Proposes SCHEDULED "Late" through the mark-late policy. */
   markLate(): Promise<void>;
+  /**
+   * The claim that leased the run under `leaseId` never reached its agent: proposes SCHEDULED again
+   * (due now) and drops the lease. No-op unless the run is still PENDING under that lease.
+   */
+  unclaim(leaseId: string, reason: string): Promise<void>;
 }
 
 export function dispatchView(doc: FlowRun, version: number, leaseId: string | null): DispatchView | null {

@@ -264,6 +264,27 @@ export class FlowRunObject extends DurableObject<Env> {
     return { kind: 'claimed', run: this.storage.readRun()!.doc };
   }
 
+  async unclaim(leaseId: string, reason: string): Promise<void> {
+    const claimed = () => {
+      const stored = this.storage.readRun();
+      return stored?.leaseId === leaseId && stored.doc.state_type === 'PENDING';
+    };
+    if (!claimed()) return;
+    const answer = await this.orchestrate(
+      {
+        type: 'SCHEDULED',
+        name: 'Scheduled',
+        message: reason,
+        state_details: { scheduled_time: new Date().toISOString() },
+      },
+      false,
+      undefined,
+      () => this.storage.setLease(null),
+      claimed,
+    );
+    if (answer?.written) await this.afterTransition();
+  }
+
   async crash(leaseId: string, reason: string): Promise<void> {
     const stored = this.storage.readRun();
     if (!stored || stored.leaseId !== leaseId || isTerminal(stored.doc.state_type)) return;
@@ -335,6 +356,8 @@ export class FlowRunObject extends DurableObject<Env> {
     force: boolean,
     policy?: FlowPolicyName,
     onAccept?: () => void,
+    /** Checked in the transaction, after any wait: false leaves the run as it is (answer null). */
+    stillWanted?: () => boolean,
   ): Promise<FlowTransitionAnswer | null> {
     const stored = this.storage.readRun();
     if (!stored) return null;
@@ -346,6 +369,7 @@ export class FlowRunObject extends DurableObject<Env> {
     const clock = systemClock();
     const { before, answer } = this.storage.atomically(() => {
       const before = this.storage.readRun()?.doc.state ?? null;
+      if (stillWanted && !stillWanted()) return { before, answer: null };
       const answer = transitionFlowRun(this.storage, proposed, force, clock, policy, prepared?.inputs);
       if (answer?.result.status === 'ACCEPT') onAccept?.();
       return { before, answer };

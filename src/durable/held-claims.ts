@@ -3,15 +3,20 @@
 // and no claim is answered twice.
 import type { ClaimedFlowRun, ClaimResponse } from 'edgeflow/protocol';
 
+/** Whose claim an answer is for: the agent, the claim it names across retries, the API's ticket. */
+export interface ClaimIdentity {
+  agent: string;
+  claimId?: string;
+  ticket?: string;
+}
+
 /** What the pool does for a held claim: pick runs for it, and shape its answer. */
 export interface ClaimServer {
   takeRuns(agent: string, queues: string[] | undefined, limit: number): Promise<ClaimedFlowRun[]>;
-  answer(agent: string, runs: ClaimedFlowRun[], claimId?: string): ClaimResponse;
+  answer(claim: ClaimIdentity, runs: ClaimedFlowRun[]): ClaimResponse;
 }
 
-export interface HeldClaim {
-  agent: string;
-  claimId?: string;
+export interface HeldClaim extends ClaimIdentity {
   queues?: string[];
   limit: number;
   waitMs: number;
@@ -48,10 +53,12 @@ export class HeldClaims {
     });
   }
 
-  /** The same claim retried: the attempt still held here lost its client and must never get runs. Inside `serially`. */
-  endRetried(agent: string, claimId: string): void {
-    for (const held of this.waiters.filter((w) => w.agent === agent && w.claimId === claimId))
-      this.resolve(held, []);
+  /**
+   * Ends the held claims `match` picks, empty: their client is gone (the claim was retried, abandoned
+   * or released) and must never get runs. Inside `serially`.
+   */
+  endWhere(match: (claim: ClaimIdentity) => boolean): void {
+    for (const held of this.waiters.filter(match)) this.resolve(held, []);
   }
 
   /**
@@ -91,7 +98,7 @@ export class HeldClaims {
   private resolve(waiter: Waiter, runs: ClaimedFlowRun[]): void {
     this.stopTimer(waiter);
     this.waiters = this.waiters.filter((w) => w !== waiter);
-    waiter.answer(this.server.answer(waiter.agent, runs, waiter.claimId));
+    waiter.answer(this.server.answer(waiter, runs));
   }
 
   /** Pauses a waiter's timeout while it is being served; true when it had already timed out. */

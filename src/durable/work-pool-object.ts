@@ -29,8 +29,9 @@ import {
   workerStatus,
 } from '../domain/dispatch';
 import type { Env } from '../env';
+import { type AbandonKey, ClaimTickets } from './claim-tickets';
 import type { DispatchView, FlowRunDispatchApi, WorkPoolDispatchApi } from './dispatch';
-import { HeldClaims } from './held-claims';
+import { type ClaimIdentity, HeldClaims } from './held-claims';
 import { type DueRun, type PoolRun, PoolStorage } from './pool-storage';
 
 /** Presence (agents online, queues polled) reaches D1 at most this often per pool. */
@@ -43,6 +44,8 @@ export interface ClaimRequest {
   wait_ms: number;
   /** Names the claim across the agent's retries: a repeat gets the first attempt's runs back. */
   claim_id?: string;
+  /** Names this one request (the API's): see `abandonClaim`. */
+  ticket?: string;
 }
 
 export type ClaimOutcome =
@@ -56,8 +59,9 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   private storage: PoolStorage;
   private readonly held = new HeldClaims({
     takeRuns: (agent, queues, limit) => this.takeRuns(agent, queues, limit),
-    answer: (agent, runs, claimId) => this.answer(agent, runs, claimId),
+    answer: (claim, runs) => this.answer(claim, runs),
   });
+  private readonly claims = new ClaimTickets();
   private armedAt: number | null | undefined;
   private presence = { writtenAt: 0, onlineUntil: null as number | null, polledQueues: new Set<string>() };
 
@@ -88,18 +92,18 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     const first = await this.held.serially(
       async (): Promise<{ now: ClaimResponse } | { later: Promise<ClaimResponse> }> => {
         const claimId = request.claim_id;
+        const identity = { agent: request.name, claimId, ticket: request.ticket };
+        if (this.claims.isAbandoned(identity)) return { now: this.answer(identity, []) };
         if (claimId) {
           const replayed = await this.replayClaim(request.name, claimId);
-          if (replayed) return { now: this.answer(request.name, replayed) };
-          this.held.endRetried(request.name, claimId);
+          if (replayed) return { now: this.answer(identity, replayed) };
+          this.held.endWhere((held) => held.agent === request.name && held.claimId === claimId);
         }
         const runs = await this.takeRuns(request.name, request.queues, request.limit);
-        if (runs.length > 0 || request.wait_ms === 0)
-          return { now: this.answer(request.name, runs, claimId) };
+        if (runs.length > 0 || request.wait_ms === 0) return { now: this.answer(identity, runs) };
         return {
           later: this.held.hold({
-            agent: request.name,
-            claimId,
+            ...identity,
             queues: request.queues,
             limit: request.limit,
             waitMs: request.wait_ms,
@@ -108,6 +112,35 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
       },
     );
     return { kind: 'ok', response: 'now' in first ? first.now : await first.later };
+  }
+
+  /**
+   * The claim `key` names reached no one: its request's client disconnected (by ticket), or its agent
+   * stopped with it in flight (by claim id). A claim still held ends; runs its answer leased go back
+   * to the queue through their run objects. Were the answer read after all, the agent's RUNNING would
+   * find its lease gone and stop: a run never starts twice.
+   */
+  async abandonClaim(key: AbandonKey): Promise<void> {
+    const leases = await this.held.serially(async () => {
+      this.held.endWhere(ClaimTickets.matches(key));
+      return this.claims.abandon(key, Date.now());
+    });
+    // Outside the line: each run object tells this pool the run is queued again, and a sync of a due
+    // run waits for the line to serve it.
+    await Promise.all(
+      leases.map(({ run_id, lease_id }) =>
+        flowRunObject(this.env, run_id)
+          .unclaim(lease_id, 'The agent that claimed this run went away before it received it.')
+          .catch((error) => console.error(`giving back flow run ${run_id} failed`, error)),
+      ),
+    );
+  }
+
+  /** An agent stopping with `claimId` in flight gives it up (see `abandonClaim`); false: no such pool. */
+  async releaseClaim(poolName: string, agent: string, claimId: string): Promise<boolean> {
+    if (!(await this.loadConfig(poolName))) return false;
+    await this.abandonClaim({ agent, claimId });
+    return true;
   }
 
   async heartbeat(
@@ -253,17 +286,13 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   }
 
   /** The answer to a claim; a named claim that leased runs is remembered so that a retry gets them back. */
-  private answer(agent: string, runs: ClaimedFlowRun[], claimId?: string): ClaimResponse {
+  private answer({ agent, claimId, ticket }: ClaimIdentity, runs: ClaimedFlowRun[]): ClaimResponse {
+    const leases = runs.map((claimed) => ({ run_id: claimed.flow_run.id, lease_id: claimed.lease_id }));
+    this.claims.recordAnswer({ agent, claimId, ticket }, leases, Date.now());
     if (claimId && runs.length > 0) {
       const now = Date.now();
       const interval = this.storage.readWorker(agent)?.interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-      this.storage.rememberClaim(
-        agent,
-        claimId,
-        runs.map((claimed) => ({ run_id: claimed.flow_run.id, lease_id: claimed.lease_id })),
-        now,
-        claimRecordExpiry(now, interval),
-      );
+      this.storage.rememberClaim(agent, claimId, leases, now, claimRecordExpiry(now, interval));
     }
     return { runs, cancelling: this.storage.cancellingFor(agent) };
   }

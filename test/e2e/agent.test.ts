@@ -1,6 +1,7 @@
 // Issue 3, end to end: the real local server, real `edgeflow agent` processes, real TypeScript flows.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRun, StateType } from '../../worker-agent/src/protocol/index.ts';
 import {
@@ -209,6 +210,22 @@ describe('edgeflow agent', () => {
 
     expect(exit).toEqual({ code: 0, signal: null });
     expect((await server.client.readFlowRun(run.id)).state_type).toBe('CANCELLED');
+  });
+
+  it('an agent stopped while its claim is held gives the claim up: the next run goes to its replacement', async () => {
+    const first = await agent('e2e-restart', [], 'restart-first');
+    await sleep(500); // its long-poll claim is now held by the pool
+    first.signal('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+
+    await agent('e2e-restart', [], 'restart-second');
+    const run = await runFor('e2e-restart', 'flows/hello.ts:hello', { name: 'again' });
+    // Had the held claim stayed, it would have leased the run to the stopped agent: PENDING until the
+    // lease lapsed (30 s), then CRASHED.
+    const done = await waitForState(run.id, ['COMPLETED', 'CRASHED'], 20_000);
+    expect(done.state_type).toBe('COMPLETED');
+    const states = await server.client.readFlowRunStates(run.id);
+    expect(states.find((state) => state.type === 'PENDING')?.message).toBe('Claimed by restart-second');
   });
 
   it('a run set to CANCELLING has its process killed and is reported CANCELLED', async () => {

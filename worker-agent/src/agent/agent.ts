@@ -61,6 +61,8 @@ const CLAIM_BACKOFF = { baseMs: 500, maxMs: 10_000 };
  * it on a small server; a run that falls due meanwhile is due, so the next claim hands it over at once.
  */
 const START_BEFORE_NEXT_CLAIM_MS = 250;
+/** A stopping agent gives up on releasing its claim in flight after this long (see `#releaseClaim`). */
+const RELEASE_CLAIM_TIMEOUT_MS = 2_000;
 
 export class Agent {
   readonly name: string;
@@ -157,6 +159,7 @@ export class Agent {
   async #claimLoop(): Promise<void> {
     let failures = 0;
     let claimId = randomUUID();
+    let claiming = false;
     while (this.#lifecycle === 'running') {
       const free = this.#options.limit - this.#active.size;
       if (free <= 0) {
@@ -170,6 +173,7 @@ export class Agent {
         // A retried claim keeps its claim_id, so the server can answer it with the runs it already
         // leased. If the agent dies with the response in flight, those runs are the server's to
         // recover: their leases lapse without heartbeats naming them, and they are crashed or requeued.
+        claiming = true;
         const response = await this.#client.claim(
           this.#options.pool,
           {
@@ -181,6 +185,7 @@ export class Agent {
           },
           this.#stop.signal,
         );
+        claiming = false;
         claimId = randomUUID();
         failures = 0;
         const starting = response.runs.map((claimed) => this.#start(claimed));
@@ -199,13 +204,34 @@ export class Agent {
           );
         }
       } catch (error) {
-        if (this.#stop.signal.aborted) return;
+        if (this.#stop.signal.aborted) {
+          if (claiming) await this.#releaseClaim(claimId);
+          return;
+        }
+        claiming = false;
         failures++;
         this.#report(`claim failed (${failures}): ${(error as Error).message}`);
         await sleep(backoffDelayMs(failures, CLAIM_BACKOFF), undefined, { signal: this.#stop.signal }).catch(
           () => undefined,
         );
       }
+    }
+  }
+
+  /**
+   * Stopping with a claim in flight: the server could hold it on and lease runs to it, or have
+   * answered it already, and this agent would never read the answer. Releasing it sends those runs
+   * back to the queue at once; without it, they would wait for their leases to lapse.
+   */
+  async #releaseClaim(claimId: string): Promise<void> {
+    try {
+      await this.#client.releaseClaim(
+        this.#options.pool,
+        { name: this.name, claim_id: claimId },
+        AbortSignal.timeout(RELEASE_CLAIM_TIMEOUT_MS),
+      );
+    } catch (error) {
+      this.#report(`releasing the claim in flight failed: ${(error as Error).message}`);
     }
   }
 

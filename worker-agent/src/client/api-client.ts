@@ -16,6 +16,7 @@ import {
   type LogFilterBodySchema,
   LogSchema,
   OrchestrationResultSchema,
+  type ReleaseClaimBody,
   type SetStateBody,
   StateSchema,
   type TaskRunBatchBodySchema,
@@ -164,6 +165,15 @@ export class EdgeflowClient {
       body,
       schema: ClaimResponseSchema,
       extraTimeoutMs: (body.wait_ms ?? 0) + CLAIM_SLACK_MS,
+      signal,
+    });
+  }
+
+  /** Gives up a claim whose answer this agent will never read (it is stopping). */
+  releaseClaim(pool: string, body: ReleaseClaimBody, signal?: AbortSignal) {
+    return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/release_claim`, {
+      body,
+      schema: z.undefined(),
       signal,
     });
   }

@@ -117,6 +117,13 @@ export const ClaimBodySchema = z.object({
 });
 export type ClaimBody = z.input<typeof ClaimBodySchema>;
 
+/** An agent that stops with a claim in flight gives it up: held, it ends; answered, its runs go back. */
+export const ReleaseClaimBodySchema = z.object({
+  name: WorkPoolNameSchema,
+  claim_id: z.string().min(1).max(100),
+});
+export type ReleaseClaimBody = z.input<typeof ReleaseClaimBodySchema>;
+
 export const ClaimedFlowRunSchema = z.object({
   flow_run: FlowRunSchema,
   lease_id: LeaseIdSchema,

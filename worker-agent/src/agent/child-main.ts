@@ -1,7 +1,6 @@
 // A pre-started flow-run process: loads the SDK, waits for one run over IPC, runs it, exits.
-import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EdgeflowClient } from '../client/index.ts';
+import { requestWritten } from '../client/node-http.ts';
 import type { FlowRun } from '../protocol/index.ts';
 import { type FlowDefinition, type LogRecord, runFlowRun } from '../sdk/index.ts';
 import { warmUp } from './child-warm-up.ts';
@@ -12,8 +11,6 @@ import type { AgentToChild, ChildOutcome, ChildToAgent } from './ipc.ts';
 const FLUSH_TIMEOUT_MS = 2_000;
 /** The flow's import waits at most this long for the RUNNING proposal to be written. */
 const REQUEST_WRITE_FALLBACK_MS = 20;
-/** A process reports ready after its warm-up, or after this long at most. */
-const WARM_UP_LIMIT_MS = 1_000;
 
 function send(message: ChildToAgent): Promise<void> {
   return new Promise((done) => {
@@ -50,20 +47,19 @@ function flushLogs(): Promise<void> {
 
 /**
  * Settles once the next HTTP request of this process has been written to its socket, or after
- * `fallbackMs`. fetch writes a few event-loop turns after it is called: work started on the next turn
- * (a module's compilation, several ms) would run first and hold the request back.
+ * `fallbackMs`. a request is written a few event-loop turns after the call: work started on the next
+ * turn (a module's compilation, several ms) would run first and hold the request back.
  */
 function nextRequestWritten(fallbackMs: number): Promise<void> {
   return new Promise((done) => {
-    const channel = diagnosticsChannel.channel('undici:request:bodySent');
     const written = () => finish();
     const timer = setTimeout(() => finish(), fallbackMs);
     const finish = () => {
       clearTimeout(timer);
-      channel.unsubscribe(written);
+      requestWritten.unsubscribe(written);
       done();
     };
-    channel.subscribe(written);
+    requestWritten.subscribe(written);
   });
 }
 
@@ -124,6 +120,7 @@ process.on('message', (message: AgentToChild) => {
   );
 });
 
-// Ready once warm, or after WARM_UP_LIMIT_MS whatever the warm-up's state: a slow server must not
-// keep the agent from using this process.
-void Promise.race([warmUp(client), sleep(WARM_UP_LIMIT_MS)]).then(() => send({ type: 'ready' }));
+// Ready as soon as the SDK is loaded: the warm-up goes on in the background, and a run that arrives
+// meanwhile (a burst that took every warm process) does not wait for it.
+void send({ type: 'ready' });
+void warmUp(client);

@@ -27,7 +27,7 @@ const REHEARSALS = 3;
 
 /**
  * Warms up the run's first steps: the connection to the server, Node's TypeScript stripper, and the
- * RUNNING proposal's own code (the client, fetch's POST path, parsing the answer), which together cost
+ * RUNNING proposal's own code (the client, the HTTP POST path, parsing the answer), which together cost
  * several ms the first time. Never throws: a warm-up that fails only leaves the run to pay.
  */
 export async function warmUp(client: EdgeflowClient): Promise<void> {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ApiErrorBodySchema } from '../protocol/index.ts';
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
 import { ApiError, ApiResponseError, ApiUnavailableError, StaleLeaseError } from './errors.ts';
+import { exchange } from './node-http.ts';
 
 export interface HttpOptions {
   /** Base URL of the control plane, for example `http://127.0.0.1:8787`. */
@@ -38,8 +39,7 @@ function isTransientStatus(status: number): boolean {
   return status >= 500 || status === 429;
 }
 
-function retryAfterMs(response: Response): number | null {
-  const header = response.headers.get('retry-after');
+function retryAfterMs(header: string | null): number | null {
   if (header === null) return null;
   const seconds = Number(header);
   return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, seconds * 1000)) : null;
@@ -110,18 +110,21 @@ export class HttpTransport {
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let waitMs: number | null = null;
       try {
-        const response = await fetch(`${this.apiUrl}${path}`, { method, headers, body, signal });
-        const text = await response.text();
-        if (response.ok) return parse(text);
-        if (!isTransientStatus(response.status))
-          throw this.#apiError(response.status, text, method, path, options);
-        lastFailure = `${response.status} ${text.slice(0, 200)}`;
-        waitMs = retryAfterMs(response);
+        const reply = await exchange(new URL(`${this.apiUrl}${path}`), { method, headers, body, signal });
+        if (reply.status >= 200 && reply.status < 300) return parse(reply.text);
+        if (!isTransientStatus(reply.status))
+          throw this.#apiError(reply.status, reply.text, method, path, options);
+        lastFailure = `${reply.status} ${reply.text.slice(0, 200)}`;
+        waitMs = retryAfterMs(reply.retryAfter);
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (error instanceof ApiError || error instanceof ApiResponseError) throw error;
-        // fetch rejects with a TypeError on network failures, and the timeout aborts with a TimeoutError.
-        lastFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        // A network failure, or the per-attempt timeout (which aborts the exchange): both are retried.
+        lastFailure = timeout.aborted
+          ? `TimeoutError: no answer within ${this.#timeoutMs + (options.extraTimeoutMs ?? 0)} ms`
+          : error instanceof Error
+            ? `${error.name}: ${error.message}`
+            : String(error);
         lastCause = error;
       }
       if (attempt < this.#maxAttempts) {

@@ -2,7 +2,8 @@
 // (long-poll claim, pre-started flow-run processes) and, in the same run, a baseline that polls every
 // second (the same agent with --poll-interval-ms 1000, as Prefect's workers poll). Prints p50/p95 and
 // the ratio; it gates nothing.
-//   npm run bench [-- RUNS=100]       EDGEFLOW_API_URL to use a running server instead of starting one
+//   npm run bench [-- RUNS=100]       EDGEFLOW_API_URL to use a running server instead of starting one;
+//                                     BENCH_INTERLEAVED=1 to alternate contenders run by run
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +15,14 @@ const RUNS = Number(process.argv[2] ?? 100);
 /** Runs become due one at a time, this far apart on average (jittered so none lines up with a poll),
  * so that the machine is not saturated by starting processes and the numbers are latency, not queueing. */
 const SPACING_MS = 500;
+/**
+ * The contenders take turns, this many runs each, with the other idle (the poller still polls). Run
+ * side by side instead (BENCH_INTERLEAVED=1, one run each in turn), each contender's runs also pay for
+ * the other's process starts: ~0.5 s of CPU per run on a two-core machine shared by the server.
+ */
+const BLOCK = 10;
+const BLOCK_PAUSE_MS = 1_500;
+const INTERLEAVED = process.env.BENCH_INTERLEAVED === '1';
 
 const CONTENDERS = [
   { label: 'edgeflow agent (long-poll)', pool: 'bench-long-poll', args: [] },
@@ -75,21 +84,29 @@ try {
 
   // A few unmeasured runs first: the Worker's first requests, the agents' connections.
   for (let i = 0; i < 3; i++) await Promise.all(CONTENDERS.map((c) => create(c, `warm-${c.pool}-${i}`)));
-  process.stderr.write(`${RUNS} runs per contender, one every ~${SPACING_MS} ms, interleaved\n`);
-  for (let i = 0; i < RUNS; i++) {
-    for (const contender of i % 2 ? [...CONTENDERS].reverse() : CONTENDERS) {
-      await create(contender, `${contender.pool}-${i}`);
-      await sleep(SPACING_MS / 2 + Math.random() * SPACING_MS);
+  // Measure from a steady state: the warm-up runs started, and the processes replacing theirs are ready.
+  await waitForLines(due.size);
+  await sleep(2_000);
+  const blockSize = INTERLEAVED ? 1 : BLOCK;
+  process.stderr.write(
+    `${RUNS} runs per contender, one every ~${SPACING_MS} ms, ${INTERLEAVED ? 'interleaved' : `in alternating blocks of ${BLOCK}`}\n`,
+  );
+  for (let first = 0; first < RUNS; first += blockSize) {
+    for (const contender of (first / blockSize) % 2 ? [...CONTENDERS].reverse() : CONTENDERS) {
+      for (let i = first; i < Math.min(RUNS, first + blockSize); i++) {
+        await create(contender, `${contender.pool}-${i}`);
+        await sleep(SPACING_MS / 2 + Math.random() * SPACING_MS);
+      }
+      // The block's last pickups (the poller's, up to a second late) and process starts end before the
+      // next block, so one contender's work does not land in the other's measurements.
+      if (!INTERLEAVED) {
+        await waitForLines(due.size);
+        await sleep(BLOCK_PAUSE_MS);
+      }
     }
   }
 
-  const expected = due.size;
-  const deadline = Date.now() + 120_000;
-  const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
-  while (lines().length < expected) {
-    if (Date.now() > deadline) throw new Error(`only ${lines().length} of ${expected} runs started`);
-    await sleep(200);
-  }
+  await waitForLines(due.size);
   const started = new Map(
     lines()
       .map((line) => line.split(' '))
@@ -132,6 +149,18 @@ try {
   await Promise.all(agents.map((agent) => agent.stop('SIGTERM', 5_000)));
   await server.stop();
   project.remove();
+}
+
+function lines() {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
+}
+
+async function waitForLines(expected) {
+  const deadline = Date.now() + 120_000;
+  while (lines().length < expected) {
+    if (Date.now() > deadline) throw new Error(`only ${lines().length} of ${expected} runs started`);
+    await sleep(200);
+  }
 }
 
 function phaseLine(values) {

@@ -11,7 +11,7 @@ import {
   readScheduleRow,
   replaceSchedule,
   toSchedule,
-} from '../db/deployments';
+} from '../db/deployment-schedules';
 import { draftSchedules } from '../domain/deployments';
 import type { Env } from '../env';
 import { scheduleDueRuns } from '../scheduler/tick';

@@ -1,7 +1,8 @@
 // What every deployment write shares: the flow resolved, schedules and parameters checked (422 naming
 // the field), and afterwards the deployment's unstarted future runs withdrawn and regenerated at once.
 import type { Deployment, DeploymentCreate, DeploymentUpdate } from 'edgeflow/protocol';
-import type { DeploymentWrite, ScheduleWrite } from '../db/deployments';
+import type { ScheduleWrite } from '../db/deployment-schedules';
+import type { DeploymentWrite } from '../db/deployments';
 import { readFlow, upsertFlow } from '../db/flows';
 import { draftSchedules, type FieldProblem, schemaProblem } from '../domain/deployments';
 import type { Env } from '../env';

@@ -1,17 +1,17 @@
-// Deployments and their schedules in D1: batched upserts, reads, filters, and the resets that make
-// the scheduler look at a deployment again after it changed.
+// Deployments in D1: batched upserts with their schedules, reads, filters, pauses and deletes. The
+// schedules' own rows are deployment-schedules.ts.
 import { and, type SQL, sql } from 'drizzle-orm';
-import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
-import type {
-  Catchup,
-  ConcurrencyOptions,
-  Deployment,
-  DeploymentFilterBody,
-  DeploymentSchedule,
-  Schedule,
-} from 'edgeflow/protocol';
-import type { StoredSchedule } from '../domain/schedules';
+import type { ConcurrencyOptions, Deployment, DeploymentFilterBody } from 'edgeflow/protocol';
+import {
+  resetSchedules,
+  SCHEDULE_COLUMNS,
+  type ScheduleRow,
+  type ScheduleWrite,
+  scheduleValues,
+  toSchedule,
+} from './deployment-schedules';
 import { flowConditions, inList, likeSubstring } from './filters';
+import { insertStatements, prepare } from './statements';
 
 /** A deployment as written: flow resolved, defaults applied. */
 export interface DeploymentWrite {
@@ -29,24 +29,6 @@ export interface DeploymentWrite {
   paused: boolean;
   concurrency_limit: number | null;
   concurrency_options: ConcurrencyOptions | null;
-}
-
-/** A schedule as written: the schedule normalised (anchor, DTSTART), defaults applied. */
-export interface ScheduleWrite {
-  schedule: StoredSchedule;
-  active: boolean;
-  parameters: Record<string, unknown>;
-  catchup: Catchup;
-  max_active_runs: number | null;
-}
-
-const dialect = new SQLiteSyncDialect();
-/** D1 binds at most 100 parameters per statement. */
-const MAX_PARAMS = 100;
-
-function prepare(db: D1Database, query: SQL): D1PreparedStatement {
-  const { sql: text, params } = dialect.sqlToQuery(query);
-  return db.prepare(text).bind(...params);
 }
 
 const DEPLOYMENT_COLUMNS = [
@@ -70,45 +52,6 @@ const DEPLOYMENT_COLUMNS = [
   'updated',
 ] as const;
 
-const SCHEDULE_COLUMNS = [
-  'id',
-  'deployment_id',
-  'position',
-  'schedule',
-  'active',
-  'parameters',
-  'catchup',
-  'max_active_runs',
-  'scheduled_until',
-  'next_check_at',
-  'created',
-  'updated',
-] as const;
-
-/** Multi-row INSERTs, as many rows per statement as the bound-parameter cap allows. */
-function insertStatements(
-  db: D1Database,
-  table: string,
-  columns: readonly string[],
-  rows: unknown[][],
-  suffix = '',
-): D1PreparedStatement[] {
-  const perStatement = Math.floor(MAX_PARAMS / columns.length);
-  const statements: D1PreparedStatement[] = [];
-  const tuple = `(${columns.map(() => '?').join(', ')})`;
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const chunk = rows.slice(start, start + perStatement);
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')} ${suffix}`,
-        )
-        .bind(...chunk.flat()),
-    );
-  }
-  return statements;
-}
-
 function deploymentValues(id: string, d: DeploymentWrite, at: string): unknown[] {
   return [
     id,
@@ -129,37 +72,6 @@ function deploymentValues(id: string, d: DeploymentWrite, at: string): unknown[]
     d.concurrency_options?.grace_period_seconds ?? null,
     at,
     at,
-  ];
-}
-
-/**
- * When the scheduler should next look at a schedule that was just written: at once (0 is due for any
- * tick, whatever its instant), unless the schedule needs nothing (inactive, or its deployment paused).
- */
-export function initialCheckAt(active: boolean, paused: boolean): number | null {
-  return active && !paused ? 0 : null;
-}
-
-function scheduleValues(
-  deploymentId: string,
-  position: number,
-  s: ScheduleWrite,
-  paused: boolean,
-  at: Date,
-): unknown[] {
-  return [
-    crypto.randomUUID(),
-    deploymentId,
-    position,
-    JSON.stringify(s.schedule),
-    s.active ? 1 : 0,
-    JSON.stringify(s.parameters),
-    s.catchup,
-    s.max_active_runs,
-    null,
-    initialCheckAt(s.active, paused),
-    at.toISOString(),
-    at.toISOString(),
   ];
 }
 
@@ -225,35 +137,6 @@ interface DeploymentRow {
   grace_period_seconds: number | null;
   created: string;
   updated: string;
-}
-
-export interface ScheduleRow {
-  id: string;
-  deployment_id: string;
-  position: number;
-  schedule: string;
-  active: number;
-  parameters: string;
-  catchup: string;
-  max_active_runs: number | null;
-  scheduled_until: number | null;
-  next_check_at: number | null;
-  created: string;
-  updated: string;
-}
-
-export function toSchedule(row: ScheduleRow): DeploymentSchedule {
-  return {
-    id: row.id,
-    deployment_id: row.deployment_id,
-    created: row.created,
-    updated: row.updated,
-    schedule: JSON.parse(row.schedule) as Schedule,
-    active: row.active === 1,
-    parameters: JSON.parse(row.parameters) as Record<string, unknown>,
-    catchup: row.catchup as Catchup,
-    max_active_runs: row.max_active_runs,
-  };
 }
 
 function toDeployment(row: DeploymentRow, schedules: ScheduleRow[]): Deployment {
@@ -385,22 +268,6 @@ export async function updateDeployment(
   await db.batch(statements);
 }
 
-/** Every schedule of the deployment starts over: its runs are regenerated from now by the next look. */
-export function resetSchedules(
-  db: D1Database,
-  deploymentId: string,
-  paused: boolean,
-  now: Date,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `UPDATE deployment_schedules SET scheduled_until = NULL,
-         next_check_at = CASE WHEN active = 1 AND ?1 = 0 THEN 0 ELSE NULL END, updated = ?2
-       WHERE deployment_id = ?3`,
-    )
-    .bind(paused ? 1 : 0, now.toISOString(), deploymentId);
-}
-
 export async function setDeploymentPaused(
   db: D1Database,
   id: string,
@@ -421,69 +288,4 @@ export async function deleteDeployment(db: D1Database, id: string): Promise<void
     db.prepare('DELETE FROM deployment_schedules WHERE deployment_id = ?').bind(id),
     db.prepare('DELETE FROM webhooks WHERE deployment_id = ?').bind(id),
   ]);
-}
-
-// --- A deployment's schedules, one at a time ---
-
-export async function addSchedules(
-  db: D1Database,
-  deploymentId: string,
-  paused: boolean,
-  schedules: ScheduleWrite[],
-  now: Date,
-): Promise<DeploymentSchedule[]> {
-  const last = await db
-    .prepare('SELECT max(position) AS p FROM deployment_schedules WHERE deployment_id = ?')
-    .bind(deploymentId)
-    .first<{ p: number | null }>();
-  const start = (last?.p ?? -1) + 1;
-  const rows = schedules.map((s, i) => scheduleValues(deploymentId, start + i, s, paused, now));
-  await db.batch(insertStatements(db, 'deployment_schedules', SCHEDULE_COLUMNS, rows));
-  const ids = rows.map((row) => row[0] as string);
-  const { results } = await prepare(
-    db,
-    sql`SELECT * FROM deployment_schedules WHERE ${inList(sql.raw('id'), ids)} ORDER BY position`,
-  ).all<ScheduleRow>();
-  return results.map(toSchedule);
-}
-
-export async function readScheduleRow(
-  db: D1Database,
-  deploymentId: string,
-  scheduleId: string,
-): Promise<ScheduleRow | null> {
-  return db
-    .prepare('SELECT * FROM deployment_schedules WHERE id = ? AND deployment_id = ?')
-    .bind(scheduleId, deploymentId)
-    .first<ScheduleRow>();
-}
-
-/** Replaces one schedule's fields and starts it over (no watermark). */
-export async function replaceSchedule(
-  db: D1Database,
-  scheduleId: string,
-  schedule: ScheduleWrite,
-  paused: boolean,
-  now: Date,
-): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE deployment_schedules SET schedule = ?, active = ?, parameters = ?, catchup = ?, max_active_runs = ?,
-         scheduled_until = NULL, next_check_at = ?, updated = ? WHERE id = ?`,
-    )
-    .bind(
-      JSON.stringify(schedule.schedule),
-      schedule.active ? 1 : 0,
-      JSON.stringify(schedule.parameters),
-      schedule.catchup,
-      schedule.max_active_runs,
-      initialCheckAt(schedule.active, paused),
-      now.toISOString(),
-      scheduleId,
-    )
-    .run();
-}
-
-export async function deleteSchedule(db: D1Database, scheduleId: string): Promise<void> {
-  await db.prepare('DELETE FROM deployment_schedules WHERE id = ?').bind(scheduleId).run();
 }

@@ -1,8 +1,8 @@
 // Reads of flow runs and task runs from the D1 index: lists and counts never ask the run objects.
 import { and, type SQL, sql } from 'drizzle-orm';
-import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { FlowRun, FlowRunFilterBody, TaskRun, TaskRunFilterBody } from 'edgeflow/protocol';
 import { flowRunWhere, inList, likeSubstring } from './filters';
+import { prepare } from './statements';
 
 const FLOW_RUN_ORDER: Record<FlowRunFilterBody['sort'], string> = {
   ID_DESC: 'flow_runs.id DESC',
@@ -16,18 +16,12 @@ const FLOW_RUN_ORDER: Record<FlowRunFilterBody['sort'], string> = {
   END_TIME_DESC: 'flow_runs.end_time DESC NULLS LAST, flow_runs.id',
 };
 
-const sqliteDialect = new SQLiteSyncDialect();
-
 function toSql(where: SQL | undefined): SQL {
   return where ? sql` WHERE ${where}` : sql``;
 }
 
 async function all<T>(db: D1Database, query: SQL): Promise<T[]> {
-  const { sql: text, params } = sqliteDialect.sqlToQuery(query);
-  const { results } = await db
-    .prepare(text)
-    .bind(...params)
-    .all<T>();
+  const { results } = await prepare(db, query).all<T>();
   return results;
 }
 

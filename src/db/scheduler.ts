@@ -1,10 +1,8 @@
 // The scheduler's reads and writes: schedules whose horizon is short (an index range, so a tick costs
 // what is due), their watermarks in one statement per 20 schedules, and the runs it looks after.
 import { sql } from 'drizzle-orm';
-import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import { inList } from './filters';
-
-const dialect = new SQLiteSyncDialect();
+import { prepare } from './statements';
 
 /** A due schedule with what its runs copy from the deployment. */
 export interface DueSchedule {
@@ -116,13 +114,10 @@ export async function catchupSettings(
   scheduleIds: string[],
 ): Promise<{ id: string; catchup: string; max_active_runs: number | null }[]> {
   if (scheduleIds.length === 0) return [];
-  const { sql: text, params } = dialect.sqlToQuery(
+  const { results } = await prepare(
+    db,
     sql`SELECT id, catchup, max_active_runs FROM deployment_schedules WHERE ${inList(sql.raw('id'), scheduleIds)}`,
-  );
-  const { results } = await db
-    .prepare(text)
-    .bind(...params)
-    .all<{ id: string; catchup: string; max_active_runs: number | null }>();
+  ).all<{ id: string; catchup: string; max_active_runs: number | null }>();
   return results;
 }
 

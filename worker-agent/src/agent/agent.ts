@@ -171,8 +171,9 @@ export class Agent {
       }
       try {
         // A retried claim keeps its claim_id, so the server can answer it with the runs it already
-        // leased. If the agent dies with the response in flight, those runs are the server's to
-        // recover: their leases lapse without heartbeats naming them, and they are crashed or requeued.
+        // leased. An agent that stops with the claim in flight releases it (`#releaseClaim`); one that
+        // dies leaves those runs to the server: their leases lapse without heartbeats naming them, and
+        // they are crashed or requeued (deployed, the API also gives up a claim whose client is gone).
         claiming = true;
         const response = await this.#client.claim(
           this.#options.pool,

@@ -28,6 +28,8 @@ const client = new EdgeflowClient({
   apiUrl: process.env.EDGEFLOW_API_URL ?? 'http://127.0.0.1:8787',
   apiKey: process.env.EDGEFLOW_API_KEY ?? '',
 });
+/** Null for a URL that does not parse: then every request fails, and the import waits for the fallback. */
+const apiOrigin = URL.canParse(client.apiUrl) ? new URL(client.apiUrl).origin : null;
 const pendingFlushes = new Map<number, () => void>();
 let nextFlushId = 1;
 
@@ -46,13 +48,16 @@ function flushLogs(): Promise<void> {
 }
 
 /**
- * Settles once the next HTTP request of this process has been written to its socket, or after
- * `fallbackMs`. a request is written a few event-loop turns after the call: work started on the next
- * turn (a module's compilation, several ms) would run first and hold the request back.
+ * Settles once this process's next request to the API has been written to its socket, or after
+ * `fallbackMs`. A request is written a few event-loop turns after the call: work started on the next
+ * turn (a module's compilation, several ms) would run first and hold the request back. Requests of
+ * the warm-up, to its stand-in server, do not count.
  */
 function nextRequestWritten(fallbackMs: number): Promise<void> {
   return new Promise((done) => {
-    const written = () => finish();
+    const written = (message: unknown) => {
+      if (new URL((message as { url: string }).url).origin === apiOrigin) finish();
+    };
     const timer = setTimeout(() => finish(), fallbackMs);
     const finish = () => {
       clearTimeout(timer);

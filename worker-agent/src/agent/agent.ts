@@ -232,7 +232,9 @@ export class Agent {
         AbortSignal.timeout(RELEASE_CLAIM_TIMEOUT_MS),
       );
     } catch (error) {
-      this.#report(`releasing the claim in flight failed: ${(error as Error).message}`);
+      // A server that is gone (stopped along with this agent, as `npm run dev` does) holds no claim.
+      if (!refusedConnection(error))
+        this.#report(`could not release the claim in flight: ${(error as Error).message}`);
     }
   }
 
@@ -378,4 +380,12 @@ export class Agent {
   #report(message: string): void {
     this.#options.report?.(message);
   }
+}
+
+/** Whether a request failed because nothing listens at the server's address. */
+function refusedConnection(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+  }
+  return false;
 }

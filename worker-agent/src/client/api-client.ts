@@ -169,12 +169,13 @@ export class EdgeflowClient {
     });
   }
 
-  /** Gives up a claim whose answer this agent will never read (it is stopping). */
+  /** Gives up a claim whose answer this agent will never read (it is stopping): one attempt. */
   releaseClaim(pool: string, body: ReleaseClaimBody, signal?: AbortSignal) {
     return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/release_claim`, {
       body,
       schema: z.undefined(),
       signal,
+      attempts: 1,
     });
   }
 

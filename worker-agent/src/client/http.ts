@@ -28,6 +28,8 @@ export interface RequestOptions<S extends z.ZodType> {
   /** Added to the per-attempt timeout, for long-polls the server holds open on purpose. */
   extraTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Attempts for this call, instead of the client's `maxAttempts`. */
+  attempts?: number;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 8;
@@ -104,7 +106,8 @@ export class HttpTransport {
     let lastFailure = '';
     let lastCause: unknown;
 
-    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+    const attempts = options.attempts ?? this.#maxAttempts;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       options.signal?.throwIfAborted();
       const timeout = AbortSignal.timeout(this.#timeoutMs + (options.extraTimeoutMs ?? 0));
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -127,14 +130,14 @@ export class HttpTransport {
             : String(error);
         lastCause = error;
       }
-      if (attempt < this.#maxAttempts) {
+      if (attempt < attempts) {
         this.#onRetry?.(lastFailure, attempt, method, path);
         await sleep(waitMs ?? backoffDelayMs(attempt, this.#backoff), undefined, { signal: options.signal });
       }
     }
     throw new ApiUnavailableError(
-      `${method} ${path} failed ${this.#maxAttempts} times; last: ${lastFailure}`,
-      this.#maxAttempts,
+      `${method} ${path} failed ${attempts} times; last: ${lastFailure}`,
+      attempts,
       { cause: lastCause },
     );
   }

@@ -113,6 +113,15 @@ describe('the HTTP transport', () => {
     expect(received).toHaveLength(3);
   });
 
+  it('makes one attempt when a call asks for one', async () => {
+    const { url, received } = await scripted([json(503, { code: 'unavailable' })]);
+    const failure = await transport(url)
+      .request('POST', '/api/x', { body: {}, schema: Answer, attempts: 1 })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiUnavailableError);
+    expect(received).toHaveLength(1);
+  });
+
   it('stops at once, without retrying, when its caller aborts', async () => {
     const { url, received } = await scripted([() => undefined]);
     const controller = new AbortController();

@@ -232,9 +232,9 @@ export class Agent {
         AbortSignal.timeout(RELEASE_CLAIM_TIMEOUT_MS),
       );
     } catch (error) {
-      // A server that is gone (stopped along with this agent, as `npm run dev` does) holds no claim.
-      if (!refusedConnection(error))
-        this.#report(`could not release the claim in flight: ${(error as Error).message}`);
+      // Only a server that answered is worth a word. One that is unreachable or going away (stopped
+      // along with this agent, as `npm run dev` does) leaves the claim to its lease or its own end.
+      if (error instanceof ApiError) this.#report(`could not release the claim in flight: ${error.message}`);
     }
   }
 
@@ -380,12 +380,4 @@ export class Agent {
   #report(message: string): void {
     this.#options.report?.(message);
   }
-}
-
-/** Whether a request failed because nothing listens at the server's address. */
-function refusedConnection(error: unknown): boolean {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
-  }
-  return false;
 }

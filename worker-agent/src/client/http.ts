@@ -136,7 +136,7 @@ export class HttpTransport {
       }
     }
     throw new ApiUnavailableError(
-      `${method} ${path} failed ${attempts} times; last: ${lastFailure}`,
+      `${method} ${path} failed ${attempts === 1 ? 'once' : `${attempts} times`}; last: ${lastFailure}`,
       attempts,
       { cause: lastCause },
     );

@@ -287,10 +287,10 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
 
   /** The answer to a claim; a named claim that leased runs is remembered so that a retry gets them back. */
   private answer({ agent, claimId, ticket }: ClaimIdentity, runs: ClaimedFlowRun[]): ClaimResponse {
+    const now = Date.now();
     const leases = runs.map((claimed) => ({ run_id: claimed.flow_run.id, lease_id: claimed.lease_id }));
-    this.claims.recordAnswer({ agent, claimId, ticket }, leases, Date.now());
+    this.claims.recordAnswer({ agent, claimId, ticket }, leases, now);
     if (claimId && runs.length > 0) {
-      const now = Date.now();
       const interval = this.storage.readWorker(agent)?.interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
       this.storage.rememberClaim(agent, claimId, leases, now, claimRecordExpiry(now, interval));
     }

@@ -107,9 +107,10 @@ export class HttpTransport {
     let lastCause: unknown;
 
     const attempts = options.attempts ?? this.#maxAttempts;
+    const timeoutMs = this.#timeoutMs + (options.extraTimeoutMs ?? 0);
     for (let attempt = 1; attempt <= attempts; attempt++) {
       options.signal?.throwIfAborted();
-      const timeout = AbortSignal.timeout(this.#timeoutMs + (options.extraTimeoutMs ?? 0));
+      const timeout = AbortSignal.timeout(timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let waitMs: number | null = null;
       try {
@@ -124,7 +125,7 @@ export class HttpTransport {
         if (error instanceof ApiError || error instanceof ApiResponseError) throw error;
         // A network failure, or the per-attempt timeout (which aborts the exchange): both are retried.
         lastFailure = timeout.aborted
-          ? `TimeoutError: no answer within ${this.#timeoutMs + (options.extraTimeoutMs ?? 0)} ms`
+          ? `TimeoutError: no answer within ${timeoutMs} ms`
           : error instanceof Error
             ? `${error.name}: ${error.message}`
             : String(error);

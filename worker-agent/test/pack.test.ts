@@ -1,5 +1,5 @@
 // CONTRACTS §9: the `edgeflow` package as users get it. `npm pack` the built package, install the
-// tarball into a fresh project (offline, from the npm cache that `npm ci` fills), and run a TypeScript
+// tarball into a fresh project (offline, with zod packed from the workspace), and run a TypeScript
 // flow that imports `edgeflow` through an agent started from the installed `edgeflow` bin.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -35,11 +35,17 @@ let packDir: string;
 let packedFiles: string[];
 let agent: ProcessGroup | undefined;
 
+/** npm with a cache folder of its own, empty at first, so a warm cache on this machine can't hide a fetch. */
 function npm(args: string[], cwd: string): string {
   return execFileSync('npm', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
+    env: {
+      ...process.env,
+      npm_config_cache: join(packDir, 'npm-cache'),
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+    },
   });
 }
 
@@ -56,9 +62,20 @@ beforeAll(async () => {
     npm(['pack', '--json', '--pack-destination', packDir], join(ROOT, 'worker-agent')),
   ) as { filename: string; files: PackedFile[] }[];
   packedFiles = packed!.files.map((file) => file.path);
-  // zod comes from the npm cache: no network, as in CI after `npm ci`.
+  // Offline and with a cold npm cache: `npm ci` never stores zod's registry metadata, so `--offline`
+  // alone can't resolve `zod@^4`. The workspace's own zod, packed beside the tarball, satisfies it.
+  const [zod] = JSON.parse(
+    npm(['pack', '--json', '--pack-destination', packDir], join(ROOT, 'node_modules/zod')),
+  ) as { filename: string }[];
   npm(
-    ['install', '--offline', '--no-package-lock', '--no-audit', join(packDir, packed!.filename)],
+    [
+      'install',
+      '--offline',
+      '--no-package-lock',
+      '--no-audit',
+      join(packDir, packed!.filename),
+      join(packDir, zod!.filename),
+    ],
     project.dir,
   );
 }, 180_000);

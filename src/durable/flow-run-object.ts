@@ -14,13 +14,20 @@ import type {
 } from 'edgeflow/protocol';
 import { isTerminal } from 'edgeflow/protocol';
 import { type CacheRecord, deleteRunIndex, readCachedStates } from '../db/run-index';
-import { type FlowPolicyName, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
+import {
+  crashRetryProposal,
+  defaultPolicy,
+  type FlowPolicyName,
+  type RunConcurrencyLimit,
+  resumeProposal,
+} from '../domain/orchestration';
 import type { CacheInsert, OrchestrationClock } from '../domain/orchestration/types';
-import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
+import { applyFlowRunUpdate, flowRunSnapshot, isUnstartedScheduledRun } from '../domain/runs/flow-run-docs';
+import { CANCELLING_TIMEOUT_MS } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
 import { type ClaimReply, dispatchView } from './dispatch';
-import { CANCELLING_TIMEOUT_MS, type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
+import { type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
 import { RunConcurrency } from './run-concurrency';
 import { RunOutbox } from './run-outbox';
 import { RunStorage } from './run-storage';
@@ -35,6 +42,16 @@ export type TaskBatchReply =
   | { kind: 'ok'; results: TaskRunBatchResult[]; written: boolean[] }
   | { kind: 'not_found' }
   | { kind: 'stale_lease' };
+
+interface OrchestrateOptions {
+  force?: boolean;
+  /** Defaults to `defaultPolicy(force)`. */
+  policy?: FlowPolicyName;
+  /** Runs inside the transaction when the proposal is accepted. */
+  onAccept?: () => void;
+  /** Checked in the transaction, after any wait: false leaves the run as it is (answer null). */
+  stillWanted?: () => boolean;
+}
 
 function systemClock(): OrchestrationClock {
   return { now: new Date(), newStateId: () => crypto.randomUUID(), random: Math.random };
@@ -72,7 +89,14 @@ export class FlowRunObject extends DurableObject<Env> {
       this.storage.writeRun(doc, 0);
       this.concurrency.write(limits);
       // Prefect writes a new run's first state with force: the minimal policy, plus bookkeeping.
-      if (initial) transitionFlowRun(this.storage, initial, true, clock);
+      if (initial) {
+        transitionFlowRun(this.storage, {
+          proposed: initial,
+          force: true,
+          policy: defaultPolicy(true),
+          clock,
+        });
+      }
     });
     // The pool first: an agent waiting for a due run claims it before the pool answers, and then one
     // index write (the claim's, or the one below) carries the run as it is now, PENDING.
@@ -96,7 +120,7 @@ export class FlowRunObject extends DurableObject<Env> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
     if (body.lease_id && body.lease_id !== stored.leaseId) return { kind: 'stale_lease' };
-    const answer = await this.orchestrate(body.state, body.force);
+    const answer = await this.orchestrate(body.state, { force: body.force });
     if (!answer) return { kind: 'not_found' };
     if (answer.written) await this.afterTransition();
     return { kind: 'ok', ...answer };
@@ -140,11 +164,7 @@ export class FlowRunObject extends DurableObject<Env> {
    */
   async removeUnstarted(): Promise<boolean> {
     const doc = this.storage.readRun()?.doc;
-    const unstarted =
-      doc?.state_type === 'SCHEDULED' &&
-      doc.run_count === 0 &&
-      ['Scheduled', 'Late'].includes(doc.state_name ?? '');
-    if (!doc || !unstarted) return false;
+    if (!doc || !isUnstartedScheduledRun(doc)) return false;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.armedAt = null;
@@ -245,9 +265,7 @@ export class FlowRunObject extends DurableObject<Env> {
   async claim(leaseId: string, agentName: string): Promise<ClaimReply> {
     const answer = await this.orchestrate(
       { type: 'PENDING', name: 'Pending', message: `Claimed by ${agentName}` },
-      false,
-      undefined,
-      () => this.storage.setLease(leaseId),
+      { onAccept: () => this.storage.setLease(leaseId) },
     );
     if (!answer) return { kind: 'skipped', reason: 'The flow run no longer exists.' };
     if (answer.result.status !== 'ACCEPT') {
@@ -277,10 +295,7 @@ export class FlowRunObject extends DurableObject<Env> {
         message: reason,
         state_details: { scheduled_time: new Date().toISOString() },
       },
-      false,
-      undefined,
-      () => this.storage.setLease(null),
-      claimed,
+      { onAccept: () => this.storage.setLease(null), stillWanted: claimed },
     );
     if (answer?.written) await this.afterTransition();
   }
@@ -290,27 +305,14 @@ export class FlowRunObject extends DurableObject<Env> {
     if (!stored || stored.leaseId !== leaseId || isTerminal(stored.doc.state_type)) return;
     const clock = systemClock();
     const before = stored.doc.state;
+    const propose = (proposed: StateCreate) =>
+      transitionFlowRun(this.storage, { proposed, force: false, policy: defaultPolicy(false), clock });
     this.storage.atomically(() => {
-      const crashed = transitionFlowRun(
-        this.storage,
-        { type: 'CRASHED', name: 'Crashed', message: reason },
-        false,
-        clock,
-      );
+      const crashed = propose({ type: 'CRASHED', name: 'Crashed', message: reason });
       if (crashed?.result.state?.type !== 'CRASHED') return;
       this.storage.setLease(null);
-      const run = this.storage.readRun()!.doc;
-      const { retries, retry_delay } = run.empirical_policy;
-      if (retries > 0 && run.run_count <= retries) {
-        // CONTRACTS §2: a crashed run with retries left goes back to its pool after the retry delay.
-        const scheduled_time = new Date(clock.now.getTime() + retry_delay * 1000).toISOString();
-        transitionFlowRun(
-          this.storage,
-          { type: 'SCHEDULED', name: 'AwaitingRetry', message: reason, state_details: { scheduled_time } },
-          false,
-          clock,
-        );
-      }
+      const retry = crashRetryProposal(flowRunSnapshot(this.storage.readRun()!.doc), reason, clock.now);
+      if (retry) propose(retry);
     });
     await this.concurrency.settle(stored.doc.id, null, before, this.storage.readRun()?.doc.state ?? null);
     await this.afterTransition();
@@ -328,8 +330,7 @@ export class FlowRunObject extends DurableObject<Env> {
             stored.doc.state?.state_details.scheduled_time ?? stored.doc.next_scheduled_start_time,
         },
       },
-      false,
-      'mark_late',
+      { policy: 'mark_late' },
     );
     if (answer?.written) await this.afterTransition();
   }
@@ -337,7 +338,7 @@ export class FlowRunObject extends DurableObject<Env> {
   /** Cancels the run through the rules if it is still waiting to start: the scheduler's catch-up. */
   async cancelScheduled(message: string): Promise<boolean> {
     if (this.storage.readRun()?.doc.state_type !== 'SCHEDULED') return false;
-    const answer = await this.orchestrate({ type: 'CANCELLED', name: 'Cancelled', message }, false);
+    const answer = await this.orchestrate({ type: 'CANCELLED', name: 'Cancelled', message });
     if (answer?.written) await this.afterTransition();
     return answer?.result.state?.type === 'CANCELLED';
   }
@@ -353,24 +354,24 @@ export class FlowRunObject extends DurableObject<Env> {
    */
   private async orchestrate(
     proposed: StateCreate,
-    force: boolean,
-    policy?: FlowPolicyName,
-    onAccept?: () => void,
-    /** Checked in the transaction, after any wait: false leaves the run as it is (answer null). */
-    stillWanted?: () => boolean,
+    options: OrchestrateOptions = {},
   ): Promise<FlowTransitionAnswer | null> {
+    const { force = false, onAccept, stillWanted } = options;
     const stored = this.storage.readRun();
     if (!stored) return null;
-    const prepared = await this.concurrency.prepare(
-      stored.doc,
-      proposed,
-      policy ?? (force ? 'minimal' : 'core'),
-    );
+    const policy = options.policy ?? defaultPolicy(force);
+    const prepared = await this.concurrency.prepare(stored.doc, proposed, policy);
     const clock = systemClock();
     const { before, answer } = this.storage.atomically(() => {
       const before = this.storage.readRun()?.doc.state ?? null;
       if (stillWanted && !stillWanted()) return { before, answer: null };
-      const answer = transitionFlowRun(this.storage, proposed, force, clock, policy, prepared?.inputs);
+      const answer = transitionFlowRun(this.storage, {
+        proposed,
+        force,
+        policy,
+        clock,
+        concurrency: prepared?.inputs,
+      });
       if (answer?.result.status === 'ACCEPT') onAccept?.();
       return { before, answer };
     });

@@ -1,6 +1,6 @@
 // A flow run's transitions: load the run, let the rules decide, save what they wrote. Synchronous,
 // so the caller can wrap it in one SQLite transaction.
-import type { OrchestrationResult, State, StateCreate } from 'edgeflow/protocol';
+import type { OrchestrationResult, StateCreate } from 'edgeflow/protocol';
 import {
   type DeploymentConcurrencyInputs,
   type FlowPolicyName,
@@ -9,6 +9,7 @@ import {
 } from '../domain/orchestration';
 import type { OrchestrationClock } from '../domain/orchestration/types';
 import { applyFlowTransition, flowRunSnapshot } from '../domain/runs/flow-run-docs';
+import { STATE_TIMERS, stateTimers } from '../domain/runs/state-timers';
 import type { RunStorage } from './run-storage';
 
 export interface FlowTransitionAnswer {
@@ -17,15 +18,21 @@ export interface FlowTransitionAnswer {
   result: OrchestrationResult;
 }
 
+export interface FlowTransition {
+  proposed: StateCreate;
+  force: boolean;
+  /** The policy the caller chose (see `defaultPolicy`). */
+  policy: FlowPolicyName;
+  clock: OrchestrationClock;
+  /** For a run with concurrency limits: what its limits answered (see run-concurrency.ts). */
+  concurrency?: DeploymentConcurrencyInputs;
+}
+
 export function transitionFlowRun(
   storage: RunStorage,
-  proposed: StateCreate,
-  force: boolean,
-  clock: OrchestrationClock,
-  policy?: FlowPolicyName,
-  /** For a run with concurrency limits: what its limits answered (see run-concurrency.ts). */
-  concurrency?: DeploymentConcurrencyInputs,
+  transition: FlowTransition,
 ): FlowTransitionAnswer | null {
+  const { proposed, force, policy, clock, concurrency } = transition;
   const stored = storage.readRun();
   if (!stored) return null;
   const transitionId = proposed.state_details?.transition_id;
@@ -36,9 +43,7 @@ export function transitionFlowRun(
 
   const outcome = orchestrateFlowRun(
     { run: flowRunSnapshot(stored.doc), proposed, force, clock },
-    concurrency
-      ? { policy: withDeploymentConcurrency(policy ?? (force ? 'minimal' : 'core')), extra: concurrency }
-      : { policy },
+    concurrency ? { policy: withDeploymentConcurrency(policy), extra: concurrency } : { policy },
   );
   if (outcome.written) {
     storage.appendState(outcome.written, null);
@@ -46,24 +51,14 @@ export function transitionFlowRun(
       applyFlowTransition(stored.doc, outcome.run, outcome.written, clock.now),
       stored.version,
     );
-    scheduleStateTimers(storage, outcome.written, clock.now);
+    const timers = stateTimers(outcome.written, clock.now);
+    for (const kind of STATE_TIMERS) {
+      const dueAt = timers[kind];
+      if (dueAt === null) storage.clearTimer(kind);
+      else storage.setTimer(kind, dueAt);
+    }
   }
   const answer: FlowTransitionAnswer = { written: outcome.written !== null, result: outcome.result };
   if (transitionId) storage.recordTransitionAnswer(stored.doc.id, transitionId, answer);
   return answer;
-}
-
-/** How long a run may stay CANCELLING before it is forced to CANCELLED (Prefect: 300 s). */
-export const CANCELLING_TIMEOUT_MS = 300_000;
-
-/** States that expire: a pause times out, a cancellation nobody confirms is forced through. */
-function scheduleStateTimers(storage: RunStorage, written: State, now: Date): void {
-  if (written.type === 'PAUSED' && written.state_details.pause_timeout) {
-    storage.setTimer('pause_timeout', Date.parse(written.state_details.pause_timeout));
-  } else {
-    storage.clearTimer('pause_timeout');
-  }
-  if (written.type === 'CANCELLING')
-    storage.setTimer('cancelling_timeout', now.getTime() + CANCELLING_TIMEOUT_MS);
-  else storage.clearTimer('cancelling_timeout');
 }

@@ -1,17 +1,9 @@
 // One Durable Object per work pool: the runs ready to dispatch, held long-poll claims, leases and
 // workers. Decisions come from src/domain/dispatch; the run objects stay the single writers of state.
 import { DurableObject } from 'cloudflare:workers';
-import type {
-  ClaimedFlowRun,
-  ClaimResponse,
-  FlowRun,
-  Worker,
-  WorkerHeartbeatResponse,
-} from 'edgeflow/protocol';
-import { readPoolConfig, writePresence } from '../db/work-pools';
+import type { ClaimResponse, Worker, WorkerHeartbeatResponse } from 'edgeflow/protocol';
+import { readPoolConfig } from '../db/work-pools';
 import {
-  capacity,
-  claimRecordExpiry,
   crashMessage,
   DEFAULT_HEARTBEAT_INTERVAL_S,
   dispatchStatus,
@@ -20,22 +12,18 @@ import {
   lateAt,
   leaseDeadline,
   nextWakeUp,
-  orderCandidates,
   type PoolConfig,
-  planClaims,
   RETRY_CALL_MS,
-  releaseSlot,
-  replayableLeases,
   workerStatus,
 } from '../domain/dispatch';
 import type { Env } from '../env';
 import { type AbandonKey, ClaimTickets } from './claim-tickets';
-import type { DispatchView, FlowRunDispatchApi, WorkPoolDispatchApi } from './dispatch';
-import { type ClaimIdentity, HeldClaims } from './held-claims';
-import { type DueRun, type PoolRun, PoolStorage } from './pool-storage';
-
-/** Presence (agents online, queues polled) reaches D1 at most this often per pool. */
-const PRESENCE_WRITE_MS = 10_000;
+import { type Clock, systemClock } from './clock';
+import type { DispatchView, WorkPoolDispatchApi } from './dispatch';
+import { HeldClaims } from './held-claims';
+import { PoolPresence } from './pool-presence';
+import { PoolStorage } from './pool-storage';
+import { type ClaimableRun, RunClaimer } from './run-claimer';
 
 export interface ClaimRequest {
   name: string;
@@ -56,18 +44,30 @@ export type ClaimOutcome =
 export type HeartbeatOutcome = { kind: 'ok'; response: WorkerHeartbeatResponse } | { kind: 'not_found' };
 
 export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispatchApi {
-  private storage: PoolStorage;
-  private readonly held = new HeldClaims({
-    takeRuns: (agent, queues, limit) => this.takeRuns(agent, queues, limit),
-    answer: (claim, runs) => this.answer(claim, runs),
-  });
+  /** Replaced by tests to move time (see clock.ts). */
+  clock: Clock = systemClock;
+  private readonly storage: PoolStorage;
   private readonly claims = new ClaimTickets();
+  private readonly claimer: RunClaimer;
+  private readonly held: HeldClaims;
+  private readonly presence: PoolPresence;
   private armedAt: number | null | undefined;
-  private presence = { writtenAt: 0, onlineUntil: null as number | null, polledQueues: new Set<string>() };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new PoolStorage(ctx.storage.sql);
+    this.claimer = new RunClaimer({
+      storage: this.storage,
+      tickets: this.claims,
+      clock: () => this.clock,
+      runObject: (id) => flowRunObject(env, id),
+      armAlarm: () => this.armAlarm(),
+    });
+    this.held = new HeldClaims({
+      takeRuns: (agent, queues, limit) => this.claimer.takeRuns(agent, queues, limit),
+      answer: (claim, runs) => this.claimer.answer(claim, runs),
+    });
+    this.presence = new PoolPresence(env.DB, () => this.clock);
   }
 
   /** The API tells the object about every config change; a late, older copy is ignored. */
@@ -86,21 +86,22 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
       (name) => !config.queues.some((queue) => queue.name === name),
     );
     if (unknown.length > 0) return { kind: 'unknown_queues', queues: unknown };
-    void this.notePresence(null, [...eligibleQueues({ ...config, paused: false }, request.queues).keys()]);
+    const polled = [...eligibleQueues({ ...config, paused: false }, request.queues).keys()];
+    void this.presence.note(config.name, null, polled);
 
     // The lock covers the first attempt and the registration of a held claim, never the wait itself.
     const first = await this.held.serially(
       async (): Promise<{ now: ClaimResponse } | { later: Promise<ClaimResponse> }> => {
         const claimId = request.claim_id;
         const identity = { agent: request.name, claimId, ticket: request.ticket };
-        if (this.claims.isAbandoned(identity)) return { now: this.answer(identity, []) };
+        if (this.claims.isAbandoned(identity)) return { now: this.claimer.answer(identity, []) };
         if (claimId) {
-          const replayed = await this.replayClaim(request.name, claimId);
-          if (replayed) return { now: this.answer(identity, replayed) };
+          const replayed = await this.claimer.replay(request.name, claimId);
+          if (replayed) return { now: this.claimer.answer(identity, replayed) };
           this.held.endWhere((held) => held.agent === request.name && held.claimId === claimId);
         }
-        const runs = await this.takeRuns(request.name, request.queues, request.limit);
-        if (runs.length > 0 || request.wait_ms === 0) return { now: this.answer(identity, runs) };
+        const runs = await this.claimer.takeRuns(request.name, request.queues, request.limit);
+        if (runs.length > 0 || request.wait_ms === 0) return { now: this.claimer.answer(identity, runs) };
         return {
           later: this.held.hold({
             ...identity,
@@ -123,7 +124,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   async abandonClaim(key: AbandonKey): Promise<void> {
     const leases = await this.held.serially(async () => {
       this.held.endWhere(ClaimTickets.matches(key));
-      return this.claims.abandon(key, Date.now());
+      return this.claims.abandon(key, this.clock.now());
     });
     // Outside the line: each run object tells this pool the run is queued again, and a sync of a due
     // run waits for the line to serve it.
@@ -148,20 +149,20 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     body: { name: string; heartbeat_interval_seconds: number; running: string[] },
   ): Promise<HeartbeatOutcome> {
     if (!(await this.loadConfig(poolName))) return { kind: 'not_found' };
-    const now = Date.now();
+    const now = this.clock.now();
     const interval = body.heartbeat_interval_seconds;
     this.storage.saveWorker({ name: body.name, last_heartbeat: now, interval_s: interval });
     const known = new Map(this.storage.leasedRuns(body.running).map((run) => [run.id, run]));
     const outcome = heartbeatOutcome(body.name, body.running, known);
     this.storage.renewLeases(outcome.renew, body.name, interval, leaseDeadline(now, interval));
     await this.armAlarm();
-    await this.notePresence(leaseDeadline(now, interval), []);
+    await this.presence.note(this.storage.readConfig()?.name ?? null, leaseDeadline(now, interval), []);
     return { kind: 'ok', response: { cancelling: outcome.cancelling, lost: outcome.lost } };
   }
 
   async listWorkers(poolName: string): Promise<Worker[] | null> {
     if (!(await this.loadConfig(poolName))) return null;
-    const now = Date.now();
+    const now = this.clock.now();
     return this.storage.listWorkers().map((worker) => ({
       name: worker.name,
       work_pool_name: poolName,
@@ -188,7 +189,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
         late_at: status === 'queued' ? lateAt(view) : null,
         lease_id: view.lease_id,
       },
-      Date.now(),
+      this.clock.now(),
     );
     if (view.state_type === 'CANCELLING' && stored?.state_type !== 'CANCELLING' && stored?.agent) {
       this.held.answerAgentNow(stored.agent);
@@ -197,12 +198,12 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     await this.armAlarm();
     // A run due now that finds a claim waiting is claimed before this returns: its object then writes
     // the index once, with PENDING, rather than SCHEDULED and then PENDING on the run's way to start.
-    if (status === 'queued' && view.due_at !== null && view.due_at <= Date.now()) await serving;
+    if (status === 'queued' && view.due_at !== null && view.due_at <= this.clock.now()) await serving;
   }
 
   override async alarm(): Promise<void> {
     this.armedAt = undefined;
-    const now = Date.now();
+    const now = this.clock.now();
     await Promise.all(this.storage.lapsedLeases(now).map((run) => this.crashRun(run.id, run)));
     await Promise.all(this.storage.lateRuns(now).map((run) => this.markLate(run.id)));
     this.storage.purgeTombstones(now);
@@ -224,7 +225,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
       this.storage.dropLease(id, lease.lease_id);
     } catch (error) {
       console.error('crashing a run whose lease lapsed failed; retrying', error);
-      this.storage.postponeLease(id, Date.now() + RETRY_CALL_MS);
+      this.storage.postponeLease(id, this.clock.now() + RETRY_CALL_MS);
     }
   }
 
@@ -234,101 +235,8 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
       this.storage.setLateAt(id, null);
     } catch (error) {
       console.error('marking a run Late failed; retrying', error);
-      this.storage.setLateAt(id, Date.now() + RETRY_CALL_MS);
+      this.storage.setLateAt(id, this.clock.now() + RETRY_CALL_MS);
     }
-  }
-
-  /** Claims due runs through their run objects, in dispatch order, within the limits. */
-  private async takeRuns(
-    agent: string,
-    queues: string[] | undefined,
-    limit: number,
-  ): Promise<ClaimedFlowRun[]> {
-    const config = this.storage.readConfig();
-    if (!config) return [];
-    const now = Date.now();
-    const eligible = eligibleQueues(config, queues);
-    if (eligible.size === 0) return [];
-    let ordered = orderCandidates(this.storage.dueCandidates(now), eligible, now);
-    const free = capacity(config, this.storage.activeByQueue());
-    const interval = this.storage.readWorker(agent)?.interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-    const claimed: ClaimedFlowRun[] = [];
-    while (claimed.length < limit) {
-      const picks = planClaims(ordered, free, limit - claimed.length);
-      if (picks.length === 0) break;
-      ordered = ordered.filter((run) => !picks.includes(run));
-      const results = await Promise.all(picks.map((run) => this.claimOne(run, agent, interval)));
-      results.forEach((result, i) => {
-        if (result) claimed.push(result);
-        else releaseSlot(free, picks[i]!.queue);
-      });
-    }
-    // New leases bring their deadlines.
-    if (claimed.length > 0) await this.armAlarm();
-    return claimed;
-  }
-
-  private async claimOne(run: DueRun, agent: string, interval: number): Promise<ClaimedFlowRun | null> {
-    const leaseId = crypto.randomUUID();
-    try {
-      const reply = await flowRunObject(this.env, run.id).claim(leaseId, agent);
-      if (reply.kind === 'skipped') {
-        this.storage.markSkipped(run.id, run.version);
-        return null;
-      }
-      this.storage.recordClaim(run.id, leaseId, agent, interval, leaseDeadline(Date.now(), interval));
-      return { flow_run: reply.run, lease_id: leaseId, work_queue_name: run.queue };
-    } catch (error) {
-      // Left queued: the next claim tries it again.
-      console.error(`claiming flow run ${run.id} failed`, error);
-      return null;
-    }
-  }
-
-  /** The answer to a claim; a named claim that leased runs is remembered so that a retry gets them back. */
-  private answer({ agent, claimId, ticket }: ClaimIdentity, runs: ClaimedFlowRun[]): ClaimResponse {
-    const now = Date.now();
-    const leases = runs.map((claimed) => ({ run_id: claimed.flow_run.id, lease_id: claimed.lease_id }));
-    this.claims.recordAnswer({ agent, claimId, ticket }, leases, now);
-    if (claimId && runs.length > 0) {
-      const interval = this.storage.readWorker(agent)?.interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-      this.storage.rememberClaim(agent, claimId, leases, now, claimRecordExpiry(now, interval));
-    }
-    return { runs, cancelling: this.storage.cancellingFor(agent) };
-  }
-
-  /**
-   * A claim seen before: the runs it leased that are still PENDING under its leases (their deadlines
-   * renewed, the agent is alive), and never new ones. Null when this claim is not remembered.
-   */
-  private async replayClaim(agent: string, claimId: string): Promise<ClaimedFlowRun[] | null> {
-    const leased = this.storage.claimedLeases(agent, claimId, Date.now());
-    if (!leased) return null;
-    const current = new Map<string, PoolRun>();
-    for (const { run_id } of leased) {
-      const run = this.storage.readRun(run_id);
-      if (run) current.set(run_id, run);
-    }
-    const pending = replayableLeases(leased, current);
-    const docs = await Promise.all(
-      pending.map(({ run_id }) =>
-        flowRunObject(this.env, run_id)
-          .read()
-          .catch(() => null),
-      ),
-    );
-    const runs = pending.flatMap((lease, i) => {
-      const doc = docs[i];
-      // The run object is the truth: only a run it still holds PENDING goes back.
-      if (doc?.state_type !== 'PENDING') return [];
-      const queue = current.get(lease.run_id)!.queue;
-      return [{ flow_run: doc, lease_id: lease.lease_id, work_queue_name: queue }];
-    });
-    const interval = this.storage.readWorker(agent)?.interval_s ?? DEFAULT_HEARTBEAT_INTERVAL_S;
-    const ids = runs.map((claimed) => claimed.flow_run.id);
-    this.storage.renewLeases(ids, agent, interval, leaseDeadline(Date.now(), interval));
-    if (ids.length > 0) await this.armAlarm();
-    return runs;
   }
 
   /** The config copy; read from D1 only when this object has none (first use, or a lost update). */
@@ -341,41 +249,14 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   }
 
   private async armAlarm(): Promise<void> {
-    const next = nextWakeUp(this.storage.wakeUpTimes(Date.now()));
+    const next = nextWakeUp(this.storage.wakeUpTimes(this.clock.now()));
     if (next === this.armedAt) return;
     this.armedAt = next;
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
   }
-
-  /** Keeps pool status and queues' last_polled fresh in D1 without a write per request. */
-  private async notePresence(onlineUntil: number | null, polledQueues: string[]): Promise<void> {
-    const presence = this.presence;
-    if (onlineUntil !== null) presence.onlineUntil = Math.max(presence.onlineUntil ?? 0, onlineUntil);
-    for (const queue of polledQueues) presence.polledQueues.add(queue);
-    const now = Date.now();
-    if (now - presence.writtenAt < PRESENCE_WRITE_MS) return;
-    const config = this.storage.readConfig();
-    if (!config) return;
-    const pending = {
-      onlineUntil: presence.onlineUntil,
-      polledQueues: [...presence.polledQueues],
-      polledAt: now,
-    };
-    presence.writtenAt = now;
-    presence.onlineUntil = null;
-    presence.polledQueues.clear();
-    try {
-      await writePresence(this.env.DB, config.name, pending);
-    } catch (error) {
-      console.error('writing pool presence failed', error);
-    }
-  }
 }
 
-/** The run object as the pool calls it; `read` (FlowRunObject's) serves a replayed claim. */
-type FlowRunStub = FlowRunDispatchApi & { read(): Promise<FlowRun | null> };
-
-function flowRunObject(env: Env, flowRunId: string): FlowRunStub {
-  return env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(flowRunId)) as unknown as FlowRunStub;
+function flowRunObject(env: Env, flowRunId: string): ClaimableRun {
+  return env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(flowRunId)) as unknown as ClaimableRun;
 }

@@ -253,15 +253,18 @@ describe('the outbox', () => {
   });
 });
 
-describe("the run object's in-memory copy", () => {
+describe("the run storage's in-memory copy", () => {
   it('is dropped with a transaction that throws, so it never shows a change SQLite rolled back', async () => {
     const run = await createRun();
     const { env } = await import('cloudflare:workers');
     const { runInDurableObject } = await import('cloudflare:test');
     const { RunStorage } = await import('../../src/durable/run-storage');
-    const stub = env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(run.id));
-    await runInDurableObject(stub, (instance) => {
-      const storage = (instance as unknown as { storage: InstanceType<typeof RunStorage> }).storage;
+    // A storage of its own over a spare object's SQLite, holding a copy of a real run's document.
+    const spare = env.FLOW_RUNS.get(env.FLOW_RUNS.newUniqueId());
+    await runInDurableObject(spare, (_instance, state) => {
+      const storage = new RunStorage(state.storage);
+      const version = storage.writeRun(run, 0);
+      storage.clearOutbox([{ kind: 'flow_run', id: run.id, version }]);
       const before = storage.readRun()!;
       expect(() =>
         storage.atomically(() => {

@@ -3,15 +3,22 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import type { FlowRun, OrchestrationResult, Worker, WorkPool } from 'edgeflow/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { api } from './api';
-import { claim, createPool, createPoolRun, heartbeat, poolStub, readRun, scheduledAt, sleep } from './pools';
+import {
+  advancePoolClock,
+  claim,
+  createPool,
+  createPoolRun,
+  heartbeat,
+  poolStub,
+  readRun,
+  scheduledAt,
+  sleep,
+} from './pools';
 
-/** Moves every lease deadline of the pool into the past and fires its alarm now. */
+/** Moves the pool's clock past every lease deadline (the longest interval here is 30 s) and fires its alarm. */
 async function lapseLeases(pool: string): Promise<void> {
-  const stub = poolStub(pool);
-  await runInDurableObject(stub, (_, state) => {
-    state.storage.sql.exec('UPDATE runs SET lease_deadline = 1 WHERE lease_deadline IS NOT NULL');
-  });
-  await runDurableObjectAlarm(stub);
+  await advancePoolClock(pool, 10 * 60_000);
+  await runDurableObjectAlarm(poolStub(pool));
 }
 
 async function claimOne(pool: string, agent: string): Promise<{ run: FlowRun; lease: string }> {
@@ -29,17 +36,14 @@ describe('leases', () => {
     expect(keptRun.id).toBe(kept.id);
     const dropped = await createPoolRun(pool);
     await claimOne(pool, 'agent-a');
-    // Only `kept` is listed in the heartbeats; both leases started with a 3 s deadline.
-    for (let i = 0; i < 4; i++) {
-      await sleep(1_000);
-      await heartbeat(pool, 'agent-a', [kept.id], 1);
-    }
-    await vi.waitFor(async () => expect((await readRun(dropped.id)).state_type).toBe('CRASHED'), {
-      timeout: 10_000,
-      interval: 200,
-    });
+    // Both leases start with a 3 s deadline (3 intervals of 1 s); only `kept` is listed in heartbeats.
+    await advancePoolClock(pool, 2_000);
+    await heartbeat(pool, 'agent-a', [kept.id], 1);
+    await advancePoolClock(pool, 1_500);
+    await runDurableObjectAlarm(poolStub(pool));
+    expect((await readRun(dropped.id)).state_type).toBe('CRASHED');
     expect((await readRun(kept.id)).state_type).toBe('PENDING');
-  }, 30_000);
+  });
 
   it('a lapsed lease makes the run CRASHED with a message saying why', async () => {
     const pool = await createPool();
@@ -167,13 +171,13 @@ describe('workers', () => {
         (await api<Worker[]>('GET', `/work_pools/${pool}/workers`)).body.map((w) => [w.name, w.status]),
       );
     expect(await statuses()).toEqual({ fast: 'ONLINE', slow: 'ONLINE' });
-    await sleep(3_100);
+    await advancePoolClock(pool, 3_100);
     expect(await statuses()).toEqual({ fast: 'OFFLINE', slow: 'ONLINE' });
     const filtered = await api<Worker[]>('POST', `/work_pools/${pool}/workers/filter`, {
       workers: { status: { any_: ['OFFLINE'] } },
     });
     expect(filtered.body.map((w) => w.name)).toEqual(['fast']);
-  }, 20_000);
+  });
 
   it('is 404 for the workers of an unknown pool', async () => {
     expect((await api('GET', '/work_pools/no-such-pool/workers')).status).toBe(404);

@@ -1,8 +1,10 @@
 // Helpers for the work-pool tests: a fresh pool per test, runs in it, and the agent's calls.
 
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { ClaimResponse, FlowRun, WorkerHeartbeatResponse } from 'edgeflow/protocol';
 import { expect } from 'vitest';
+import type { WorkPoolObject } from '../../src/durable/work-pool-object';
 import { api, createFlow } from './api';
 
 export async function createPool(body: Record<string, unknown> = {}): Promise<string> {
@@ -66,6 +68,17 @@ export async function readRun(id: string): Promise<FlowRun> {
 
 export function poolStub(pool: string) {
   return env.WORK_POOLS.get(env.WORK_POOLS.idFromName(pool));
+}
+
+/**
+ * Moves the pool object's clock `ms` ahead (cumulatively): its leases lapse, runs turn Late and agents
+ * go offline as if that time had passed, without the test waiting for it.
+ */
+export async function advancePoolClock(pool: string, ms: number): Promise<void> {
+  await runInDurableObject(poolStub(pool), (instance: WorkPoolObject) => {
+    const from = instance.clock;
+    instance.clock = { now: () => from.now() + ms };
+  });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,6 @@
 // The flow run rules of Prefect's CoreFlowPolicy (minus deployment concurrency), one decision each.
 import { isTerminal, STATE_TYPES, TERMINAL_STATE_TYPES } from 'edgeflow/protocol';
+import { hasFlowRetriesLeft } from './crash-retries';
 import { abort, proceed, type Rule, reject } from './pipeline';
 import { hasPersistedResult, isoAfterSeconds, newProposedState } from './proposal';
 import type { FlowRunSnapshot } from './types';
@@ -190,7 +191,7 @@ export const RetryFailedFlows: FlowRule = {
   to: ['FAILED'],
   decide: ({ proposed, run, clock }) => {
     const policy = run.empirical_policy;
-    if (run.run_count > policy.retries) {
+    if (!hasFlowRetriesLeft(run)) {
       // Cleared so a later rerun from outside (UI, crash rescheduling) is dispatched normally.
       return proceed({ run: { ...run, empirical_policy: { ...policy, retry_type: null } } });
     }

@@ -1,7 +1,7 @@
 // Entry points for flow runs: one proposed transition through a policy, and the resume proposal.
 import type { OrchestrationResult, StateCreate } from 'edgeflow/protocol';
 import { type Policy, runPolicy } from './pipeline';
-import { type FlowPolicyName, flowPolicy } from './policies';
+import { defaultPolicy, type FlowPolicyName, flowPolicy } from './policies';
 import { FLOW_RUN_TRANSFORMS } from './transforms';
 import type { FlowRunSnapshot, FlowTransitionInput, FlowTransitionOutcome } from './types';
 
@@ -19,7 +19,7 @@ export function orchestrateFlowRun<Extra = unknown>(
   input: FlowTransitionInput,
   options: FlowOrchestrationOptions<Extra> = {},
 ): FlowTransitionOutcome {
-  const policy = options.policy ?? (input.force ? 'minimal' : 'core');
+  const policy = options.policy ?? defaultPolicy(input.force);
   const { effects: _effects, ...outcome } = runPolicy({
     rules: typeof policy === 'string' ? flowPolicy(policy) : policy,
     transforms: FLOW_RUN_TRANSFORMS,

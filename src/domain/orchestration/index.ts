@@ -1,4 +1,5 @@
 // Orchestration: the pure rules that decide every flow and task run state transition.
+export * from './crash-retries';
 export * from './deployment-concurrency-rules';
 export * from './flow-rules';
 export { type FlowOrchestrationOptions, orchestrateFlowRun, resumeProposal } from './flow-runs';

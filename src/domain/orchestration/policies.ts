@@ -70,6 +70,11 @@ export const MINIMAL_TASK_POLICY: readonly TaskRule[] = [];
 export type FlowPolicyName = 'core' | 'minimal' | 'mark_late';
 export type TaskPolicyName = 'core' | 'minimal';
 
+/** Prefect's choice when the caller names no policy: a forced proposal gets the minimal one. */
+export function defaultPolicy(force: boolean): FlowPolicyName & TaskPolicyName {
+  return force ? 'minimal' : 'core';
+}
+
 export function flowPolicy(name: FlowPolicyName): Policy<FlowRunSnapshot> {
   switch (name) {
     case 'core':

@@ -1,6 +1,6 @@
 // Entry point for task runs: one proposed transition through the task policy, plus its cache record.
 import { type Policy, runPolicy } from './pipeline';
-import { type TaskPolicyName, taskPolicy } from './policies';
+import { defaultPolicy, type TaskPolicyName, taskPolicy } from './policies';
 import type { TaskRuleInputs } from './task-rules';
 import { TASK_RUN_TRANSFORMS } from './transforms';
 import type { TaskRunSnapshot, TaskTransitionInput, TaskTransitionOutcome } from './types';
@@ -16,7 +16,7 @@ export function orchestrateTaskRun<Extra extends object = object>(
   input: TaskTransitionInput,
   options: TaskOrchestrationOptions<Extra> = {},
 ): TaskTransitionOutcome {
-  const policy = options.policy ?? (input.force ? 'minimal' : 'core');
+  const policy = options.policy ?? defaultPolicy(input.force);
   const { effects, ...outcome } = runPolicy({
     rules: typeof policy === 'string' ? taskPolicy(policy) : policy,
     transforms: TASK_RUN_TRANSFORMS,

@@ -1,50 +1,132 @@
-// Fails when code crosses a boundary the architecture forbids:
-// src/domain stays pure (no platform, HTTP or database imports), and the edgeflow package never imports the Worker.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// Fails when code crosses a boundary the architecture forbids (docs/architecture.md):
+// - src/domain stays pure (no platform, HTTP or database imports);
+// - the Worker's floors only import downwards: api → scheduler → durable → db → domain (the scheduler
+//   sits beside the API as the Cron Trigger's entry; a deployment written through the API asks it to
+//   plan or withdraw runs, so the API may call it, never the reverse);
+// - the edgeflow package never imports the Worker;
+// - no import cycle, except through type-only imports (they vanish at run time).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = resolve(new URL('..', import.meta.url).pathname);
 
 function* sourceFiles(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* sourceFiles(path);
-    else if (/\.(ts|tsx|mts|js|mjs)$/.test(name)) yield path;
+    else if (/\.(ts|tsx|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts')) yield path;
   }
 }
 
+/** Every import and re-export of a file, with whether it is type-only. */
 function importsOf(path) {
-  const text = readFileSync(path, 'utf8');
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((match) => match[1]);
+  const text = readFileSync(path, 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');
+  const found = [];
+  const declaration = /\b(import|export)\s+(type\s+)?([\w*{}\s,$]*?)\s*from\s*['"]([^'"]+)['"]/g;
+  for (const [, , typeKeyword, clause, spec] of text.matchAll(declaration)) {
+    const braces = /^\{([\s\S]*)\}$/.exec(clause.trim());
+    const names = braces
+      ? braces[1]
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean)
+      : [];
+    const allTypes = braces !== null && names.length > 0 && names.every((name) => name.startsWith('type '));
+    found.push({ spec, typeOnly: Boolean(typeKeyword) || allTypes });
+  }
+  for (const [, spec] of text.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    found.push({ spec, typeOnly: false });
+  }
+  for (const [, spec] of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm))
+    found.push({ spec, typeOnly: false });
+  return found;
 }
 
-const rules = [
-  {
-    dir: 'src/domain',
-    forbidden: (spec) =>
-      /^(cloudflare:|hono|@hono\/|drizzle-orm|node:)/.test(spec) || /\/(durable|api|db)\//.test(spec),
-    why: 'src/domain must stay pure: no Cloudflare, Hono, drizzle or Node imports, and no I/O layers',
-  },
-  {
-    dir: 'worker-agent/src',
-    forbidden: (spec) =>
-      /^(\.\.\/)+src\//.test(spec) ||
-      spec.startsWith('edgeflow-server') ||
-      /^(cloudflare:|hono|drizzle-orm)/.test(spec),
-    why: 'the edgeflow package must not import the Worker',
-  },
-];
+/** The file a relative specifier names, or null for packages. */
+function resolveLocal(from, spec) {
+  if (!spec.startsWith('.')) return null;
+  const base = resolve(dirname(from), spec);
+  const candidates = [base, `${base}.ts`, base.replace(/\.js$/, '.ts'), join(base, 'index.ts')];
+  return candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isFile()) ?? null;
+}
 
-let violations = 0;
-for (const rule of rules) {
-  for (const file of sourceFiles(join(root, rule.dir))) {
-    for (const spec of importsOf(file)) {
-      if (rule.forbidden(spec)) {
-        violations++;
-        console.error(`${relative(root, file)} imports "${spec}": ${rule.why}`);
+/** The Worker's floors, top to bottom; a file may import its own floor or any floor below it. */
+const FLOORS = [['api'], ['scheduler'], ['durable'], ['db'], ['domain']];
+function floorOf(file) {
+  const rel = relative(join(root, 'src'), file);
+  if (rel.startsWith('..')) return null;
+  const top = rel.split('/')[0];
+  const index = FLOORS.findIndex((floor) => floor.includes(top));
+  return index === -1 ? null : { name: top, level: index };
+}
+
+const violations = [];
+const graph = new Map();
+const files = [...sourceFiles(join(root, 'src')), ...sourceFiles(join(root, 'worker-agent/src'))];
+
+for (const file of files) {
+  const inPackage = file.startsWith(join(root, 'worker-agent/'));
+  const edges = [];
+  for (const { spec, typeOnly } of importsOf(file)) {
+    const where = relative(root, file);
+    if (file.startsWith(join(root, 'src/domain/'))) {
+      if (/^(cloudflare:|hono|@hono\/|drizzle-orm|node:)/.test(spec)) {
+        violations.push(
+          `${where} imports "${spec}": src/domain stays pure (no platform, HTTP, database or Node)`,
+        );
       }
     }
+    if (
+      inPackage &&
+      (/^(cloudflare:|hono|drizzle-orm|edgeflow-server)/.test(spec) || /^(\.\.\/)+src\//.test(spec))
+    ) {
+      violations.push(`${where} imports "${spec}": the edgeflow package must not import the Worker`);
+    }
+    const target = resolveLocal(file, spec);
+    if (!target) continue;
+    if (inPackage && !target.startsWith(join(root, 'worker-agent/'))) {
+      violations.push(`${where} imports "${spec}": the edgeflow package must not import the Worker`);
+    }
+    const [from, to] = [floorOf(file), floorOf(target)];
+    if (from && to && to.level < from.level) {
+      violations.push(`${where} imports "${spec}": ${from.name} may not import ${to.name}, a floor above it`);
+    }
+    if (!typeOnly) edges.push(target);
   }
+  graph.set(file, edges);
 }
-if (violations > 0) process.exit(1);
-console.log('boundaries ok');
+
+// Tarjan's strongly connected components: any component of more than one file is a cycle.
+let counter = 0;
+const index = new Map();
+const low = new Map();
+const stack = [];
+const onStack = new Set();
+function connect(file) {
+  index.set(file, counter);
+  low.set(file, counter++);
+  stack.push(file);
+  onStack.add(file);
+  for (const next of graph.get(file) ?? []) {
+    if (!index.has(next)) {
+      connect(next);
+      low.set(file, Math.min(low.get(file), low.get(next)));
+    } else if (onStack.has(next)) {
+      low.set(file, Math.min(low.get(file), index.get(next)));
+    }
+  }
+  if (low.get(file) !== index.get(file)) return;
+  const component = [];
+  let member;
+  do {
+    member = stack.pop();
+    onStack.delete(member);
+    component.push(relative(root, member));
+  } while (member !== file);
+  if (component.length > 1) violations.push(`import cycle: ${component.sort().join(' ↔ ')}`);
+}
+for (const file of graph.keys()) if (!index.has(file)) connect(file);
+
+for (const violation of violations) console.error(violation);
+if (violations.length > 0) process.exit(1);
+console.log(`boundaries ok: ${files.length} files, floors and cycles checked`);

@@ -2,10 +2,11 @@
 // SCHEDULED at its time, the deployment's entrypoint, pool and concurrency limit copied onto it.
 import type { Deployment, DeploymentFlowRunCreate, FlowRun } from 'edgeflow/protocol';
 import { mergeParameters, runParameterProblem } from '../domain/deployments';
+import { createFlowRun } from '../durable/flow-run-creation';
 import type { Env } from '../env';
 import { runLimits } from '../scheduler/runs';
 import { invalid } from './deployment-writes';
-import { createFlowRun } from './run-objects';
+import { flowNotFound } from './errors';
 
 export async function createDeploymentRun(
   env: Env,
@@ -16,7 +17,7 @@ export async function createDeploymentRun(
   const problem = runParameterProblem(deployment, body.parameters);
   if (problem) throw invalid(problem, 'flow_run.invalid_parameters');
   const scheduled_time = new Date(body.scheduled_time ?? now).toISOString();
-  return createFlowRun(
+  const result = await createFlowRun(
     env,
     {
       flow_id: deployment.flow_id,
@@ -45,4 +46,6 @@ export async function createDeploymentRun(
       ),
     },
   );
+  if (result.kind === 'flow_not_found') throw flowNotFound(deployment.flow_id);
+  return result;
 }

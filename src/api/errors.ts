@@ -16,6 +16,10 @@ export class ApiError extends Error {
 export const notFound = (resource: string, id: string) =>
   new ApiError(404, `${resource}.not_found`, `${resource.replace(/_/g, ' ')} ${id} not found`);
 
+/** A flow run names a flow that does not exist. */
+export const flowNotFound = (flowId: string) =>
+  new ApiError(404, 'flow.not_found', `flow ${flowId} not found`, 'flow_id');
+
 export const badRequest = (code: string, message: string, field?: string) =>
   new ApiError(400, code, message, field);
 

@@ -15,10 +15,11 @@ import {
   TaskRunSchema,
 } from 'edgeflow/protocol';
 import { countFlowRuns, filterFlowRuns } from '../db/flow-run-queries';
+import { createFlowRun } from '../durable/flow-run-creation';
 import type { SetStateReply } from '../durable/flow-run-object';
-import { conflict, notFound } from './errors';
+import { flowRunObject } from '../durable/objects';
+import { conflict, flowNotFound, notFound } from './errors';
 import { createRouter, jsonBody, jsonResponse } from './router';
-import { createFlowRun, flowRunObject } from './run-objects';
 
 const IdParam = z.object({ id: z.uuid() });
 const staleLease = () =>
@@ -127,7 +128,10 @@ const taskRunList = createRoute({
 
 export const flowRunsRouter = createRouter()
   .openapi(create, async (c) => {
-    const { created, run } = await createFlowRun(c.env, c.req.valid('json'), new Date());
+    const body = c.req.valid('json');
+    const result = await createFlowRun(c.env, body, new Date());
+    if (result.kind === 'flow_not_found') throw flowNotFound(body.flow_id);
+    const { created, run } = result;
     return c.json(run, created ? 201 : 200);
   })
   .openapi(read, async (c) => {

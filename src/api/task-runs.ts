@@ -10,9 +10,10 @@ import {
   TaskRunSchema,
 } from 'edgeflow/protocol';
 import { countTaskRuns, filterTaskRuns, flowRunIdOfTaskRun } from '../db/flow-run-queries';
+import { flowRunObject } from '../durable/objects';
+import type { Env } from '../env';
 import { ApiError, conflict, notFound } from './errors';
 import { createRouter, jsonBody, jsonResponse } from './router';
-import { flowRunObject } from './run-objects';
 
 const IdParam = z.object({ id: z.uuid() });
 
@@ -67,7 +68,7 @@ const count = createRoute({
   responses: { 200: jsonResponse(z.number().int(), 'How many task runs match') },
 });
 
-async function objectOfTaskRun(env: Parameters<typeof flowRunObject>[0], taskRunId: string) {
+async function objectOfTaskRun(env: Env, taskRunId: string) {
   const flowRunId = await flowRunIdOfTaskRun(env.DB, taskRunId);
   if (!flowRunId) throw notFound('task_run', taskRunId);
   return flowRunObject(env, flowRunId);

@@ -15,8 +15,8 @@ import {
 } from 'edgeflow/protocol';
 import { activeRunsByQueue, readPoolConfig, scheduledRunsOfPool } from '../db/work-pools';
 import { capacity, eligibleQueues, orderCandidates, planClaims } from '../domain/dispatch';
+import { workPoolObject } from '../durable/objects';
 import { ApiError, notFound } from './errors';
-import { workPoolObject } from './pool-objects';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const PoolParam = z.object({ name: WorkPoolNameSchema });

@@ -26,9 +26,9 @@ import {
   updateWorkQueue,
 } from '../db/work-pools';
 import { DEFAULT_QUEUE_NAME } from '../domain/dispatch';
+import { workPoolObject } from '../durable/objects';
 import type { Env } from '../env';
 import { conflict, notFound } from './errors';
-import { workPoolObject } from './pool-objects';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const PoolParam = z.object({ name: WorkPoolNameSchema });

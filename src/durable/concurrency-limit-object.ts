@@ -5,6 +5,7 @@
 // frees it, and a long run that is still going keeps it without renewals.
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
+import { flowRunObject } from './objects';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS slots (holder TEXT PRIMARY KEY, lease_id TEXT NOT NULL, trusted_until INTEGER NOT NULL);
@@ -17,14 +18,6 @@ export interface SlotRequest {
   limit: number;
   lease_seconds: number;
 }
-
-/** What a limit asks of a run object. */
-export interface SlotHolderApi {
-  holdsConcurrencySlot(leaseId: string): Promise<boolean>;
-}
-
-/** The limit's RPC surface, as run objects and the scheduler call it. */
-export type ConcurrencyLimitApi = Pick<ConcurrencyLimitObject, 'acquire' | 'release' | 'holders' | 'isFull'>;
 
 export class ConcurrencyLimitObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -99,7 +92,7 @@ export class ConcurrencyLimitObject extends DurableObject<Env> {
       .toArray();
     await Promise.all(
       lapsed.map(async ({ holder, lease_id }) => {
-        const run = this.env.FLOW_RUNS.get(this.env.FLOW_RUNS.idFromName(holder)) as unknown as SlotHolderApi;
+        const run = flowRunObject(this.env, holder);
         if (await run.holdsConcurrencySlot(lease_id)) {
           this.ctx.storage.sql.exec(
             'UPDATE slots SET trusted_until = ? WHERE holder = ? AND lease_id = ?',

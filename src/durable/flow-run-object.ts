@@ -26,7 +26,7 @@ import { applyFlowRunUpdate, flowRunSnapshot, isUnstartedScheduledRun } from '..
 import { CANCELLING_TIMEOUT_MS } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
-import { type ClaimReply, dispatchView } from './dispatch';
+import { type ClaimReply, dispatchView, type FlowRunDispatchApi } from './dispatch';
 import { type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
 import { RunConcurrency } from './run-concurrency';
 import { RunOutbox } from './run-outbox';
@@ -57,7 +57,7 @@ function systemClock(): OrchestrationClock {
   return { now: new Date(), newStateId: () => crypto.randomUUID(), random: Math.random };
 }
 
-export class FlowRunObject extends DurableObject<Env> {
+export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatchApi {
   private storage: RunStorage;
   private concurrency: RunConcurrency;
   private readonly outbox: RunOutbox;

@@ -1,6 +1,6 @@
 // The claim path of a work pool object: picks due runs in dispatch order within the pool's limits,
 // claims each through its run object (the rules decide), records the leases, and shapes the answer.
-import type { ClaimedFlowRun, ClaimResponse, FlowRun } from 'edgeflow/protocol';
+import type { ClaimedFlowRun, ClaimResponse } from 'edgeflow/protocol';
 import {
   capacity,
   claimRecordExpiry,
@@ -14,18 +14,15 @@ import {
 } from '../domain/dispatch';
 import type { ClaimTickets } from './claim-tickets';
 import type { Clock } from './clock';
-import type { FlowRunDispatchApi } from './dispatch';
 import type { ClaimIdentity } from './held-claims';
+import type { FlowRunHandle } from './objects';
 import type { DueRun, PoolRun, PoolStorage } from './pool-storage';
-
-/** The run object as the claim path calls it; `read` (FlowRunObject's) serves a replayed claim. */
-export type ClaimableRun = FlowRunDispatchApi & { read(): Promise<FlowRun | null> };
 
 export interface RunClaimerDeps {
   storage: PoolStorage;
   tickets: ClaimTickets;
   clock: () => Clock;
-  runObject: (flowRunId: string) => ClaimableRun;
+  runObject: (flowRunId: string) => FlowRunHandle;
   /** New leases bring deadlines the pool's alarm must watch. */
   armAlarm: () => Promise<void>;
 }

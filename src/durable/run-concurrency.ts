@@ -12,7 +12,7 @@ import {
   type SlotOutcome,
 } from '../domain/orchestration';
 import type { Env } from '../env';
-import type { ConcurrencyLimitApi } from './concurrency-limit-object';
+import { concurrencyLimitObject } from './objects';
 
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS concurrency_limits (key TEXT PRIMARY KEY, doc TEXT NOT NULL);';
 
@@ -20,10 +20,6 @@ const SCHEMA = 'CREATE TABLE IF NOT EXISTS concurrency_limits (key TEXT PRIMARY 
 export interface PreparedSlots {
   inputs: DeploymentConcurrencyInputs;
   acquired: { lease_id: string; limits: RunConcurrencyLimit[] } | null;
-}
-
-export function concurrencyLimit(env: Env, key: string): ConcurrencyLimitApi {
-  return env.CONCURRENCY_LIMITS.get(env.CONCURRENCY_LIMITS.idFromName(key)) as unknown as ConcurrencyLimitApi;
 }
 
 export class RunConcurrency {
@@ -82,7 +78,9 @@ export class RunConcurrency {
     }
     if (policy === 'mark_late') {
       const cancelNew = limits.filter((limit) => limit.collision_strategy === 'CANCEL_NEW');
-      const full = await Promise.all(cancelNew.map((l) => concurrencyLimit(this.env, l.key).isFull(l.limit)));
+      const full = await Promise.all(
+        cancelNew.map((l) => concurrencyLimitObject(this.env, l.key).isFull(l.limit)),
+      );
       return { inputs: { ...NO_CONCURRENCY_INPUTS, full_cancel_new: full.some(Boolean) }, acquired: null };
     }
     return { inputs: NO_CONCURRENCY_INPUTS, acquired: null };
@@ -105,7 +103,7 @@ export class RunConcurrency {
     await Promise.all(
       releases.flatMap(({ lease, limits }) =>
         limits.map((limit) =>
-          concurrencyLimit(this.env, limit.key)
+          concurrencyLimitObject(this.env, limit.key)
             .release(runId, lease)
             // A lost release is found out by the limit when the lease lapses: it asks the run.
             .catch((error) => console.error('concurrency slot release failed', error)),
@@ -137,7 +135,7 @@ export class RunConcurrency {
   ): Promise<SlotOutcome[]> {
     const outcomes: SlotOutcome[] = [];
     for (const limit of limits) {
-      const granted = await concurrencyLimit(this.env, limit.key).acquire({
+      const granted = await concurrencyLimitObject(this.env, limit.key).acquire({
         holder: runId,
         lease_id: leaseId,
         limit: limit.limit,

@@ -3,7 +3,8 @@
 // object's alarm retries it (`index_retry`), so nothing committed in the object is ever lost to D1.
 import { type CacheRecord, writeRunIndex } from '../db/run-index';
 import type { Env } from '../env';
-import { type DispatchView, dispatchView, poolMayHearLater, type WorkPoolDispatchApi } from './dispatch';
+import { type DispatchView, dispatchView, poolMayHearLater } from './dispatch';
+import { workPoolObject } from './objects';
 import type { RunStorage } from './run-storage';
 
 /** How soon a failed index write or pool notification is tried again. */
@@ -136,8 +137,4 @@ export class RunOutbox {
     this.storage().setTimer('index_retry', Date.now() + INDEX_RETRY_MS);
     await this.armAlarm();
   }
-}
-
-function workPoolObject(env: Env, poolName: string): WorkPoolDispatchApi {
-  return env.WORK_POOLS.get(env.WORK_POOLS.idFromName(poolName)) as unknown as WorkPoolDispatchApi;
 }

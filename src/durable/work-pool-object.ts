@@ -21,9 +21,10 @@ import { type AbandonKey, ClaimTickets } from './claim-tickets';
 import { type Clock, systemClock } from './clock';
 import type { DispatchView, WorkPoolDispatchApi } from './dispatch';
 import { HeldClaims } from './held-claims';
+import { flowRunObject } from './objects';
 import { PoolPresence } from './pool-presence';
 import { PoolStorage } from './pool-storage';
-import { type ClaimableRun, RunClaimer } from './run-claimer';
+import { RunClaimer } from './run-claimer';
 
 export interface ClaimRequest {
   name: string;
@@ -255,8 +256,4 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
   }
-}
-
-function flowRunObject(env: Env, flowRunId: string): ClaimableRun {
-  return env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(flowRunId)) as unknown as ClaimableRun;
 }

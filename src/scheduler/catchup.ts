@@ -3,11 +3,10 @@
 // none; max_active_runs) cancels what it must, through the run objects and their rules.
 
 import type { Catchup } from 'edgeflow/protocol';
-import { flowRunObject } from '../api/run-objects';
 import { catchupSettings, lateAutoScheduledRuns } from '../db/scheduler';
 import { scheduleLimitKey } from '../domain/orchestration';
 import { type CatchupCancel, catchupCancellations, type LateRun } from '../domain/schedules';
-import { concurrencyLimit } from '../durable/run-concurrency';
+import { concurrencyLimitObject, flowRunObject } from '../durable/objects';
 import type { Env } from '../env';
 import { settleAll } from './concurrently';
 import { parseScheduledRunKey } from './runs';
@@ -32,7 +31,8 @@ export async function applyCatchup(env: Env, now: Date): Promise<number> {
   const cancels: CatchupCancel[] = [];
   for (const schedule of settings) {
     const cap = schedule.max_active_runs;
-    const active = cap === null ? 0 : await concurrencyLimit(env, scheduleLimitKey(schedule.id)).holders();
+    const active =
+      cap === null ? 0 : await concurrencyLimitObject(env, scheduleLimitKey(schedule.id)).holders();
     cancels.push(
       ...catchupCancellations({
         catchup: schedule.catchup as Catchup,

@@ -1,7 +1,6 @@
 // A schedule's planned dates become runs: one createFlowRun each, keyed `scheduled {deployment} {schedule}
 // {ISO time}`, so a repeated or concurrent tick lands on the run that already exists.
 import type { FlowRunCreate } from 'edgeflow/protocol';
-import { createFlowRun } from '../api/run-objects';
 import type { DueSchedule } from '../db/scheduler';
 import { mergeParameters } from '../domain/deployments';
 import {
@@ -10,6 +9,7 @@ import {
   type RunConcurrencyLimit,
   scheduleLimitKey,
 } from '../domain/orchestration';
+import { createFlowRun } from '../durable/flow-run-creation';
 import type { Env } from '../env';
 
 /** Prefect's idempotency key for auto-scheduled runs. */
@@ -75,10 +75,10 @@ export async function createScheduledRun(
     work_queue_name: due.work_queue_name ?? undefined,
     entrypoint: due.entrypoint ?? undefined,
   };
-  const { created } = await createFlowRun(env, body, now, {
+  const result = await createFlowRun(env, body, now, {
     flowKnown: true,
     autoScheduled: true,
     concurrency: runLimits({ ...due, id: due.deployment_id }, due),
   });
-  return created;
+  return result.kind === 'ok' && result.created;
 }

@@ -1,7 +1,8 @@
 // Taking back the runs a deployment's schedules made that have not started, through their run
 // objects (which refuse if the run started meanwhile): on update (future ones), pause and delete (all).
-import { flowRunObject } from '../api/run-objects';
+
 import { unstartedAutoScheduledRuns } from '../db/scheduler';
+import { flowRunObject } from '../durable/objects';
 import type { Env } from '../env';
 import { settleAll } from './concurrently';
 

@@ -1,41 +1,14 @@
-// How the API reaches a flow run's Durable Object (by name, the run id), and the one way runs are created.
+// Creating a flow run: the one way runs come to be, whoever asks (the API, deployments, schedules,
+// webhooks). The run id is chosen here and the run's object is created through its handle.
 import type { FlowRun, FlowRunCreate, StateCreate } from 'edgeflow/protocol';
 import { readFlow } from '../db/flows';
 import type { RunConcurrencyLimit } from '../domain/orchestration';
 import { newFlowRunDoc } from '../domain/runs/flow-run-docs';
 import { idempotentRunId } from '../domain/runs/ids';
-import type { FlowRunObject } from '../durable/flow-run-object';
 import type { Env } from '../env';
-import { ApiError } from './errors';
+import { flowRunObject } from './objects';
 
-/**
- * The object's RPC surface with its declared types. Workers' generated stub types turn fields typed
- * `unknown` (a state's `data`, a run's parameters) into `never`; every value here is JSON, so plain
- * method types are accurate.
- */
-export type FlowRunObjectApi = Pick<
-  FlowRunObject,
-  | 'create'
-  | 'read'
-  | 'readStates'
-  | 'setState'
-  | 'resume'
-  | 'update'
-  | 'remove'
-  | 'removeUnstarted'
-  | 'cancelScheduled'
-  | 'applyTaskBatch'
-  | 'createTaskRun'
-  | 'readTaskRun'
-  | 'readTaskRunStates'
-  | 'listTaskRuns'
->;
-
-export function flowRunObject(env: Env, flowRunId: string): FlowRunObjectApi {
-  return env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(flowRunId)) as unknown as FlowRunObjectApi;
-}
-
-/** A run meant for an agent starts SCHEDULED now; one its caller runs itself starts PENDING (CONTRACTS §2). */
+/** A run meant for an agent starts SCHEDULED now; one its caller runs itself starts PENDING (docs/orchestration.md). */
 function initialState(body: FlowRunCreate, now: Date): StateCreate {
   if (body.state) return body.state;
   if (body.work_pool_name) {
@@ -69,20 +42,19 @@ export interface CreateFlowRunOptions {
   concurrency?: RunConcurrencyLimit[];
 }
 
+export type CreateFlowRunResult = { kind: 'ok'; created: boolean; run: FlowRun } | { kind: 'flow_not_found' };
+
 /**
  * Creates a flow run, or returns the existing one for the same (flow_id, idempotency_key): the key
- * picks the run id, so concurrent creates meet in one object. Deployments and schedules create
- * their runs through here too.
+ * picks the run id, so concurrent creates meet in one object.
  */
 export async function createFlowRun(
   env: Env,
   body: FlowRunCreate,
   now: Date,
   options: CreateFlowRunOptions = {},
-): Promise<{ created: boolean; run: FlowRun }> {
-  if (!options.flowKnown && !(await flowExists(env, body.flow_id))) {
-    throw new ApiError(404, 'flow.not_found', `flow ${body.flow_id} not found`, 'flow_id');
-  }
+): Promise<CreateFlowRunResult> {
+  if (!options.flowKnown && !(await flowExists(env, body.flow_id))) return { kind: 'flow_not_found' };
   const id = body.idempotency_key
     ? await idempotentRunId(body.flow_id, body.idempotency_key)
     : crypto.randomUUID();
@@ -90,5 +62,10 @@ export async function createFlowRun(
     ...newFlowRunDoc(id, body, now, Math.random),
     auto_scheduled: options.autoScheduled ?? false,
   };
-  return flowRunObject(env, id).create(doc, initialState(body, now), options.concurrency);
+  const { created, run } = await flowRunObject(env, id).create(
+    doc,
+    initialState(body, now),
+    options.concurrency,
+  );
+  return { kind: 'ok', created, run };
 }

@@ -1,0 +1,72 @@
+// The one way into the Durable Objects: a typed handle per object, found by name. The API, the
+// scheduler and the objects themselves reach each other only through here.
+import type { ConcurrencyLimitObject } from './concurrency-limit-object';
+import type { FlowRunObject } from './flow-run-object';
+import type { WorkPoolObject } from './work-pool-object';
+
+/**
+ * Each object's RPC surface with its declared types. Workers' generated stub types turn fields typed
+ * `unknown` (a state's `data`, a run's parameters) into `never`; every value crossing here is JSON
+ * (or a plain object of JSON), so the methods' own types are accurate. This is the one cast.
+ */
+export type FlowRunHandle = Pick<
+  FlowRunObject,
+  | 'create'
+  | 'read'
+  | 'readStates'
+  | 'setState'
+  | 'resume'
+  | 'update'
+  | 'remove'
+  | 'removeUnstarted'
+  | 'cancelScheduled'
+  | 'applyTaskBatch'
+  | 'createTaskRun'
+  | 'readTaskRun'
+  | 'readTaskRunStates'
+  | 'listTaskRuns'
+  | 'claim'
+  | 'unclaim'
+  | 'crash'
+  | 'markLate'
+  | 'holdsConcurrencySlot'
+>;
+
+export type WorkPoolHandle = Pick<
+  WorkPoolObject,
+  'configure' | 'claim' | 'abandonClaim' | 'releaseClaim' | 'heartbeat' | 'listWorkers' | 'syncRun'
+>;
+
+export type ConcurrencyLimitHandle = Pick<
+  ConcurrencyLimitObject,
+  'acquire' | 'release' | 'holders' | 'isFull'
+>;
+
+/** The namespaces the handles come from; the Worker's Env has them all. */
+export interface ObjectBindings {
+  FLOW_RUNS: DurableObjectNamespace<FlowRunObject>;
+  WORK_POOLS: DurableObjectNamespace<WorkPoolObject>;
+  CONCURRENCY_LIMITS: DurableObjectNamespace<ConcurrencyLimitObject>;
+}
+
+function byName<Handle, Target extends Rpc.DurableObjectBranded>(
+  namespace: DurableObjectNamespace<Target>,
+  name: string,
+): Handle {
+  return namespace.get(namespace.idFromName(name)) as unknown as Handle;
+}
+
+/** A flow run's object, named by the run id. */
+export function flowRunObject(env: ObjectBindings, flowRunId: string): FlowRunHandle {
+  return byName(env.FLOW_RUNS, flowRunId);
+}
+
+/** A work pool's object, named by the pool's name. */
+export function workPoolObject(env: ObjectBindings, poolName: string): WorkPoolHandle {
+  return byName(env.WORK_POOLS, poolName);
+}
+
+/** A concurrency limit's object, named by its key (see run-concurrency.ts). */
+export function concurrencyLimitObject(env: ObjectBindings, key: string): ConcurrencyLimitHandle {
+  return byName(env.CONCURRENCY_LIMITS, key);
+}

@@ -1,5 +1,5 @@
-// One Durable Object per flow run: the single writer of the run's state, its history, its task
-// runs and its timers. It answers only after the D1 index has the change (CONTRACTS §5).
+// One Durable Object per flow run: the single writer of the run's state, its history, its task runs
+// and its timers. It answers only after the D1 index has the change (docs/orchestration.md).
 import { DurableObject } from 'cloudflare:workers';
 import type {
   FlowRun,
@@ -12,24 +12,19 @@ import type {
   TaskRunBatchItem,
   TaskRunBatchResult,
 } from 'edgeflow/protocol';
-import { isTerminal } from 'edgeflow/protocol';
 import { type CacheRecord, deleteRunIndex, readCachedStates } from '../db/run-index';
-import {
-  crashRetryProposal,
-  defaultPolicy,
-  type FlowPolicyName,
-  type RunConcurrencyLimit,
-  resumeProposal,
-} from '../domain/orchestration';
-import type { CacheInsert, OrchestrationClock } from '../domain/orchestration/types';
+import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
+import type { CacheInsert } from '../domain/orchestration/types';
 import { applyFlowRunUpdate, flowRunSnapshot, isUnstartedScheduledRun } from '../domain/runs/flow-run-docs';
 import { CANCELLING_TIMEOUT_MS } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
-import { type ClaimReply, dispatchView, type FlowRunDispatchApi } from './dispatch';
-import { type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
+import type { ClaimReply, FlowRunDispatchApi } from './dispatch';
+import { transitionFlowRun } from './flow-transitions';
 import { RunConcurrency } from './run-concurrency';
+import { RunDispatch } from './run-dispatch';
 import { RunOutbox } from './run-outbox';
+import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
 import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
 
@@ -43,24 +38,12 @@ export type TaskBatchReply =
   | { kind: 'not_found' }
   | { kind: 'stale_lease' };
 
-interface OrchestrateOptions {
-  force?: boolean;
-  /** Defaults to `defaultPolicy(force)`. */
-  policy?: FlowPolicyName;
-  /** Runs inside the transaction when the proposal is accepted. */
-  onAccept?: () => void;
-  /** Checked in the transaction, after any wait: false leaves the run as it is (answer null). */
-  stillWanted?: () => boolean;
-}
-
-function systemClock(): OrchestrationClock {
-  return { now: new Date(), newStateId: () => crypto.randomUUID(), random: Math.random };
-}
-
 export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatchApi {
   private storage: RunStorage;
   private concurrency: RunConcurrency;
   private readonly outbox: RunOutbox;
+  private readonly proposals: RunProposals;
+  private readonly dispatch: RunDispatch;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,6 +54,14 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
       () => this.storage,
       () => this.armAlarm(),
     );
+    const parts: RunParts = {
+      storage: () => this.storage,
+      concurrency: () => this.concurrency,
+      outbox: this.outbox,
+      armAlarm: () => this.armAlarm(),
+    };
+    this.proposals = new RunProposals(parts);
+    this.dispatch = new RunDispatch(parts, this.proposals);
   }
 
   /**
@@ -120,9 +111,9 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
     if (body.lease_id && body.lease_id !== stored.leaseId) return { kind: 'stale_lease' };
-    const answer = await this.orchestrate(body.state, { force: body.force });
+    const answer = await this.proposals.propose(body.state, { force: body.force });
     if (!answer) return { kind: 'not_found' };
-    if (answer.written) await this.afterTransition();
+    if (answer.written) await this.proposals.publish();
     return { kind: 'ok', ...answer };
   }
 
@@ -260,128 +251,35 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     });
   }
 
-  // --- Dispatch: called by the run's work pool object (see dispatch.ts) ---
+  // --- Dispatch: called by the run's work pool object (see run-dispatch.ts) ---
 
-  async claim(leaseId: string, agentName: string): Promise<ClaimReply> {
-    const answer = await this.orchestrate(
-      { type: 'PENDING', name: 'Pending', message: `Claimed by ${agentName}` },
-      { onAccept: () => this.storage.setLease(leaseId) },
-    );
-    if (!answer) return { kind: 'skipped', reason: 'The flow run no longer exists.' };
-    if (answer.result.status !== 'ACCEPT') {
-      if (answer.written) await this.afterTransition();
-      const reason = 'reason' in answer.result.details ? answer.result.details.reason : null;
-      return { kind: 'skipped', reason: reason ?? `The run is ${answer.result.state?.type ?? 'gone'}.` };
-    }
-    // The pool records the claim itself (PENDING, this lease), so it need not hear it back now; the
-    // index must have it before the answer (CONTRACTS §5: the claimer may filter next).
-    const claimed = this.storage.readRun()!;
-    this.outbox.poolRecorded(dispatchView(claimed.doc, claimed.version, claimed.leaseId));
-    await this.outbox.flush([]);
-    await this.armAlarm();
-    return { kind: 'claimed', run: this.storage.readRun()!.doc };
+  claim(leaseId: string, agentName: string): Promise<ClaimReply> {
+    return this.dispatch.claim(leaseId, agentName);
   }
 
-  async unclaim(leaseId: string, reason: string): Promise<void> {
-    const claimed = () => {
-      const stored = this.storage.readRun();
-      return stored?.leaseId === leaseId && stored.doc.state_type === 'PENDING';
-    };
-    if (!claimed()) return;
-    const answer = await this.orchestrate(
-      {
-        type: 'SCHEDULED',
-        name: 'Scheduled',
-        message: reason,
-        state_details: { scheduled_time: new Date().toISOString() },
-      },
-      { onAccept: () => this.storage.setLease(null), stillWanted: claimed },
-    );
-    if (answer?.written) await this.afterTransition();
+  unclaim(leaseId: string, reason: string): Promise<void> {
+    return this.dispatch.unclaim(leaseId, reason);
   }
 
-  async crash(leaseId: string, reason: string): Promise<void> {
-    const stored = this.storage.readRun();
-    if (!stored || stored.leaseId !== leaseId || isTerminal(stored.doc.state_type)) return;
-    const clock = systemClock();
-    const before = stored.doc.state;
-    const propose = (proposed: StateCreate) =>
-      transitionFlowRun(this.storage, { proposed, force: false, policy: defaultPolicy(false), clock });
-    this.storage.atomically(() => {
-      const crashed = propose({ type: 'CRASHED', name: 'Crashed', message: reason });
-      if (crashed?.result.state?.type !== 'CRASHED') return;
-      this.storage.setLease(null);
-      const retry = crashRetryProposal(flowRunSnapshot(this.storage.readRun()!.doc), reason, clock.now);
-      if (retry) propose(retry);
-    });
-    await this.concurrency.settle(stored.doc.id, null, before, this.storage.readRun()?.doc.state ?? null);
-    await this.afterTransition();
+  crash(leaseId: string, reason: string): Promise<void> {
+    return this.dispatch.crash(leaseId, reason);
   }
 
-  async markLate(): Promise<void> {
-    const stored = this.storage.readRun();
-    if (stored?.doc.state_type !== 'SCHEDULED') return;
-    const answer = await this.orchestrate(
-      {
-        type: 'SCHEDULED',
-        name: 'Late',
-        state_details: {
-          scheduled_time:
-            stored.doc.state?.state_details.scheduled_time ?? stored.doc.next_scheduled_start_time,
-        },
-      },
-      { policy: 'mark_late' },
-    );
-    if (answer?.written) await this.afterTransition();
+  markLate(): Promise<void> {
+    return this.dispatch.markLate();
   }
 
   /** Cancels the run through the rules if it is still waiting to start: the scheduler's catch-up. */
   async cancelScheduled(message: string): Promise<boolean> {
     if (this.storage.readRun()?.doc.state_type !== 'SCHEDULED') return false;
-    const answer = await this.orchestrate({ type: 'CANCELLED', name: 'Cancelled', message });
-    if (answer?.written) await this.afterTransition();
+    const answer = await this.proposals.propose({ type: 'CANCELLED', name: 'Cancelled', message });
+    if (answer?.written) await this.proposals.publish();
     return answer?.result.state?.type === 'CANCELLED';
   }
 
   /** Asked by a concurrency limit whose lease for this run lapsed: does the run still hold that slot? */
   async holdsConcurrencySlot(leaseId: string): Promise<boolean> {
     return this.concurrency.holds(this.storage.readRun()?.doc ?? null, leaseId);
-  }
-
-  /**
-   * One proposal through the rules. A run with concurrency limits asks them first (the rules are
-   * synchronous; the slots live in other objects) and gives back afterwards what it does not keep.
-   */
-  private async orchestrate(
-    proposed: StateCreate,
-    options: OrchestrateOptions = {},
-  ): Promise<FlowTransitionAnswer | null> {
-    const { force = false, onAccept, stillWanted } = options;
-    const stored = this.storage.readRun();
-    if (!stored) return null;
-    const policy = options.policy ?? defaultPolicy(force);
-    const prepared = await this.concurrency.prepare(stored.doc, proposed, policy);
-    const clock = systemClock();
-    const { before, answer } = this.storage.atomically(() => {
-      const before = this.storage.readRun()?.doc.state ?? null;
-      if (stillWanted && !stillWanted()) return { before, answer: null };
-      const answer = transitionFlowRun(this.storage, {
-        proposed,
-        force,
-        policy,
-        clock,
-        concurrency: prepared?.inputs,
-      });
-      if (answer?.result.status === 'ACCEPT') onAccept?.();
-      return { before, answer };
-    });
-    await this.concurrency.settle(stored.doc.id, prepared, before, this.storage.readRun()?.doc.state ?? null);
-    return answer;
-  }
-
-  private async afterTransition(): Promise<void> {
-    await this.outbox.flush([]);
-    await this.armAlarm();
   }
 
   /** The alarm this object last set (null: none); undefined when unknown (just loaded, or it fired). */

@@ -1,0 +1,75 @@
+// Proposing a new state for a flow run from inside its object: the run's concurrency limits are asked
+// first (their slots live in other objects), the rules decide in one SQLite transaction, slots not
+// kept go back, and the index, the pool and the alarm catch up.
+import type { StateCreate } from 'edgeflow/protocol';
+import { defaultPolicy, type FlowPolicyName } from '../domain/orchestration';
+import type { OrchestrationClock } from '../domain/orchestration/types';
+import { type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
+import type { RunConcurrency } from './run-concurrency';
+import type { RunOutbox } from './run-outbox';
+import type { RunStorage } from './run-storage';
+
+export interface ProposeOptions {
+  force?: boolean;
+  /** Defaults to `defaultPolicy(force)`. */
+  policy?: FlowPolicyName;
+  /** Runs inside the transaction when the proposal is accepted. */
+  onAccept?: () => void;
+  /** Checked in the transaction, after any wait: false leaves the run as it is (answer null). */
+  stillWanted?: () => boolean;
+}
+
+export interface RunParts {
+  storage(): RunStorage;
+  concurrency(): RunConcurrency;
+  outbox: RunOutbox;
+  armAlarm(): Promise<void>;
+}
+
+export function systemClock(): OrchestrationClock {
+  return { now: new Date(), newStateId: () => crypto.randomUUID(), random: Math.random };
+}
+
+export class RunProposals {
+  constructor(private readonly run: RunParts) {}
+
+  /** One proposal through the rules; null when the run does not exist (or is no longer wanted). */
+  async propose(proposed: StateCreate, options: ProposeOptions = {}): Promise<FlowTransitionAnswer | null> {
+    const { force = false, onAccept, stillWanted } = options;
+    const storage = this.run.storage();
+    const stored = storage.readRun();
+    if (!stored) return null;
+    const policy = options.policy ?? defaultPolicy(force);
+    const prepared = await this.run.concurrency().prepare(stored.doc, proposed, policy);
+    const clock = systemClock();
+    const { before, answer } = storage.atomically(() => {
+      const before = storage.readRun()?.doc.state ?? null;
+      if (stillWanted && !stillWanted()) return { before, answer: null };
+      const answer = transitionFlowRun(storage, {
+        proposed,
+        force,
+        policy,
+        clock,
+        concurrency: prepared?.inputs,
+      });
+      if (answer?.result.status === 'ACCEPT') onAccept?.();
+      return { before, answer };
+    });
+    const after = storage.readRun()?.doc.state ?? null;
+    await this.run.concurrency().settle(stored.doc.id, prepared, before, after);
+    return answer;
+  }
+
+  /** After a written transition: the index and the pool hear of it, and the alarm follows its timers. */
+  async publish(): Promise<void> {
+    await this.run.outbox.flush([]);
+    await this.run.armAlarm();
+  }
+
+  /** `propose`, then `publish` if a state was written. */
+  async proposeAndPublish(proposed: StateCreate, options: ProposeOptions = {}) {
+    const answer = await this.propose(proposed, options);
+    if (answer?.written) await this.publish();
+    return answer;
+  }
+}

@@ -11,6 +11,7 @@ import {
 } from 'edgeflow/protocol';
 import { countTaskRuns, filterTaskRuns, flowRunIdOfTaskRun } from '../db/flow-run-queries';
 import { ApiError, conflict, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 import { flowRunObject } from './run-objects';
 
@@ -19,6 +20,7 @@ const IdParam = z.object({ id: z.uuid() });
 const create = createRoute({
   method: 'post',
   path: '/task_runs',
+  security: requiresScope('agent'),
   request: { body: jsonBody(TaskRunCreateSchema) },
   responses: {
     201: jsonResponse(TaskRunSchema, 'Task run created'),
@@ -32,6 +34,7 @@ const create = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/task_runs/{id}',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(TaskRunSchema, 'The task run') },
 });
@@ -39,6 +42,7 @@ const read = createRoute({
 const states = createRoute({
   method: 'get',
   path: '/task_runs/{id}/states',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(z.array(StateSchema), 'The state history, oldest first') },
 });
@@ -46,6 +50,7 @@ const states = createRoute({
 const setState = createRoute({
   method: 'post',
   path: '/task_runs/{id}/set_state',
+  security: requiresScope('agent'),
   request: { params: IdParam, body: jsonBody(SetStateBodySchema) },
   responses: {
     201: jsonResponse(OrchestrationResultSchema, 'A new state was written'),
@@ -56,6 +61,7 @@ const setState = createRoute({
 const filter = createRoute({
   method: 'post',
   path: '/task_runs/filter',
+  security: requiresScope('read'),
   request: { body: jsonBody(TaskRunFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(TaskRunSchema), 'Matching task runs') },
 });
@@ -63,6 +69,7 @@ const filter = createRoute({
 const count = createRoute({
   method: 'post',
   path: '/task_runs/count',
+  security: requiresScope('read'),
   request: { body: jsonBody(TaskRunFilterBodySchema) },
   responses: { 200: jsonResponse(z.number().int(), 'How many task runs match') },
 });

@@ -23,16 +23,11 @@ import { webhookParameters } from '../domain/webhooks/parameters';
 import { createDeploymentRun } from './deployment-runs';
 import { deploymentOr404 } from './deployments';
 import { ApiError, conflict, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { type AppEnv, createRouter, jsonBody, jsonResponse } from './router';
 import { encryptSecret, hashToken, newWebhookSecret, verifyWebhook } from './webhook-secrets';
 
 const IdParam = z.object({ id: z.uuid() });
-
-function requireAdmin(c: Context<AppEnv>): void {
-  if (c.get('principal')?.scope !== 'admin') {
-    throw new ApiError(403, 'auth.forbidden', 'Managing webhooks takes an admin key.');
-  }
-}
 
 async function webhookOr404(c: Context<AppEnv>, id: string) {
   const row = await readWebhook(c.env.DB, id);
@@ -54,6 +49,7 @@ const receive = createRoute({
 const create = createRoute({
   method: 'post',
   path: '/webhooks',
+  security: requiresScope('admin'),
   request: { body: jsonBody(WebhookCreateSchema) },
   responses: { 201: jsonResponse(WebhookCreatedSchema, 'Created; the secret is shown this once') },
 });
@@ -61,6 +57,7 @@ const create = createRoute({
 const list = createRoute({
   method: 'get',
   path: '/webhooks',
+  security: requiresScope('admin'),
   request: { query: z.object({ deployment_id: z.uuid().optional() }) },
   responses: { 200: jsonResponse(z.array(WebhookSchema), 'Webhooks, oldest first') },
 });
@@ -68,6 +65,7 @@ const list = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/webhooks/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(WebhookSchema, 'The webhook') },
 });
@@ -75,6 +73,7 @@ const read = createRoute({
 const update = createRoute({
   method: 'patch',
   path: '/webhooks/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam, body: jsonBody(WebhookUpdateSchema) },
   responses: { 200: jsonResponse(WebhookSchema, 'The webhook after the change') },
 });
@@ -82,6 +81,7 @@ const update = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/webhooks/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam },
   responses: { 204: { description: 'Deleted' } },
 });
@@ -127,7 +127,6 @@ export const webhooksRouter = createRouter()
     return c.json(run, created ? 201 : 200);
   })
   .openapi(create, async (c) => {
-    requireAdmin(c);
     const body = c.req.valid('json');
     await deploymentOr404(c.env, body.deployment_id);
     const secret = newWebhookSecret();
@@ -151,15 +150,12 @@ export const webhooksRouter = createRouter()
     return c.json({ ...toWebhook(row), secret }, 201);
   })
   .openapi(list, async (c) => {
-    requireAdmin(c);
     return c.json((await listWebhooks(c.env.DB, c.req.valid('query').deployment_id)).map(toWebhook), 200);
   })
   .openapi(read, async (c) => {
-    requireAdmin(c);
     return c.json(toWebhook(await webhookOr404(c, c.req.valid('param').id)), 200);
   })
   .openapi(update, async (c) => {
-    requireAdmin(c);
     const { id } = c.req.valid('param');
     const patch = c.req.valid('json');
     const current = toWebhook(await webhookOr404(c, id));
@@ -179,7 +175,6 @@ export const webhooksRouter = createRouter()
     return c.json(toWebhook(await webhookOr404(c, id)), 200);
   })
   .openapi(remove, async (c) => {
-    requireAdmin(c);
     const { id } = c.req.valid('param');
     if (!(await deleteWebhook(c.env.DB, id))) throw notFound('webhook', id);
     return c.body(null, 204);

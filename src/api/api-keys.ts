@@ -4,6 +4,7 @@ import { ApiErrorBodySchema, ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySche
 import { insertApiKey, listApiKeys, revokeApiKey } from '../db/api-keys';
 import { forgetCachedKey, sha256Hex } from './auth';
 import { ApiError, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 function base64Url(bytes: Uint8Array): string {
@@ -27,6 +28,7 @@ const errorResponse = (description: string) => jsonResponse(ApiErrorBodySchema, 
 const createKey = createRoute({
   method: 'post',
   path: '/api_keys',
+  security: requiresScope('admin'),
   summary: 'Create an API key; the response is the only time its secret is shown',
   request: { body: jsonBody(ApiKeyCreateSchema) },
   responses: {
@@ -38,6 +40,7 @@ const createKey = createRoute({
 const listKeys = createRoute({
   method: 'get',
   path: '/api_keys',
+  security: requiresScope('admin'),
   summary: 'List API keys (never their secrets)',
   responses: { 200: jsonResponse(z.array(ApiKeySchema), 'All keys, oldest first') },
 });
@@ -45,6 +48,7 @@ const listKeys = createRoute({
 const revokeKey = createRoute({
   method: 'delete',
   path: '/api_keys/{id}',
+  security: requiresScope('admin'),
   summary: 'Revoke an API key',
   request: { params: z.object({ id: z.string() }) },
   responses: {

@@ -12,6 +12,7 @@ import { flowsRouter } from './flows';
 import { healthRouter } from './health';
 import { logsRouter } from './logs';
 import { resultsRouter } from './results';
+import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
 import { taskRunsRouter } from './task-runs';
 import { webhooksRouter } from './webhooks';
@@ -37,7 +38,10 @@ export function createApp() {
       },
     }),
   );
-  app.use('/api/*', authenticate);
+  app.use(
+    '/api/*',
+    authenticate(() => app.openAPIRegistry.definitions),
+  );
 
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);
@@ -58,6 +62,13 @@ export function createApp() {
     security: [{ bearer: [] }],
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    security: requiresScope('read'),
+    responses: { 200: { description: 'The OpenAPI 3.1 document' } },
+  });
 
   app.notFound((c) =>
     c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: 'route.not_found' }, 404),

@@ -4,10 +4,15 @@ import { drizzle } from 'drizzle-orm/d1';
 import type { ApiKeyScope } from 'edgeflow/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import { apiKeys } from '../db/schema';
+import { scopeSatisfies } from '../domain/auth/scopes';
 import { ApiError } from './errors';
+import { declaredScope, matchedRouteKey, type RouteScopeTable, routeScopeTable } from './route-scopes';
 import type { AppEnv, Principal } from './router';
 
-/** Routes anyone may call; webhooks carry their own secret (CONTRACTS §6). */
+/**
+ * Routes anyone may call; webhooks carry their own secret. They also declare `security: []`, and a test
+ * holds the two in step (docs/api-scopes.md).
+ */
 const PUBLIC_ROUTES: { method: string; pattern: RegExp }[] = [
   { method: 'GET', pattern: /^\/api\/health$/ },
   { method: 'POST', pattern: /^\/api\/webhooks\/[^/]+$/ },
@@ -47,15 +52,6 @@ function sameHash(a: string, b: string): boolean {
   const left = new TextEncoder().encode(a);
   const right = new TextEncoder().encode(b);
   return left.byteLength === right.byteLength && crypto.subtle.timingSafeEqual(left, right);
-}
-
-/** What a scope may do: read keys only look; agent keys do everything but manage keys. */
-export function scopeAllows(scope: ApiKeyScope, method: string, path: string): boolean {
-  if (scope === 'admin') return true;
-  if (scope === 'agent') return !path.startsWith('/api/api_keys');
-  const isRead =
-    method === 'GET' || method === 'HEAD' || (method === 'POST' && /\/(filter|count)$/.test(path));
-  return isRead && !path.startsWith('/api/api_keys');
 }
 
 /** A key's `last_used_at` is as fresh as its last check against D1: at most a cache period old. */
@@ -110,31 +106,54 @@ function backgroundOf(c: Context<AppEnv>): (work: Promise<unknown>) => void {
   }
 }
 
-export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const method = c.req.method;
-  const path = c.req.path;
-  if (PUBLIC_ROUTES.some((route) => route.method === method && route.pattern.test(path))) return next();
+/**
+ * Authenticates every /api request but the public ones, then holds the key to the scope its route
+ * declares. `routes` is the app's OpenAPI registry, read at the first request, once every router is
+ * mounted. A route that declares no scope is refused to every key: it fails closed.
+ */
+export function authenticate(routes: () => Parameters<typeof routeScopeTable>[0]): MiddlewareHandler<AppEnv> {
+  let scopes: RouteScopeTable | undefined;
+  return async (c, next) => {
+    const method = c.req.method;
+    const path = c.req.path;
+    if (PUBLIC_ROUTES.some((route) => route.method === method && route.pattern.test(path))) return next();
 
-  if (!c.env.EDGEFLOW_API_KEY) {
-    throw new ApiError(
-      503,
-      'auth.not_configured',
-      'No API key is configured: set one with `wrangler secret put EDGEFLOW_API_KEY`. The API refuses to run open.',
-    );
-  }
-  const header = c.req.header('authorization') ?? '';
-  const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-  if (!token)
-    throw new ApiError(401, 'auth.missing_key', 'Send an API key as `Authorization: Bearer <key>`.');
-  const principal = await principalFor(token, c.env, Date.now(), backgroundOf(c));
-  if (!principal) throw new ApiError(401, 'auth.invalid_key', 'The API key is invalid, expired or revoked.');
-  if (!scopeAllows(principal.scope, method, path)) {
-    throw new ApiError(
-      403,
-      'auth.forbidden',
-      `A key with scope "${principal.scope}" may not ${method} ${path}.`,
-    );
-  }
-  c.set('principal', principal);
-  return next();
-};
+    if (!c.env.EDGEFLOW_API_KEY) {
+      throw new ApiError(
+        503,
+        'auth.not_configured',
+        'No API key is configured: set one with `wrangler secret put EDGEFLOW_API_KEY`. The API refuses to run open.',
+      );
+    }
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+    if (!token)
+      throw new ApiError(401, 'auth.missing_key', 'Send an API key as `Authorization: Bearer <key>`.');
+    const principal = await principalFor(token, c.env, Date.now(), backgroundOf(c));
+    if (!principal)
+      throw new ApiError(401, 'auth.invalid_key', 'The API key is invalid, expired or revoked.');
+
+    scopes ??= routeScopeTable(routes());
+    const route = matchedRouteKey(c);
+    // No route answers this request: let it reach the 404.
+    if (route) {
+      const declared = declaredScope(scopes, route);
+      if (declared.kind !== 'key') {
+        throw new ApiError(
+          403,
+          'auth.undeclared_scope',
+          `${route} declares no scope, so no key may call it.`,
+        );
+      }
+      if (!scopeSatisfies(principal.scope, declared.scope)) {
+        throw new ApiError(
+          403,
+          'auth.forbidden',
+          `${method} ${path} takes a key with scope "${declared.scope}" (or above); this key's scope is "${principal.scope}".`,
+        );
+      }
+    }
+    c.set('principal', principal);
+    return next();
+  };
+}

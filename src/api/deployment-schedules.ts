@@ -19,6 +19,7 @@ import { withdrawScheduledRuns } from '../scheduler/withdraw';
 import { invalid, regenerate } from './deployment-writes';
 import { deploymentOr404 } from './deployments';
 import { notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -33,6 +34,7 @@ async function scheduleOr404(env: Env, deploymentId: string, scheduleId: string)
 const list = createRoute({
   method: 'get',
   path: '/deployments/{id}/schedules',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(z.array(DeploymentScheduleSchema), "The deployment's schedules") },
 });
@@ -40,6 +42,7 @@ const list = createRoute({
 const add = createRoute({
   method: 'post',
   path: '/deployments/{id}/schedules',
+  security: requiresScope('admin'),
   request: { params: IdParam, body: jsonBody(z.array(DeploymentScheduleCreateSchema).min(1).max(100)) },
   responses: { 201: jsonResponse(z.array(DeploymentScheduleSchema), 'The schedules created') },
 });
@@ -47,6 +50,7 @@ const add = createRoute({
 const update = createRoute({
   method: 'patch',
   path: '/deployments/{id}/schedules/{schedule_id}',
+  security: requiresScope('admin'),
   request: { params: ScheduleParam, body: jsonBody(DeploymentScheduleUpdateSchema) },
   responses: { 204: { description: 'Updated; its future runs are planned again' } },
 });
@@ -54,6 +58,7 @@ const update = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/deployments/{id}/schedules/{schedule_id}',
+  security: requiresScope('admin'),
   request: { params: ScheduleParam },
   responses: { 204: { description: 'Deleted with its unstarted runs' } },
 });

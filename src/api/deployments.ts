@@ -26,6 +26,7 @@ import { withdrawScheduledRuns } from '../scheduler/withdraw';
 import { createDeploymentRun } from './deployment-runs';
 import { draftDeployment, invalid, mergedUpdate, regenerate, resolveFlowId } from './deployment-writes';
 import { notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -40,6 +41,7 @@ export async function deploymentOr404(env: Env, id: string): Promise<Deployment>
 const create = createRoute({
   method: 'post',
   path: '/deployments',
+  security: requiresScope('admin'),
   request: { body: jsonBody(DeploymentCreateSchema) },
   responses: {
     201: jsonResponse(DeploymentSchema, 'Deployment created'),
@@ -50,6 +52,7 @@ const create = createRoute({
 const bulk = createRoute({
   method: 'post',
   path: '/deployments/bulk',
+  security: requiresScope('admin'),
   request: { body: jsonBody(DeploymentBulkCreateSchema) },
   responses: { 200: jsonResponse(DeploymentBulkResultSchema, 'One result per deployment, in order') },
 });
@@ -57,6 +60,7 @@ const bulk = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/deployments/{id}',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(DeploymentSchema, 'The deployment') },
 });
@@ -64,6 +68,7 @@ const read = createRoute({
 const readByName = createRoute({
   method: 'get',
   path: '/deployments/name/{flow}/{deployment}',
+  security: requiresScope('read'),
   request: { params: z.object({ flow: z.string().min(1), deployment: z.string().min(1) }) },
   responses: { 200: jsonResponse(DeploymentSchema, 'The deployment') },
 });
@@ -71,6 +76,7 @@ const readByName = createRoute({
 const filter = createRoute({
   method: 'post',
   path: '/deployments/filter',
+  security: requiresScope('read'),
   request: { body: jsonBody(DeploymentFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(DeploymentSchema), 'Matching deployments') },
 });
@@ -78,6 +84,7 @@ const filter = createRoute({
 const update = createRoute({
   method: 'patch',
   path: '/deployments/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam, body: jsonBody(DeploymentUpdateSchema) },
   responses: noContent,
 });
@@ -85,6 +92,7 @@ const update = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/deployments/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam },
   responses: noContent,
 });
@@ -92,6 +100,7 @@ const remove = createRoute({
 const pause = createRoute({
   method: 'post',
   path: '/deployments/{id}/pause_deployment',
+  security: requiresScope('admin'),
   request: { params: IdParam },
   responses: noContent,
 });
@@ -99,6 +108,7 @@ const pause = createRoute({
 const resume = createRoute({
   method: 'post',
   path: '/deployments/{id}/resume_deployment',
+  security: requiresScope('admin'),
   request: { params: IdParam },
   responses: noContent,
 });
@@ -106,6 +116,7 @@ const resume = createRoute({
 const createRun = createRoute({
   method: 'post',
   path: '/deployments/{id}/create_flow_run',
+  security: requiresScope('agent'),
   request: {
     params: IdParam,
     body: { required: false, content: { 'application/json': { schema: DeploymentFlowRunCreateSchema } } },

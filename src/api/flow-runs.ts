@@ -19,6 +19,7 @@ import { createFlowRun } from '../durable/flow-run-creation';
 import type { SetStateReply } from '../durable/flow-run-object';
 import { flowRunObject } from '../durable/objects';
 import { conflict, flowNotFound, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -39,6 +40,7 @@ function orchestrationReply(reply: SetStateReply, id: string) {
 const create = createRoute({
   method: 'post',
   path: '/flow_runs',
+  security: requiresScope('agent'),
   request: { body: jsonBody(FlowRunCreateSchema) },
   responses: {
     201: jsonResponse(FlowRunSchema, 'Flow run created'),
@@ -49,6 +51,7 @@ const create = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/flow_runs/{id}',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(FlowRunSchema, 'The flow run') },
 });
@@ -56,6 +59,7 @@ const read = createRoute({
 const update = createRoute({
   method: 'patch',
   path: '/flow_runs/{id}',
+  security: requiresScope('agent'),
   request: { params: IdParam, body: jsonBody(FlowRunUpdateSchema) },
   responses: { 204: { description: 'Updated' } },
 });
@@ -63,6 +67,7 @@ const update = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/flow_runs/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam },
   responses: { 204: { description: 'Deleted' } },
 });
@@ -70,6 +75,7 @@ const remove = createRoute({
 const setState = createRoute({
   method: 'post',
   path: '/flow_runs/{id}/set_state',
+  security: requiresScope('agent'),
   request: { params: IdParam, body: jsonBody(SetStateBodySchema) },
   responses: {
     201: jsonResponse(OrchestrationResultSchema, 'A new state was written'),
@@ -80,6 +86,7 @@ const setState = createRoute({
 const states = createRoute({
   method: 'get',
   path: '/flow_runs/{id}/states',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(z.array(StateSchema), 'The state history, oldest first') },
 });
@@ -87,6 +94,7 @@ const states = createRoute({
 const resume = createRoute({
   method: 'post',
   path: '/flow_runs/{id}/resume',
+  security: requiresScope('agent'),
   request: {
     params: IdParam,
     body: { required: false, content: { 'application/json': { schema: ResumeBodySchema } } },
@@ -100,6 +108,7 @@ const resume = createRoute({
 const filter = createRoute({
   method: 'post',
   path: '/flow_runs/filter',
+  security: requiresScope('read'),
   request: { body: jsonBody(FlowRunFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(FlowRunSchema), 'Matching flow runs') },
 });
@@ -107,6 +116,7 @@ const filter = createRoute({
 const count = createRoute({
   method: 'post',
   path: '/flow_runs/count',
+  security: requiresScope('read'),
   request: { body: jsonBody(FlowRunFilterBodySchema.pick({ flows: true, flow_runs: true })) },
   responses: { 200: jsonResponse(z.number().int(), 'How many flow runs match') },
 });
@@ -114,6 +124,7 @@ const count = createRoute({
 const taskBatch = createRoute({
   method: 'post',
   path: '/flow_runs/{id}/task_runs/batch',
+  security: requiresScope('agent'),
   request: { params: IdParam, body: jsonBody(TaskRunBatchBodySchema) },
   responses: { 200: jsonResponse(TaskRunBatchResponseSchema, 'One result per item, in order') },
 });
@@ -121,6 +132,7 @@ const taskBatch = createRoute({
 const taskRunList = createRoute({
   method: 'get',
   path: '/flow_runs/{id}/task_runs',
+  security: requiresScope('read'),
   summary: "The run's task runs in creation order, read from its object (not the index)",
   request: { params: IdParam, query: TaskRunListQuerySchema },
   responses: { 200: jsonResponse(z.array(TaskRunSchema), 'A page of task runs') },

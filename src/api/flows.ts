@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { FlowCreateSchema, FlowFilterBodySchema, FlowSchema } from 'edgeflow/protocol';
 import { filterFlows, readFlow, readFlowByName, upsertFlow } from '../db/flows';
 import { notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -10,6 +11,7 @@ const IdParam = z.object({ id: z.uuid() });
 const create = createRoute({
   method: 'post',
   path: '/flows',
+  security: requiresScope('agent'),
   request: { body: jsonBody(FlowCreateSchema) },
   responses: {
     201: jsonResponse(FlowSchema, 'Flow created'),
@@ -20,6 +22,7 @@ const create = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/flows/{id}',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(FlowSchema, 'The flow') },
 });
@@ -27,6 +30,7 @@ const read = createRoute({
 const readByName = createRoute({
   method: 'get',
   path: '/flows/name/{name}',
+  security: requiresScope('read'),
   request: { params: z.object({ name: z.string().min(1) }) },
   responses: { 200: jsonResponse(FlowSchema, 'The flow') },
 });
@@ -34,6 +38,7 @@ const readByName = createRoute({
 const filter = createRoute({
   method: 'post',
   path: '/flows/filter',
+  security: requiresScope('read'),
   request: { body: jsonBody(FlowFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(FlowSchema), 'Matching flows') },
 });

@@ -5,6 +5,8 @@ import { createRouter, jsonResponse } from './router';
 const health = createRoute({
   method: 'get',
   path: '/health',
+  // Public: in the auth exemption list (docs/api-scopes.md).
+  security: [],
   responses: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'The API is up') },
 });
 

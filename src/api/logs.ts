@@ -2,11 +2,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiErrorBodySchema, LogFilterBodySchema, LogSchema, LogsCreateBodySchema } from 'edgeflow/protocol';
 import { filterLogs, insertLogs } from '../db/logs';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const createLogs = createRoute({
   method: 'post',
   path: '/logs',
+  security: requiresScope('agent'),
   summary: 'Write a batch of logs (all or none); they need not name an existing run',
   request: { body: jsonBody(LogsCreateBodySchema) },
   responses: {
@@ -18,6 +20,7 @@ const createLogs = createRoute({
 const readLogs = createRoute({
   method: 'post',
   path: '/logs/filter',
+  security: requiresScope('read'),
   summary: 'Read logs by run, level, time or id cursor',
   request: { body: jsonBody(LogFilterBodySchema) },
   responses: {

@@ -1,5 +1,7 @@
 // Task and flow results the SDK persists: serialized bytes in R2 under a key the SDK chooses.
+import { z } from '@hono/zod-openapi';
 import { ApiError, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter } from './router';
 
 /** The API's body limit (app.ts) caps a result too; larger values are the SDK's to refuse. */
@@ -20,8 +22,30 @@ function resultKey(path: string): string {
   return key;
 }
 
-export const resultsRouter = createRouter()
-  .put('/results/*', async (c) => {
+/** Raw bytes, not JSON, so these are documented here and routed by Hono; `{key}` may hold `/`. */
+const KEY_PATH = '/results/:key{.+}';
+const keyParam = { params: z.object({ key: z.string() }) };
+
+export const resultsRouter = createRouter();
+resultsRouter.openAPIRegistry.registerPath({
+  method: 'put',
+  path: '/results/{key}',
+  summary: 'Store result bytes under a key the SDK chose',
+  security: requiresScope('agent'),
+  request: keyParam,
+  responses: { 201: { description: 'Stored: `{storage_key, size}`' } },
+});
+resultsRouter.openAPIRegistry.registerPath({
+  method: 'get',
+  path: '/results/{key}',
+  summary: 'Read result bytes back',
+  security: requiresScope('read'),
+  request: keyParam,
+  responses: { 200: { description: 'The bytes, with their stored content type' } },
+});
+
+resultsRouter
+  .put(KEY_PATH, async (c) => {
     const key = resultKey(c.req.path);
     const body = await c.req.arrayBuffer();
     if (body.byteLength > MAX_RESULT_BYTES) {
@@ -31,7 +55,7 @@ export const resultsRouter = createRouter()
     await c.env.RESULTS.put(key, body, { httpMetadata: { contentType } });
     return c.json({ storage_key: key, size: body.byteLength }, 201);
   })
-  .get('/results/*', async (c) => {
+  .get(KEY_PATH, async (c) => {
     const key = resultKey(c.req.path);
     const object = await c.env.RESULTS.get(key);
     if (!object) throw notFound('result', key);

@@ -13,6 +13,7 @@ import { countTaskRuns, filterTaskRuns, flowRunIdOfTaskRun } from '../db/flow-ru
 import { flowRunObject } from '../durable/objects';
 import type { Env } from '../env';
 import { ApiError, conflict, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const IdParam = z.object({ id: z.uuid() });
@@ -20,6 +21,7 @@ const IdParam = z.object({ id: z.uuid() });
 const create = createRoute({
   method: 'post',
   path: '/task_runs',
+  security: requiresScope('agent'),
   request: { body: jsonBody(TaskRunCreateSchema) },
   responses: {
     201: jsonResponse(TaskRunSchema, 'Task run created'),
@@ -33,6 +35,7 @@ const create = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/task_runs/{id}',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(TaskRunSchema, 'The task run') },
 });
@@ -40,6 +43,7 @@ const read = createRoute({
 const states = createRoute({
   method: 'get',
   path: '/task_runs/{id}/states',
+  security: requiresScope('read'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(z.array(StateSchema), 'The state history, oldest first') },
 });
@@ -47,6 +51,7 @@ const states = createRoute({
 const setState = createRoute({
   method: 'post',
   path: '/task_runs/{id}/set_state',
+  security: requiresScope('agent'),
   request: { params: IdParam, body: jsonBody(SetStateBodySchema) },
   responses: {
     201: jsonResponse(OrchestrationResultSchema, 'A new state was written'),
@@ -57,6 +62,7 @@ const setState = createRoute({
 const filter = createRoute({
   method: 'post',
   path: '/task_runs/filter',
+  security: requiresScope('read'),
   request: { body: jsonBody(TaskRunFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(TaskRunSchema), 'Matching task runs') },
 });
@@ -64,6 +70,7 @@ const filter = createRoute({
 const count = createRoute({
   method: 'post',
   path: '/task_runs/count',
+  security: requiresScope('read'),
   request: { body: jsonBody(TaskRunFilterBodySchema) },
   responses: { 200: jsonResponse(z.number().int(), 'How many task runs match') },
 });

@@ -1,6 +1,7 @@
 // Webhook secrets: made once and shown once. A token is kept as its SHA-256; an HMAC key must be read
 // back to check signatures, so it is kept AES-GCM encrypted under a key derived (HKDF) from
 // EDGEFLOW_SECRET_KEY, or from EDGEFLOW_API_KEY when that is not set (local development).
+import { checkSignature } from '../domain/webhooks/signatures';
 import type { Env } from '../env';
 import { sha256Hex } from './auth';
 import { ApiError } from './errors';
@@ -17,10 +18,6 @@ function base64url(bytes: Uint8Array): string {
 function fromBase64url(text: string): Uint8Array {
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
-
-function hex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Equal strings in time that does not depend on where they differ. */
@@ -76,36 +73,41 @@ async function decryptSecret(env: Env, cipher: string): Promise<string> {
 
 export const hashToken = sha256Hex;
 
-/** `sha256=<hex>` of the raw body under the webhook's key. */
-export async function signatureOf(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  return `sha256=${hex(await crypto.subtle.sign('HMAC', key, encoder.encode(body)))}`;
-}
-
 export interface StoredSecret {
   auth: 'token' | 'hmac';
   secret_hash: string | null;
   secret_cipher: string | null;
 }
 
-/** Whether the request carries the webhook's secret: its bearer token, or its signature of the body. */
+/** What the request presents: its headers as sent, and its raw body. */
+export interface WebhookRequest {
+  authorization: string | undefined;
+  signature: string | undefined;
+  idempotencyKey: string | undefined;
+  body: string;
+}
+
+/**
+ * Whether the request carries the webhook's secret: its bearer token, or a current signature
+ * (src/domain/webhooks/signatures.ts). For a signed request, the signature that matched names the
+ * delivery; null means refused.
+ */
 export async function verifyWebhook(
   env: Env,
   stored: StoredSecret,
-  headers: { authorization?: string; signature?: string },
-  body: string,
-): Promise<boolean> {
+  request: WebhookRequest,
+  now: Date,
+): Promise<{ signature: string | null } | null> {
   if (stored.auth === 'token') {
-    const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]?.trim();
-    return !!token && !!stored.secret_hash && sameSecret(await hashToken(token), stored.secret_hash);
+    const token = /^Bearer\s+(.+)$/i.exec(request.authorization ?? '')?.[1]?.trim();
+    const valid = !!token && !!stored.secret_hash && sameSecret(await hashToken(token), stored.secret_hash);
+    return valid ? { signature: null } : null;
   }
-  if (!headers.signature || !stored.secret_cipher) return false;
-  const expected = await signatureOf(await decryptSecret(env, stored.secret_cipher), body);
-  return sameSecret(headers.signature.trim().toLowerCase(), expected);
+  if (!request.signature || !stored.secret_cipher) return null;
+  const check = await checkSignature(
+    await decryptSecret(env, stored.secret_cipher),
+    { header: request.signature, idempotencyKey: request.idempotencyKey, body: request.body },
+    now,
+  );
+  return check.valid ? { signature: check.signature } : null;
 }

@@ -2,6 +2,7 @@
 // request into a run of its deployment; the rest of /api/webhooks manages them with an admin key.
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  ApiErrorBodySchema,
   DeploymentFlowRunCreateSchema,
   FlowRunSchema,
   WebhookCreatedSchema,
@@ -20,18 +21,22 @@ import {
   updateWebhook,
 } from '../db/webhooks';
 import { webhookParameters } from '../domain/webhooks/parameters';
+import { isValidIdempotencyKey } from '../domain/webhooks/signatures';
 import { createDeploymentRun } from './deployment-runs';
 import { deploymentOr404 } from './deployments';
 import { ApiError, conflict, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { type AppEnv, createRouter, jsonBody, jsonResponse } from './router';
 import { encryptSecret, hashToken, newWebhookSecret, verifyWebhook } from './webhook-secrets';
 
 const IdParam = z.object({ id: z.uuid() });
 
-function requireAdmin(c: Context<AppEnv>): void {
-  if (c.get('principal')?.scope !== 'admin') {
-    throw new ApiError(403, 'auth.forbidden', 'Managing webhooks takes an admin key.');
-  }
+function unauthorized(): ApiError {
+  return new ApiError(
+    401,
+    'webhook.unauthorized',
+    "No active webhook has this slug, or the request lacks its secret: the webhook's token as `Authorization: Bearer <token>`, or a current `X-Edgeflow-Signature: t=<unix seconds>,v1=<hex>`.",
+  );
 }
 
 async function webhookOr404(c: Context<AppEnv>, id: string) {
@@ -43,17 +48,22 @@ async function webhookOr404(c: Context<AppEnv>, id: string) {
 const receive = createRoute({
   method: 'post',
   path: '/webhooks/{slug}',
+  summary: "Make a run of the webhook's deployment; guarded by the webhook's own secret",
+  // Public: in the auth exemption list (docs/api-scopes.md).
   security: [],
   request: { params: z.object({ slug: z.string().min(1).max(100) }) },
   responses: {
     201: jsonResponse(FlowRunSchema, 'A run of the deployment was created'),
     200: jsonResponse(FlowRunSchema, 'The run for this Idempotency-Key already existed'),
+    401: jsonResponse(ApiErrorBodySchema, 'No such active webhook, or no valid secret: one answer for all'),
+    409: jsonResponse(ApiErrorBodySchema, 'A signed request without Idempotency-Key, delivered again'),
   },
 });
 
 const create = createRoute({
   method: 'post',
   path: '/webhooks',
+  security: requiresScope('admin'),
   request: { body: jsonBody(WebhookCreateSchema) },
   responses: { 201: jsonResponse(WebhookCreatedSchema, 'Created; the secret is shown this once') },
 });
@@ -61,6 +71,7 @@ const create = createRoute({
 const list = createRoute({
   method: 'get',
   path: '/webhooks',
+  security: requiresScope('admin'),
   request: { query: z.object({ deployment_id: z.uuid().optional() }) },
   responses: { 200: jsonResponse(z.array(WebhookSchema), 'Webhooks, oldest first') },
 });
@@ -68,6 +79,7 @@ const list = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/webhooks/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam },
   responses: { 200: jsonResponse(WebhookSchema, 'The webhook') },
 });
@@ -75,6 +87,7 @@ const read = createRoute({
 const update = createRoute({
   method: 'patch',
   path: '/webhooks/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam, body: jsonBody(WebhookUpdateSchema) },
   responses: { 200: jsonResponse(WebhookSchema, 'The webhook after the change') },
 });
@@ -82,26 +95,39 @@ const update = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/webhooks/{id}',
+  security: requiresScope('admin'),
   request: { params: IdParam },
   responses: { 204: { description: 'Deleted' } },
 });
 
 export const webhooksRouter = createRouter()
   .openapi(receive, async (c) => {
+    const now = new Date();
     const row = await readWebhookBySlug(c.env.DB, c.req.valid('param').slug);
-    if (row?.active !== 1) throw notFound('webhook', c.req.valid('param').slug);
     const raw = await c.req.text();
-    const headers = {
-      authorization: c.req.header('authorization'),
-      signature: c.req.header('x-edgeflow-signature'),
-    };
-    if (!(await verifyWebhook(c.env, row, headers, raw))) {
+    const delivery = c.req.header('idempotency-key');
+    const caller =
+      row?.active === 1
+        ? await verifyWebhook(
+            c.env,
+            row,
+            {
+              authorization: c.req.header('authorization'),
+              signature: c.req.header('x-edgeflow-signature'),
+              idempotencyKey: delivery,
+              body: raw,
+            },
+            now,
+          )
+        : null;
+    // Unknown, inactive, wrong secret, stale or bad signature: one answer, so a slug can't be probed.
+    if (!row || !caller) throw unauthorized();
+    if (delivery !== undefined && !isValidIdempotencyKey(delivery)) {
       throw new ApiError(
-        401,
-        'webhook.unauthorized',
-        row.auth === 'token'
-          ? "Send the webhook's token as `Authorization: Bearer <token>`."
-          : 'Send `X-Edgeflow-Signature: sha256=<hex>`, the HMAC-SHA256 of the body under the webhook secret.',
+        422,
+        'request.invalid',
+        'Idempotency-Key must be 1-200 visible ASCII characters other than ".".',
+        'Idempotency-Key',
       );
     }
     let body: unknown;
@@ -113,21 +139,29 @@ export const webhooksRouter = createRouter()
     const mapped = webhookParameters(toWebhook(row).parameter_mapping, body);
     if ('problem' in mapped) throw new ApiError(422, 'webhook.unmappable_body', mapped.problem, 'body');
     const deployment = await deploymentOr404(c.env, row.deployment_id);
-    const delivery = c.req.header('idempotency-key');
+    // A signed request without a key is its own delivery: its signature keys the run, so a replay of
+    // it inside the signature's window finds that run instead of making another.
+    const key = delivery ?? (caller.signature ? `signature ${caller.signature}` : undefined);
     const { created, run } = await createDeploymentRun(
       c.env,
       deployment,
       DeploymentFlowRunCreateSchema.parse({
         parameters: mapped.parameters,
         tags: ['webhook'],
-        ...(delivery ? { idempotency_key: `webhook ${row.id} ${delivery}` } : {}),
+        ...(key ? { idempotency_key: `webhook ${row.id} ${key}` } : {}),
       }),
-      new Date(),
+      now,
     );
+    if (!created && delivery === undefined) {
+      throw new ApiError(
+        409,
+        'webhook.replayed',
+        'This signed request was already delivered. Sign each delivery anew, or send an Idempotency-Key so that a redelivery returns its run.',
+      );
+    }
     return c.json(run, created ? 201 : 200);
   })
   .openapi(create, async (c) => {
-    requireAdmin(c);
     const body = c.req.valid('json');
     await deploymentOr404(c.env, body.deployment_id);
     const secret = newWebhookSecret();
@@ -151,15 +185,12 @@ export const webhooksRouter = createRouter()
     return c.json({ ...toWebhook(row), secret }, 201);
   })
   .openapi(list, async (c) => {
-    requireAdmin(c);
     return c.json((await listWebhooks(c.env.DB, c.req.valid('query').deployment_id)).map(toWebhook), 200);
   })
   .openapi(read, async (c) => {
-    requireAdmin(c);
     return c.json(toWebhook(await webhookOr404(c, c.req.valid('param').id)), 200);
   })
   .openapi(update, async (c) => {
-    requireAdmin(c);
     const { id } = c.req.valid('param');
     const patch = c.req.valid('json');
     const current = toWebhook(await webhookOr404(c, id));
@@ -179,7 +210,6 @@ export const webhooksRouter = createRouter()
     return c.json(toWebhook(await webhookOr404(c, id)), 200);
   })
   .openapi(remove, async (c) => {
-    requireAdmin(c);
     const { id } = c.req.valid('param');
     if (!(await deleteWebhook(c.env.DB, id))) throw notFound('webhook', id);
     return c.body(null, 204);

@@ -17,6 +17,7 @@ import { activeRunsByQueue, readPoolConfig, scheduledRunsOfPool } from '../db/wo
 import { capacity, eligibleQueues, orderCandidates, planClaims } from '../domain/dispatch';
 import { workPoolObject } from '../durable/objects';
 import { ApiError, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const PoolParam = z.object({ name: WorkPoolNameSchema });
@@ -25,6 +26,7 @@ const poolNotFound = (name: string) => notFound('work_pool', name);
 const claim = createRoute({
   method: 'post',
   path: '/work_pools/{name}/claim',
+  security: requiresScope('agent'),
   request: { params: PoolParam, body: jsonBody(ClaimBodySchema) },
   responses: {
     200: jsonResponse(
@@ -37,6 +39,7 @@ const claim = createRoute({
 const releaseClaim = createRoute({
   method: 'post',
   path: '/work_pools/{name}/release_claim',
+  security: requiresScope('agent'),
   request: { params: PoolParam, body: jsonBody(ReleaseClaimBodySchema) },
   responses: {
     204: {
@@ -49,6 +52,7 @@ const releaseClaim = createRoute({
 const heartbeat = createRoute({
   method: 'post',
   path: '/work_pools/{name}/workers/heartbeat',
+  security: requiresScope('agent'),
   request: { params: PoolParam, body: jsonBody(WorkerHeartbeatBodySchema) },
   responses: {
     200: jsonResponse(WorkerHeartbeatResponseSchema, 'Leases renewed; cancellations and lost runs'),
@@ -58,6 +62,7 @@ const heartbeat = createRoute({
 const listWorkers = createRoute({
   method: 'get',
   path: '/work_pools/{name}/workers',
+  security: requiresScope('read'),
   request: { params: PoolParam },
   responses: { 200: jsonResponse(z.array(WorkerSchema), 'Agents that heartbeated, newest first') },
 });
@@ -65,6 +70,7 @@ const listWorkers = createRoute({
 const filterWorkers = createRoute({
   method: 'post',
   path: '/work_pools/{name}/workers/filter',
+  security: requiresScope('read'),
   request: { params: PoolParam, body: jsonBody(WorkerFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(WorkerSchema), 'Matching agents, newest first') },
 });
@@ -72,6 +78,7 @@ const filterWorkers = createRoute({
 const scheduled = createRoute({
   method: 'post',
   path: '/work_pools/{name}/get_scheduled_flow_runs',
+  security: requiresScope('agent'),
   request: { params: PoolParam, body: jsonBody(GetScheduledFlowRunsBodySchema) },
   responses: {
     200: jsonResponse(

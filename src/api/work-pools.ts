@@ -29,6 +29,7 @@ import { DEFAULT_QUEUE_NAME } from '../domain/dispatch';
 import { workPoolObject } from '../durable/objects';
 import type { Env } from '../env';
 import { conflict, notFound } from './errors';
+import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
 
 const PoolParam = z.object({ name: WorkPoolNameSchema });
@@ -43,6 +44,7 @@ async function syncConfig(env: Env, poolName: string): Promise<void> {
 const create = createRoute({
   method: 'post',
   path: '/work_pools',
+  security: requiresScope('agent'),
   request: { body: jsonBody(WorkPoolCreateSchema) },
   responses: { 201: jsonResponse(WorkPoolSchema, 'Work pool created, with its default queue') },
 });
@@ -50,6 +52,7 @@ const create = createRoute({
 const filter = createRoute({
   method: 'post',
   path: '/work_pools/filter',
+  security: requiresScope('read'),
   request: { body: jsonBody(WorkPoolFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(WorkPoolSchema), 'Matching work pools') },
 });
@@ -57,6 +60,7 @@ const filter = createRoute({
 const read = createRoute({
   method: 'get',
   path: '/work_pools/{name}',
+  security: requiresScope('read'),
   request: { params: PoolParam },
   responses: { 200: jsonResponse(WorkPoolSchema, 'The work pool') },
 });
@@ -64,6 +68,7 @@ const read = createRoute({
 const update = createRoute({
   method: 'patch',
   path: '/work_pools/{name}',
+  security: requiresScope('admin'),
   request: { params: PoolParam, body: jsonBody(WorkPoolUpdateSchema) },
   responses: { 204: { description: 'Updated' } },
 });
@@ -71,6 +76,7 @@ const update = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/work_pools/{name}',
+  security: requiresScope('admin'),
   request: { params: PoolParam },
   responses: { 204: { description: 'Deleted with its queues' } },
 });
@@ -78,6 +84,7 @@ const remove = createRoute({
 const createQueue = createRoute({
   method: 'post',
   path: '/work_pools/{pool}/queues',
+  security: requiresScope('admin'),
   request: { params: PoolOfQueuesParam, body: jsonBody(WorkQueueCreateSchema) },
   responses: { 201: jsonResponse(WorkQueueSchema, 'Work queue created') },
 });
@@ -85,6 +92,7 @@ const createQueue = createRoute({
 const filterQueues = createRoute({
   method: 'post',
   path: '/work_pools/{pool}/queues/filter',
+  security: requiresScope('read'),
   request: { params: PoolOfQueuesParam, body: jsonBody(WorkQueueFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(WorkQueueSchema), 'The pool’s queues, by priority') },
 });
@@ -92,6 +100,7 @@ const filterQueues = createRoute({
 const readQueue = createRoute({
   method: 'get',
   path: '/work_pools/{pool}/queues/{name}',
+  security: requiresScope('read'),
   request: { params: QueueParam },
   responses: { 200: jsonResponse(WorkQueueSchema, 'The work queue') },
 });
@@ -99,6 +108,7 @@ const readQueue = createRoute({
 const updateQueue = createRoute({
   method: 'patch',
   path: '/work_pools/{pool}/queues/{name}',
+  security: requiresScope('admin'),
   request: { params: QueueParam, body: jsonBody(WorkQueueUpdateSchema) },
   responses: { 204: { description: 'Updated' } },
 });
@@ -106,6 +116,7 @@ const updateQueue = createRoute({
 const removeQueue = createRoute({
   method: 'delete',
   path: '/work_pools/{pool}/queues/{name}',
+  security: requiresScope('admin'),
   request: { params: QueueParam },
   responses: { 204: { description: 'Deleted' } },
 });

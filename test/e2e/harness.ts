@@ -144,11 +144,22 @@ export interface AgentStart {
   cwd: string;
   name?: string;
   args?: string[];
+  /** The agent's API key; the local admin key unless given. */
+  key?: string;
 }
 
 /** `edgeflow agent` from the built package, as its own process group. */
 export async function startAgent(options: AgentStart): Promise<ProcessGroup> {
-  const args = [AGENT_CLI, 'agent', '--pool', options.pool, '--api', options.server.url, '--key', DEV_KEY];
+  const args = [
+    AGENT_CLI,
+    'agent',
+    '--pool',
+    options.pool,
+    '--api',
+    options.server.url,
+    '--key',
+    options.key ?? DEV_KEY,
+  ];
   if (options.name) args.push('--name', options.name);
   const agent = new ProcessGroup(process.execPath, [...args, ...(options.args ?? [])], {
     cwd: options.cwd,

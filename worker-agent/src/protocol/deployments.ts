@@ -214,7 +214,7 @@ export const WebhookCreateSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9-]{2,99}$/, 'use 3-100 lowercase letters, digits and dashes')
     .optional(),
   deployment_id: UuidSchema,
-  /** `token`: `Authorization: Bearer <secret>`; `hmac`: `X-Edgeflow-Signature: sha256=<hex>` of the body. */
+  /** `token`: `Authorization: Bearer <secret>`; `hmac`: `X-Edgeflow-Signature: t=<unix>,v1=<hex>` (docs/deployments.md). */
   auth: z.enum(WEBHOOK_AUTH_KINDS).default('token'),
   parameter_mapping: ParameterMappingSchema.nullish(),
   active: z.boolean().default(true),

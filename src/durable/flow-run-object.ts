@@ -14,6 +14,7 @@ import type {
 } from 'edgeflow/protocol';
 import { isTerminal } from 'edgeflow/protocol';
 import { type CacheRecord, deleteRunIndex, readCachedStates } from '../db/run-index';
+import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { type FlowPolicyName, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
 import type { CacheInsert, OrchestrationClock } from '../domain/orchestration/types';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
@@ -135,16 +136,12 @@ export class FlowRunObject extends DurableObject<Env> {
   }
 
   /**
-   * Deletes the run only if it has not started (SCHEDULED as Scheduled or Late, never run): how a
-   * deployment withdraws the runs its schedules made. Storage goes first, so no claim slips in between.
+   * Deletes the run only if its deployment's schedules made it and it has not started: how a
+   * deployment withdraws its runs. Storage goes first, so no claim slips in between.
    */
   async removeUnstarted(): Promise<boolean> {
     const doc = this.storage.readRun()?.doc;
-    const unstarted =
-      doc?.state_type === 'SCHEDULED' &&
-      doc.run_count === 0 &&
-      ['Scheduled', 'Late'].includes(doc.state_name ?? '');
-    if (!doc || !unstarted) return false;
+    if (!doc || !isUnstartedAutoScheduled(doc)) return false;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.armedAt = null;
@@ -334,9 +331,10 @@ export class FlowRunObject extends DurableObject<Env> {
     if (answer?.written) await this.afterTransition();
   }
 
-  /** Cancels the run through the rules if it is still waiting to start: the scheduler's catch-up. */
+  /** Cancels the run through the rules if the scheduler made it and it is still waiting to start: catch-up. */
   async cancelScheduled(message: string): Promise<boolean> {
-    if (this.storage.readRun()?.doc.state_type !== 'SCHEDULED') return false;
+    const doc = this.storage.readRun()?.doc;
+    if (doc?.state_type !== 'SCHEDULED' || !doc.auto_scheduled) return false;
     const answer = await this.orchestrate({ type: 'CANCELLED', name: 'Cancelled', message }, false);
     if (answer?.written) await this.afterTransition();
     return answer?.result.state?.type === 'CANCELLED';

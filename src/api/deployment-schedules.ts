@@ -15,8 +15,7 @@ import {
 import { draftSchedules } from '../domain/deployments';
 import type { Env } from '../env';
 import { scheduleDueRuns } from '../scheduler/tick';
-import { withdrawScheduledRuns } from '../scheduler/withdraw';
-import { invalid, regenerate } from './deployment-writes';
+import { invalid, regenerate, withdrawOrRefuse } from './deployment-writes';
 import { deploymentOr404 } from './deployments';
 import { notFound } from './errors';
 import { requiresScope } from './route-scopes';
@@ -86,14 +85,21 @@ export const deploymentSchedulesRouter = createRouter()
     const drafted = draftSchedules([merged], deployment, now, 'schedules');
     if ('problem' in drafted)
       throw invalid({ ...drafted.problem, field: drafted.problem.field.replace(/^schedules\[0\]\./, '') });
-    await replaceSchedule(c.env.DB, schedule_id, drafted.schedules[0]!, deployment.paused, now);
-    await regenerate(c.env, id, now, { withdraw: 'future', scheduleId: schedule_id });
+    const withdrawal = await replaceSchedule(
+      c.env.DB,
+      id,
+      schedule_id,
+      drafted.schedules[0]!,
+      deployment.paused,
+      now,
+    );
+    await regenerate(c.env, id, [withdrawal], now);
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
     const { id, schedule_id } = c.req.valid('param');
     await scheduleOr404(c.env, id, schedule_id);
-    await withdrawScheduledRuns(c.env, id, { futureOf: null, scheduleId: schedule_id });
-    await deleteSchedule(c.env.DB, schedule_id);
+    const now = new Date();
+    await withdrawOrRefuse(c.env, [await deleteSchedule(c.env.DB, id, schedule_id, now)], now);
     return c.body(null, 204);
   });

@@ -1,33 +1,39 @@
-// What every deployment write shares: the flow resolved, schedules and parameters checked (422 naming
-// the field), and afterwards the deployment's unstarted future runs withdrawn and regenerated at once.
+// What every deployment write shares: the flow checked, schedules and parameters checked (422 naming
+// the field) before anything is written, and afterwards the withdrawal the write committed finished and
+// the deployment's runs planned again at once.
 import type { Deployment, DeploymentCreate, DeploymentUpdate } from 'edgeflow/protocol';
 import type { ScheduleWrite } from '../db/deployment-schedules';
+import type { FlowRef } from '../db/deployment-upserts';
 import type { DeploymentWrite } from '../db/deployments';
-import { readFlow, upsertFlow } from '../db/flows';
+import { readFlow } from '../db/flows';
+import type { Withdrawal } from '../db/withdrawals';
 import { draftSchedules, type FieldProblem, schemaProblem } from '../domain/deployments';
 import type { Env } from '../env';
 import { scheduleDueRuns } from '../scheduler/tick';
-import { withdrawScheduledRuns } from '../scheduler/withdraw';
+import { finishWithdrawals } from '../scheduler/withdraw';
 import { ApiError } from './errors';
 
 export const invalid = (problem: FieldProblem, code = 'deployment.invalid') =>
   new ApiError(422, code, `Invalid ${problem.field}: ${problem.message}`, problem.field);
 
-export async function resolveFlowId(
+/**
+ * The deployment's flow, read but not written: a `flow_id` must exist (404 naming it); a `flow_name`
+ * is created, if missing, in the same batch as the deployment.
+ */
+export async function flowOf(
   env: Env,
   body: Pick<DeploymentCreate, 'flow_id' | 'flow_name'>,
-  now: Date,
-) {
+): Promise<FlowRef> {
   if (body.flow_id) {
     if (!(await readFlow(env.DB, body.flow_id))) {
       throw new ApiError(404, 'flow.not_found', `flow ${body.flow_id} not found`, 'flow_id');
     }
-    return body.flow_id;
+    return { id: body.flow_id };
   }
-  return (await upsertFlow(env.DB, { name: body.flow_name!, tags: [] }, now)).flow.id;
+  return { name: body.flow_name! };
 }
 
-type Fields = Omit<DeploymentWrite, 'flow_id' | 'name'>;
+type Fields = Omit<DeploymentWrite, 'name'>;
 
 function fields(body: DeploymentCreate | (DeploymentUpdate & Fields)): Fields {
   return {
@@ -54,13 +60,12 @@ function fields(body: DeploymentCreate | (DeploymentUpdate & Fields)): Fields {
 
 /** The deployment and its schedules as they will be stored, or a 422 naming the bad field. */
 export function draftDeployment(
-  flowId: string,
   name: string,
   body: DeploymentCreate | (DeploymentUpdate & Fields),
   schedules: DeploymentCreate['schedules'],
   now: Date,
 ): { deployment: DeploymentWrite; schedules: ScheduleWrite[] } {
-  const deployment: DeploymentWrite = { flow_id: flowId, name, ...fields(body) };
+  const deployment: DeploymentWrite = { name, ...fields(body) };
   if (deployment.parameter_openapi_schema) {
     const problem = schemaProblem(deployment.parameter_openapi_schema);
     if (problem) throw invalid({ field: 'parameter_openapi_schema', message: problem });
@@ -85,18 +90,30 @@ export function mergedUpdate(existing: Deployment, patch: DeploymentUpdate): Dep
 }
 
 /**
- * After a deployment or its schedules changed: its unstarted future runs go, and runs are planned
- * again from now at once (the same code as the tick), so the change shows before the next tick.
+ * After a deployment or its schedules changed (the change and its withdrawals committed together):
+ * the withdrawals are finished and runs are planned again from now at once (the same code as the
+ * tick), so the change shows before the next tick.
  */
 export async function regenerate(
   env: Env,
   deploymentId: string,
+  withdrawals: Withdrawal[],
   now: Date,
-  options: { withdraw: 'future' | 'all'; scheduleId?: string } = { withdraw: 'future' },
 ): Promise<void> {
-  await withdrawScheduledRuns(env, deploymentId, {
-    futureOf: options.withdraw === 'future' ? now : null,
-    scheduleId: options.scheduleId,
-  });
+  await withdrawOrRefuse(env, withdrawals, now);
   await scheduleDueRuns(env, now, deploymentId);
+}
+
+/**
+ * Finishes the withdrawals a change committed. Runs that could not be withdrawn yet answer 503: the
+ * change is saved, and a repeated request or the next scheduler tick finishes it (docs/deployments.md).
+ */
+export async function withdrawOrRefuse(env: Env, withdrawals: Withdrawal[], now: Date): Promise<void> {
+  const outcome = await finishWithdrawals(env, withdrawals, now);
+  if (outcome.kind === 'done') return;
+  throw new ApiError(
+    503,
+    'deployment.withdrawal_pending',
+    `The change is saved, but ${outcome.unreached} of its unstarted runs could not be withdrawn yet; the next scheduler tick finishes it, or repeat the request.`,
+  );
 }

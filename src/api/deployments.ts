@@ -11,20 +11,27 @@ import {
   DeploymentUpdateSchema,
   FlowRunSchema,
 } from 'edgeflow/protocol';
+import { type FlowRef, upsertDeployments } from '../db/deployment-upserts';
 import {
   deleteDeployment,
   filterDeployments,
+  pauseDeployment,
   readDeployment,
   readDeploymentByName,
-  setDeploymentPaused,
+  resumeDeployment,
   updateDeployment,
-  upsertDeployments,
 } from '../db/deployments';
 import type { Env } from '../env';
 import { scheduleDueRuns } from '../scheduler/tick';
-import { withdrawScheduledRuns } from '../scheduler/withdraw';
 import { createDeploymentRun } from './deployment-runs';
-import { draftDeployment, invalid, mergedUpdate, regenerate, resolveFlowId } from './deployment-writes';
+import {
+  draftDeployment,
+  flowOf,
+  invalid,
+  mergedUpdate,
+  regenerate,
+  withdrawOrRefuse,
+} from './deployment-writes';
 import { notFound } from './errors';
 import { requiresScope } from './route-scopes';
 import { createRouter, jsonBody, jsonResponse } from './router';
@@ -127,28 +134,30 @@ const createRun = createRoute({
   },
 });
 
+// Every write checks everything first, then commits in one batch; what it owes the run objects
+// (withdrawals) is committed with it and finished afterwards (docs/deployments.md, "All or nothing").
 export const deploymentsRouter = createRouter()
   .openapi(create, async (c) => {
     const body = c.req.valid('json');
     const now = new Date();
-    const flowId = await resolveFlowId(c.env, body, now);
-    const draft = draftDeployment(flowId, body.name, body, body.schedules, now);
-    const [result] = await upsertDeployments(c.env.DB, [draft], now);
-    if (result!.created) await scheduleDueRuns(c.env, now, result!.id);
-    else await regenerate(c.env, result!.id, now);
-    return c.json(await deploymentOr404(c.env, result!.id), result!.created ? 201 : 200);
+    const flow = await flowOf(c.env, body);
+    const draft = draftDeployment(body.name, body, body.schedules, now);
+    const { results, withdrawals } = await upsertDeployments(c.env.DB, [{ flow, ...draft }], now);
+    const { id, created } = results[0]!;
+    await regenerate(c.env, id, withdrawals, now);
+    return c.json(await deploymentOr404(c.env, id), created ? 201 : 200);
   })
   .openapi(bulk, async (c) => {
     const now = new Date();
-    const drafts = [];
-    // Many deployments of one flow are the common case: resolve each flow once.
-    const flows = new Map<string, Promise<string>>();
+    const items = [];
+    // Many deployments of one flow are the common case: check each flow once.
+    const flows = new Map<string, Promise<FlowRef>>();
     for (const [i, body] of c.req.valid('json').deployments.entries()) {
       try {
         const flowKey = body.flow_id ?? `name:${body.flow_name}`;
-        if (!flows.has(flowKey)) flows.set(flowKey, resolveFlowId(c.env, body, now));
-        const flowId = await flows.get(flowKey)!;
-        drafts.push(draftDeployment(flowId, body.name, body, body.schedules, now));
+        if (!flows.has(flowKey)) flows.set(flowKey, flowOf(c.env, body));
+        const flow = await flows.get(flowKey)!;
+        items.push({ flow, ...draftDeployment(body.name, body, body.schedules, now) });
       } catch (error) {
         if (error instanceof Error && 'field' in error && error.field) {
           throw invalid({ field: `deployments[${i}].${error.field}`, message: error.message });
@@ -156,11 +165,9 @@ export const deploymentsRouter = createRouter()
         throw error;
       }
     }
-    const results = await upsertDeployments(c.env.DB, drafts, now);
+    const { results, withdrawals } = await upsertDeployments(c.env.DB, items, now);
     // Replaced deployments give back their future runs; the next tick plans every schedule written here.
-    for (const result of results.filter((r) => !r.created)) {
-      await withdrawScheduledRuns(c.env, result.id, { futureOf: now });
-    }
+    await withdrawOrRefuse(c.env, withdrawals, now);
     return c.json({ results }, 200);
   })
   .openapi(read, async (c) => c.json(await deploymentOr404(c.env, c.req.valid('param').id), 200))
@@ -177,37 +184,38 @@ export const deploymentsRouter = createRouter()
     const now = new Date();
     const existing = await deploymentOr404(c.env, id);
     const merged = mergedUpdate(existing, patch);
-    const draft = draftDeployment(existing.flow_id, existing.name, merged, patch.schedules ?? [], now);
-    await updateDeployment(
+    const draft = draftDeployment(existing.name, merged, patch.schedules ?? [], now);
+    // Paused through PATCH as through pause_deployment: every unstarted auto-scheduled run goes.
+    const withdrawal = await updateDeployment(
       c.env.DB,
       id,
       draft.deployment,
       patch.schedules ? draft.schedules : undefined,
+      { withdraw: draft.deployment.paused ? 'all' : 'future' },
       now,
     );
-    // Paused through PATCH as through pause_deployment: every unstarted auto-scheduled run goes.
-    await regenerate(c.env, id, now, { withdraw: draft.deployment.paused ? 'all' : 'future' });
+    await regenerate(c.env, id, [withdrawal], now);
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
     await deploymentOr404(c.env, id);
-    await withdrawScheduledRuns(c.env, id, { futureOf: null });
-    await deleteDeployment(c.env.DB, id);
+    const now = new Date();
+    await withdrawOrRefuse(c.env, [await deleteDeployment(c.env.DB, id, now)], now);
     return c.body(null, 204);
   })
   .openapi(pause, async (c) => {
     const { id } = c.req.valid('param');
     await deploymentOr404(c.env, id);
-    await setDeploymentPaused(c.env.DB, id, true, new Date());
-    await withdrawScheduledRuns(c.env, id, { futureOf: null });
+    const now = new Date();
+    await withdrawOrRefuse(c.env, [await pauseDeployment(c.env.DB, id, now)], now);
     return c.body(null, 204);
   })
   .openapi(resume, async (c) => {
     const { id } = c.req.valid('param');
     await deploymentOr404(c.env, id);
     const now = new Date();
-    await setDeploymentPaused(c.env.DB, id, false, now);
+    await resumeDeployment(c.env.DB, id, now);
     await scheduleDueRuns(c.env, now, id);
     return c.body(null, 204);
   })

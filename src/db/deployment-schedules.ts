@@ -5,6 +5,7 @@ import type { Catchup, DeploymentSchedule, Schedule } from 'edgeflow/protocol';
 import type { StoredSchedule } from '../domain/schedules';
 import { inList } from './filters';
 import { insertStatements, prepare } from './statements';
+import { recordWithdrawal, type Withdrawal } from './withdrawals';
 
 /** A schedule as written: the schedule normalised (anchor, DTSTART), defaults applied. */
 export interface ScheduleWrite {
@@ -139,32 +140,56 @@ export async function readScheduleRow(
     .first<ScheduleRow>();
 }
 
-/** Replaces one schedule's fields and starts it over (no watermark). */
+/**
+ * Replaces one schedule's fields and starts it over (no watermark), and records the withdrawal of its
+ * runs due after now: one batch.
+ */
 export async function replaceSchedule(
   db: D1Database,
+  deploymentId: string,
   scheduleId: string,
   schedule: ScheduleWrite,
   paused: boolean,
   now: Date,
-): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE deployment_schedules SET schedule = ?, active = ?, parameters = ?, catchup = ?, max_active_runs = ?,
-         scheduled_until = NULL, next_check_at = ?, updated = ? WHERE id = ?`,
-    )
-    .bind(
-      JSON.stringify(schedule.schedule),
-      schedule.active ? 1 : 0,
-      JSON.stringify(schedule.parameters),
-      schedule.catchup,
-      schedule.max_active_runs,
-      initialCheckAt(schedule.active, paused),
-      now.toISOString(),
-      scheduleId,
-    )
-    .run();
+): Promise<Withdrawal> {
+  const { withdrawal, statement } = recordWithdrawal(
+    db,
+    { deployment_id: deploymentId, schedule_id: scheduleId, after: now.toISOString() },
+    now,
+  );
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE deployment_schedules SET schedule = ?, active = ?, parameters = ?, catchup = ?, max_active_runs = ?,
+           scheduled_until = NULL, next_check_at = ?, updated = ? WHERE id = ?`,
+      )
+      .bind(
+        JSON.stringify(schedule.schedule),
+        schedule.active ? 1 : 0,
+        JSON.stringify(schedule.parameters),
+        schedule.catchup,
+        schedule.max_active_runs,
+        initialCheckAt(schedule.active, paused),
+        now.toISOString(),
+        scheduleId,
+      ),
+    statement,
+  ]);
+  return withdrawal;
 }
 
-export async function deleteSchedule(db: D1Database, scheduleId: string): Promise<void> {
-  await db.prepare('DELETE FROM deployment_schedules WHERE id = ?').bind(scheduleId).run();
+/** Deletes one schedule and records the withdrawal of all its unstarted runs: one batch. */
+export async function deleteSchedule(
+  db: D1Database,
+  deploymentId: string,
+  scheduleId: string,
+  now: Date,
+): Promise<Withdrawal> {
+  const { withdrawal, statement } = recordWithdrawal(
+    db,
+    { deployment_id: deploymentId, schedule_id: scheduleId, after: null },
+    now,
+  );
+  await db.batch([db.prepare('DELETE FROM deployment_schedules WHERE id = ?').bind(scheduleId), statement]);
+  return withdrawal;
 }

@@ -1,5 +1,5 @@
-// Deployments in D1: batched upserts with their schedules, reads, filters, pauses and deletes. The
-// schedules' own rows are deployment-schedules.ts.
+// Deployments in D1: reads, filters, changes, pauses and deletes, each change one batch with the
+// withdrawal it owes. Upserts are deployment-upserts.ts; the schedules' own rows deployment-schedules.ts.
 import { and, type SQL, sql } from 'drizzle-orm';
 import type { ConcurrencyOptions, Deployment, DeploymentFilterBody } from 'edgeflow/protocol';
 import {
@@ -12,10 +12,10 @@ import {
 } from './deployment-schedules';
 import { flowConditions, inList, likeSubstring } from './filters';
 import { insertStatements, prepare } from './statements';
+import { recordWithdrawal, type Withdrawal } from './withdrawals';
 
-/** A deployment as written: flow resolved, defaults applied. */
+/** A deployment as written: defaults applied (its flow is given alongside, by id or name). */
 export interface DeploymentWrite {
-  flow_id: string;
   name: string;
   entrypoint: string | null;
   work_pool_name: string | null;
@@ -31,9 +31,8 @@ export interface DeploymentWrite {
   concurrency_options: ConcurrencyOptions | null;
 }
 
-const DEPLOYMENT_COLUMNS = [
-  'id',
-  'flow_id',
+/** The columns a write sets, in `deploymentValues` order; `id` and `flow_id` come first, from the caller. */
+export const DEPLOYMENT_FIELDS = [
   'name',
   'entrypoint',
   'work_pool_name',
@@ -52,10 +51,8 @@ const DEPLOYMENT_COLUMNS = [
   'updated',
 ] as const;
 
-function deploymentValues(id: string, d: DeploymentWrite, at: string): unknown[] {
+export function deploymentValues(d: DeploymentWrite, at: string): unknown[] {
   return [
-    id,
-    d.flow_id,
     d.name,
     d.entrypoint,
     d.work_pool_name,
@@ -73,49 +70,6 @@ function deploymentValues(id: string, d: DeploymentWrite, at: string): unknown[]
     at,
     at,
   ];
-}
-
-export interface UpsertResult {
-  id: string;
-  name: string;
-  created: boolean;
-}
-
-/**
- * Creates or replaces deployments by (flow, name) in two round trips whatever their number: one batch
- * of upserts, one batch replacing their schedules. An existing deployment keeps its id.
- */
-export async function upsertDeployments(
-  db: D1Database,
-  items: { deployment: DeploymentWrite; schedules: ScheduleWrite[] }[],
-  now: Date,
-): Promise<UpsertResult[]> {
-  const at = now.toISOString();
-  const fresh = items.map(() => crypto.randomUUID());
-  const updates = DEPLOYMENT_COLUMNS.filter((c) => c !== 'id' && c !== 'created')
-    .map((c) => `${c} = excluded.${c}`)
-    .join(', ');
-  const upserts = insertStatements(
-    db,
-    'deployments',
-    DEPLOYMENT_COLUMNS,
-    items.map((item, i) => deploymentValues(fresh[i]!, item.deployment, at)),
-    `ON CONFLICT (flow_id, name) DO UPDATE SET ${updates} RETURNING id, flow_id, name`,
-  );
-  const returned = (await db.batch<{ id: string; flow_id: string; name: string }>(upserts)).flatMap(
-    (result) => result.results,
-  );
-  const idOf = new Map(returned.map((row) => [`${row.flow_id}\n${row.name}`, row.id]));
-  const ids = items.map((item) => idOf.get(`${item.deployment.flow_id}\n${item.deployment.name}`)!);
-
-  const scheduleRows = items.flatMap((item, i) =>
-    item.schedules.map((s, position) => scheduleValues(ids[i]!, position, s, item.deployment.paused, now)),
-  );
-  await db.batch([
-    prepare(db, sql`DELETE FROM deployment_schedules WHERE ${inList(sql.raw('deployment_id'), ids)}`),
-    ...insertStatements(db, 'deployment_schedules', SCHEDULE_COLUMNS, scheduleRows),
-  ]);
-  return items.map((item, i) => ({ id: ids[i]!, name: item.deployment.name, created: ids[i] === fresh[i] }));
 }
 
 interface DeploymentRow {
@@ -232,25 +186,33 @@ export async function filterDeployments(db: D1Database, body: DeploymentFilterBo
 }
 
 /**
- * Writes a changed deployment (and, when given, its new schedules), and has the scheduler start its
- * schedules over: no watermark, due now unless paused or inactive.
+ * Writes a changed deployment (and, when given, its new schedules), has the scheduler start its
+ * schedules over (no watermark, due now unless paused or inactive), and records the withdrawal of its
+ * unstarted runs (all of them, or those due after now): one batch.
  */
 export async function updateDeployment(
   db: D1Database,
   id: string,
   deployment: DeploymentWrite,
   schedules: ScheduleWrite[] | undefined,
+  options: { withdraw: 'future' | 'all' },
   now: Date,
-): Promise<void> {
+): Promise<Withdrawal> {
   const at = now.toISOString();
-  const values = deploymentValues(id, deployment, at);
-  const sets = DEPLOYMENT_COLUMNS.map((column, i) => ({ column, value: values[i] })).filter(
-    ({ column }) => column !== 'id' && column !== 'created',
+  const values = deploymentValues(deployment, at);
+  const sets = DEPLOYMENT_FIELDS.map((column, i) => ({ column, value: values[i] })).filter(
+    ({ column }) => column !== 'created',
+  );
+  const { withdrawal, statement } = recordWithdrawal(
+    db,
+    { deployment_id: id, schedule_id: null, after: options.withdraw === 'future' ? at : null },
+    now,
   );
   const statements = [
     db
       .prepare(`UPDATE deployments SET ${sets.map(({ column }) => `${column} = ?`).join(', ')} WHERE id = ?`)
       .bind(...sets.map(({ value }) => value), id),
+    statement,
   ];
   if (schedules) {
     statements.push(db.prepare('DELETE FROM deployment_schedules WHERE deployment_id = ?').bind(id));
@@ -266,26 +228,46 @@ export async function updateDeployment(
     statements.push(resetSchedules(db, id, deployment.paused, now));
   }
   await db.batch(statements);
+  return withdrawal;
 }
 
-export async function setDeploymentPaused(
-  db: D1Database,
-  id: string,
-  paused: boolean,
-  now: Date,
-): Promise<void> {
-  await db.batch([
+function setPaused(db: D1Database, id: string, paused: boolean, now: Date): D1PreparedStatement[] {
+  return [
     db
       .prepare('UPDATE deployments SET paused = ?, updated = ? WHERE id = ?')
       .bind(paused ? 1 : 0, now.toISOString(), id),
     resetSchedules(db, id, paused, now),
-  ]);
+  ];
 }
 
-export async function deleteDeployment(db: D1Database, id: string): Promise<void> {
+/** Pauses the deployment, stops its schedules and records the withdrawal of all its unstarted runs. */
+export async function pauseDeployment(db: D1Database, id: string, now: Date): Promise<Withdrawal> {
+  const { withdrawal, statement } = recordWithdrawal(
+    db,
+    { deployment_id: id, schedule_id: null, after: null },
+    now,
+  );
+  await db.batch([...setPaused(db, id, true, now), statement]);
+  return withdrawal;
+}
+
+/** Resumes the deployment: its schedules are due at once. */
+export async function resumeDeployment(db: D1Database, id: string, now: Date): Promise<void> {
+  await db.batch(setPaused(db, id, false, now));
+}
+
+/** Deletes the deployment, its schedules and webhooks, and records the withdrawal of its unstarted runs. */
+export async function deleteDeployment(db: D1Database, id: string, now: Date): Promise<Withdrawal> {
+  const { withdrawal, statement } = recordWithdrawal(
+    db,
+    { deployment_id: id, schedule_id: null, after: null },
+    now,
+  );
   await db.batch([
     db.prepare('DELETE FROM deployments WHERE id = ?').bind(id),
     db.prepare('DELETE FROM deployment_schedules WHERE deployment_id = ?').bind(id),
     db.prepare('DELETE FROM webhooks WHERE deployment_id = ?').bind(id),
+    statement,
   ]);
+  return withdrawal;
 }

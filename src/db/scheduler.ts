@@ -88,8 +88,9 @@ export interface LateRun {
 }
 
 /**
- * Auto-scheduled runs still SCHEDULED (as Scheduled or Late) and due before `cutoff`: the range of the
- * (state_type, next_scheduled_start_time) index that holds exactly the missed runs.
+ * Runs the scheduler keyed, still SCHEDULED (as Scheduled or Late) and due before `cutoff`: the range
+ * of the (state_type, next_scheduled_start_time) index that holds exactly the missed runs. Columns
+ * only (a document may be too deep for SQLite's JSON); the run object checks it was auto-scheduled.
  */
 export async function lateAutoScheduledRuns(
   db: D1Database,
@@ -101,7 +102,6 @@ export async function lateAutoScheduledRuns(
       `SELECT id, idempotency_key, next_scheduled_start_time AS due FROM flow_runs
        WHERE state_type = 'SCHEDULED' AND next_scheduled_start_time < ?1
          AND state_name IN ('Scheduled', 'Late') AND idempotency_key LIKE 'scheduled %'
-         AND json_extract(doc, '$.auto_scheduled') = 1
        ORDER BY next_scheduled_start_time DESC LIMIT ?2`,
     )
     .bind(cutoff, limit)
@@ -119,30 +119,4 @@ export async function catchupSettings(
     sql`SELECT id, catchup, max_active_runs FROM deployment_schedules WHERE ${inList(sql.raw('id'), scheduleIds)}`,
   ).all<{ id: string; catchup: string; max_active_runs: number | null }>();
   return results;
-}
-
-/**
- * The deployment's auto-scheduled runs that have not started: SCHEDULED as Scheduled or Late, never
- * run. `futureOnly` keeps those not yet due; `scheduleId` narrows to one schedule's runs.
- */
-export async function unstartedAutoScheduledRuns(
-  db: D1Database,
-  deploymentId: string,
-  options: { after: string | null; scheduleId: string | null },
-): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id FROM flow_runs
-       WHERE deployment_id = ?1 AND state_type = 'SCHEDULED' AND state_name IN ('Scheduled', 'Late')
-         AND json_extract(doc, '$.auto_scheduled') = 1 AND json_extract(doc, '$.run_count') = 0
-         AND (?2 IS NULL OR next_scheduled_start_time > ?2)
-         AND (?3 IS NULL OR substr(idempotency_key, 1, length(?3)) = ?3)`,
-    )
-    .bind(
-      deploymentId,
-      options.after,
-      options.scheduleId ? `scheduled ${deploymentId} ${options.scheduleId} ` : null,
-    )
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
 }

@@ -206,6 +206,25 @@ export const deploymentSchedules = sqliteTable(
 );
 
 /** Inbound webhooks: a public slug that creates a run of a deployment, guarded by its own secret. */
+/**
+ * A deployment change's promise to withdraw the unstarted runs its schedules made: written in the same
+ * batch as the change, deleted once every such run is gone. The request finishes it; one that failed
+ * or died on the way is finished by the next scheduler tick (docs/deployments.md).
+ */
+export const deploymentWithdrawals = sqliteTable(
+  'deployment_withdrawals',
+  {
+    id: text('id').primaryKey(),
+    deploymentId: text('deployment_id').notNull(),
+    /** One schedule's runs; null: every schedule's. */
+    scheduleId: text('schedule_id'),
+    /** Only runs due after this instant (ISO); null: every unstarted run, past-due ones too. */
+    after: text('after'),
+    created: text('created').notNull(),
+  },
+  (t) => [index('deployment_withdrawals_created').on(t.created, t.id)],
+);
+
 export const webhooks = sqliteTable(
   'webhooks',
   {

@@ -353,7 +353,8 @@ export async function writePresence(
 
 /**
  * SCHEDULED runs of a pool from the index, for Prefect's read-only poll; `in_process` retries are
- * left out (their process retries them). Capped: the caller orders and limits them.
+ * left out (their process retries them). Capped: the caller orders and limits them. A document too
+ * deep for SQLite's JSON (caller parameters) is not read by SQL but checked once parsed here.
  */
 export async function scheduledRunsOfPool(
   d1: D1Database,
@@ -364,7 +365,8 @@ export async function scheduledRunsOfPool(
     .prepare(
       `SELECT doc FROM flow_runs
        WHERE work_pool_name = ?1 AND state_type = 'SCHEDULED'
-         AND coalesce(json_extract(doc, '$.empirical_policy.retry_type'), '') <> 'in_process'
+         AND CASE WHEN json_valid(doc) THEN coalesce(json_extract(doc, '$.empirical_policy.retry_type'), '')
+           ELSE '' END <> 'in_process'
          AND (?2 IS NULL OR work_queue_name IN (SELECT value FROM json_each(?2)))
          AND (?3 IS NULL OR next_scheduled_start_time <= ?3)
          AND (?4 IS NULL OR next_scheduled_start_time >= ?4)
@@ -377,7 +379,9 @@ export async function scheduledRunsOfPool(
       window.after ? new Date(window.after).toISOString() : null,
     )
     .all<{ doc: string }>();
-  return results.map((row) => JSON.parse(row.doc) as FlowRun);
+  return results
+    .map((row) => JSON.parse(row.doc) as FlowRun)
+    .filter((run) => run.empirical_policy.retry_type !== 'in_process');
 }
 
 /** PENDING, RUNNING and CANCELLING runs per queue, as the index has them. */

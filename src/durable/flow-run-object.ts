@@ -13,9 +13,10 @@ import type {
   TaskRunBatchResult,
 } from 'edgeflow/protocol';
 import { type CacheRecord, deleteRunIndex, readCachedStates } from '../db/run-index';
+import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
 import type { CacheInsert } from '../domain/orchestration/types';
-import { applyFlowRunUpdate, flowRunSnapshot, isUnstartedScheduledRun } from '../domain/runs/flow-run-docs';
+import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import { CANCELLING_TIMEOUT_MS } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
@@ -150,12 +151,12 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   }
 
   /**
-   * Deletes the run only if it has not started (SCHEDULED as Scheduled or Late, never run): how a
-   * deployment withdraws the runs its schedules made. Storage goes first, so no claim slips in between.
+   * Deletes the run only if its deployment's schedules made it and it has not started: how a
+   * deployment withdraws its runs. Storage goes first, so no claim slips in between.
    */
   async removeUnstarted(): Promise<boolean> {
     const doc = this.storage.readRun()?.doc;
-    if (!doc || !isUnstartedScheduledRun(doc)) return false;
+    if (!doc || !isUnstartedAutoScheduled(doc)) return false;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.armedAt = null;
@@ -269,11 +270,11 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     return this.dispatch.markLate();
   }
 
-  /** Cancels the run through the rules if it is still waiting to start: the scheduler's catch-up. */
+  /** Cancels the run through the rules if the scheduler made it and it is still waiting to start: catch-up. */
   async cancelScheduled(message: string): Promise<boolean> {
-    if (this.storage.readRun()?.doc.state_type !== 'SCHEDULED') return false;
-    const answer = await this.proposals.propose({ type: 'CANCELLED', name: 'Cancelled', message });
-    if (answer?.written) await this.proposals.publish();
+    const doc = this.storage.readRun()?.doc;
+    if (doc?.state_type !== 'SCHEDULED' || !doc.auto_scheduled) return false;
+    const answer = await this.proposals.proposeAndPublish({ type: 'CANCELLED', name: 'Cancelled', message });
     return answer?.result.state?.type === 'CANCELLED';
   }
 

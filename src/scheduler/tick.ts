@@ -1,12 +1,13 @@
-// The Cron Trigger's work: top up every schedule whose horizon got short (read through the
-// next_check_at index, so the cost follows what is due, not how many schedules exist), then apply
-// each schedule's catch-up policy to its runs that went Late.
+// The Cron Trigger's work: finish the withdrawals a deployment change left open, top up every schedule
+// whose horizon got short (read through the next_check_at index, so the cost follows what is due, not
+// how many schedules exist), then apply each schedule's catch-up policy to its runs that went Late.
 import { type DueSchedule, dueSchedules, type Watermark, writeWatermarks } from '../db/scheduler';
 import { planSchedule, type StoredSchedule } from '../domain/schedules';
 import type { Env } from '../env';
 import { applyCatchup } from './catchup';
 import { settleAll } from './concurrently';
 import { createScheduledRun } from './runs';
+import { finishOpenWithdrawals } from './withdraw';
 
 /** Schedules read per D1 query. */
 const PAGE = 200;
@@ -76,6 +77,8 @@ export async function scheduleDueRuns(
 }
 
 export async function schedulerTick(env: Env, now: Date): Promise<TickReport> {
+  // Before planning: a finished withdrawal starts its schedules over, so they are planned this tick.
+  await finishOpenWithdrawals(env, now);
   const scheduled = await scheduleDueRuns(env, now);
   const runs_cancelled = await applyCatchup(env, now);
   return { ...scheduled, runs_cancelled };

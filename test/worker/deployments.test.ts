@@ -62,6 +62,51 @@ describe('POST /deployments', () => {
   });
 });
 
+describe('a refused deployment writes nothing', () => {
+  const badCron = { schedules: [{ schedule: { cron: '61 * * * *' } }] };
+  const flowExists = async (name: string) => (await api('GET', `/flows/name/${name}`)).status === 200;
+
+  it('a 422 from POST /deployments creates no flow', async () => {
+    const flow = unique('flow');
+    const { status } = await api('POST', '/deployments', { name: 'x', flow_name: flow, ...badCron });
+    expect(status).toBe(422);
+    expect(await flowExists(flow)).toBe(false);
+  });
+
+  it('a 422 from the batch route creates no flow and no deployment, not even the valid ones', async () => {
+    const [good, bad] = [unique('flow'), unique('flow')];
+    const { status, body } = await api<{ field: string }>('POST', '/deployments/bulk', {
+      deployments: [
+        { name: 'fine', flow_name: good },
+        { name: 'refused', flow_name: bad, ...badCron },
+      ],
+    });
+    expect(status).toBe(422);
+    expect(body.field).toBe('deployments[1].schedules[0].schedule.cron');
+    expect(await flowExists(good)).toBe(false);
+    expect(await flowExists(bad)).toBe(false);
+    expect((await api('GET', `/deployments/name/${good}/fine`)).status).toBe(404);
+  });
+
+  it('creates the flow and the deployment together when the write is accepted', async () => {
+    const flow = unique('flow');
+    const { status, body } = await api<{ results: { id: string; created: boolean }[] }>(
+      'POST',
+      '/deployments/bulk',
+      {
+        deployments: [
+          { name: 'a', flow_name: flow },
+          { name: 'b', flow_name: flow },
+        ],
+      },
+    );
+    expect(status).toBe(200);
+    expect(body.results.map((r) => r.created)).toEqual([true, true]);
+    const { body: deployment } = await api<Deployment>('GET', `/deployments/name/${flow}/b`);
+    expect(deployment.id).toBe(body.results[1]!.id);
+  });
+});
+
 describe('reading deployments', () => {
   it('reads by id and by flow and deployment name', async () => {
     const flow = unique('flow');

@@ -87,17 +87,3 @@ export function applyFlowRunUpdate(doc: FlowRun, update: FlowRunUpdate, now: Dat
     empirical_policy: { ...doc.empirical_policy, ...update.empirical_policy },
   };
 }
-
-/**
- * A run a deployment may withdraw: still waiting for its first start (Scheduled or Late, never run).
- * Anything else (claimed, retrying, resuming, ended) has a history and stays.
- */
-export function isUnstartedScheduledRun(
-  doc: Pick<FlowRun, 'state_type' | 'state_name' | 'run_count'>,
-): boolean {
-  return (
-    doc.state_type === 'SCHEDULED' &&
-    doc.run_count === 0 &&
-    ['Scheduled', 'Late'].includes(doc.state_name ?? '')
-  );
-}

@@ -1,7 +1,6 @@
-// Decisions the run object takes around the rules: crash retries, state timers, withdrawal, default policy.
+// Decisions the run object takes around the rules: crash retries, state timers, the default policy.
 import { describe, expect, it } from 'vitest';
 import { crashRetryProposal, defaultPolicy, hasFlowRetriesLeft } from '../../../src/domain/orchestration';
-import { isUnstartedScheduledRun } from '../../../src/domain/runs/flow-run-docs';
 import { CANCELLING_TIMEOUT_MS, stateTimers } from '../../../src/domain/runs/state-timers';
 import { at, flowRun, NOW, state } from './fixtures';
 
@@ -55,19 +54,6 @@ describe('state timers', () => {
     for (const type of ['RUNNING', 'COMPLETED', 'CANCELLED', 'SCHEDULED'] as const) {
       expect(stateTimers(state(type), NOW)).toEqual({ pause_timeout: null, cancelling_timeout: null });
     }
-  });
-});
-
-describe('withdrawing a deployment’s runs', () => {
-  it('takes only runs that never started: Scheduled or Late, run count 0', () => {
-    const run = (state_type: string, state_name: string, run_count = 0) =>
-      isUnstartedScheduledRun({ state_type: state_type as 'SCHEDULED', state_name, run_count });
-    expect(run('SCHEDULED', 'Scheduled')).toBe(true);
-    expect(run('SCHEDULED', 'Late')).toBe(true);
-    expect(run('SCHEDULED', 'AwaitingRetry', 1)).toBe(false);
-    expect(run('SCHEDULED', 'Resuming')).toBe(false);
-    expect(run('SCHEDULED', 'Scheduled', 1)).toBe(false);
-    expect(run('PENDING', 'Pending')).toBe(false);
   });
 });
 

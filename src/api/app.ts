@@ -10,6 +10,7 @@ import { ApiError } from './errors';
 import { flowRunsRouter } from './flow-runs';
 import { flowsRouter } from './flows';
 import { healthRouter } from './health';
+import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
 import { logsRouter } from './logs';
 import { resultsRouter } from './results';
 import type { AppEnv } from './router';
@@ -38,6 +39,8 @@ export function createApp() {
     }),
   );
   app.use('/api/*', authenticate);
+  app.use('/api/*', refuseMalformedPaths);
+  app.use('/api/*', guardJsonBodies);
 
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);

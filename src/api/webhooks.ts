@@ -23,6 +23,7 @@ import { webhookParameters } from '../domain/webhooks/parameters';
 import { createDeploymentRun } from './deployment-runs';
 import { deploymentOr404 } from './deployments';
 import { ApiError, conflict, notFound } from './errors';
+import { assertJsonTextWithinLimits } from './input-guards';
 import { type AppEnv, createRouter, jsonBody, jsonResponse } from './router';
 import { encryptSecret, hashToken, newWebhookSecret, verifyWebhook } from './webhook-secrets';
 
@@ -104,6 +105,8 @@ export const webhooksRouter = createRouter()
           : 'Send `X-Edgeflow-Signature: sha256=<hex>`, the HMAC-SHA256 of the body under the webhook secret.',
       );
     }
+    // Whatever its content type, the body becomes parameters: the same limits as any JSON body.
+    assertJsonTextWithinLimits(raw, 'body');
     let body: unknown;
     try {
       body = raw.trim() === '' ? undefined : JSON.parse(raw);
@@ -112,18 +115,19 @@ export const webhooksRouter = createRouter()
     }
     const mapped = webhookParameters(toWebhook(row).parameter_mapping, body);
     if ('problem' in mapped) throw new ApiError(422, 'webhook.unmappable_body', mapped.problem, 'body');
-    const deployment = await deploymentOr404(c.env, row.deployment_id);
     const delivery = c.req.header('idempotency-key');
-    const { created, run } = await createDeploymentRun(
-      c.env,
-      deployment,
-      DeploymentFlowRunCreateSchema.parse({
-        parameters: mapped.parameters,
-        tags: ['webhook'],
-        ...(delivery ? { idempotency_key: `webhook ${row.id} ${delivery}` } : {}),
-      }),
-      new Date(),
-    );
+    const request = DeploymentFlowRunCreateSchema.safeParse({
+      parameters: mapped.parameters,
+      tags: ['webhook'],
+      ...(delivery ? { idempotency_key: `webhook ${row.id} ${delivery}` } : {}),
+    });
+    if (!request.success) {
+      const issue = request.error.issues[0];
+      const field = issue?.path[0] === 'idempotency_key' ? 'idempotency-key' : 'body';
+      throw new ApiError(422, 'webhook.unusable_body', `Invalid ${field}: ${issue?.message}`, field);
+    }
+    const deployment = await deploymentOr404(c.env, row.deployment_id);
+    const { created, run } = await createDeploymentRun(c.env, deployment, request.data, new Date());
     return c.json(run, created ? 201 : 200);
   })
   .openapi(create, async (c) => {

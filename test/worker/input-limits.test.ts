@@ -108,6 +108,17 @@ describe('JSON nesting is limited to 64 levels at the edge', () => {
   });
 });
 
+describe('results are opaque bytes', () => {
+  it('stores a JSON result nested deeper than a request body may be', async () => {
+    const value = nested(200);
+    expect((await send('PUT', '/results/limits/deep.json', value)).status).toBe(201);
+    const response = await exports.default.fetch('http://edgeflow.test/api/results/limits/deep.json', {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(await response.text()).toBe(value);
+  });
+});
+
 describe('text that cannot round-trip is refused', () => {
   it('refuses a work pool named with a lone surrogate, and creates nothing', async () => {
     const { status, body } = await send('POST', '/work_pools', '{"name":"lone\\ud800pool"}');
@@ -196,6 +207,15 @@ describe('webhook bodies get the same limits', () => {
     expect(status).toBe(422);
     expect(body).toMatchObject({ code: 'request.too_deep', field: 'body' });
     expect(await runsOf(webhook.deployment_id)).toEqual([]);
+  });
+
+  it('names body for a JSON-typed body too, checked once its token is verified', async () => {
+    const webhook = await tokenWebhook();
+    const json = { 'content-type': 'application/json' };
+    const refused = await deliver(webhook, nested(1000), json);
+    expect([refused.status, refused.body.field]).toEqual([422, 'body']);
+    const stranger = await deliver(webhook, nested(1000), { ...json, authorization: 'Bearer whsec_wrong' });
+    expect(stranger.status).toBe(401);
   });
 
   it('refuses a lone surrogate, and an Idempotency-Key too long for a run, with 422', async () => {

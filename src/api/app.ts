@@ -10,6 +10,7 @@ import { ApiError } from './errors';
 import { flowRunsRouter } from './flow-runs';
 import { flowsRouter } from './flows';
 import { healthRouter } from './health';
+import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
 import { logsRouter } from './logs';
 import { resultsRouter } from './results';
 import { requiresScope } from './route-scopes';
@@ -42,6 +43,8 @@ export function createApp() {
     '/api/*',
     authenticate(() => app.openAPIRegistry.definitions),
   );
+  app.use('/api/*', refuseMalformedPaths);
+  app.use('/api/*', guardJsonBodies);
 
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);

@@ -14,8 +14,8 @@ export function isValidResultKey(key: string): boolean {
   return key.split('/').every((segment) => /^[A-Za-z0-9_.:=-]+$/.test(segment) && !/^\.+$/.test(segment));
 }
 
-function resultKey(path: string): string {
-  const key = decodeURIComponent(path.replace(/^.*?\/results\//, ''));
+/** The route's `key` spans the rest of the path; refuseMalformedPaths (app.ts) made sure it decodes. */
+function resultKey(key: string): string {
   if (!isValidResultKey(key)) {
     throw new ApiError(422, 'result.invalid_key', `Invalid result key "${key.slice(0, 100)}".`, 'key');
   }
@@ -46,7 +46,7 @@ resultsRouter.openAPIRegistry.registerPath({
 
 resultsRouter
   .put(KEY_PATH, async (c) => {
-    const key = resultKey(c.req.path);
+    const key = resultKey(c.req.param('key'));
     const body = await c.req.arrayBuffer();
     if (body.byteLength > MAX_RESULT_BYTES) {
       throw new ApiError(413, 'result.too_large', `A result may hold at most ${MAX_RESULT_BYTES} bytes.`);
@@ -56,7 +56,7 @@ resultsRouter
     return c.json({ storage_key: key, size: body.byteLength }, 201);
   })
   .get(KEY_PATH, async (c) => {
-    const key = resultKey(c.req.path);
+    const key = resultKey(c.req.param('key'));
     const object = await c.env.RESULTS.get(key);
     if (!object) throw notFound('result', key);
     return new Response(object.body, {

@@ -25,6 +25,7 @@ import { isValidIdempotencyKey } from '../domain/webhooks/signatures';
 import { createDeploymentRun } from './deployment-runs';
 import { deploymentOr404 } from './deployments';
 import { ApiError, conflict, notFound } from './errors';
+import { assertJsonTextWithinLimits } from './input-guards';
 import { requiresScope } from './route-scopes';
 import { type AppEnv, createRouter, jsonBody, jsonResponse } from './router';
 import { encryptSecret, hashToken, newWebhookSecret, verifyWebhook } from './webhook-secrets';
@@ -130,6 +131,8 @@ export const webhooksRouter = createRouter()
         'Idempotency-Key',
       );
     }
+    // Whatever its content type, the body becomes parameters: the same limits as any JSON body.
+    assertJsonTextWithinLimits(raw, 'body');
     let body: unknown;
     try {
       body = raw.trim() === '' ? undefined : JSON.parse(raw);
@@ -138,20 +141,21 @@ export const webhooksRouter = createRouter()
     }
     const mapped = webhookParameters(toWebhook(row).parameter_mapping, body);
     if ('problem' in mapped) throw new ApiError(422, 'webhook.unmappable_body', mapped.problem, 'body');
-    const deployment = await deploymentOr404(c.env, row.deployment_id);
     // A signed request without a key is its own delivery: its signature keys the run, so a replay of
     // it inside the signature's window finds that run instead of making another.
     const key = delivery ?? (caller.signature ? `signature ${caller.signature}` : undefined);
-    const { created, run } = await createDeploymentRun(
-      c.env,
-      deployment,
-      DeploymentFlowRunCreateSchema.parse({
-        parameters: mapped.parameters,
-        tags: ['webhook'],
-        ...(key ? { idempotency_key: `webhook ${row.id} ${key}` } : {}),
-      }),
-      now,
-    );
+    const request = DeploymentFlowRunCreateSchema.safeParse({
+      parameters: mapped.parameters,
+      tags: ['webhook'],
+      ...(key ? { idempotency_key: `webhook ${row.id} ${key}` } : {}),
+    });
+    if (!request.success) {
+      const issue = request.error.issues[0];
+      const field = issue?.path[0] === 'idempotency_key' ? 'Idempotency-Key' : 'body';
+      throw new ApiError(422, 'webhook.unusable_body', `Invalid ${field}: ${issue?.message}`, field);
+    }
+    const deployment = await deploymentOr404(c.env, row.deployment_id);
+    const { created, run } = await createDeploymentRun(c.env, deployment, request.data, now);
     if (!created && delivery === undefined) {
       throw new ApiError(
         409,

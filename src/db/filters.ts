@@ -11,10 +11,12 @@ export function notInList(column: SQL, values: readonly string[]): SQL {
   return sql`${column} NOT IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 }
 
-/** SQL LIKE with the caller's text matched literally, as Prefect's `like_` (a substring match). */
+/**
+ * Prefect's `like_`: the caller's text anywhere in the value, ASCII case ignored, `%` and `_` taken
+ * literally. instr() rather than LIKE: D1 refuses LIKE patterns of 50 characters or more.
+ */
 export function likeSubstring(column: SQL, text: string): SQL {
-  const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
-  return sql`${column} LIKE ${`%${escaped}%`} ESCAPE '\\'`;
+  return sql`instr(lower(${column}), lower(${text})) > 0`;
 }
 
 function timeRange(

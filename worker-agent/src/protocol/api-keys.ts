@@ -1,13 +1,13 @@
 // API keys: the secret is shown once at creation; lists show only its prefix.
 import { z } from 'zod';
-import { IsoDateTimeSchema } from './common.ts';
+import { IsoDateTimeSchema, NameSchema } from './common.ts';
 
 export const API_KEY_SCOPES = ['admin', 'agent', 'read'] as const;
 export const ApiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
 
 export const ApiKeyCreateSchema = z.object({
-  name: z.string().min(1).max(200),
+  name: NameSchema,
   scope: ApiKeyScopeSchema,
   expires_at: IsoDateTimeSchema.optional(),
 });

@@ -2,8 +2,12 @@
 import { z } from 'zod';
 import {
   IsoDateTimeSchema,
+  JsonObjectInputSchema,
   JsonObjectSchema,
+  KeyTextSchema,
+  LikeTextSchema,
   LimitSchema,
+  NameSchema,
   OffsetSchema,
   TagsSchema,
   UuidSchema,
@@ -50,7 +54,7 @@ export const DeploymentScheduleCreateSchema = z.object({
   schedule: ScheduleSchema,
   active: z.boolean().default(true),
   /** Overrides of the deployment's parameters for this schedule's runs. */
-  parameters: JsonObjectSchema.default({}),
+  parameters: JsonObjectInputSchema.default({}),
   /** What happens to this schedule's runs that went Late while no agent took them. */
   catchup: CatchupSchema.default('all'),
   /** At most this many of this schedule's runs are active (PENDING, RUNNING, CANCELLING, or due) at once. */
@@ -84,12 +88,12 @@ export type ConcurrencyOptions = z.infer<typeof ConcurrencyOptionsSchema>;
 
 const deploymentFields = {
   entrypoint: EntrypointSchema.nullish(),
-  work_pool_name: z.string().min(1).max(200).nullish(),
-  work_queue_name: z.string().min(1).max(200).nullish(),
+  work_pool_name: NameSchema.nullish(),
+  work_queue_name: NameSchema.nullish(),
   /** Defaults for every run; a run's own parameters are merged over them. */
-  parameters: JsonObjectSchema,
+  parameters: JsonObjectInputSchema,
   /** JSON Schema of the parameters, checked on every run created when `enforce_parameter_schema`. */
-  parameter_openapi_schema: JsonObjectSchema.nullish(),
+  parameter_openapi_schema: JsonObjectInputSchema.nullish(),
   enforce_parameter_schema: z.boolean(),
   tags: TagsSchema,
   description: z.string().max(5000).nullish(),
@@ -102,10 +106,10 @@ const deploymentFields = {
 
 export const DeploymentCreateSchema = z
   .object({
-    name: z.string().min(1).max(200),
+    name: NameSchema,
     flow_id: UuidSchema.optional(),
     /** Instead of `flow_id`: the flow is created when it does not exist yet. */
-    flow_name: z.string().min(1).max(200).optional(),
+    flow_name: NameSchema.optional(),
     ...deploymentFields,
     parameters: deploymentFields.parameters.default({}),
     enforce_parameter_schema: deploymentFields.enforce_parameter_schema.default(true),
@@ -159,7 +163,7 @@ export const DeploymentFilterSchema = z
   .object({
     id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),
     name: z
-      .object({ any_: z.array(z.string()).max(200).optional(), like_: z.string().optional() })
+      .object({ any_: z.array(z.string()).max(200).optional(), like_: LikeTextSchema.optional() })
       .optional(),
     tags: z.object({ all_: TagsSchema.optional() }).optional(),
     paused: z.object({ eq_: z.boolean() }).optional(),
@@ -180,13 +184,13 @@ export type DeploymentFilterBody = z.infer<typeof DeploymentFilterBodySchema>;
 
 /** `POST /deployments/{id}/create_flow_run`: the deployment's parameters are merged under these. */
 export const DeploymentFlowRunCreateSchema = z.object({
-  parameters: JsonObjectSchema.default({}),
-  name: z.string().min(1).max(200).optional(),
+  parameters: JsonObjectInputSchema.default({}),
+  name: NameSchema.optional(),
   tags: TagsSchema.default([]),
-  idempotency_key: z.string().min(1).max(500).optional(),
+  idempotency_key: KeyTextSchema.min(1).max(500).optional(),
   /** When the run is due; default now. */
   scheduled_time: IsoDateTimeSchema.optional(),
-  work_queue_name: z.string().min(1).max(200).optional(),
+  work_queue_name: NameSchema.optional(),
   empirical_policy: FlowRunPolicySchema.pick({ retries: true, retry_delay: true }).partial().optional(),
 });
 export type DeploymentFlowRunCreate = z.infer<typeof DeploymentFlowRunCreateSchema>;
@@ -207,7 +211,7 @@ export type ParameterMapping = z.infer<typeof ParameterMappingSchema>;
 export const WEBHOOK_AUTH_KINDS = ['token', 'hmac'] as const;
 
 export const WebhookCreateSchema = z.object({
-  name: z.string().min(1).max(200),
+  name: NameSchema,
   /** The public path segment, `POST /api/webhooks/{slug}`; generated when absent. */
   slug: z
     .string()
@@ -223,7 +227,7 @@ export type WebhookCreate = z.infer<typeof WebhookCreateSchema>;
 
 export const WebhookUpdateSchema = z
   .object({
-    name: z.string().min(1).max(200),
+    name: NameSchema,
     deployment_id: UuidSchema,
     parameter_mapping: ParameterMappingSchema.nullable(),
     active: z.boolean(),

@@ -2,8 +2,12 @@
 import { z } from 'zod';
 import {
   IsoDateTimeSchema,
+  JsonObjectInputSchema,
   JsonObjectSchema,
+  KeyTextSchema,
+  LikeTextSchema,
   LimitSchema,
+  NameSchema,
   OffsetSchema,
   TagsSchema,
   UuidSchema,
@@ -31,10 +35,10 @@ export const EntrypointSchema = z
 
 export const FlowRunCreateSchema = z.object({
   flow_id: UuidSchema,
-  name: z.string().min(1).max(200).optional(),
-  parameters: JsonObjectSchema.default({}),
+  name: NameSchema.optional(),
+  parameters: JsonObjectInputSchema.default({}),
   tags: TagsSchema.default([]),
-  idempotency_key: z.string().min(1).max(500).optional(),
+  idempotency_key: KeyTextSchema.min(1).max(500).optional(),
   state: StateCreateSchema.optional(),
   empirical_policy: z
     .object({
@@ -47,8 +51,8 @@ export const FlowRunCreateSchema = z.object({
     })
     .optional(),
   deployment_id: UuidSchema.optional(),
-  work_pool_name: z.string().min(1).max(200).optional(),
-  work_queue_name: z.string().min(1).max(200).optional(),
+  work_pool_name: NameSchema.optional(),
+  work_queue_name: NameSchema.optional(),
   entrypoint: EntrypointSchema.optional(),
   parent_task_run_id: UuidSchema.optional(),
   infrastructure_pid: z.string().max(500).optional(),
@@ -57,7 +61,7 @@ export type FlowRunCreate = z.infer<typeof FlowRunCreateSchema>;
 
 export const FlowRunUpdateSchema = z
   .object({
-    name: z.string().min(1).max(200).optional(),
+    name: NameSchema.optional(),
     tags: TagsSchema.optional(),
     infrastructure_pid: z.string().max(500).nullable().optional(),
     empirical_policy: z
@@ -122,7 +126,7 @@ export const FlowRunFilterSchema = z
       })
       .optional(),
     name: z
-      .object({ any_: z.array(z.string()).max(200).optional(), like_: z.string().optional() })
+      .object({ any_: z.array(z.string()).max(200).optional(), like_: LikeTextSchema.optional() })
       .optional(),
     tags: z
       .object({ all_: TagsSchema.optional(), any_: TagsSchema.optional(), is_null_: z.boolean().optional() })
@@ -182,4 +186,4 @@ export const FlowRunFilterBodySchema = z.object({
 });
 export type FlowRunFilterBody = z.infer<typeof FlowRunFilterBodySchema>;
 
-export const ResumeBodySchema = z.object({ run_input: JsonObjectSchema.optional() });
+export const ResumeBodySchema = z.object({ run_input: JsonObjectInputSchema.optional() });

@@ -1,9 +1,17 @@
 // Flows: a named function known to the server; runs and deployments hang off it.
 import { z } from 'zod';
-import { IsoDateTimeSchema, LimitSchema, OffsetSchema, TagsSchema, UuidSchema } from './common.ts';
+import {
+  IsoDateTimeSchema,
+  LikeTextSchema,
+  LimitSchema,
+  NameSchema,
+  OffsetSchema,
+  TagsSchema,
+  UuidSchema,
+} from './common.ts';
 
 export const FlowCreateSchema = z.object({
-  name: z.string().min(1).max(200),
+  name: NameSchema,
   tags: TagsSchema.default([]),
 });
 export type FlowCreate = z.infer<typeof FlowCreateSchema>;
@@ -21,7 +29,7 @@ export const FlowFilterSchema = z
   .object({
     id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),
     name: z
-      .object({ any_: z.array(z.string()).max(200).optional(), like_: z.string().optional() })
+      .object({ any_: z.array(z.string()).max(200).optional(), like_: LikeTextSchema.optional() })
       .optional(),
     tags: z.object({ all_: TagsSchema.optional() }).optional(),
   })

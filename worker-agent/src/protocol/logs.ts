@@ -1,13 +1,13 @@
 // Logs shipped by agents and the SDK, and the filter that reads them back.
 import { z } from 'zod';
-import { IsoDateTimeSchema, LimitSchema, OffsetSchema, UuidSchema } from './common.ts';
+import { IsoDateTimeSchema, LimitSchema, NameSchema, OffsetSchema, UuidSchema } from './common.ts';
 
 export const LogCreateSchema = z.object({
   flow_run_id: UuidSchema,
   task_run_id: UuidSchema.nullish(),
   /** Python logging levels, as Prefect uses them: 10 debug, 20 info, 30 warning, 40 error, 50 critical. */
   level: z.number().int().min(0).max(50),
-  name: z.string().min(1).max(200),
+  name: NameSchema,
   message: z.string().max(100_000),
   timestamp: IsoDateTimeSchema,
 });

@@ -1,5 +1,6 @@
 // Wire shapes of Prefect's states and of the orchestration result, shared by the Worker and the SDK.
 import { z } from 'zod';
+import { isPlainName, JsonValueInputSchema } from './common.ts';
 
 export const STATE_TYPES = [
   'SCHEDULED',
@@ -64,9 +65,14 @@ export const ResultRecordSchema = z.object({
 /** What a client proposes: everything but the type is optional. */
 export const StateCreateSchema = z.object({
   type: StateTypeSchema,
-  name: z.string().min(1).max(100).nullish(),
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .refine(isPlainName, { error: 'may not contain control characters or half of a surrogate pair' })
+    .nullish(),
   message: z.string().max(10_000).nullish(),
-  data: z.unknown().optional(),
+  data: JsonValueInputSchema.optional(),
   state_details: StateDetailsSchema.nullish(),
   timestamp: isoDateTime.nullish(),
 });

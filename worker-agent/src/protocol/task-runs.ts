@@ -1,6 +1,15 @@
 // Task runs: created by the SDK with ids of its own, reported one by one or in batches per flow run.
 import { z } from 'zod';
-import { IsoDateTimeSchema, LimitSchema, OffsetSchema, TagsSchema, UuidSchema } from './common.ts';
+import {
+  IsoDateTimeSchema,
+  KeyTextSchema,
+  LikeTextSchema,
+  LimitSchema,
+  NameSchema,
+  OffsetSchema,
+  TagsSchema,
+  UuidSchema,
+} from './common.ts';
 import { FlowRunFilterSchema } from './flow-runs.ts';
 import { FlowFilterSchema } from './flows.ts';
 import {
@@ -42,11 +51,11 @@ export const TaskInputsSchema = z.record(
 export const TaskRunCreateSchema = z.object({
   id: UuidSchema.optional(),
   flow_run_id: UuidSchema,
-  task_key: z.string().min(1).max(500),
-  dynamic_key: z.string().min(1).max(500),
-  name: z.string().min(1).max(200).optional(),
+  task_key: KeyTextSchema.min(1).max(500),
+  dynamic_key: KeyTextSchema.min(1).max(500),
+  name: NameSchema.optional(),
   tags: TagsSchema.default([]),
-  cache_key: z.string().min(1).max(2000).optional(),
+  cache_key: KeyTextSchema.min(1).max(2000).optional(),
   cache_expiration: IsoDateTimeSchema.optional(),
   empirical_policy: TaskRunPolicySchema.partial().optional(),
   task_inputs: TaskInputsSchema.optional(),
@@ -123,7 +132,7 @@ export const TaskRunFilterSchema = z
   .object({
     id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),
     name: z
-      .object({ any_: z.array(z.string()).max(200).optional(), like_: z.string().optional() })
+      .object({ any_: z.array(z.string()).max(200).optional(), like_: LikeTextSchema.optional() })
       .optional(),
     tags: z.object({ all_: TagsSchema.optional() }).optional(),
     flow_run_id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),

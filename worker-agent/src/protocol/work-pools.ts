@@ -1,14 +1,17 @@
 // Work pools, their queues, and the agent wire: claim long-poll, heartbeats, leases (CONTRACTS §2–§3).
 import { z } from 'zod';
-import { IsoDateTimeSchema, LimitSchema, OffsetSchema, UuidSchema } from './common.ts';
+import {
+  IsoDateTimeSchema,
+  KeyTextSchema,
+  LimitSchema,
+  NameSchema,
+  OffsetSchema,
+  UuidSchema,
+} from './common.ts';
 import { FlowRunSchema } from './flow-runs.ts';
 
 /** Pool, queue and agent names travel in URL paths, so they may not hold `/` or `%` (as in Prefect). */
-export const WorkPoolNameSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[^/%]+$/, 'may not contain "/" or "%"');
+export const WorkPoolNameSchema = NameSchema.regex(/^[^/%]+$/, 'may not contain "/" or "%"');
 
 /** Only `process` exists: the agent runs each flow run in a child Node process. */
 export const WORK_POOL_TYPES = ['process'] as const;
@@ -113,14 +116,14 @@ export const ClaimBodySchema = z.object({
    * gets back the runs the first attempt leased, still PENDING, instead of new ones; without it those
    * runs wait for their leases to lapse. The agent keeps one id until a claim gets an answer.
    */
-  claim_id: z.string().min(1).max(100).optional(),
+  claim_id: KeyTextSchema.min(1).max(100).optional(),
 });
 export type ClaimBody = z.input<typeof ClaimBodySchema>;
 
 /** An agent that stops with a claim in flight gives it up: held, it ends; answered, its runs go back. */
 export const ReleaseClaimBodySchema = z.object({
   name: WorkPoolNameSchema,
-  claim_id: z.string().min(1).max(100),
+  claim_id: KeyTextSchema.min(1).max(100),
 });
 export type ReleaseClaimBody = z.input<typeof ReleaseClaimBodySchema>;
 

@@ -1,9 +1,6 @@
 // Bearer-key authentication and scope checks for everything under /api.
-import { eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
-import type { ApiKeyScope } from 'edgeflow/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
-import { apiKeys } from '../db/schema';
+import { readApiKeyCredentials, recordApiKeyUse } from '../db/api-keys';
 import { scopeSatisfies } from '../domain/auth/scopes';
 import { ApiError } from './errors';
 import { declaredScope, matchedRouteKey, type RouteScopeTable, routeScopeTable } from './route-scopes';
@@ -56,12 +53,9 @@ function sameHash(a: string, b: string): boolean {
 
 /** A key's `last_used_at` is as fresh as its last check against D1: at most a cache period old. */
 function noteKeyUsed(env: AppEnv['Bindings'], keyId: string, now: number): Promise<unknown> {
-  return drizzle(env.DB)
-    .update(apiKeys)
-    .set({ lastUsedAt: new Date(now).toISOString() })
-    .where(eq(apiKeys.id, keyId))
-    .run()
-    .catch((error) => console.error('recording an API key use failed', error));
+  return recordApiKeyUse(env.DB, keyId, new Date(now).toISOString()).catch((error) =>
+    console.error('recording an API key use failed', error),
+  );
 }
 
 async function principalFor(
@@ -85,11 +79,11 @@ async function principalFor(
 
   const match = /^ef_([0-9a-f]{12})_[A-Za-z0-9_-]{20,}$/.exec(token);
   if (!match) return null;
-  const [row] = await drizzle(env.DB).select().from(apiKeys).where(eq(apiKeys.id, match[1]!)).limit(1);
+  const row = await readApiKeyCredentials(env.DB, match[1]!);
   if (!row || row.revokedAt || !sameHash(hash, row.hash)) return null;
   const expires = row.expiresAt ? Date.parse(row.expiresAt) : Number.POSITIVE_INFINITY;
   if (expires <= now) return null;
-  const principal: Principal = { scope: row.scope as ApiKeyScope, keyId: row.id };
+  const principal: Principal = { scope: row.scope, keyId: row.id };
   inBackground(noteKeyUsed(env, row.id, now));
   // Never trust a cached key past its own expiry.
   remember(token, principal, Math.min(now + KEY_CACHE_MS, expires));

@@ -48,3 +48,32 @@ export async function revokeApiKey(d1: D1Database, id: string, now: string): Pro
     .returning({ id: apiKeys.id });
   return rows.length > 0;
 }
+
+/** What the auth check needs of a key: its hash (this module's one export of it), scope and validity. */
+export interface ApiKeyCredentials {
+  id: string;
+  hash: string;
+  scope: ApiKeyScope;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export async function readApiKeyCredentials(d1: D1Database, id: string): Promise<ApiKeyCredentials | null> {
+  const [row] = await drizzle(d1)
+    .select({
+      id: apiKeys.id,
+      hash: apiKeys.hash,
+      scope: apiKeys.scope,
+      expiresAt: apiKeys.expiresAt,
+      revokedAt: apiKeys.revokedAt,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, id))
+    .limit(1);
+  return row ? { ...row, scope: row.scope as ApiKeyScope } : null;
+}
+
+/** A key's `last_used_at` is as fresh as its last check against D1. */
+export async function recordApiKeyUse(d1: D1Database, id: string, at: string): Promise<void> {
+  await drizzle(d1).update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run();
+}

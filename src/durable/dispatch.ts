@@ -14,7 +14,7 @@ export interface DispatchView {
   state_name: string | null;
   /** Epoch ms when a SCHEDULED run becomes due (its next_scheduled_start_time); null otherwise. */
   due_at: number | null;
-  /** `in_process` retries are retried by their running process: a pool never hands them out (CONTRACTS §2). */
+  /** `in_process` retries are retried by their running process: a pool never hands them out (docs/work-pools.md). */
   retry_type: 'in_process' | 'reschedule' | null;
   /** The lease of the current attempt, set by a claim; null when unclaimed. */
   lease_id: string | null;

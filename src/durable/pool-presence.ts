@@ -1,5 +1,7 @@
 // A work pool's presence in D1 (agents online until, queues last polled), coalesced so that heartbeats
-// and claims cost no D1 write each: at most one write per pool every PRESENCE_WRITE_MS.
+// and claims cost no D1 write each: at most one write per pool every PRESENCE_WRITE_MS, except that a
+// queue polled for the first time since the object started is written at once (it shows as polled
+// as soon as an agent reaches it, instead of up to 10 s later).
 import { writePresence } from '../db/work-pools';
 import type { Clock } from './clock';
 
@@ -9,6 +11,7 @@ export class PoolPresence {
   private writtenAt = 0;
   private onlineUntil: number | null = null;
   private readonly polledQueues = new Set<string>();
+  private readonly queuesWritten = new Set<string>();
 
   constructor(
     private readonly db: D1Database,
@@ -20,7 +23,9 @@ export class PoolPresence {
     if (onlineUntil !== null) this.onlineUntil = Math.max(this.onlineUntil ?? 0, onlineUntil);
     for (const queue of polledQueues) this.polledQueues.add(queue);
     const now = this.clock().now();
-    if (now - this.writtenAt < PRESENCE_WRITE_MS || !poolName) return;
+    const firstPoll = polledQueues.some((queue) => !this.queuesWritten.has(queue));
+    if ((now - this.writtenAt < PRESENCE_WRITE_MS && !firstPoll) || !poolName) return;
+    for (const queue of this.polledQueues) this.queuesWritten.add(queue);
     const pending = { onlineUntil: this.onlineUntil, polledQueues: [...this.polledQueues], polledAt: now };
     this.writtenAt = now;
     this.onlineUntil = null;

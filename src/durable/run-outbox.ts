@@ -62,7 +62,7 @@ export class RunOutbox {
     await this.background;
   }
 
-  /** The index holds the run as this object does (CONTRACTS §5), as far as D1 lets it. */
+  /** The index holds the run as this object does (docs/orchestration.md, "The D1 index"), as far as D1 lets it. */
   async caughtUp(): Promise<void> {
     await this.background;
     if (this.storage().isDirty('flow_run')) await this.flush([]);

@@ -1,5 +1,5 @@
 // Applies a batch of task-run reports in order, each through the task rules; one rejected item
-// never undoes the others (CONTRACTS §4). Synchronous: the caller loads cache hits beforehand. Each
+// never undoes the others (docs/sdk.md, "Reports and where the SDK waits"). Synchronous: the caller loads cache hits beforehand. Each
 // task run the batch touches is read and written once, however many of its items the batch holds.
 import type { FlowRun, State, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';
 import { orchestrateTaskRun } from '../domain/orchestration';

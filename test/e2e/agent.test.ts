@@ -1,10 +1,10 @@
-// Issue 3, end to end: the real local server, real `edgeflow agent` processes, real TypeScript flows.
+// The agent end to end: the real local server, real `edgeflow agent` processes, real TypeScript flows.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRun, StateType } from '../../worker-agent/src/protocol/index.ts';
 import {
+  DEV_KEY,
   isAlive,
   type LocalServer,
   type ProcessGroup,
@@ -214,7 +214,18 @@ describe('edgeflow agent', () => {
 
   it('an agent stopped while its claim is held gives the claim up: the next run goes to its replacement', async () => {
     const first = await agent('e2e-restart', [], 'restart-first');
-    await sleep(500); // its long-poll claim is now held by the pool
+    // The pool notes a queue polled when a claim reaches it; with no runs there, the claim is held.
+    await waitUntil(
+      async () => {
+        const response = await fetch(`${server.url}/api/work_pools/e2e-restart/queues/default`, {
+          headers: { authorization: `Bearer ${DEV_KEY}` },
+        });
+        return response.ok ? ((await response.json()) as { last_polled: string | null }).last_polled : null;
+      },
+      (polled) => polled !== null,
+      10_000,
+      'the agent’s claim to reach the pool',
+    );
     first.signal('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
 

@@ -1,4 +1,4 @@
-// Issue 5, the command line end to end: `edgeflow deploy`, `run --watch`, `runs`, `logs`, `cancel`
+// The command line end to end: `edgeflow deploy`, `run --watch`, `runs`, `logs`, `cancel`
 // against the real local server, with a real agent running the flows.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

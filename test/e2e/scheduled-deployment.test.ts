@@ -1,4 +1,4 @@
-// Issue 5, end to end: a deployment's schedule, planned by the Cron Trigger of the real local server,
+// End to end: a deployment's schedule, planned by the Cron Trigger of the real local server,
 // run by a real `edgeflow agent` from a TypeScript flow file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRun } from '../../worker-agent/src/protocol/index.ts';

@@ -1,4 +1,4 @@
-// Issue 5, scheduled runs end to end: a real server's pool alarm and Cron Trigger, a real agent, and
+// Scheduled runs end to end: a real server's pool alarm and Cron Trigger, a real agent, and
 // flow.serve() running its own deployment's runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment, FlowRun } from '../../worker-agent/src/protocol/index.ts';

@@ -1,4 +1,4 @@
-// Issue 4, end to end: cache hits and expiry, results persisted in R2, flow runs that resume after a
+// The SDK end to end: cache hits and expiry, results persisted in R2, flow runs that resume after a
 // failure or a crash without re-running completed tasks, subflows, and parameters checked by zod.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

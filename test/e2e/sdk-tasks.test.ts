@@ -1,4 +1,4 @@
-// Issue 4, end to end: tasks run by the real agent against the real server — retries with delays,
+// Tasks end to end: tasks run by the real agent against the real server — retries with delays,
 // retry refusals, timeouts, map with unmapped, futures and waitFor, upstream failure, logs.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -28,7 +28,7 @@ describe('claim', () => {
     expect((await readRun(run.id)).state_type).toBe('PENDING');
   });
 
-  // CONTRACTS §5: the claim is the PENDING transition's answer, so a filter issued next sees it.
+  // Read-your-writes (docs/orchestration.md): the claim is the PENDING transition's answer, so a filter issued next sees it.
   const filterStates = async (runIds: string[]) =>
     (await api<FlowRun[]>('POST', '/flow_runs/filter', { flow_runs: { id: { any_: runIds } } })).body.map(
       (found) => found.state_type,

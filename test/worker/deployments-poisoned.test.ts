@@ -1,5 +1,5 @@
 // A deployment with runs too deep for SQLite's JSON (stored before the edge's depth limit) still
-// answers every route, and each route's change happens whole: issue 14, defect 2.
+// answers every route, and each route's change happens whole.
 import type { Deployment, FlowRun, WorkerFlowRunResponse } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { api } from './api';

@@ -25,7 +25,7 @@ export function dispatchStatus(run: RunFacts, poolName: string): RunDispatchStat
     case 'CRASHED':
       return 'gone';
     case 'SCHEDULED':
-      // CONTRACTS §2: an in-process retry is retried by the process still running it, never re-dispatched.
+      // An in-process retry is retried by the process still running it, never re-dispatched.
       return run.retry_type === 'in_process' ? 'held' : 'queued';
     case 'PENDING':
     case 'RUNNING':

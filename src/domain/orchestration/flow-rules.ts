@@ -7,7 +7,7 @@ import type { FlowRunSnapshot } from './types';
 
 export type FlowRule = Rule<FlowRunSnapshot>;
 
-/** Something will pick the run up again after it is rescheduled: a deployment or a work pool (CONTRACTS §2). */
+/** Something will pick the run up again after it is rescheduled: a deployment or a work pool (docs/orchestration.md). */
 function canBeRescheduled(run: FlowRunSnapshot): boolean {
   return run.deployment_id !== null || run.work_pool_name !== null;
 }

@@ -81,7 +81,7 @@ export const RetryFailedTasks: TaskRule = {
   from: ['RUNNING'],
   to: ['FAILED'],
   decide: ({ proposed, run, clock }) => {
-    // The SDK sends retriable: false when its retry condition said no (CONTRACTS §4).
+    // The SDK sends retriable: false when its retry condition said no (docs/sdk.md, "Reports and where the SDK waits").
     if (proposed.state_details.retriable === false) return proceed();
     if (run.run_count > run.empirical_policy.retries) return proceed();
     const delay = taskRetryDelaySeconds(run.empirical_policy, run.run_count, clock.random);

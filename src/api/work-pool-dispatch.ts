@@ -13,7 +13,8 @@ import {
   WorkerSchema,
   WorkPoolNameSchema,
 } from 'edgeflow/protocol';
-import { activeRunsByQueue, readPoolConfig, scheduledRunsOfPool } from '../db/work-pools';
+import { activeRunsByQueue, scheduledRunsOfPool } from '../db/pool-runs';
+import { readPoolConfig } from '../db/work-pools';
 import { capacity, eligibleQueues, orderCandidates, planClaims } from '../domain/dispatch';
 import { workPoolObject } from '../durable/objects';
 import { ApiError, notFound } from './errors';

@@ -14,17 +14,19 @@ import {
 } from 'edgeflow/protocol';
 import {
   deleteWorkPool,
-  deleteWorkQueue,
   filterWorkPools,
-  filterWorkQueues,
   insertWorkPool,
-  insertWorkQueue,
   readPoolConfig,
   readWorkPool,
-  readWorkQueue,
   updateWorkPool,
-  updateWorkQueue,
 } from '../db/work-pools';
+import {
+  deleteWorkQueue,
+  filterWorkQueues,
+  insertWorkQueue,
+  readWorkQueue,
+  updateWorkQueue,
+} from '../db/work-queues';
 import { DEFAULT_QUEUE_NAME } from '../domain/dispatch';
 import { workPoolObject } from '../durable/objects';
 import type { Env } from '../env';

@@ -1,24 +1,17 @@
-// Work pools and queues in D1: their configuration (queryable, the source of truth for it), the
-// config copy a pool object dispatches with, and the throttled presence its object writes back.
+// Work pools in D1: their configuration (queryable, the source of truth for it), the config copy a
+// pool object dispatches with, and the throttled presence its object writes back. Queues: work-queues.ts.
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type {
-  FlowRun,
   WorkPool,
   WorkPoolCreate,
   WorkPoolFilterBody,
   WorkPoolUpdate,
-  WorkQueue,
-  WorkQueueCreate,
-  WorkQueueFilterBody,
-  WorkQueueUpdate,
 } from 'edgeflow/protocol';
 import {
   DEFAULT_QUEUE_NAME,
-  nextQueuePriority,
   type PoolConfig,
   poolStatus,
-  queueStatus,
 } from '../domain/dispatch';
 import { inList } from './filters';
 import { workPools, workQueues } from './schema';
@@ -40,22 +33,6 @@ export function toWorkPool(row: PoolRow, now: Date): WorkPool {
     paused: row.paused,
     status: poolStatus(row.paused, time(row.onlineUntil), now.getTime()),
     default_queue_id: row.defaultQueueId,
-  };
-}
-
-export function toWorkQueue(row: QueueRow, now: Date): WorkQueue {
-  return {
-    id: row.id,
-    created: row.created,
-    updated: row.updated,
-    name: row.name,
-    description: row.description,
-    priority: row.priority,
-    concurrency_limit: row.concurrencyLimit,
-    paused: row.paused,
-    status: queueStatus(row.paused, time(row.lastPolled), now.getTime()),
-    work_pool_name: row.workPoolName,
-    last_polled: row.lastPolled,
   };
 }
 
@@ -128,7 +105,7 @@ export async function insertWorkPool(
   return { pool: toWorkPool(pool, now), config: toConfig(pool, [queue]) };
 }
 
-async function readPoolRow(d1: D1Database, name: string): Promise<PoolRow | null> {
+export async function readPoolRow(d1: D1Database, name: string): Promise<PoolRow | null> {
   const [row] = await drizzle(d1).select().from(workPools).where(eq(workPools.name, name)).limit(1);
   return row ?? null;
 }
@@ -149,7 +126,7 @@ export async function readPoolConfig(d1: D1Database, name: string): Promise<Pool
 }
 
 /** Part of every queue change's batch: the pool's object must take the new configuration. */
-function bumpVersion(db: ReturnType<typeof drizzle>, name: string, at: string) {
+export function bumpVersion(db: ReturnType<typeof drizzle>, name: string, at: string) {
   return db
     .update(workPools)
     .set({ configVersion: sql`${workPools.configVersion} + 1`, updated: at })
@@ -205,118 +182,6 @@ export async function filterWorkPools(
   return rows.map((row) => toWorkPool(row, now));
 }
 
-export type QueueInsertResult =
-  | { kind: 'created'; queue: WorkQueue }
-  | { kind: 'no_pool' }
-  | { kind: 'exists' };
-
-export async function insertWorkQueue(
-  d1: D1Database,
-  poolName: string,
-  input: WorkQueueCreate,
-  now: Date,
-): Promise<QueueInsertResult> {
-  const db = drizzle(d1);
-  if (!(await readPoolRow(d1, poolName))) return { kind: 'no_pool' };
-  const existing = await db.select().from(workQueues).where(eq(workQueues.workPoolName, poolName));
-  if (existing.some((queue) => queue.name === input.name)) return { kind: 'exists' };
-  const at = now.toISOString();
-  const [inserted] = await db.batch([
-    db
-      .insert(workQueues)
-      .values({
-        id: crypto.randomUUID(),
-        workPoolName: poolName,
-        name: input.name,
-        description: input.description ?? null,
-        priority: input.priority ?? nextQueuePriority(existing),
-        concurrencyLimit: input.concurrency_limit ?? null,
-        paused: input.paused,
-        created: at,
-        updated: at,
-      })
-      .onConflictDoNothing()
-      .returning(),
-    bumpVersion(db, poolName, at),
-  ]);
-  return inserted[0] ? { kind: 'created', queue: toWorkQueue(inserted[0], now) } : { kind: 'exists' };
-}
-
-export async function readWorkQueue(
-  d1: D1Database,
-  poolName: string,
-  name: string,
-  now: Date,
-): Promise<WorkQueue | null> {
-  const [row] = await drizzle(d1)
-    .select()
-    .from(workQueues)
-    .where(and(eq(workQueues.workPoolName, poolName), eq(workQueues.name, name)))
-    .limit(1);
-  return row ? toWorkQueue(row, now) : null;
-}
-
-export async function updateWorkQueue(
-  d1: D1Database,
-  poolName: string,
-  name: string,
-  patch: WorkQueueUpdate,
-  now: Date,
-): Promise<boolean> {
-  const db = drizzle(d1);
-  const at = now.toISOString();
-  const [updated] = await db.batch([
-    db
-      .update(workQueues)
-      .set({
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
-        ...(patch.priority !== undefined ? { priority: patch.priority } : {}),
-        ...(patch.concurrency_limit !== undefined ? { concurrencyLimit: patch.concurrency_limit } : {}),
-        ...(patch.paused !== undefined ? { paused: patch.paused } : {}),
-        updated: at,
-      })
-      .where(and(eq(workQueues.workPoolName, poolName), eq(workQueues.name, name)))
-      .returning({ id: workQueues.id }),
-    bumpVersion(db, poolName, at),
-  ]);
-  return updated.length > 0;
-}
-
-export async function deleteWorkQueue(
-  d1: D1Database,
-  poolName: string,
-  name: string,
-  now: Date,
-): Promise<boolean> {
-  const db = drizzle(d1);
-  const [deleted] = await db.batch([
-    db
-      .delete(workQueues)
-      .where(and(eq(workQueues.workPoolName, poolName), eq(workQueues.name, name)))
-      .returning({ id: workQueues.id }),
-    bumpVersion(db, poolName, now.toISOString()),
-  ]);
-  return deleted.length > 0;
-}
-
-export async function filterWorkQueues(
-  d1: D1Database,
-  poolName: string,
-  body: WorkQueueFilterBody,
-  now: Date,
-): Promise<WorkQueue[]> {
-  const conditions: SQL[] = [eq(workQueues.workPoolName, poolName)];
-  if (body.work_queues?.name?.any_) conditions.push(inList(sql.raw('name'), body.work_queues.name.any_));
-  const rows = await drizzle(d1)
-    .select()
-    .from(workQueues)
-    .where(and(...conditions))
-    .orderBy(asc(workQueues.priority), asc(workQueues.name))
-    .limit(body.limit)
-    .offset(body.offset);
-  return rows.map((row) => toWorkQueue(row, now));
-}
-
 /** Written by the pool object, at most every few seconds: agents online until, queues polled at. */
 export async function writePresence(
   d1: D1Database,
@@ -349,49 +214,4 @@ export async function writePresence(
   }
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
-}
-
-/**
- * SCHEDULED runs of a pool from the index, for Prefect's read-only poll; `in_process` retries are
- * left out (their process retries them). Capped: the caller orders and limits them. A document too
- * deep for SQLite's JSON (caller parameters) is not read by SQL but checked once parsed here.
- */
-export async function scheduledRunsOfPool(
-  d1: D1Database,
-  poolName: string,
-  window: { queues: string[] | null; before: string | null; after: string | null },
-): Promise<FlowRun[]> {
-  const { results } = await d1
-    .prepare(
-      `SELECT doc FROM flow_runs
-       WHERE work_pool_name = ?1 AND state_type = 'SCHEDULED'
-         AND CASE WHEN json_valid(doc) THEN coalesce(json_extract(doc, '$.empirical_policy.retry_type'), '')
-           ELSE '' END <> 'in_process'
-         AND (?2 IS NULL OR work_queue_name IN (SELECT value FROM json_each(?2)))
-         AND (?3 IS NULL OR next_scheduled_start_time <= ?3)
-         AND (?4 IS NULL OR next_scheduled_start_time >= ?4)
-       ORDER BY next_scheduled_start_time, id LIMIT 1000`,
-    )
-    .bind(
-      poolName,
-      window.queues ? JSON.stringify(window.queues) : null,
-      window.before ? new Date(window.before).toISOString() : null,
-      window.after ? new Date(window.after).toISOString() : null,
-    )
-    .all<{ doc: string }>();
-  return results
-    .map((row) => JSON.parse(row.doc) as FlowRun)
-    .filter((run) => run.empirical_policy.retry_type !== 'in_process');
-}
-
-/** PENDING, RUNNING and CANCELLING runs per queue, as the index has them. */
-export async function activeRunsByQueue(d1: D1Database, poolName: string): Promise<Map<string, number>> {
-  const { results } = await d1
-    .prepare(
-      `SELECT work_queue_name AS queue, count(*) AS n FROM flow_runs
-       WHERE work_pool_name = ? AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING') GROUP BY work_queue_name`,
-    )
-    .bind(poolName)
-    .all<{ queue: string; n: number }>();
-  return new Map(results.map((row) => [row.queue, row.n]));
 }

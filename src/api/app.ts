@@ -2,23 +2,23 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { apiKeysRouter } from './api-keys';
 import { authenticate } from './auth';
-import { deploymentSchedulesRouter } from './deployment-schedules';
-import { deploymentsRouter } from './deployments';
 import { ApiError } from './errors';
-import { flowRunsRouter } from './flow-runs';
-import { flowsRouter } from './flows';
-import { healthRouter } from './health';
 import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
-import { logsRouter } from './logs';
-import { resultsRouter } from './results';
 import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
-import { taskRunsRouter } from './task-runs';
-import { webhooksRouter } from './webhooks';
-import { workPoolDispatchRouter } from './work-pool-dispatch';
-import { workPoolsRouter } from './work-pools';
+import { apiKeysRouter } from './routes/api-keys';
+import { deploymentSchedulesRouter } from './routes/deployment-schedules';
+import { deploymentsRouter } from './routes/deployments';
+import { flowRunsRouter } from './routes/flow-runs';
+import { flowsRouter } from './routes/flows';
+import { healthRouter } from './routes/health';
+import { logsRouter } from './routes/logs';
+import { resultsRouter } from './routes/results';
+import { taskRunsRouter } from './routes/task-runs';
+import { webhooksRouter } from './routes/webhooks';
+import { workPoolDispatchRouter } from './routes/work-pool-dispatch';
+import { workPoolsRouter } from './routes/work-pools';
 
 /** Prefect caps parameters at 512 KB; batches of task runs and logs need more room than that. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -2,17 +2,8 @@
 // pool object dispatches with, and the throttled presence its object writes back. Queues: work-queues.ts.
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import type {
-  WorkPool,
-  WorkPoolCreate,
-  WorkPoolFilterBody,
-  WorkPoolUpdate,
-} from 'edgeflow/protocol';
-import {
-  DEFAULT_QUEUE_NAME,
-  type PoolConfig,
-  poolStatus,
-} from '../domain/dispatch';
+import type { WorkPool, WorkPoolCreate, WorkPoolFilterBody, WorkPoolUpdate } from 'edgeflow/protocol';
+import { DEFAULT_QUEUE_NAME, type PoolConfig, poolStatus } from '../domain/dispatch';
 import { inList } from './filters';
 import { workPools, workQueues } from './schema';
 

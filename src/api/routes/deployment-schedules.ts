@@ -11,15 +11,15 @@ import {
   readScheduleRow,
   replaceSchedule,
   toSchedule,
-} from '../db/deployment-schedules';
-import { draftSchedules } from '../domain/deployments';
-import type { Env } from '../env';
-import { scheduleDueRuns } from '../scheduler/tick';
-import { invalid, regenerate, withdrawOrRefuse } from './deployment-writes';
+} from '../../db/deployment-schedules';
+import { draftSchedules } from '../../domain/deployments';
+import type { Env } from '../../env';
+import { scheduleDueRuns } from '../../scheduler/tick';
+import { invalid, regenerate, withdrawOrRefuse } from '../deployment-writes';
+import { notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 import { deploymentOr404 } from './deployments';
-import { notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
 
 const IdParam = z.object({ id: z.uuid() });
 const ScheduleParam = z.object({ id: z.uuid(), schedule_id: z.uuid() });

@@ -9,12 +9,12 @@ import {
   TaskRunFilterBodySchema,
   TaskRunSchema,
 } from 'edgeflow/protocol';
-import { countTaskRuns, filterTaskRuns, flowRunIdOfTaskRun } from '../db/flow-run-queries';
-import { flowRunObject } from '../durable/objects';
-import type { Env } from '../env';
-import { ApiError, conflict, notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
+import { countTaskRuns, filterTaskRuns, flowRunIdOfTaskRun } from '../../db/flow-run-queries';
+import { flowRunObject } from '../../durable/objects';
+import type { Env } from '../../env';
+import { ApiError, conflict, notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 
 const IdParam = z.object({ id: z.uuid() });
 

@@ -1,9 +1,9 @@
 // Logs: agents and the SDK ship them in batches; the UI and CLI read them back through a filter.
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiErrorBodySchema, LogFilterBodySchema, LogSchema, LogsCreateBodySchema } from 'edgeflow/protocol';
-import { filterLogs, insertLogs } from '../db/logs';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
+import { filterLogs, insertLogs } from '../../db/logs';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 
 const createLogs = createRoute({
   method: 'post',

@@ -1,11 +1,11 @@
 // API keys: minted here, shown once, stored as a SHA-256 hash; revoking one takes effect at once.
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiErrorBodySchema, ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySchema } from 'edgeflow/protocol';
-import { insertApiKey, listApiKeys, revokeApiKey } from '../db/api-keys';
-import { forgetCachedKey, sha256Hex } from './auth';
-import { ApiError, notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
+import { insertApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
+import { forgetCachedKey, sha256Hex } from '../auth';
+import { ApiError, notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 
 function base64Url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes))

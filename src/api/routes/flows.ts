@@ -1,10 +1,10 @@
 // Flows: upsert by name, read by id or name, filter.
 import { createRoute, z } from '@hono/zod-openapi';
 import { FlowCreateSchema, FlowFilterBodySchema, FlowSchema } from 'edgeflow/protocol';
-import { filterFlows, readFlow, readFlowByName, upsertFlow } from '../db/flows';
-import { notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
+import { filterFlows, readFlow, readFlowByName, upsertFlow } from '../../db/flows';
+import { notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 
 const IdParam = z.object({ id: z.uuid() });
 

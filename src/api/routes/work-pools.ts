@@ -19,20 +19,20 @@ import {
   readPoolConfig,
   readWorkPool,
   updateWorkPool,
-} from '../db/work-pools';
+} from '../../db/work-pools';
 import {
   deleteWorkQueue,
   filterWorkQueues,
   insertWorkQueue,
   readWorkQueue,
   updateWorkQueue,
-} from '../db/work-queues';
-import { DEFAULT_QUEUE_NAME } from '../domain/dispatch';
-import { workPoolObject } from '../durable/objects';
-import type { Env } from '../env';
-import { conflict, notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
+} from '../../db/work-queues';
+import { DEFAULT_QUEUE_NAME } from '../../domain/dispatch';
+import { workPoolObject } from '../../durable/objects';
+import type { Env } from '../../env';
+import { conflict, notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 
 const PoolParam = z.object({ name: WorkPoolNameSchema });
 const QueueParam = z.object({ pool: WorkPoolNameSchema, name: WorkPoolNameSchema });

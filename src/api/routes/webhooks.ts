@@ -19,16 +19,16 @@ import {
   readWebhookBySlug,
   toWebhook,
   updateWebhook,
-} from '../db/webhooks';
-import { webhookParameters } from '../domain/webhooks/parameters';
-import { isValidIdempotencyKey } from '../domain/webhooks/signatures';
-import { createDeploymentRun } from './deployment-runs';
+} from '../../db/webhooks';
+import { webhookParameters } from '../../domain/webhooks/parameters';
+import { isValidIdempotencyKey } from '../../domain/webhooks/signatures';
+import { createDeploymentRun } from '../deployment-runs';
+import { ApiError, conflict, notFound } from '../errors';
+import { assertJsonTextWithinLimits } from '../input-guards';
+import { requiresScope } from '../route-scopes';
+import { type AppEnv, createRouter, jsonBody, jsonResponse } from '../router';
+import { encryptSecret, hashToken, newWebhookSecret, verifyWebhook } from '../webhook-secrets';
 import { deploymentOr404 } from './deployments';
-import { ApiError, conflict, notFound } from './errors';
-import { assertJsonTextWithinLimits } from './input-guards';
-import { requiresScope } from './route-scopes';
-import { type AppEnv, createRouter, jsonBody, jsonResponse } from './router';
-import { encryptSecret, hashToken, newWebhookSecret, verifyWebhook } from './webhook-secrets';
 
 const IdParam = z.object({ id: z.uuid() });
 

@@ -14,13 +14,13 @@ import {
   TaskRunListQuerySchema,
   TaskRunSchema,
 } from 'edgeflow/protocol';
-import { countFlowRuns, filterFlowRuns } from '../db/flow-run-queries';
-import { createFlowRun } from '../durable/flow-run-creation';
-import type { SetStateReply } from '../durable/flow-run-object';
-import { flowRunObject } from '../durable/objects';
-import { conflict, flowNotFound, notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
+import { countFlowRuns, filterFlowRuns } from '../../db/flow-run-queries';
+import { createFlowRun } from '../../durable/flow-run-creation';
+import type { SetStateReply } from '../../durable/flow-run-object';
+import { flowRunObject } from '../../durable/objects';
+import { conflict, flowNotFound, notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 
 const IdParam = z.object({ id: z.uuid() });
 const staleLease = () =>

@@ -13,13 +13,13 @@ import {
   WorkerSchema,
   WorkPoolNameSchema,
 } from 'edgeflow/protocol';
-import { activeRunsByQueue, scheduledRunsOfPool } from '../db/pool-runs';
-import { readPoolConfig } from '../db/work-pools';
-import { capacity, eligibleQueues, orderCandidates, planClaims } from '../domain/dispatch';
-import { workPoolObject } from '../durable/objects';
-import { ApiError, notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
+import { activeRunsByQueue, scheduledRunsOfPool } from '../../db/pool-runs';
+import { readPoolConfig } from '../../db/work-pools';
+import { capacity, eligibleQueues, orderCandidates, planClaims } from '../../domain/dispatch';
+import { workPoolObject } from '../../durable/objects';
+import { ApiError, notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 
 const PoolParam = z.object({ name: WorkPoolNameSchema });
 const poolNotFound = (name: string) => notFound('work_pool', name);

@@ -11,7 +11,7 @@ import {
   DeploymentUpdateSchema,
   FlowRunSchema,
 } from 'edgeflow/protocol';
-import { type FlowRef, upsertDeployments } from '../db/deployment-upserts';
+import { type FlowRef, upsertDeployments } from '../../db/deployment-upserts';
 import {
   deleteDeployment,
   filterDeployments,
@@ -20,10 +20,10 @@ import {
   readDeploymentByName,
   resumeDeployment,
   updateDeployment,
-} from '../db/deployments';
-import type { Env } from '../env';
-import { scheduleDueRuns } from '../scheduler/tick';
-import { createDeploymentRun } from './deployment-runs';
+} from '../../db/deployments';
+import type { Env } from '../../env';
+import { scheduleDueRuns } from '../../scheduler/tick';
+import { createDeploymentRun } from '../deployment-runs';
 import {
   draftDeployment,
   flowOf,
@@ -31,10 +31,10 @@ import {
   mergedUpdate,
   regenerate,
   withdrawOrRefuse,
-} from './deployment-writes';
-import { notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter, jsonBody, jsonResponse } from './router';
+} from '../deployment-writes';
+import { notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter, jsonBody, jsonResponse } from '../router';
 
 const IdParam = z.object({ id: z.uuid() });
 const noContent = { 204: { description: 'Done' } };

@@ -1,6 +1,6 @@
 // Liveness: the one route that needs no key.
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter, jsonResponse } from './router';
+import { createRouter, jsonResponse } from '../router';
 
 const health = createRoute({
   method: 'get',

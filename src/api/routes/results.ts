@@ -1,8 +1,8 @@
 // Task and flow results the SDK persists: serialized bytes in R2 under a key the SDK chooses.
 import { z } from '@hono/zod-openapi';
-import { ApiError, notFound } from './errors';
-import { requiresScope } from './route-scopes';
-import { createRouter } from './router';
+import { ApiError, notFound } from '../errors';
+import { requiresScope } from '../route-scopes';
+import { createRouter } from '../router';
 
 /** The API's body limit (app.ts) caps a result too; larger values are the SDK's to refuse. */
 const MAX_RESULT_BYTES = 4 * 1024 * 1024;

@@ -17,7 +17,7 @@ import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
 import type { CacheInsert } from '../domain/orchestration/types';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
-import { CANCELLING_TIMEOUT_MS } from '../domain/runs/state-timers';
+import { expiryProposal } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
 import type { ClaimReply, FlowRunDispatchApi } from './dispatch';
@@ -141,12 +141,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     if (!stored) return false;
     await this.concurrency.settle(stored.doc.id, null, stored.doc.state, null);
     await deleteRunIndex(this.env.DB, stored.doc.id);
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.armedAt = null;
-    this.outbox.forgetPool();
-    this.storage = new RunStorage(this.ctx.storage);
-    this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
+    await this.wipe();
     return true;
   }
 
@@ -157,12 +152,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   async removeUnstarted(): Promise<boolean> {
     const doc = this.storage.readRun()?.doc;
     if (!doc || !isUnstartedAutoScheduled(doc)) return false;
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    this.armedAt = null;
-    this.outbox.forgetPool();
-    this.storage = new RunStorage(this.ctx.storage);
-    this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
+    await this.wipe();
     await deleteRunIndex(this.env.DB, doc.id);
     return true;
   }
@@ -222,34 +212,14 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     this.armedAt = undefined;
     const { due } = this.storage.takeDueTimers(Date.now());
     for (const timer of due) {
-      if (timer === 'index_retry') await this.outbox.flush([], 'always');
-      if (timer === 'pause_timeout') await this.expirePause();
-      if (timer === 'cancelling_timeout') await this.expireCancelling();
+      if (timer === 'index_retry') {
+        await this.outbox.flush([], 'always');
+        continue;
+      }
+      const proposal = expiryProposal(timer, this.storage.readRun()?.doc.state_type ?? null);
+      if (proposal) await this.proposals.proposeAndPublish(proposal);
     }
     await this.armAlarm();
-  }
-
-  /** Pause timeouts fail the run through the rules, as Prefect's pause-expiration service does. */
-  private async expirePause(): Promise<void> {
-    const stored = this.storage.readRun();
-    if (stored?.doc.state_type !== 'PAUSED') return;
-    await this.setState({
-      state: { type: 'FAILED', name: 'Failed', message: 'The flow was paused and never resumed.' },
-      force: false,
-    });
-  }
-
-  /** A run stuck in CANCELLING (its agent never confirmed) is forced to CANCELLED, as Prefect's cleanup does. */
-  private async expireCancelling(): Promise<void> {
-    if (this.storage.readRun()?.doc.state_type !== 'CANCELLING') return;
-    await this.setState({
-      state: {
-        type: 'CANCELLED',
-        name: 'Cancelled',
-        message: `No agent confirmed the cancellation within ${CANCELLING_TIMEOUT_MS / 1000} s; the run is marked cancelled.`,
-      },
-      force: false,
-    });
   }
 
   // --- Dispatch: called by the run's work pool object (see run-dispatch.ts) ---
@@ -281,6 +251,16 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   /** Asked by a concurrency limit whose lease for this run lapsed: does the run still hold that slot? */
   async holdsConcurrencySlot(leaseId: string): Promise<boolean> {
     return this.concurrency.holds(this.storage.readRun()?.doc ?? null, leaseId);
+  }
+
+  /** Empties the object: storage, alarm and what it keeps in memory. */
+  private async wipe(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.armedAt = null;
+    this.outbox.forgetPool();
+    this.storage = new RunStorage(this.ctx.storage);
+    this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
   }
 
   /** The alarm this object last set (null: none); undefined when unknown (just loaded, or it fired). */

@@ -1,5 +1,5 @@
 // Which timers a flow run's new state sets: states that expire carry a deadline of their own.
-import type { State } from 'edgeflow/protocol';
+import type { State, StateCreate, StateType } from 'edgeflow/protocol';
 
 /** How long a run may stay CANCELLING before it is forced to CANCELLED (Prefect: 300 s). */
 export const CANCELLING_TIMEOUT_MS = 300_000;
@@ -18,4 +18,26 @@ export function stateTimers(written: State, now: Date): Record<StateTimer, numbe
     pause_timeout: pauseTimeout ? Date.parse(pauseTimeout) : null,
     cancelling_timeout: written.type === 'CANCELLING' ? now.getTime() + CANCELLING_TIMEOUT_MS : null,
   };
+}
+
+/**
+ * What a due state timer proposes, through the rules like any proposal; null when the run has moved
+ * on. A pause that times out fails the run (Prefect's pause-expiration service); a cancellation no
+ * agent confirmed is forced to CANCELLED (Prefect's cancellation cleanup).
+ */
+export function expiryProposal(timer: StateTimer, current: StateType | null): StateCreate | null {
+  switch (timer) {
+    case 'pause_timeout':
+      if (current !== 'PAUSED') return null;
+      return { type: 'FAILED', name: 'Failed', message: 'The flow was paused and never resumed.' };
+    case 'cancelling_timeout':
+      if (current !== 'CANCELLING') return null;
+      return {
+        type: 'CANCELLED',
+        name: 'Cancelled',
+        message: `No agent confirmed the cancellation within ${CANCELLING_TIMEOUT_MS / 1000} s; the run is marked cancelled.`,
+      };
+    default:
+      return timer satisfies never;
+  }
 }

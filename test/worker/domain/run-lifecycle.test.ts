@@ -1,7 +1,7 @@
 // Decisions the run object takes around the rules: crash retries, state timers, the default policy.
 import { describe, expect, it } from 'vitest';
 import { crashRetryProposal, defaultPolicy, hasFlowRetriesLeft } from '../../../src/domain/orchestration';
-import { CANCELLING_TIMEOUT_MS, stateTimers } from '../../../src/domain/runs/state-timers';
+import { CANCELLING_TIMEOUT_MS, expiryProposal, stateTimers } from '../../../src/domain/runs/state-timers';
 import { at, flowRun, NOW, state } from './fixtures';
 
 const withRetries = (retries: number, run_count: number, retry_delay = 0) =>
@@ -54,6 +54,21 @@ describe('state timers', () => {
     for (const type of ['RUNNING', 'COMPLETED', 'CANCELLED', 'SCHEDULED'] as const) {
       expect(stateTimers(state(type), NOW)).toEqual({ pause_timeout: null, cancelling_timeout: null });
     }
+  });
+});
+
+describe('a due state timer', () => {
+  it('fails a run still paused when its pause times out', () => {
+    expect(expiryProposal('pause_timeout', 'PAUSED')).toMatchObject({ type: 'FAILED' });
+  });
+
+  it('forces a run still CANCELLING to CANCELLED', () => {
+    expect(expiryProposal('cancelling_timeout', 'CANCELLING')).toMatchObject({ type: 'CANCELLED' });
+  });
+
+  it('proposes nothing once the run has moved on', () => {
+    expect(expiryProposal('pause_timeout', 'RUNNING')).toBeNull();
+    expect(expiryProposal('cancelling_timeout', 'CANCELLED')).toBeNull();
   });
 });
 

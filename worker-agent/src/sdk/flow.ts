@@ -99,7 +99,7 @@ export function flow<P, R>(fn: (parameters: P) => R | Promise<R>, options: FlowO
     onFailure: list(options.onFailure),
   };
   const callable = async (parameters: P): Promise<Awaited<R>> => {
-    const runner = currentRun()?.tasks;
+    const runner = currentRun()?.taskRunner;
     if (runner) return (await runner.runSubflow(definition, parameters)) as Awaited<R>;
     return await fn(parameters);
   };

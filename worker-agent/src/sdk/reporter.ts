@@ -62,6 +62,11 @@ export class TaskRunReporter {
     else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
   }
 
+  /** Queues a task run's new state, with a fresh transition id. */
+  enqueueState(taskRunId: string, state: StateCreate): void {
+    this.enqueue({ op: 'set_state', task_run_id: taskRunId, state: withTransitionId(state), force: false });
+  }
+
   /** Sends `item` now, after everything queued before it, and resolves with the server's answer. */
   propose(item: TaskRunBatchItem): Promise<TaskRunBatchResult> {
     if (this.failure) return Promise.reject(failureError(this.failure));

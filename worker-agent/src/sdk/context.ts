@@ -43,7 +43,8 @@ interface Registry {
 
 /**
  * `Symbol.for` is shared by every module instance in the process: a user's flow file that resolves its
- * own copy of `edgeflow` still reads the context the agent's copy set (CONTRACTS §3).
+ * own copy of `edgeflow` still reads the context the agent's copy set (docs/sdk.md, "Several copies of
+ * the SDK in one process").
  */
 const REGISTRY_KEY = Symbol.for('edgeflow.run-context');
 

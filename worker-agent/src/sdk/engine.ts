@@ -153,7 +153,8 @@ export async function runFlowRun(
       }
       hooks.beforeRun?.();
       const result = await runAttempt(definition, context, reporter, attempt);
-      // CONTRACTS §4: every task report lands before the flow run proposes its final state.
+      // Every task report lands before the flow run proposes its final state (docs/sdk.md, "Reports
+      // and where the SDK waits").
       await reporter.flush();
       const failure = reporter.failure;
       if (failure?.kind === 'stale_lease') return { kind: 'stale_lease' };

@@ -1,4 +1,4 @@
-// Reports a flow run's task runs to `POST /api/flow_runs/{id}/task_runs/batch` (CONTRACTS §4): queued
+// Reports a flow run's task runs to `POST /api/flow_runs/{id}/task_runs/batch` (docs/sdk.md): queued
 // items go every 50 ms or 500 items, one request at a time, in order within each task run; a proposal
 // whose answer matters is sent at once with the queue ahead of it, and its caller waits.
 import { randomUUID } from 'node:crypto';

@@ -14,7 +14,7 @@ import {
   startServer,
   tempProject,
   waitUntil,
-} from '../../test/e2e/harness.ts';
+} from './harness.ts';
 
 const FLOW = `
 import { flow, getRunLogger } from 'edgeflow';

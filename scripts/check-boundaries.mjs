@@ -3,7 +3,7 @@
 // - the Worker's floors only import downwards: api → scheduler → durable → db → domain (the scheduler
 //   sits beside the API as the Cron Trigger's entry; a deployment written through the API asks it to
 //   plan or withdraw runs, so the API may call it, never the reverse);
-// - the edgeflow package never imports the Worker;
+// - the edgeflow package never imports the Worker, and its tests stay inside it;
 // - no import cycle, except through type-only imports (they vanish at run time).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -94,6 +94,18 @@ for (const file of files) {
     if (!typeOnly) edges.push(target);
   }
   graph.set(file, edges);
+}
+
+// Tests that need the server and its harness live in test/e2e, not in the package.
+for (const file of sourceFiles(join(root, 'worker-agent/test'))) {
+  for (const { spec } of importsOf(file)) {
+    const target = resolveLocal(file, spec);
+    if (target && !target.startsWith(join(root, 'worker-agent/'))) {
+      violations.push(
+        `${relative(root, file)} imports "${spec}": the edgeflow package's tests stay inside the package (server tests live in test/e2e)`,
+      );
+    }
+  }
 }
 
 // Tarjan's strongly connected components: any component of more than one file is a cycle.

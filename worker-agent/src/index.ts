@@ -1,4 +1,4 @@
-// The `edgeflow` package: SDK entry point.
+// The `edgeflow` package: SDK entry point. `flow` comes from serve/, which adds `serve()` to the SDK's.
 export * from './client/index.ts';
 export * from './protocol/index.ts';
 export {
@@ -12,12 +12,10 @@ export {
   DEFAULT,
   FLOW_DEFINITION,
   FLOW_PARAMETERS,
-  type Flow,
   type FlowHook,
   type FlowHookContext,
   type FlowOptions,
   FlowRunAbortedError,
-  flow,
   getRunLogger,
   INPUTS,
   LOG_LEVELS,
@@ -30,7 +28,6 @@ export {
   RUN_ID,
   type RunContext,
   type RunLogger,
-  type ServeOptions,
   TASK_SOURCE,
   type Task,
   type TaskHook,
@@ -45,3 +42,5 @@ export {
   UpstreamFailedError,
   unmapped,
 } from './sdk/index.ts';
+export { type Flow, flow } from './serve/flow.ts';
+export type { ServeOptions } from './serve/serve.ts';

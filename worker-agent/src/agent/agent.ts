@@ -1,12 +1,13 @@
-// The agent: long-polls a work pool, runs each claimed flow run in its own child process, heartbeats its
-// leases, kills cancelled runs, reports crashed ones, and drains on SIGTERM.
-import { randomUUID } from 'node:crypto';
+// The agent: runs each flow run its claim loop (claim-loop.ts) hands over in its own child process,
+// kills the runs its heartbeats (heartbeats.ts) say are cancelled or lost, reports crashed ones, and
+// drains on SIGTERM.
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, backoffDelayMs, type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
-import { type ClaimedFlowRun, MAX_CLAIM_WAIT_MS, type StateCreate } from '../protocol/index.ts';
+import { type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
+import type { ClaimedFlowRun, StateCreate } from '../protocol/index.ts';
 import { ChildPool } from './child-pool.ts';
+import { type ClaimingAgent, claimLoop } from './claim-loop.ts';
 import { describeExit, type FlowRunChild } from './flow-run-child.ts';
+import { firstHeartbeat, type HeartbeatingAgent, heartbeatLoop } from './heartbeats.ts';
 import { LogShipper } from './log-shipper.ts';
 
 /**
@@ -54,15 +55,6 @@ interface ActiveRun {
 
 /** SIGTERM is followed by SIGKILL after this long when a cancelled run's process ignores it. */
 const KILL_GRACE_MS = 5_000;
-const CLAIM_BACKOFF = { baseMs: 500, maxMs: 10_000 };
-/**
- * After a claim that brought runs, the next claim waits until their flow functions have started, at
- * most this long. A claim costs the server about as much as a run's RUNNING and would compete with
- * it on a small server; a run that falls due meanwhile is due, so the next claim hands it over at once.
- */
-const START_BEFORE_NEXT_CLAIM_MS = 250;
-/** A stopping agent gives up on releasing its claim in flight after this long (see `#releaseClaim`). */
-const RELEASE_CLAIM_TIMEOUT_MS = 2_000;
 
 export class Agent {
   readonly name: string;
@@ -75,6 +67,8 @@ export class Agent {
   readonly #finishing = new Set<Promise<void>>();
   readonly #stop = new AbortController();
   readonly #heartbeatsDone = new AbortController();
+  /** What the claim loop and the heartbeats see of this agent. */
+  readonly #loops: ClaimingAgent & HeartbeatingAgent;
   #slotFreed: (() => void) | null = null;
   #stopRequested: (() => void) | null = null;
   #signal: string | null = null;
@@ -112,6 +106,29 @@ export class Agent {
       },
       options.prestart,
     );
+    this.#loops = {
+      client: this.#client,
+      name: this.name,
+      pool: options.pool,
+      queues: options.queues,
+      pollIntervalMs: options.pollIntervalMs,
+      heartbeatSeconds: options.heartbeatSeconds,
+      stopSignal: this.#stop.signal,
+      claiming: () => this.#lifecycle === 'running',
+      starting: () => this.#lifecycle === 'starting',
+      freeSlots: () => options.limit - this.#active.size,
+      slotFreed: () =>
+        new Promise<void>((done) => {
+          this.#slotFreed = done;
+        }).then(() => {
+          this.#slotFreed = null;
+        }),
+      start: (claimed) => this.#start(claimed),
+      running: () => this.running,
+      cancel: (ids, reason) => this.#cancel(ids, reason),
+      lose: (ids) => this.#lose(ids),
+      report: (message) => this.#report(message),
+    };
   }
 
   get lifecycle(): AgentLifecycle {
@@ -126,15 +143,15 @@ export class Agent {
   async run(): Promise<void> {
     this.#children.fill();
     try {
-      await this.#firstHeartbeat();
+      await firstHeartbeat(this.#loops);
     } catch (error) {
       await this.#children.close();
       throw error;
     }
     if (this.#lifecycle === 'starting') this.#lifecycle = 'running';
     this.#report(`${this.name} polling pool "${this.#options.pool}" (limit ${this.#options.limit})`);
-    const heartbeats = this.#heartbeatLoop();
-    await this.#claimLoop();
+    const heartbeats = heartbeatLoop(this.#loops, this.#heartbeatsDone.signal);
+    await claimLoop(this.#loops);
     await this.#drain();
     this.#heartbeatsDone.abort();
     await heartbeats;
@@ -154,88 +171,6 @@ export class Agent {
     this.#lifecycle = 'draining';
     this.#stop.abort();
     this.#slotFreed?.();
-  }
-
-  async #claimLoop(): Promise<void> {
-    let failures = 0;
-    let claimId = randomUUID();
-    let claiming = false;
-    while (this.#lifecycle === 'running') {
-      const free = this.#options.limit - this.#active.size;
-      if (free <= 0) {
-        await new Promise<void>((done) => {
-          this.#slotFreed = done;
-        });
-        this.#slotFreed = null;
-        continue;
-      }
-      try {
-        // A retried claim keeps its claim_id, so the server can answer it with the runs it already
-        // leased. An agent that stops with the claim in flight releases it (`#releaseClaim`); one that
-        // dies leaves those runs to the server: their leases lapse without heartbeats naming them, and
-        // they are crashed or requeued (deployed, the API also gives up a claim whose client is gone).
-        claiming = true;
-        const response = await this.#client.claim(
-          this.#options.pool,
-          {
-            name: this.name,
-            queues: this.#options.queues,
-            limit: free,
-            wait_ms: this.#options.pollIntervalMs === undefined ? MAX_CLAIM_WAIT_MS : 0,
-            claim_id: claimId,
-          },
-          this.#stop.signal,
-        );
-        claiming = false;
-        claimId = randomUUID();
-        failures = 0;
-        const starting = response.runs.map((claimed) => this.#start(claimed));
-        this.#cancel(response.cancelling, 'The flow run was cancelled.');
-        if (starting.length > 0) {
-          await Promise.race([
-            Promise.all(starting),
-            sleep(START_BEFORE_NEXT_CLAIM_MS, undefined, { signal: this.#stop.signal }).catch(
-              () => undefined,
-            ),
-          ]);
-        }
-        if (this.#options.pollIntervalMs !== undefined && response.runs.length === 0) {
-          await sleep(this.#options.pollIntervalMs, undefined, { signal: this.#stop.signal }).catch(
-            () => undefined,
-          );
-        }
-      } catch (error) {
-        if (this.#stop.signal.aborted) {
-          if (claiming) await this.#releaseClaim(claimId);
-          return;
-        }
-        claiming = false;
-        failures++;
-        this.#report(`claim failed (${failures}): ${(error as Error).message}`);
-        await sleep(backoffDelayMs(failures, CLAIM_BACKOFF), undefined, { signal: this.#stop.signal }).catch(
-          () => undefined,
-        );
-      }
-    }
-  }
-
-  /**
-   * Stopping with a claim in flight: the server could hold it on and lease runs to it, or have
-   * answered it already, and this agent would never read the answer. Releasing it sends those runs
-   * back to the queue at once; without it, they would wait for their leases to lapse.
-   */
-  async #releaseClaim(claimId: string): Promise<void> {
-    try {
-      await this.#client.releaseClaim(
-        this.#options.pool,
-        { name: this.name, claim_id: claimId },
-        AbortSignal.timeout(RELEASE_CLAIM_TIMEOUT_MS),
-      );
-    } catch (error) {
-      // Only a server that answered is worth a word. One that is unreachable or going away (stopped
-      // along with this agent, as `npm run dev` does) leaves the claim to its lease or its own end.
-      if (error instanceof ApiError) this.#report(`could not release the claim in flight: ${error.message}`);
-    }
   }
 
   /** Starts a claimed run; resolves once its flow function has started (or the run ended first). */
@@ -303,52 +238,9 @@ export class Agent {
     }
   }
 
-  async #heartbeatLoop(): Promise<void> {
-    const signal = this.#heartbeatsDone.signal;
-    while (!signal.aborted) {
-      await sleep(this.#options.heartbeatSeconds * 1000, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted) return;
-      await this.#heartbeat().catch((error: unknown) =>
-        this.#report(`heartbeat failed: ${(error as Error).message}`),
-      );
-    }
-  }
-
-  /**
-   * The first heartbeat checks the key and the pool: a missing pool is created (as Prefect's workers
-   * do), an unreachable server is waited for, and any other refusal ends the agent.
-   */
-  async #firstHeartbeat(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#heartbeat();
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404 && attempt === 1) {
-          this.#report(`work pool "${this.#options.pool}" does not exist: creating it`);
-          // Another agent may create it first: a 409 means it exists now, which is all we need.
-          await this.#client
-            .createWorkPool({ name: this.#options.pool, type: 'process' })
-            .catch((conflict: unknown) => {
-              if (!(conflict instanceof ApiError && conflict.status === 409)) throw conflict;
-            });
-          continue;
-        }
-        if (error instanceof ApiError) throw error;
-        if (this.#lifecycle !== 'starting') return;
-        this.#report(`waiting for the server: ${(error as Error).message}`);
-        await sleep(backoffDelayMs(attempt, CLAIM_BACKOFF));
-      }
-    }
-  }
-
-  async #heartbeat(): Promise<void> {
-    const response = await this.#client.heartbeat(this.#options.pool, {
-      name: this.name,
-      heartbeat_interval_seconds: this.#options.heartbeatSeconds,
-      running: this.running,
-    });
-    this.#cancel(response.cancelling, 'The flow run was cancelled.');
-    for (const id of response.lost) {
+  /** Kills the runs whose lease is someone else's now; nothing is reported for them. */
+  #lose(ids: string[]): void {
+    for (const id of ids) {
       const run = this.#active.get(id);
       if (!run) continue;
       run.lost = true;

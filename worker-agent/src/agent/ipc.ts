@@ -21,6 +21,6 @@ export type ChildToAgent =
   /** RUNNING was accepted and the flow function is about to be called (for pickup timing). */
   | { type: 'started'; at: number }
   | { type: 'log'; record: LogRecord }
-  /** Ship every log so far before the run's final state is proposed (CONTRACTS §4). */
+  /** Ship every log so far before the run's final state is proposed (docs/agent.md, "What the agent does"). */
   | { type: 'flush'; id: number }
   | { type: 'done'; outcome: ChildOutcome };

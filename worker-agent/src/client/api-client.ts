@@ -90,7 +90,10 @@ export class EdgeflowClient {
     return this.#http.request('POST', '/api/flow_runs/filter', { body, schema: z.array(FlowRunSchema) });
   }
 
-  /** Applies task-run reports in order (CONTRACTS §4); with a `lease_id`, a 409 becomes `StaleLeaseError`. */
+  /**
+   * Applies task-run reports in order (docs/sdk.md, "Reports and where the SDK waits"); with a
+   * `lease_id`, a 409 becomes `StaleLeaseError`.
+   */
   applyTaskRunBatch(flowRunId: string, body: z.input<typeof TaskRunBatchBodySchema>) {
     return this.#http.request('POST', `/api/flow_runs/${pathPart(flowRunId)}/task_runs/batch`, {
       body,

@@ -92,7 +92,7 @@ export type State = z.infer<typeof StateSchema>;
 export const SetStateBodySchema = z.object({
   state: StateCreateSchema,
   force: z.boolean().default(false),
-  /** The lease a claim handed out; a proposal with a stale lease gets 409 (CONTRACTS §2). */
+  /** The lease a claim handed out; a proposal with a stale lease gets 409 (docs/agent.md, "Wire shapes"). */
   lease_id: z.string().min(1).max(100).optional(),
 });
 export type SetStateBody = z.infer<typeof SetStateBodySchema>;

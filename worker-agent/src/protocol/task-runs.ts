@@ -112,7 +112,7 @@ export const TaskRunBatchBodySchema = z.object({
   /**
    * Answer once the run object has committed, without waiting for the D1 index: filters see these
    * task runs a little later, and at the latest once the flow run's next transition is answered. The
-   * SDK sets it on reports it does not wait for (CONTRACTS §4).
+   * SDK sets it on reports it does not wait for (docs/sdk.md, "Reports and where the SDK waits").
    */
   defer_index: z.boolean().default(false),
 });

@@ -1,4 +1,4 @@
-// Work pools, their queues, and the agent wire: claim long-poll, heartbeats, leases (CONTRACTS §2–§3).
+// Work pools, their queues, and the agent wire: claim long-poll, heartbeats, leases (docs/agent.md).
 import { z } from 'zod';
 import {
   IsoDateTimeSchema,

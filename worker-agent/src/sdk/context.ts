@@ -2,23 +2,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EdgeflowClient } from '../client/index.ts';
 import type { FlowRun, LogCreate } from '../protocol/index.ts';
+import type { TaskRunner } from './task-runner.ts';
 
 /**
  * A log record before it is tied to a run: the context's sink adds the run id. A subflow's records
  * name their own flow run.
  */
 export type LogRecord = Omit<LogCreate, 'flow_run_id'> & { flow_run_id?: string };
-
-/**
- * What a flow run's task machinery offers to any SDK copy: `task()` and subflow calls in the user's
- * copy go through the object the engine's copy put on the context.
- */
-export interface TaskRunner {
-  /** Starts a task run; returns its future (an `edgeflow.future`-branded object). */
-  submit(task: unknown, args: unknown[], waitFor: unknown[]): unknown;
-  /** Runs a flow as a subflow of the current run and returns its value. */
-  runSubflow(flow: unknown, parameters: unknown): Promise<unknown>;
-}
 
 /** The task run code executes in, for its logs and nested tasks. */
 export interface TaskRunScope {
@@ -38,8 +28,8 @@ export interface RunContext {
   client: EdgeflowClient;
   /** Where `getRunLogger()` sends its records: to the agent over IPC, or to the console. */
   log(record: LogRecord): void;
-  /** Set by the engine while the flow function runs. */
-  tasks?: TaskRunner;
+  /** Set by the engine while the flow function runs: where `task()` and subflow calls go. */
+  taskRunner?: TaskRunner;
   /** Set while a task's function runs. */
   taskRun?: TaskRunScope;
   /** The flow's `logPrints`: console output inside the run becomes its logs. */
@@ -53,7 +43,8 @@ interface Registry {
 
 /**
  * `Symbol.for` is shared by every module instance in the process: a user's flow file that resolves its
- * own copy of `edgeflow` still reads the context the agent's copy set (CONTRACTS §3).
+ * own copy of `edgeflow` still reads the context the agent's copy set (docs/sdk.md, "Several copies of
+ * the SDK in one process").
  */
 const REGISTRY_KEY = Symbol.for('edgeflow.run-context');
 

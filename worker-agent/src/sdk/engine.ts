@@ -11,7 +11,8 @@ import { LOG_LEVELS } from './logger.ts';
 import { captureConsole } from './prints.ts';
 import { TaskRunReporter } from './reporter.ts';
 import { storeResult } from './results.ts';
-import { FlowRunTasks, type SubflowOutcome } from './task-runner.ts';
+import type { SubflowOutcome } from './subflows.ts';
+import { TaskRunner } from './task-runner.ts';
 import { withTimeout } from './timeouts.ts';
 
 /** How a flow run's execution in this process ended. */
@@ -73,18 +74,22 @@ async function runAttempt(
   reporter: TaskRunReporter,
   attempt: number,
 ): Promise<Attempt> {
-  let tasks: FlowRunTasks | undefined;
+  let taskRunner: TaskRunner | undefined;
   let flow: FlowDefinition<unknown> | null = null;
   try {
     flow = definition.load ? await definition.load() : definition;
     const parameters = validateParameters(flow, context.flowRun.parameters);
     const logPrints = flow.logPrints ?? context.logPrints ?? false;
     const runContext: RunContext = { ...context, logPrints };
-    tasks = new FlowRunTasks(runContext, reporter, runSubflow);
-    runContext.tasks = tasks;
-    tasks.flowParameters = (parameters ?? {}) as Record<string, unknown>;
+    taskRunner = new TaskRunner({
+      context: runContext,
+      reporter,
+      runSubflow,
+      flowParameters: (parameters ?? {}) as Record<string, unknown>,
+    });
+    runContext.taskRunner = taskRunner;
     // A retried or re-run flow run finds its completed task runs and gets their results back.
-    if (attempt > 1 || context.flowRun.run_count > 0) await tasks.loadEarlierRuns();
+    if (attempt > 1 || context.flowRun.run_count > 0) await taskRunner.loadEarlierRuns();
     if (logPrints) captureConsole();
     const body = withRunContext(runContext, () => flow!.fn(parameters));
     const value = await withTimeout(
@@ -92,14 +97,14 @@ async function runAttempt(
       flow.timeoutSeconds,
       () => new TimedOutError(`Flow run ${context.flowRun.name}`, flow!.timeoutSeconds ?? 0),
     );
-    await tasks.settle();
+    await taskRunner.settle();
     const stored = await storeResult(context.client, value, {
       persist: flow.persistResult ?? true,
       storageKey: `flow-runs/${context.flowRun.id}`,
     });
     return { final: { type: 'COMPLETED', name: 'Completed', data: stored.data }, flow, value };
   } catch (error) {
-    await tasks?.settle();
+    await taskRunner?.settle();
     context.log({
       name: 'edgeflow.flow_runs',
       level: LOG_LEVELS.error,
@@ -148,7 +153,8 @@ export async function runFlowRun(
       }
       hooks.beforeRun?.();
       const result = await runAttempt(definition, context, reporter, attempt);
-      // CONTRACTS §4: every task report lands before the flow run proposes its final state.
+      // Every task report lands before the flow run proposes its final state (docs/sdk.md, "Reports
+      // and where the SDK waits").
       await reporter.flush();
       const failure = reporter.failure;
       if (failure?.kind === 'stale_lease') return { kind: 'stale_lease' };

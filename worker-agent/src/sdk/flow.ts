@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { FlowRun, FlowRunPolicy, State } from '../protocol/index.ts';
 import { currentRun } from './context.ts';
 import { ParameterValidationError } from './errors.ts';
-import { type ServeOptions, withServe } from './serve.ts';
 
 /** What flow hooks are told about the run that ended. */
 export interface FlowHookContext {
@@ -70,8 +69,6 @@ export interface Flow<P, R> {
   readonly [FLOW_DEFINITION]: FlowDefinition<P, R>;
   /** JSON Schema of the parameters (from the zod schema), as deployments store it; null without one. */
   readonly parametersSchema: Record<string, unknown> | null;
-  /** Registers a deployment of this flow and runs its runs in this process until SIGINT/SIGTERM (serve.ts). */
-  serve(options: ServeOptions): Promise<void>;
 }
 
 function list<T>(value: T | T[] | undefined): T[] {
@@ -99,7 +96,7 @@ export function flow<P, R>(fn: (parameters: P) => R | Promise<R>, options: FlowO
     onFailure: list(options.onFailure),
   };
   const callable = async (parameters: P): Promise<Awaited<R>> => {
-    const runner = currentRun()?.tasks;
+    const runner = currentRun()?.taskRunner;
     if (runner) return (await runner.runSubflow(definition, parameters)) as Awaited<R>;
     return await fn(parameters);
   };
@@ -111,8 +108,7 @@ export function flow<P, R>(fn: (parameters: P) => R | Promise<R>, options: FlowO
       return jsonSchema;
     },
   });
-  const servable = withServe(Object.assign(callable, { [FLOW_DEFINITION]: definition }), definition);
-  return servable as unknown as Flow<P, R>;
+  return Object.assign(callable, { [FLOW_DEFINITION]: definition }) as unknown as Flow<P, R>;
 }
 
 /** zod 4's JSON Schema of a parameters schema, for deployments' `parameter_openapi_schema`. */

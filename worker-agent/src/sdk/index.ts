@@ -42,7 +42,6 @@ export {
   unmapped,
 } from './futures.ts';
 export { getRunLogger, LOG_LEVELS, type LogLevelName, type RunLogger } from './logger.ts';
-export type { ServeOptions } from './serve.ts';
 export {
   type RetryCondition,
   type Task,

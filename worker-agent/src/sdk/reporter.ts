@@ -1,4 +1,4 @@
-// Reports a flow run's task runs to `POST /api/flow_runs/{id}/task_runs/batch` (CONTRACTS §4): queued
+// Reports a flow run's task runs to `POST /api/flow_runs/{id}/task_runs/batch` (docs/sdk.md): queued
 // items go every 50 ms or 500 items, one request at a time, in order within each task run; a proposal
 // whose answer matters is sent at once with the queue ahead of it, and its caller waits.
 import { randomUUID } from 'node:crypto';
@@ -60,6 +60,11 @@ export class TaskRunReporter {
     this.#queue.push({ item });
     if (this.#queue.length >= this.#maxBatch) this.#start();
     else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
+  }
+
+  /** Queues a task run's new state, with a fresh transition id. */
+  enqueueState(taskRunId: string, state: StateCreate): void {
+    this.enqueue({ op: 'set_state', task_run_id: taskRunId, state: withTransitionId(state), force: false });
   }
 
   /** Sends `item` now, after everything queued before it, and resolves with the server's answer. */

@@ -186,7 +186,7 @@ function callDirectly(definition: TaskDefinition, args: unknown[]): TaskRunFutur
 }
 
 function submit(definition: TaskDefinition, args: unknown[], waitFor: unknown[]): TaskRunFuture<never> {
-  const runner = currentRun()?.tasks;
+  const runner = currentRun()?.taskRunner;
   if (!runner) return callDirectly(definition, args);
   return runner.submit(definition, args, waitFor) as TaskRunFuture<never>;
 }

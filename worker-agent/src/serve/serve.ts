@@ -1,11 +1,11 @@
 // `flow.serve()`: one process that registers a deployment of the flow on a work pool of its own and
 // runs that deployment's runs itself, through the agent (each run in its own child process, with a
-// lease and heartbeats like any agent's: CONTRACTS §2), until SIGINT or SIGTERM.
+// lease and heartbeats like any agent's: docs/cli.md, "flow.serve()"), until SIGINT or SIGTERM.
+// It sits above the SDK, the agent and deploy, and imports each; none of them imports it.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { FlowDefinition } from './flow.ts';
+import { pathToFileURL } from 'node:url';
+import type { FlowDefinition } from '../sdk/flow.ts';
 
 export interface ServeOptions {
   /** The deployment's name. */
@@ -41,7 +41,6 @@ export interface ServeOptions {
 const SERVING_ENV = 'EDGEFLOW_SERVING_PID';
 /** How long the flow's own module may take to finish loading before its source is read instead. */
 const MODULE_LOAD_WAIT_MS = 500;
-const SDK_DIR = dirname(fileURLToPath(import.meta.url));
 
 /**
  * A flow-run process imports the flow's module, which may call serve() at its top level: there it is
@@ -51,21 +50,6 @@ function insideFlowRunProcess(): boolean {
   const servingPid = process.env[SERVING_ENV];
   if (servingPid && servingPid !== String(process.pid)) return true;
   return /[\\/]agent[\\/]child-main\.[jt]s$/.test(process.argv[1] ?? '');
-}
-
-/** The file of the first stack frame outside the SDK: the module that called `flow()`. */
-export function callerFile(): string | null {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 30;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  for (const line of stack.split('\n').slice(1)) {
-    const location = /\(?((?:file:\/\/)?\/[^()]+?):\d+:\d+\)?\s*$/.exec(line)?.[1];
-    if (!location) continue;
-    const file = location.startsWith('file://') ? fileURLToPath(location) : location;
-    if (dirname(file) !== SDK_DIR) return file;
-  }
-  return null;
 }
 
 /** The export of `file` holding `flowObject`: from the loaded module, or while it is still loading
@@ -178,15 +162,4 @@ export async function serveFlow(
       );
     }
   }
-}
-
-/** Gives a flow its `serve()` method; `flow()` calls it, so the caller two frames up is the flow's module. */
-export function withServe<F extends object>(
-  flowObject: F,
-  definition: FlowDefinition<never>,
-): F & { serve(options: ServeOptions): Promise<void> } {
-  const definedIn = callerFile();
-  return Object.assign(flowObject, {
-    serve: (options: ServeOptions) => serveFlow(flowObject, definition, definedIn, options),
-  });
 }

@@ -2,8 +2,12 @@
 // flows called outside a run, the run context shared across SDK copies, and the client's error family.
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type LocalServer, startServer } from '../../test/e2e/harness.ts';
-import { ApiError, ApiUnavailableError, EdgeflowClient, StaleLeaseError } from '../src/client/index.ts';
+import {
+  ApiError,
+  ApiUnavailableError,
+  EdgeflowClient,
+  StaleLeaseError,
+} from '../../worker-agent/src/client/index.ts';
 import {
   currentRun,
   flow,
@@ -11,7 +15,8 @@ import {
   getRunLogger,
   type LogRecord,
   runFlowRun,
-} from '../src/sdk/index.ts';
+} from '../../worker-agent/src/sdk/index.ts';
+import { freePort, type LocalServer, startServer } from './harness.ts';
 
 let server: LocalServer;
 
@@ -93,10 +98,12 @@ describe('the flow engine', () => {
   });
 
   it('shares the run context with another copy of the SDK loaded in the same process', async () => {
-    const contextUrl = pathToFileURL(`${import.meta.dirname}/../src/sdk/context.ts`).href;
-    const otherCopy = (await import(`${contextUrl}?another-copy`)) as typeof import('../src/sdk/context.ts');
+    const contextUrl = pathToFileURL(`${import.meta.dirname}/../../worker-agent/src/sdk/context.ts`).href;
+    const otherCopy = (await import(
+      `${contextUrl}?another-copy`
+    )) as typeof import('../../worker-agent/src/sdk/context.ts');
     const run = await pendingRun('copies');
-    const ours = await import('../src/sdk/context.ts');
+    const ours = await import('../../worker-agent/src/sdk/context.ts');
 
     const seenByOtherCopy = ours.withRunContext(
       { flowRun: run, leaseId: undefined, client: server.client, log: () => undefined },
@@ -117,10 +124,17 @@ describe('the API client', () => {
   });
 
   it('does not retry a 4xx and reports its dotted code', async () => {
-    const client = new EdgeflowClient({ apiUrl: server.url, apiKey: 'wrong-key', maxAttempts: 5 });
+    const retried: string[] = [];
+    const client = new EdgeflowClient({
+      apiUrl: server.url,
+      apiKey: 'wrong-key',
+      maxAttempts: 5,
+      onRetry: (failure) => retried.push(failure),
+    });
     const error = await client.readFlowRun(crypto.randomUUID()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 401 });
+    expect(error).toMatchObject({ status: 401, code: 'auth.invalid_key' });
+    expect(retried).toEqual([]);
   });
 
   it('retries network failures with backoff, then gives up with ApiUnavailableError', async () => {

@@ -1,4 +1,4 @@
-// CONTRACTS §9: the `edgeflow` package as users get it. `npm pack` the built package, install the
+// The `edgeflow` package as users get it (docs/agent.md, "The package as installed"). `npm pack` the built package, install the
 // tarball into a fresh project (offline, with zod packed from the workspace), and run a TypeScript
 // flow that imports `edgeflow` through an agent started from the installed `edgeflow` bin.
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import {
   startServer,
   tempProject,
   waitUntil,
-} from '../../test/e2e/harness.ts';
+} from './harness.ts';
 
 const FLOW = `
 import { flow, getRunLogger } from 'edgeflow';

@@ -2,6 +2,8 @@
 // flow files, die with their agent, and are reported by exit code or signal when they crash.
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChildPool, describeExit, type FlowRunChild } from '../../worker-agent/src/agent/index.ts';
+import type { LogRecord } from '../../worker-agent/src/sdk/index.ts';
 import {
   isAlive,
   type LocalServer,
@@ -11,9 +13,7 @@ import {
   startServer,
   tempProject,
   waitUntil,
-} from '../../test/e2e/harness.ts';
-import { ChildPool, describeExit, type FlowRunChild } from '../src/agent/index.ts';
-import type { LogRecord } from '../src/sdk/index.ts';
+} from './harness.ts';
 
 const FLOWS = {
   'flows/double.ts': `

@@ -18,21 +18,16 @@ function* sourceFiles(dir) {
   }
 }
 
-/** Every import and re-export of a file, with whether it is type-only. */
+/**
+ * Every import and re-export of a file, with whether it is type-only. Under `verbatimModuleSyntax`
+ * only `import type` / `export type` vanish at run time; `import { type A }` still loads the module.
+ */
 function importsOf(path) {
   const text = readFileSync(path, 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');
   const found = [];
   const declaration = /\b(import|export)\s+(type\s+)?([\w*{}\s,$]*?)\s*from\s*['"]([^'"]+)['"]/g;
-  for (const [, , typeKeyword, clause, spec] of text.matchAll(declaration)) {
-    const braces = /^\{([\s\S]*)\}$/.exec(clause.trim());
-    const names = braces
-      ? braces[1]
-          .split(',')
-          .map((name) => name.trim())
-          .filter(Boolean)
-      : [];
-    const allTypes = braces !== null && names.length > 0 && names.every((name) => name.startsWith('type '));
-    found.push({ spec, typeOnly: Boolean(typeKeyword) || allTypes });
+  for (const [, , typeKeyword, , spec] of text.matchAll(declaration)) {
+    found.push({ spec, typeOnly: Boolean(typeKeyword) });
   }
   for (const [, spec] of text.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) {
     found.push({ spec, typeOnly: false });

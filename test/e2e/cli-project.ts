@@ -4,7 +4,7 @@ import { SDK_URL } from './harness.ts';
 
 export const POOL = 'cli';
 
-const CONFIG = {
+export const CONFIG = {
   deployments: [
     {
       name: 'default',

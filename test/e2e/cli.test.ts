@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowRun } from '../../worker-agent/src/protocol/index.ts';
 import { cli, startCli } from './cli-harness.ts';
-import { FLOWS, POOL } from './cli-project.ts';
+import { CONFIG, FLOWS, POOL } from './cli-project.ts';
 import {
   type LocalServer,
   type ProcessGroup,

@@ -2,7 +2,8 @@
 // - src/domain stays pure (no platform, HTTP or database imports);
 // - the Worker's floors only import downwards: api → scheduler → durable → db → domain (the scheduler
 //   sits beside the API as the Cron Trigger's entry; a deployment written through the API asks it to
-//   plan or withdraw runs, so the API may call it, never the reverse);
+//   plan or withdraw runs, so the API may call it, never the reverse); so do the package's:
+//   serve, cli → agent, deploy → sdk → client → protocol;
 // - the edgeflow package never imports the Worker, and its tests stay inside it;
 // - no import cycle, except through type-only imports (they vanish at run time).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -45,14 +46,21 @@ function resolveLocal(from, spec) {
   return candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isFile()) ?? null;
 }
 
-/** The Worker's floors, top to bottom; a file may import its own floor or any floor below it. */
-const FLOORS = [['api'], ['scheduler'], ['durable'], ['db'], ['domain']];
+/** Each tree's floors, top to bottom; a file may import its own floor or any floor below it. */
+const FLOORS = {
+  src: [['api'], ['scheduler'], ['durable'], ['db'], ['domain']],
+  // The edgeflow package (docs/sdk.md, "Where the code is"): serve() sits above the SDK and the agent.
+  'worker-agent/src': [['serve', 'cli'], ['agent', 'deploy'], ['sdk'], ['client'], ['protocol']],
+};
 function floorOf(file) {
-  const rel = relative(join(root, 'src'), file);
-  if (rel.startsWith('..')) return null;
-  const top = rel.split('/')[0];
-  const index = FLOORS.findIndex((floor) => floor.includes(top));
-  return index === -1 ? null : { name: top, level: index };
+  for (const [tree, floors] of Object.entries(FLOORS)) {
+    const rel = relative(join(root, tree), file);
+    if (rel.startsWith('..')) continue;
+    const top = rel.split('/')[0];
+    const index = floors.findIndex((floor) => floor.includes(top));
+    return index === -1 ? null : { tree, name: top, level: index };
+  }
+  return null;
 }
 
 const violations = [];
@@ -83,7 +91,7 @@ for (const file of files) {
       violations.push(`${where} imports "${spec}": the edgeflow package must not import the Worker`);
     }
     const [from, to] = [floorOf(file), floorOf(target)];
-    if (from && to && to.level < from.level) {
+    if (from && to && from.tree === to.tree && to.level < from.level) {
       violations.push(`${where} imports "${spec}": ${from.name} may not import ${to.name}, a floor above it`);
     }
     if (!typeOnly) edges.push(target);

@@ -43,6 +43,7 @@ export function rruleShapeProblem(p: ParsedOptions): string | null {
   if (p.freq === Frequency.SECONDLY) {
     return 'FREQ=SECONDLY is not supported: at most 100 runs are planned ahead';
   }
+  if (!Number.isInteger(p.interval) || p.interval < 1) return 'INTERVAL must be a whole number of at least 1';
   const hours = set(p.byhour) ?? [];
   const minutes = set(p.byminute) ?? [];
   if (p.freq === Frequency.HOURLY && hours.length > 0) {

@@ -110,6 +110,7 @@ describe('rules that cannot be planned within the bound are refused when written
       'DTSTART:20260101T000000\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30',
     ],
     ['yields nothing, ever, stepping minutely', 'DTSTART:20260101T000000\nRRULE:FREQ=MINUTELY;BYSETPOS=2'],
+    ['has no INTERVAL to step by', 'DTSTART:20260101T000000\nRRULE:FREQ=DAILY;INTERVAL=0'],
     ['would loop for ever on BYHOUR', 'DTSTART:20260101T000000\nRRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=5'],
     ['would loop for ever on BYMINUTE', 'DTSTART:20260101T000000\nRRULE:FREQ=MINUTELY;INTERVAL=2;BYMINUTE=1'],
     [

@@ -28,6 +28,13 @@ async function schedulePage(env: Env, page: DueSchedule[], now: Date): Promise<n
     due,
     plan: planSchedule(JSON.parse(due.schedule) as StoredSchedule, now.getTime(), due.scheduled_until),
   }));
+  for (const { due, plan } of plans) {
+    if (plan.unplannable) {
+      console.warn(
+        `schedule ${due.id} of deployment ${due.deployment_id} can't be planned; skipped for a day: ${plan.unplannable}`,
+      );
+    }
+  }
   const jobs = plans.flatMap(({ due, plan }) =>
     plan.toCreate.map((at) => ({ due, run: () => createScheduledRun(env, due, at, now) })),
   );

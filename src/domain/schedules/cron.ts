@@ -2,6 +2,7 @@
 // DST follows croner (Vixie cron): a fixed-time job in a gap runs at the first valid time after it and
 // once when its time occurs twice; hourly-style jobs keep running every hour in UTC.
 import { Cron } from 'croner';
+import type { WorkBudget } from './work';
 
 export interface CronSpec {
   cron: string;
@@ -23,14 +24,29 @@ export function cronProblem(spec: CronSpec): string | null {
   }
 }
 
-/** Occurrences in [start, end), at most `max`. */
-export function cronOccurrences(spec: CronSpec, start: number, end: number, max: number): number[] {
+/** Null when the pattern matches a date, else why not: croner searches 400 years for each date, so one that never comes costs that search on every look. */
+export function cronWorkProblem(spec: CronSpec, now: number): string | null {
+  return compile(spec).nextRun(new Date(now)) === null
+    ? 'the pattern matches no date in the next 400 years'
+    : null;
+}
+
+/** Occurrences in [start, end), at most `max`; each date croner finds is charged to `budget`. */
+export function cronOccurrences(
+  spec: CronSpec,
+  start: number,
+  end: number,
+  max: number,
+  budget: WorkBudget,
+): number[] {
   const job = compile(spec);
   const out: number[] = [];
-  let next = job.nextRun(new Date(start - 1));
-  while (next && next.getTime() < end && out.length < max) {
-    out.push(next.getTime());
-    next = job.nextRun(next);
+  const next = (after: Date) => {
+    budget.spend();
+    return job.nextRun(after);
+  };
+  for (let at = next(new Date(start - 1)); at && at.getTime() < end && out.length < max; at = next(at)) {
+    out.push(at.getTime());
   }
   return out;
 }

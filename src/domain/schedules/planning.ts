@@ -8,6 +8,8 @@ export const MAX_RUNS = 100;
 export const MAX_AHEAD_MS = 100 * 86_400_000;
 /** How far past the horizon to look for the next date; a schedule sparser than this is looked at again later. */
 const LOOKAHEAD_MS = 400 * 86_400_000;
+/** When a schedule that couldn't be planned (a rule stored before the work bound) is looked at again. */
+export const UNPLANNABLE_RETRY_MS = 86_400_000;
 
 export interface SchedulePlan {
   /** The dates a run should exist for now, from `now` on. */
@@ -18,6 +20,8 @@ export interface SchedulePlan {
   scheduledUntil: number | null;
   /** When the plan next gains a date. */
   nextCheckAt: number;
+  /** Set when the schedule couldn't be planned (nothing is created; it is looked at again a day later): why. */
+  unplannable?: string;
 }
 
 /** The waterfall from `now`: add dates until there are 3 and the last is an hour out, within the caps. */
@@ -53,12 +57,29 @@ export function nextCheckAt(schedule: StoredSchedule, planned: number[], now: nu
   return Math.max(wanting, next - MAX_AHEAD_MS, roomAt, now + 1000);
 }
 
+/**
+ * The plan from `now` against the watermark. A schedule whose dates can't be computed within the
+ * work bound (or at all) gets no runs and is looked at again a day later: the tick moves on.
+ */
 export function planSchedule(
   schedule: StoredSchedule,
   now: number,
   scheduledUntil: number | null,
 ): SchedulePlan {
-  const planned = plannedRunTimes(schedule, now);
+  let planned: number[];
+  let next: number;
+  try {
+    planned = plannedRunTimes(schedule, now);
+    next = nextCheckAt(schedule, planned, now);
+  } catch (error) {
+    return {
+      planned: [],
+      toCreate: [],
+      scheduledUntil,
+      nextCheckAt: now + UNPLANNABLE_RETRY_MS,
+      unplannable: error instanceof Error ? error.message : String(error),
+    };
+  }
   const toCreate = planned.filter((date) => scheduledUntil === null || date > scheduledUntil);
   const last = planned[planned.length - 1];
   return {
@@ -66,6 +87,6 @@ export function planSchedule(
     toCreate,
     scheduledUntil:
       last === undefined ? scheduledUntil : scheduledUntil === null ? last : Math.max(last, scheduledUntil),
-    nextCheckAt: nextCheckAt(schedule, planned, now),
+    nextCheckAt: next,
   };
 }

@@ -1,25 +1,17 @@
 // RRULE schedules through the `rrule` package, computed in "floating" wall time and then placed in the
 // schedule's time zone (gaps move forward, repeated times run once), as dateutil does for Prefect.
-// Bounded: a DTSTART is written into every rule, old DTSTARTs of fixed-length frequencies are moved
-// forward by whole periods before iterating, and at most 1,000 candidates are examined per call.
-import { Frequency, RRule, RRuleSet, rrulestr } from 'rrule';
-import { instantOf, isTimeZone, wallTime } from './time-zones';
+// Bounded (see rrule-walk.ts): a DTSTART is written into every rule, the walk starts at the period
+// before the window, and a rule that can't be walked within the work bound is refused when written.
+import { RRule, RRuleSet, rrulestr } from 'rrule';
+import { rruleShapeProblem } from './rrule-shape';
+import { countIsArithmetic, walk, walkToEnd, windowOptions } from './rrule-walk';
+import { instantsOf, isTimeZone, wallTime } from './time-zones';
+import { UnplannableSchedule, WorkBudget } from './work';
 
 export interface RRuleSpec {
   rrule: string;
   timezone?: string;
 }
-
-/** Prefect's MAX_ITERATIONS. */
-export const MAX_RRULE_CANDIDATES = 1000;
-
-const PERIOD_MS: Partial<Record<Frequency, number>> = {
-  [Frequency.SECONDLY]: 1000,
-  [Frequency.MINUTELY]: 60_000,
-  [Frequency.HOURLY]: 3_600_000,
-  [Frequency.DAILY]: 86_400_000,
-  [Frequency.WEEKLY]: 604_800_000,
-};
 
 function compact(wall: number): string {
   return new Date(wall)
@@ -51,9 +43,6 @@ export function normaliseRRule(spec: RRuleSpec, now: number): RRuleNormalised {
     };
   }
   const options = parsed.origOptions;
-  if (parsed.options.freq === Frequency.SECONDLY) {
-    return { field: 'rrule', message: 'FREQ=SECONDLY is not supported: at most 100 runs are planned ahead' };
-  }
   const timezone = spec.timezone ?? options.tzid ?? 'UTC';
   if (!isTimeZone(timezone)) return { field: 'timezone', message: `unknown time zone ${timezone}` };
   if (options.tzid && spec.timezone && options.tzid !== spec.timezone) {
@@ -76,33 +65,56 @@ export function normaliseRRule(spec: RRuleSpec, now: number): RRuleNormalised {
   return { spec: { rrule: `DTSTART:${compact(dtstart)}\n${rule}`, timezone } };
 }
 
+function parse(spec: Required<RRuleSpec>): RRule {
+  const rule = rrulestr(spec.rrule);
+  if (rule instanceof RRuleSet || !(rule instanceof RRule)) {
+    throw new UnplannableSchedule('not a single RRULE');
+  }
+  return rule;
+}
+
+/**
+ * Null when the stored rule can be planned within the work bound from any instant, else why not: its
+ * shape lets the package loop, or its COUNT can only be established by walking further than the bound.
+ */
+export function rruleWorkProblem(spec: Required<RRuleSpec>): string | null {
+  const { options } = parse(spec);
+  const shape = rruleShapeProblem(options);
+  if (shape || !options.count || countIsArithmetic(options)) return shape;
+  try {
+    walkToEnd(options, new WorkBudget());
+    return null;
+  } catch (error) {
+    if (!(error instanceof UnplannableSchedule)) throw error;
+    return `COUNT=${options.count}: counting its dates from DTSTART examines too many candidates (${error.message}); only rules whose BY-parts don't change the dates per period are counted without walking`;
+  }
+}
+
 /** Occurrences in [start, end), at most `max`, of a rule as `normaliseRRule` stored it. */
 export function rruleOccurrences(
   spec: Required<RRuleSpec>,
   start: number,
   end: number,
   max: number,
+  budget: WorkBudget,
 ): number[] {
-  const stored = rrulestr(spec.rrule) as RRule;
-  const options = stored.origOptions;
+  const { options } = parse(spec);
+  const shape = rruleShapeProblem(options);
+  if (shape) throw new UnplannableSchedule(shape);
   const zone = spec.timezone;
-  let dtstart = options.dtstart!.getTime();
   // Margins cover a DST shift between wall and UTC time; results are filtered exactly below.
   const from = wallTime(zone, start) - 2 * 3_600_000;
   const to = wallTime(zone, end) + 2 * 3_600_000;
-  const period = PERIOD_MS[stored.options.freq];
-  if (period && !options.count && dtstart < from) {
-    // Whole periods keep the interval's phase and every default taken from DTSTART (time of day, weekday).
-    dtstart +=
-      Math.floor((from - dtstart) / (period * stored.options.interval)) * period * stored.options.interval;
-  }
-  const rule = new RRule({ ...options, dtstart: new Date(dtstart) });
-  const walls = rule.between(new Date(from), new Date(to), true, (_date, i) => i < MAX_RRULE_CANDIDATES);
+  const window = windowOptions(options, from, to, budget);
   const out: number[] = [];
-  for (const wall of walls) {
-    const instant = instantOf(zone, wall.getTime());
-    if (instant < start || instant >= end || out.length >= max) continue;
-    if (out.length === 0 || instant > out[out.length - 1]!) out.push(instant);
-  }
+  if (window === null || max <= 0) return out;
+  const instantOf = instantsOf(zone);
+  walk(window, from, to, budget, (wall) => {
+    const instant = instantOf(wall);
+    if (instant >= start && instant < end && (out.length === 0 || instant > out[out.length - 1]!)) {
+      out.push(instant);
+    }
+    return out.length < max;
+  });
   return out;
 }

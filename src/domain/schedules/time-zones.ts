@@ -69,6 +69,26 @@ export function instantOf(timeZone: string, wall: number): number {
   return valid.length > 0 ? Math.min(...valid) : wall - before;
 }
 
+/**
+ * `instantOf` for a run of wall times close together (an rrule's dates in one window): where the
+ * offset is the same a day either side, every instant in between has it too (the assumption
+ * `instantOf` makes), so the next wall times there cost no Intl call.
+ */
+export function instantsOf(timeZone: string): (wall: number) => number {
+  let steady: { from: number; to: number; offset: number } | null = null;
+  return (wall) => {
+    if (steady && wall - steady.offset >= steady.from && wall - steady.offset <= steady.to) {
+      return wall - steady.offset;
+    }
+    const offset = zoneOffset(timeZone, wall - DAY_MS);
+    steady =
+      offset === zoneOffset(timeZone, wall + DAY_MS)
+        ? { from: wall - DAY_MS, to: wall + DAY_MS, offset }
+        : null;
+    return instantOf(timeZone, wall);
+  };
+}
+
 /** The wall time `days` calendar days later, same clock time (`Date.UTC` normalises month ends). */
 export function addWallDays(wall: number, days: number): number {
   const d = new Date(wall);

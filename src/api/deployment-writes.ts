@@ -8,6 +8,7 @@ import type { DeploymentWrite } from '../db/deployments';
 import { readFlow } from '../db/flows';
 import type { Withdrawal } from '../db/withdrawals';
 import { draftSchedules, type FieldProblem, schemaProblem } from '../domain/deployments';
+import { requestScheduleBudget, type WorkBudget } from '../domain/schedules';
 import type { Env } from '../env';
 import { scheduleDueRuns } from '../scheduler/tick';
 import { finishWithdrawals } from '../scheduler/withdraw';
@@ -64,13 +65,15 @@ export function draftDeployment(
   body: DeploymentCreate | (DeploymentUpdate & Fields),
   schedules: DeploymentCreate['schedules'],
   now: Date,
+  /** The request's schedule work budget: a bulk write shares one across its deployments. */
+  scheduleWork: WorkBudget = requestScheduleBudget(),
 ): { deployment: DeploymentWrite; schedules: ScheduleWrite[] } {
   const deployment: DeploymentWrite = { name, ...fields(body) };
   if (deployment.parameter_openapi_schema) {
     const problem = schemaProblem(deployment.parameter_openapi_schema);
     if (problem) throw invalid({ field: 'parameter_openapi_schema', message: problem });
   }
-  const drafted = draftSchedules(schedules, deployment, now, 'schedules');
+  const drafted = draftSchedules(schedules, deployment, now, 'schedules', scheduleWork);
   if ('problem' in drafted) throw invalid(drafted.problem);
   return { deployment, schedules: drafted.schedules };
 }

@@ -1,4 +1,4 @@
-// Issue 14, defect 1, against the real Worker: a schedule that can't be planned within the work bound
+// Against the real Worker: a schedule that can't be planned within the work bound
 // is refused with 422 naming its field; one stored before the bound is skipped by the Cron Trigger
 // tick (which plans every other schedule and looks at it again a day later); and the probe's rule is
 // planned by arithmetic. A scheduler test file: its ticks get a database of their own.

@@ -13,6 +13,7 @@ import {
   toSchedule,
 } from '../../db/deployment-schedules';
 import { draftSchedules } from '../../domain/deployments';
+import { requestScheduleBudget } from '../../domain/schedules';
 import type { Env } from '../../env';
 import { scheduleDueRuns } from '../../scheduler/tick';
 import { invalid, regenerate, withdrawOrRefuse } from '../deployment-writes';
@@ -68,7 +69,7 @@ export const deploymentSchedulesRouter = createRouter()
     const { id } = c.req.valid('param');
     const now = new Date();
     const deployment = await deploymentOr404(c.env, id);
-    const drafted = draftSchedules(c.req.valid('json'), deployment, now, '');
+    const drafted = draftSchedules(c.req.valid('json'), deployment, now, '', requestScheduleBudget());
     if ('problem' in drafted) throw invalid(drafted.problem);
     const created = await addSchedules(c.env.DB, id, deployment.paused, drafted.schedules, now);
     await scheduleDueRuns(c.env, now, id);
@@ -82,7 +83,7 @@ export const deploymentSchedulesRouter = createRouter()
       await scheduleOr404(c.env, id, schedule_id),
     );
     const merged = { schedule, active, parameters, catchup, max_active_runs, ...c.req.valid('json') };
-    const drafted = draftSchedules([merged], deployment, now, 'schedules');
+    const drafted = draftSchedules([merged], deployment, now, 'schedules', requestScheduleBudget());
     if ('problem' in drafted)
       throw invalid({ ...drafted.problem, field: drafted.problem.field.replace(/^schedules\[0\]\./, '') });
     const withdrawal = await replaceSchedule(

@@ -21,6 +21,7 @@ import {
   resumeDeployment,
   updateDeployment,
 } from '../../db/deployments';
+import { requestScheduleBudget } from '../../domain/schedules';
 import type { Env } from '../../env';
 import { scheduleDueRuns } from '../../scheduler/tick';
 import { createDeploymentRun } from '../deployment-runs';
@@ -150,6 +151,7 @@ export const deploymentsRouter = createRouter()
   .openapi(bulk, async (c) => {
     const now = new Date();
     const items = [];
+    const scheduleWork = requestScheduleBudget();
     // Many deployments of one flow are the common case: check each flow once.
     const flows = new Map<string, Promise<FlowRef>>();
     for (const [i, body] of c.req.valid('json').deployments.entries()) {
@@ -157,7 +159,7 @@ export const deploymentsRouter = createRouter()
         const flowKey = body.flow_id ?? `name:${body.flow_name}`;
         if (!flows.has(flowKey)) flows.set(flowKey, flowOf(c.env, body));
         const flow = await flows.get(flowKey)!;
-        items.push({ flow, ...draftDeployment(body.name, body, body.schedules, now) });
+        items.push({ flow, ...draftDeployment(body.name, body, body.schedules, now, scheduleWork) });
       } catch (error) {
         if (error instanceof Error && 'field' in error && error.field) {
           throw invalid({ field: `deployments[${i}].${error.field}`, message: error.message });

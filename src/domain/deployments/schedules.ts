@@ -1,7 +1,7 @@
 // A deployment's schedules as they are written: each schedule normalised, and each schedule's runs'
 // parameters (deployment ∪ schedule) checked against the deployment's schema when it is enforced.
 import type { Catchup, DeploymentScheduleCreate } from 'edgeflow/protocol';
-import { normaliseSchedule, type StoredSchedule } from '../schedules';
+import { normaliseSchedule, type StoredSchedule, type WorkBudget } from '../schedules';
 import { mergeParameters, type Parameters, parameterProblems } from './parameters';
 
 export interface ScheduleDraft {
@@ -24,17 +24,21 @@ export interface FieldProblem {
   message: string;
 }
 
-/** `prefix` is where the list sits in the request body (`schedules`, or '' for a bare list). */
+/**
+ * `prefix` is where the list sits in the request body (`schedules`, or '' for a bare list); `request`
+ * is the schedule work budget the whole request shares (`requestScheduleBudget`).
+ */
 export function draftSchedules(
   items: DeploymentScheduleCreate[],
   contract: ParameterContract,
   now: Date,
   prefix: string,
+  request: WorkBudget,
 ): { schedules: ScheduleDraft[] } | { problem: FieldProblem } {
   const schedules: ScheduleDraft[] = [];
   for (const [i, item] of items.entries()) {
     const at = `${prefix}[${i}]`;
-    const normalised = normaliseSchedule(item.schedule, now);
+    const normalised = normaliseSchedule(item.schedule, now, request);
     if ('problem' in normalised) {
       return {
         problem: { field: `${at}.schedule.${normalised.problem.field}`, message: normalised.problem.message },

@@ -3,4 +3,10 @@ export * from './catchup';
 export { occurrences, type StoredSchedule } from './occurrences';
 export * from './planning';
 export { normaliseSchedule, type ScheduleProblem } from './validation';
-export { MAX_SCHEDULE_WORK, UnplannableSchedule } from './work';
+export {
+  MAX_REQUEST_SCHEDULE_WORK,
+  MAX_SCHEDULE_WORK,
+  requestScheduleBudget,
+  UnplannableSchedule,
+  type WorkBudget,
+} from './work';

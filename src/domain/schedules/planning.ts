@@ -1,6 +1,7 @@
 // The scheduler's waterfall (Prefect's): keep each schedule at least 3 runs and 1 hour ahead, never
 // more than 100 runs or 100 days; and when it next needs looking at, so a tick touches only those.
 import { occurrences, type StoredSchedule } from './occurrences';
+import type { WorkBudget } from './work';
 
 export const MIN_RUNS = 3;
 export const MIN_AHEAD_MS = 3_600_000;
@@ -24,16 +25,17 @@ export interface SchedulePlan {
   unplannable?: string;
 }
 
-/** The waterfall from `now`: add dates until there are 3 and the last is an hour out, within the caps. */
-export function plannedRunTimes(schedule: StoredSchedule, now: number): number[] {
-  const candidates = occurrences(schedule, now, now + MAX_AHEAD_MS + 1, MAX_RUNS);
-  const planned: number[] = [];
-  for (const date of candidates) {
-    const last = planned[planned.length - 1];
-    if (planned.length >= MIN_RUNS && last !== undefined && last >= now + MIN_AHEAD_MS) break;
-    planned.push(date);
-  }
-  return planned;
+/**
+ * The waterfall from `now`: add dates until there are 3 and the last is an hour out, within the caps.
+ * That is every date of the coming hour (at most 100), then the dates after it until there are 3 and
+ * at least one is an hour out: asked for in two windows, so only the dates kept are computed.
+ */
+export function plannedRunTimes(schedule: StoredSchedule, now: number, request?: WorkBudget): number[] {
+  const hourOut = now + MIN_AHEAD_MS;
+  const withinTheHour = occurrences(schedule, now, hourOut, MAX_RUNS, request);
+  const wanted = Math.min(Math.max(MIN_RUNS - withinTheHour.length, 1), MAX_RUNS - withinTheHour.length);
+  if (wanted === 0) return withinTheHour;
+  return [...withinTheHour, ...occurrences(schedule, hourOut, now + MAX_AHEAD_MS + 1, wanted, request)];
 }
 
 /**
@@ -41,9 +43,14 @@ export function plannedRunTimes(schedule: StoredSchedule, now: number): number[]
  * than 3 planned dates remain ahead, or the last is less than an hour ahead — but not before that next
  * date is within 100 days, nor (at 100 runs) before the first planned date has passed.
  */
-export function nextCheckAt(schedule: StoredSchedule, planned: number[], now: number): number {
+export function nextCheckAt(
+  schedule: StoredSchedule,
+  planned: number[],
+  now: number,
+  request?: WorkBudget,
+): number {
   const from = planned[planned.length - 1] ?? now;
-  const [next] = occurrences(schedule, from + 1, from + 1 + LOOKAHEAD_MS, 1);
+  const [next] = occurrences(schedule, from + 1, from + 1 + LOOKAHEAD_MS, 1, request);
   // None in the lookahead (a sparse or finished schedule): look again once the horizon reaches its end.
   if (next === undefined) return from + LOOKAHEAD_MS - MAX_AHEAD_MS;
   const n = planned.length;
@@ -65,12 +72,14 @@ export function planSchedule(
   schedule: StoredSchedule,
   now: number,
   scheduledUntil: number | null,
+  /** The request's budget, when planning on behalf of a write. */
+  request?: WorkBudget,
 ): SchedulePlan {
   let planned: number[];
   let next: number;
   try {
-    planned = plannedRunTimes(schedule, now);
-    next = nextCheckAt(schedule, planned, now);
+    planned = plannedRunTimes(schedule, now, request);
+    next = nextCheckAt(schedule, planned, now, request);
   } catch (error) {
     return {
       planned: [],

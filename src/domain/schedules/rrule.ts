@@ -77,12 +77,12 @@ function parse(spec: Required<RRuleSpec>): RRule {
  * Null when the stored rule can be planned within the work bound from any instant, else why not: its
  * shape lets the package loop, or its COUNT can only be established by walking further than the bound.
  */
-export function rruleWorkProblem(spec: Required<RRuleSpec>): string | null {
+export function rruleWorkProblem(spec: Required<RRuleSpec>, request?: WorkBudget): string | null {
   const { options } = parse(spec);
   const shape = rruleShapeProblem(options);
   if (shape || !options.count || countIsArithmetic(options)) return shape;
   try {
-    walkToEnd(options, new WorkBudget());
+    walkToEnd(options, new WorkBudget(undefined, request));
     return null;
   } catch (error) {
     if (!(error instanceof UnplannableSchedule)) throw error;

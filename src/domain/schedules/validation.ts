@@ -6,6 +6,7 @@ import type { StoredSchedule } from './occurrences';
 import { planSchedule } from './planning';
 import { normaliseRRule, rruleWorkProblem } from './rrule';
 import { isTimeZone } from './time-zones';
+import type { WorkBudget } from './work';
 
 /** A field of the schedule object (`cron`, `timezone`…) and what is wrong with it. */
 export interface ScheduleProblem {
@@ -16,6 +17,7 @@ export interface ScheduleProblem {
 function filledIn(
   schedule: Schedule,
   now: Date,
+  request?: WorkBudget,
 ): { schedule: StoredSchedule } | { problem: ScheduleProblem } {
   const timezone = 'timezone' in schedule ? schedule.timezone : undefined;
   if (timezone !== undefined && !isTimeZone(timezone)) {
@@ -33,7 +35,7 @@ function filledIn(
   }
   const normalised = normaliseRRule(schedule, now.getTime());
   if (!('spec' in normalised)) return { problem: { field: normalised.field, message: normalised.message } };
-  const problem = rruleWorkProblem(normalised.spec);
+  const problem = rruleWorkProblem(normalised.spec, request);
   return problem ? { problem: { field: 'rrule', message: problem } } : { schedule: normalised.spec };
 }
 
@@ -48,10 +50,12 @@ const definingField = (schedule: StoredSchedule) =>
 export function normaliseSchedule(
   schedule: Schedule,
   now: Date,
+  /** Shared by every schedule of one request (see `requestScheduleBudget`). */
+  request?: WorkBudget,
 ): { schedule: StoredSchedule } | { problem: ScheduleProblem } {
-  const result = filledIn(schedule, now);
+  const result = filledIn(schedule, now, request);
   if ('problem' in result) return result;
-  const { unplannable } = planSchedule(result.schedule, now.getTime(), null);
+  const { unplannable } = planSchedule(result.schedule, now.getTime(), null, request);
   if (unplannable) {
     return {
       problem: { field: definingField(result.schedule), message: `can't be planned: ${unplannable}` },

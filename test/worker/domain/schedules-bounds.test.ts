@@ -1,4 +1,4 @@
-// The work bound on schedule arithmetic (issue 14): any rule, however old its DTSTART or large its
+// The work bound on schedule arithmetic: any rule, however old its DTSTART or large its
 // COUNT, is planned within MAX_SCHEDULE_WORK candidates, or refused when written, or (stored before
 // the bound) skipped by the planner; and the shortcuts that keep old rules cheap change no date.
 import { Frequency, rrulestr } from 'rrule';

@@ -37,7 +37,15 @@ export const greet = flow(
 );
 `,
   'flows/more.ts': `
+import { existsSync } from 'node:fs';
 import { flow, getRunLogger } from '${SDK_URL}';
+
+/** Logs, waits for \`marker\` to exist, logs again: a test decides when its second line comes. */
+export const gated = flow(async ({ marker }: { marker: string }) => {
+  getRunLogger().info('gated started');
+  while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 50));
+  getRunLogger().info('gated finished');
+}, { name: 'gated' });
 
 export const boom = flow(async () => {
   getRunLogger().error('about to fail');

@@ -213,14 +213,22 @@ describe('edgeflow runs, logs and cancel', () => {
   });
 
   it('logs --follow prints new logs as they come and stops when the run ends', async () => {
-    const deployment = await server.client.readDeploymentByName('slow', 'default');
-    const run = await server.client.createDeploymentFlowRun(deployment.id, { parameters: { seconds: 2 } });
+    const marker = join(project.dir, `gate-${Date.now()}`);
+    const flow = await server.client.createFlow({ name: 'gated' });
+    const run = await server.client.createFlowRun({
+      flow_id: flow.id,
+      work_pool_name: POOL,
+      entrypoint: 'flows/more.ts:gated',
+      parameters: { marker },
+    });
     const follower = startCli(server, project.dir, ['logs', run.id, '--follow']);
-    await follower.waitForOutput(/slow started/);
-    expect(follower.output).not.toMatch(/slow finished/);
+    await follower.waitForOutput(/gated started/);
+    // The flow's second line only comes once the marker exists: the follower must print it as it comes.
+    expect(follower.output).not.toMatch(/gated finished/);
+    writeFileSync(marker, '');
     const { code } = await follower.exited;
     expect(code).toBe(0);
-    expect(follower.output).toMatch(/INFO +slow finished/);
+    expect(follower.output).toMatch(/INFO +gated finished/);
     expect(follower.output).toMatch(/ended Completed/);
   });
 

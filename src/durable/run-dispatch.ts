@@ -2,9 +2,10 @@
 // Late). Every change still goes through the rules; see dispatch.ts for the seam.
 import type { StateCreate } from 'edgeflow/protocol';
 import { isTerminal } from 'edgeflow/protocol';
+import { dispatchView } from '../domain/dispatch';
 import { crashRetryProposal, defaultPolicy } from '../domain/orchestration';
 import { flowRunSnapshot } from '../domain/runs/flow-run-docs';
-import { type ClaimReply, dispatchView, type FlowRunDispatchApi } from './dispatch';
+import type { ClaimReply, FlowRunDispatchApi } from './dispatch';
 import { transitionFlowRun } from './flow-transitions';
 import { type RunParts, type RunProposals, systemClock } from './run-proposals';
 

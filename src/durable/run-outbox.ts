@@ -2,8 +2,8 @@
 // and the run's dispatch view to its work pool. A failed delivery stays in the outbox and the
 // object's alarm retries it (`index_retry`), so nothing committed in the object is ever lost to D1.
 import { type CacheRecord, writeRunIndex } from '../db/run-index';
+import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';
 import type { Env } from '../env';
-import { type DispatchView, dispatchView, poolMayHearLater } from './dispatch';
 import { workPoolObject } from './objects';
 import type { RunStorage } from './run-storage';
 

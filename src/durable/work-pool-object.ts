@@ -6,6 +6,7 @@ import { readPoolConfig } from '../db/work-pools';
 import {
   crashMessage,
   DEFAULT_HEARTBEAT_INTERVAL_S,
+  type DispatchView,
   dispatchStatus,
   eligibleQueues,
   heartbeatOutcome,
@@ -19,7 +20,7 @@ import {
 import type { Env } from '../env';
 import { type AbandonKey, ClaimTickets } from './claim-tickets';
 import { type Clock, systemClock } from './clock';
-import type { DispatchView, WorkPoolDispatchApi } from './dispatch';
+import type { WorkPoolDispatchApi } from './dispatch';
 import { HeldClaims } from './held-claims';
 import { flowRunObject } from './objects';
 import { PoolPresence } from './pool-presence';

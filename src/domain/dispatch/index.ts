@@ -5,3 +5,4 @@ export * from './leases';
 export * from './runs';
 export * from './selection';
 export * from './timing';
+export * from './views';

@@ -4,12 +4,13 @@ import type { FlowRun, State, StateCreate } from 'edgeflow/protocol';
 import {
   type DeploymentConcurrencyInputs,
   type FlowPolicyName,
+  holdsSlots,
   keepsAcquiredSlot,
   NO_CONCURRENCY_INPUTS,
   type RunConcurrencyLimit,
   releasesSlots,
-  SLOT_HOLDING_STATES,
   type SlotOutcome,
+  slotQuestion,
 } from '../domain/orchestration';
 import type { Env } from '../env';
 import { concurrencyLimitObject } from './objects';
@@ -49,39 +50,38 @@ export class RunConcurrency {
 
   /** Whether the run holds the slots of `leaseId`: what a limit asks when the lease has lapsed. */
   holds(run: FlowRun | null, leaseId: string): boolean {
-    return (
-      run?.state_type != null &&
-      SLOT_HOLDING_STATES.includes(run.state_type) &&
-      run.state?.state_details.deployment_concurrency_lease_id === leaseId
-    );
+    if (!run) return false;
+    const lease = run.state?.state_details.deployment_concurrency_lease_id ?? null;
+    return holdsSlots({ state_type: run.state_type, lease }, leaseId);
   }
 
   /** Null for a run without limits: the plain policy applies. */
   async prepare(run: FlowRun, proposed: StateCreate, policy: FlowPolicyName): Promise<PreparedSlots | null> {
     const limits = this.read();
     if (limits.length === 0) return null;
-    const from = run.state_type;
-    if (
-      policy === 'core' &&
-      proposed.type === 'PENDING' &&
-      !(from && [...SLOT_HOLDING_STATES, 'CANCELLED'].includes(from))
-    ) {
-      return this.acquire(run.id, limits);
-    }
-    const lease = run.state?.state_details.deployment_concurrency_lease_id;
-    if (policy === 'core' && proposed.type === 'RUNNING' && from === 'PENDING' && lease) {
-      const held = await this.askAll(run.id, lease, limits);
-      return {
-        inputs: { ...NO_CONCURRENCY_INPUTS, held: held.every((o) => o.kind === 'granted') },
-        acquired: null,
-      };
-    }
-    if (policy === 'mark_late') {
-      const cancelNew = limits.filter((limit) => limit.collision_strategy === 'CANCEL_NEW');
-      const full = await Promise.all(
-        cancelNew.map((l) => concurrencyLimitObject(this.env, l.key).isFull(l.limit)),
-      );
-      return { inputs: { ...NO_CONCURRENCY_INPUTS, full_cancel_new: full.some(Boolean) }, acquired: null };
+    const lease = run.state?.state_details.deployment_concurrency_lease_id ?? null;
+    const question = slotQuestion({ state_type: run.state_type, lease }, proposed.type, policy);
+    switch (question.kind) {
+      case 'acquire':
+        return this.acquire(run.id, limits);
+      case 'verify': {
+        const held = await this.askAll(run.id, question.lease, limits);
+        return {
+          inputs: { ...NO_CONCURRENCY_INPUTS, held: held.every((o) => o.kind === 'granted') },
+          acquired: null,
+        };
+      }
+      case 'cancel_new_full': {
+        const cancelNew = limits.filter((limit) => limit.collision_strategy === 'CANCEL_NEW');
+        const full = await Promise.all(
+          cancelNew.map((l) => concurrencyLimitObject(this.env, l.key).isFull(l.limit)),
+        );
+        return { inputs: { ...NO_CONCURRENCY_INPUTS, full_cancel_new: full.some(Boolean) }, acquired: null };
+      }
+      case 'none':
+        break;
+      default:
+        return question satisfies never;
     }
     return { inputs: NO_CONCURRENCY_INPUTS, acquired: null };
   }

@@ -61,7 +61,8 @@ describe('catch-up', () => {
   });
 });
 
-describe('max_active_runs', () => {
+// A 60 s interval plans a run for every minute of the coming hour: each tick creates ~60 runs.
+describe('max_active_runs', { timeout: 30_000 }, () => {
   it('caps the missed backlog: all with max_active_runs 2 keeps the 2 oldest', async () => {
     const { late } = await missedRuns({ catchup: 'all', max_active_runs: 2 });
     expect(states(late)).toEqual(['SCHEDULED', 'SCHEDULED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);

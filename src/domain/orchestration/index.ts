@@ -7,6 +7,7 @@ export * from './pipeline';
 export * from './policies';
 export { hasPersistedResult, newProposedState, normaliseProposal, type ProposedState } from './proposal';
 export * from './scheduling-rules';
+export * from './slot-questions';
 export * from './task-rules';
 export { orchestrateTaskRun, type TaskOrchestrationOptions } from './task-runs';
 export * from './transforms';

@@ -90,14 +90,20 @@ export async function freePort(): Promise<number> {
 export interface LocalServer {
   url: string;
   client: EdgeflowClient;
+  /** The running server; replaced by `restart`. */
   process: ProcessGroup;
+  /** Where D1, the Durable Objects and R2 keep their state; kept across `restart`, removed by `stop`. */
+  persistDir: string;
+  /**
+   * Stops the server with `signal` (SIGKILL: a crash, nothing flushed) and starts it again on the same
+   * port and state, as a machine or process restart would; resolves once /api/health answers again.
+   */
+  restart(options?: { signal?: NodeJS.Signals; timeoutMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** `npm run server` on a free port with a fresh persistence directory; resolves once /api/health answers. */
-export async function startServer(timeoutMs = 90_000): Promise<LocalServer> {
-  const port = await freePort();
-  const persistDir = mkdtempSync(join(tmpdir(), 'edgeflow-e2e-state-'));
+/** Spawns `scripts/server.mjs` on `port` and `persistDir`; resolves once /api/health answers. */
+async function launchServer(port: number, persistDir: string, timeoutMs: number): Promise<ProcessGroup> {
   const server = new ProcessGroup(process.execPath, [join(ROOT, 'scripts/server.mjs')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), EDGEFLOW_PERSIST_DIR: persistDir },
@@ -114,18 +120,31 @@ export async function startServer(timeoutMs = 90_000): Promise<LocalServer> {
       (response) => response.ok,
       () => false,
     );
-    if (healthy) break;
+    if (healthy) return server;
     await sleep(100);
   }
-  return {
+}
+
+/** `npm run server` on a free port with a fresh persistence directory; resolves once /api/health answers. */
+export async function startServer(timeoutMs = 90_000): Promise<LocalServer> {
+  const port = await freePort();
+  const persistDir = mkdtempSync(join(tmpdir(), 'edgeflow-e2e-state-'));
+  const url = `http://127.0.0.1:${port}`;
+  const server: LocalServer = {
     url,
     client: new EdgeflowClient({ apiUrl: url, apiKey: DEV_KEY }),
-    process: server,
+    process: await launchServer(port, persistDir, timeoutMs),
+    persistDir,
+    async restart({ signal = 'SIGKILL', timeoutMs: restartTimeoutMs = timeoutMs } = {}) {
+      await server.process.stop(signal, 10_000);
+      server.process = await launchServer(port, persistDir, restartTimeoutMs);
+    },
     async stop() {
-      await server.stop();
+      await server.process.stop();
       rmSync(persistDir, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 /** A temporary project directory holding `files` (relative path → contents). */

@@ -1,0 +1,20 @@
+// The fuzz and fault suite (`npm run test:faults`): the real local server, real agents, faults injected.
+// Kept out of `npm test`; FAULTS_PROFILE=short is the CI profile, the default is the full one.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    name: 'faults',
+    include: ['test/faults/**/*.test.ts'],
+    globalSetup: ['test/faults/global-setup.ts'],
+    // One scenario at a time: each starts its own server, and the fuzz reads server stalls off /api/health.
+    fileParallelism: false,
+    testTimeout: 3_600_000,
+    hookTimeout: 3_600_000,
+    reporters: [
+      'default',
+      './test/faults/table-reporter.ts',
+      ['json', { outputFile: 'test-results/faults.json' }],
+    ],
+  },
+});

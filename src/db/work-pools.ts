@@ -116,12 +116,16 @@ export async function readPoolConfig(d1: D1Database, name: string): Promise<Pool
   return pools[0] ? toConfig(pools[0], queues) : null;
 }
 
-/** Part of every queue change's batch: the pool's object must take the new configuration. */
+/**
+ * Follows a queue change in its batch: the pool's object must take the new configuration. It bumps
+ * only when the statement just before it changed a row (SQLite's `changes()`), so a queue that isn't
+ * there (404) or already is (409) leaves the pool untouched.
+ */
 export function bumpVersion(db: ReturnType<typeof drizzle>, name: string, at: string) {
   return db
     .update(workPools)
     .set({ configVersion: sql`${workPools.configVersion} + 1`, updated: at })
-    .where(eq(workPools.name, name));
+    .where(and(eq(workPools.name, name), sql`changes() > 0`));
 }
 
 /** Applies a patch; null when there is no such pool. */

@@ -48,15 +48,12 @@ export function badCredentials(keys: KnownKeys): Credential[] {
 }
 
 /**
- * Ways a webhook call may be signed, newest first: with a signed timestamp (the replay fix), then the
- * body's HMAC alone (docs/deployments.md before it). The first the server accepts is the one in use.
+ * How a webhook call is signed (docs/deployments.md): `t=<unix seconds>,v1=<hex>`, the HMAC-SHA256 of
+ * `<t>.<idempotency key>.<body>` (no key here, so `<t>..<body>`). Returned as a list so that a change of
+ * format shows as "no signature this suite knows was accepted" rather than passing unnoticed.
  */
 export function webhookSignatures(secret: string, body: string, now = Date.now()): Record<string, string>[] {
   const hmac = (text: string) => createHmac('sha256', secret).update(text).digest('hex');
   const seconds = String(Math.floor(now / 1000));
-  return [
-    { 'x-edgeflow-timestamp': seconds, 'x-edgeflow-signature': `sha256=${hmac(`${seconds}.${body}`)}` },
-    { 'x-edgeflow-signature': `t=${seconds},sha256=${hmac(`${seconds}.${body}`)}` },
-    { 'x-edgeflow-signature': `sha256=${hmac(body)}` },
-  ];
+  return [{ 'x-edgeflow-signature': `t=${seconds},v1=${hmac(`${seconds}..${body}`)}` }];
 }

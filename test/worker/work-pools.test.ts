@@ -99,6 +99,17 @@ describe('work queues', () => {
     expect(noPool.body.code).toBe('work_pool.not_found');
   });
 
+  it('changes nothing of its pool when the queue is missing (404) or already there (409)', async () => {
+    const pool = await createPool();
+    const before = (await api<WorkPool>('GET', `/work_pools/${pool}`)).body;
+    expect((await api('PATCH', `/work_pools/${pool}/queues/no-such-queue`, { priority: 5 })).status).toBe(
+      404,
+    );
+    expect((await api('DELETE', `/work_pools/${pool}/queues/no-such-queue`)).status).toBe(404);
+    expect((await api('POST', `/work_pools/${pool}/queues`, { name: 'default' })).status).toBe(409);
+    expect((await api<WorkPool>('GET', `/work_pools/${pool}`)).body.updated).toBe(before.updated);
+  });
+
   it('patches and deletes a queue, but never the default one', async () => {
     const pool = await createPool();
     await createQueue(pool, { name: 'batch' });

@@ -1,10 +1,12 @@
 // Builders for the orchestration tests: runs, states and a clock fixed at one instant.
-import type { State, StateType } from 'edgeflow/protocol';
-import type {
-  FlowRunSnapshot,
-  OrchestrationClock,
-  ParentFlowRunView,
-  TaskRunSnapshot,
+import type { State, StateCreate, StateType } from 'edgeflow/protocol';
+import {
+  type FlowOrchestrationOptions,
+  type FlowRunSnapshot,
+  type OrchestrationClock,
+  orchestrateFlowRun,
+  type ParentFlowRunView,
+  type TaskRunSnapshot,
 } from '../../../src/domain/orchestration';
 
 export const NOW = new Date('2026-01-01T12:00:00.000Z');
@@ -84,3 +86,19 @@ export function parentFlow(fields: Partial<ParentFlowRunView> = {}): ParentFlowR
     ...fields,
   };
 }
+
+/** One proposal through the flow policy (or the options' policy), at NOW unless told otherwise. */
+export function proposeFlow(
+  run: FlowRunSnapshot,
+  proposed: StateCreate,
+  options: { force?: boolean; now?: Date } & FlowOrchestrationOptions = {},
+) {
+  const { force = false, now, ...rest } = options;
+  return orchestrateFlowRun({ run, proposed, force, clock: clock({ now }) }, rest);
+}
+
+/** A flow run's empirical policy with `fields` changed. */
+export const flowPolicyWith = (fields: Partial<FlowRunSnapshot['empirical_policy']>) => ({
+  ...flowRun().empirical_policy,
+  ...fields,
+});

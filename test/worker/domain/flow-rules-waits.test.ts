@@ -1,50 +1,30 @@
 // The flow rules about waiting and trying again: pauses, resumes, scheduled times, retries, and the
 // minimal policy. Each test fails if its rule is taken out of the flow policy.
-import type { StateCreate } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  type FlowOrchestrationOptions,
-  type FlowRunSnapshot,
-  orchestrateFlowRun,
-} from '../../../src/domain/orchestration';
-import { at, clock, flowRun, NOW, state } from './fixtures';
-
-function propose(
-  run: FlowRunSnapshot,
-  proposed: StateCreate,
-  options: { force?: boolean; now?: Date } & FlowOrchestrationOptions = {},
-) {
-  const { force = false, now, ...rest } = options;
-  return orchestrateFlowRun({ run, proposed, force, clock: clock({ now }) }, rest);
-}
-
-const policy = (fields: Partial<FlowRunSnapshot['empirical_policy']>) => ({
-  ...flowRun().empirical_policy,
-  ...fields,
-});
+import { at, flowPolicyWith, flowRun, NOW, proposeFlow, state } from './fixtures';
 
 describe('HandlePausingFlows', () => {
   const running = flowRun({ state: state('RUNNING'), run_count: 1 });
 
   it('aborts pausing a run with no state', () => {
-    expect(propose(flowRun(), { type: 'PAUSED' }).result.status).toBe('ABORT');
+    expect(proposeFlow(flowRun(), { type: 'PAUSED' }).result.status).toBe('ABORT');
   });
 
   it('rejects pausing a run that is not running', () => {
-    const outcome = propose(flowRun({ state: state('PENDING') }), { type: 'PAUSED' });
+    const outcome = proposeFlow(flowRun({ state: state('PENDING') }), { type: 'PAUSED' });
     expect(outcome.result.status).toBe('REJECT');
     expect(outcome.written).toBeNull();
   });
 
   it('records the pause key', () => {
-    const outcome = propose(running, { type: 'PAUSED', state_details: { pause_key: 'approval' } });
+    const outcome = proposeFlow(running, { type: 'PAUSED', state_details: { pause_key: 'approval' } });
     expect(outcome.result.status).toBe('ACCEPT');
     expect(outcome.run.empirical_policy.pause_keys).toEqual(['approval']);
   });
 
   it('rejects a pause whose key already fired', () => {
-    const run = { ...running, empirical_policy: policy({ pause_keys: ['approval'] }) };
-    const outcome = propose(run, { type: 'PAUSED', state_details: { pause_key: 'approval' } });
+    const run = { ...running, empirical_policy: flowPolicyWith({ pause_keys: ['approval'] }) };
+    const outcome = proposeFlow(run, { type: 'PAUSED', state_details: { pause_key: 'approval' } });
     expect(outcome.result.details).toEqual({
       type: 'reject_details',
       reason: 'This pause has already fired.',
@@ -52,7 +32,7 @@ describe('HandlePausingFlows', () => {
   });
 
   it('aborts suspending a run that nothing would pick up again', () => {
-    const outcome = propose(running, {
+    const outcome = proposeFlow(running, {
       type: 'PAUSED',
       name: 'Suspended',
       state_details: { pause_reschedule: true },
@@ -62,7 +42,7 @@ describe('HandlePausingFlows', () => {
 
   it('aborts suspending a subflow', () => {
     const run = { ...running, deployment_id: 'd-1', parent_task_run_id: 'task-1' };
-    const outcome = propose(run, {
+    const outcome = proposeFlow(run, {
       type: 'PAUSED',
       name: 'Suspended',
       state_details: { pause_reschedule: true },
@@ -72,7 +52,7 @@ describe('HandlePausingFlows', () => {
 
   it('suspends a run of a work pool', () => {
     const run = { ...running, work_pool_name: 'pool' };
-    const outcome = propose(run, {
+    const outcome = proposeFlow(run, {
       type: 'PAUSED',
       name: 'Suspended',
       state_details: { pause_reschedule: true },
@@ -88,11 +68,11 @@ describe('HandleResumingPausedFlows', () => {
   });
 
   it('rejects leaving a pause for PENDING', () => {
-    expect(propose(paused, { type: 'PENDING' }).result.status).toBe('REJECT');
+    expect(proposeFlow(paused, { type: 'PENDING' }).result.status).toBe('REJECT');
   });
 
   it('resumes without counting a new run', () => {
-    const outcome = propose(paused, { type: 'RUNNING' });
+    const outcome = proposeFlow(paused, { type: 'RUNNING' });
     expect(outcome.result.status).toBe('ACCEPT');
     expect(outcome.run.run_count).toBe(1);
     expect(outcome.run.empirical_policy.resuming).toBe(false);
@@ -104,18 +84,18 @@ describe('HandleResumingPausedFlows', () => {
       deployment_id: 'd-1',
       run_count: 1,
     });
-    const outcome = propose(run, { type: 'SCHEDULED', name: 'Resuming' });
+    const outcome = proposeFlow(run, { type: 'SCHEDULED', name: 'Resuming' });
     expect(outcome.result.status).toBe('ACCEPT');
     expect(outcome.run.empirical_policy.resuming).toBe(true);
   });
 
   it('rejects rescheduling a suspended run that nothing would pick up', () => {
     const run = flowRun({ state: state('PAUSED', { state_details: { pause_reschedule: true } }) });
-    expect(propose(run, { type: 'SCHEDULED' }).result.status).toBe('REJECT');
+    expect(proposeFlow(run, { type: 'SCHEDULED' }).result.status).toBe('REJECT');
   });
 
   it('fails a run whose pause timed out', () => {
-    const outcome = propose(paused, { type: 'RUNNING' }, { now: new Date(at(61)) });
+    const outcome = proposeFlow(paused, { type: 'RUNNING' }, { now: new Date(at(61)) });
     expect(outcome.result.status).toBe('REJECT');
     expect(outcome.written).toMatchObject({
       type: 'FAILED',
@@ -128,14 +108,14 @@ describe('HandleResumingPausedFlows', () => {
 describe('CopyScheduledTime', () => {
   it('keeps the scheduled time when a scheduled run is claimed', () => {
     const run = flowRun({ state: state('SCHEDULED', { state_details: { scheduled_time: at(-10) } }) });
-    expect(propose(run, { type: 'PENDING' }).written?.state_details.scheduled_time).toBe(at(-10));
+    expect(proposeFlow(run, { type: 'PENDING' }).written?.state_details.scheduled_time).toBe(at(-10));
   });
 });
 
 describe('WaitForScheduledTime', () => {
   it('asks a run claimed early to wait, in whole seconds rounded up', () => {
     const run = flowRun({ state: state('PENDING', { state_details: { scheduled_time: at(30.2) } }) });
-    const outcome = propose(run, { type: 'RUNNING' });
+    const outcome = proposeFlow(run, { type: 'RUNNING' });
     expect(outcome.result).toEqual({
       status: 'WAIT',
       state: run.state,
@@ -147,7 +127,7 @@ describe('WaitForScheduledTime', () => {
 
   it('lets a due run start', () => {
     const run = flowRun({ state: state('SCHEDULED', { state_details: { scheduled_time: at(-1) } }) });
-    expect(propose(run, { type: 'RUNNING' }).result.status).toBe('ACCEPT');
+    expect(proposeFlow(run, { type: 'RUNNING' }).result.status).toBe('ACCEPT');
   });
 });
 
@@ -155,11 +135,11 @@ describe('RetryFailedFlows', () => {
   const running = flowRun({
     state: state('RUNNING'),
     run_count: 1,
-    empirical_policy: policy({ retries: 2, retry_delay: 10, pause_keys: ['p'] }),
+    empirical_policy: flowPolicyWith({ retries: 2, retry_delay: 10, pause_keys: ['p'] }),
   });
 
   it('schedules an in-process retry after the retry delay', () => {
-    const outcome = propose(running, { type: 'FAILED', message: 'boom', data: { error: 'x' } });
+    const outcome = proposeFlow(running, { type: 'FAILED', message: 'boom', data: { error: 'x' } });
     expect(outcome.result.status).toBe('REJECT');
     expect(outcome.result.details).toEqual({ type: 'reject_details', reason: 'Retrying' });
     expect(outcome.written).toMatchObject({
@@ -177,9 +157,9 @@ describe('RetryFailedFlows', () => {
     const run = {
       ...running,
       run_count: 3,
-      empirical_policy: policy({ retries: 2, retry_type: 'in_process' }),
+      empirical_policy: flowPolicyWith({ retries: 2, retry_type: 'in_process' }),
     };
-    const outcome = propose(run, { type: 'FAILED' });
+    const outcome = proposeFlow(run, { type: 'FAILED' });
     expect(outcome.result.status).toBe('ACCEPT');
     expect(outcome.run.empirical_policy.retry_type).toBeNull();
   });
@@ -188,12 +168,12 @@ describe('RetryFailedFlows', () => {
 describe('MinimalFlowPolicy (force=true)', () => {
   it('lets a forced proposal past the core rules', () => {
     const run = flowRun({ state: state('CANCELLING') });
-    expect(propose(run, { type: 'RUNNING' }, { force: true }).result.status).toBe('ACCEPT');
+    expect(proposeFlow(run, { type: 'RUNNING' }, { force: true }).result.status).toBe('ACCEPT');
   });
 
   it('still runs the bookkeeping transforms', () => {
     const run = flowRun({ state: state('COMPLETED'), end_time: at(-60) });
-    const outcome = propose(run, { type: 'RUNNING' }, { force: true });
+    const outcome = proposeFlow(run, { type: 'RUNNING' }, { force: true });
     expect(outcome.run).toMatchObject({ run_count: 1, end_time: null, start_time: NOW.toISOString() });
   });
 });

@@ -1,27 +1,7 @@
 // The flow rules about terminal states, results, cancellation and PENDING. Each test fails if its rule
 // is taken out of the flow policy.
-import type { StateCreate } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  type FlowOrchestrationOptions,
-  type FlowRunSnapshot,
-  orchestrateFlowRun,
-} from '../../../src/domain/orchestration';
-import { at, clock, flowRun, state } from './fixtures';
-
-function propose(
-  run: FlowRunSnapshot,
-  proposed: StateCreate,
-  options: { force?: boolean; now?: Date } & FlowOrchestrationOptions = {},
-) {
-  const { force = false, now, ...rest } = options;
-  return orchestrateFlowRun({ run, proposed, force, clock: clock({ now }) }, rest);
-}
-
-const policy = (fields: Partial<FlowRunSnapshot['empirical_policy']>) => ({
-  ...flowRun().empirical_policy,
-  ...fields,
-});
+import { at, flowPolicyWith, flowRun, proposeFlow, state } from './fixtures';
 
 describe('PreventDuplicateTransitions', () => {
   it('rejects a proposal that repeats the current state transition id', () => {
@@ -29,7 +9,7 @@ describe('PreventDuplicateTransitions', () => {
       state: state('RUNNING', { state_details: { transition_id: 't-1' } }),
       run_count: 1,
     });
-    const outcome = propose(run, { type: 'COMPLETED', state_details: { transition_id: 't-1' } });
+    const outcome = proposeFlow(run, { type: 'COMPLETED', state_details: { transition_id: 't-1' } });
     expect(outcome.result.status).toBe('REJECT');
     expect(outcome.result.details).toEqual({
       type: 'reject_details',
@@ -41,7 +21,7 @@ describe('PreventDuplicateTransitions', () => {
 
 describe('HandleFlowTerminalStateTransitions', () => {
   it('aborts a terminal run marked crashed', () => {
-    const outcome = propose(flowRun({ state: state('COMPLETED') }), { type: 'CRASHED' });
+    const outcome = proposeFlow(flowRun({ state: state('COMPLETED') }), { type: 'CRASHED' });
     expect(outcome.result.status).toBe('ABORT');
     expect(outcome.result.details).toEqual({
       type: 'abort_details',
@@ -51,27 +31,30 @@ describe('HandleFlowTerminalStateTransitions', () => {
 
   it('rejects leaving a completion with a persisted result', () => {
     const run = flowRun({ state: state('COMPLETED', { data: { storage_key: 'r2/key' } }) });
-    const outcome = propose(run, { type: 'RUNNING' });
+    const outcome = proposeFlow(run, { type: 'RUNNING' });
     expect(outcome.result.status).toBe('REJECT');
     expect(outcome.written).toBeNull();
     expect(outcome.result.state).toBe(run.state);
   });
 
   it('aborts rescheduling a run with neither deployment nor work pool', () => {
-    const outcome = propose(flowRun({ state: state('FAILED') }), { type: 'SCHEDULED' });
+    const outcome = proposeFlow(flowRun({ state: state('FAILED') }), { type: 'SCHEDULED' });
     expect(outcome.result.status).toBe('ABORT');
   });
 
   it('reschedules a failed run of a work pool with retry_type reschedule', () => {
     const run = flowRun({ state: state('CRASHED'), work_pool_name: 'pool', run_count: 1 });
-    const outcome = propose(run, { type: 'SCHEDULED', name: 'AwaitingRetry' });
+    const outcome = proposeFlow(run, { type: 'SCHEDULED', name: 'AwaitingRetry' });
     expect(outcome.result.status).toBe('ACCEPT');
     expect(outcome.run.empirical_policy.retry_type).toBe('reschedule');
   });
 
   it('clears pause keys when a run leaves a terminal state', () => {
-    const run = flowRun({ state: state('FAILED'), empirical_policy: policy({ pause_keys: ['approval'] }) });
-    const outcome = propose(run, { type: 'RUNNING' });
+    const run = flowRun({
+      state: state('FAILED'),
+      empirical_policy: flowPolicyWith({ pause_keys: ['approval'] }),
+    });
+    const outcome = proposeFlow(run, { type: 'RUNNING' });
     expect(outcome.result.status).toBe('ACCEPT');
     expect(outcome.run.empirical_policy.pause_keys).toEqual([]);
   });
@@ -81,17 +64,17 @@ describe('PreventResultDataLoss', () => {
   const run = flowRun({ state: state('COMPLETED', { data: { storage_key: 'r2/key' } }) });
 
   it('rejects a completion without a result over one with a persisted result', () => {
-    const outcome = propose(run, { type: 'COMPLETED' });
+    const outcome = proposeFlow(run, { type: 'COMPLETED' });
     expect(outcome.result.status).toBe('REJECT');
     expect(outcome.written).toBeNull();
   });
 
   it('holds even when the transition is forced', () => {
-    expect(propose(run, { type: 'COMPLETED' }, { force: true }).result.status).toBe('REJECT');
+    expect(proposeFlow(run, { type: 'COMPLETED' }, { force: true }).result.status).toBe('REJECT');
   });
 
   it('accepts a completion that carries a result', () => {
-    expect(propose(run, { type: 'COMPLETED', data: { storage_key: 'r2/other' } }).result.status).toBe(
+    expect(proposeFlow(run, { type: 'COMPLETED', data: { storage_key: 'r2/other' } }).result.status).toBe(
       'ACCEPT',
     );
   });
@@ -101,19 +84,19 @@ describe('EnforceCancellingToCancelledTransition', () => {
   const run = flowRun({ state: state('CANCELLING'), run_count: 1 });
 
   it('keeps a cancelling run from going anywhere but Cancelled', () => {
-    const outcome = propose(run, { type: 'COMPLETED' });
+    const outcome = proposeFlow(run, { type: 'COMPLETED' });
     expect(outcome.result.status).toBe('REJECT');
     expect(outcome.result.state).toBe(run.state);
   });
 
   it('accepts Cancelled', () => {
-    expect(propose(run, { type: 'CANCELLED' }).result.status).toBe('ACCEPT');
+    expect(proposeFlow(run, { type: 'CANCELLED' }).result.status).toBe('ACCEPT');
   });
 });
 
 describe('BypassCancellingFlowRunsWithNoInfra', () => {
   it('cancels a scheduled run with no infrastructure at once', () => {
-    const outcome = propose(flowRun({ state: state('SCHEDULED') }), {
+    const outcome = proposeFlow(flowRun({ state: state('SCHEDULED') }), {
       type: 'CANCELLING',
       message: 'by user',
     });
@@ -123,30 +106,34 @@ describe('BypassCancellingFlowRunsWithNoInfra', () => {
 
   it('lets a scheduled run with infrastructure go to CANCELLING', () => {
     const run = flowRun({ state: state('SCHEDULED', { name: 'AwaitingRetry' }), infrastructure_pid: '42' });
-    expect(propose(run, { type: 'CANCELLING' }).written?.type).toBe('CANCELLING');
+    expect(proposeFlow(run, { type: 'CANCELLING' }).written?.type).toBe('CANCELLING');
   });
 
   it('cancels a Resuming run at once even with infrastructure', () => {
     const run = flowRun({ state: state('SCHEDULED', { name: 'Resuming' }), infrastructure_pid: '42' });
-    expect(propose(run, { type: 'CANCELLING' }).written?.type).toBe('CANCELLED');
+    expect(proposeFlow(run, { type: 'CANCELLING' }).written?.type).toBe('CANCELLED');
   });
 
   it('cancels a suspended run at once', () => {
     const run = flowRun({
       state: state('PAUSED', { name: 'Suspended', state_details: { pause_reschedule: true } }),
     });
-    expect(propose(run, { type: 'CANCELLING' }).written?.type).toBe('CANCELLED');
+    expect(proposeFlow(run, { type: 'CANCELLING' }).written?.type).toBe('CANCELLED');
   });
 
   it('applies when forced too', () => {
-    const outcome = propose(flowRun({ state: state('SCHEDULED') }), { type: 'CANCELLING' }, { force: true });
+    const outcome = proposeFlow(
+      flowRun({ state: state('SCHEDULED') }),
+      { type: 'CANCELLING' },
+      { force: true },
+    );
     expect(outcome.written?.type).toBe('CANCELLED');
   });
 });
 
 describe('PreventPendingTransitions', () => {
   it('aborts a second claim of a pending run', () => {
-    const outcome = propose(flowRun({ state: state('PENDING') }), { type: 'PENDING', name: 'Pending' });
+    const outcome = proposeFlow(flowRun({ state: state('PENDING') }), { type: 'PENDING', name: 'Pending' });
     expect(outcome.result.status).toBe('ABORT');
     expect(outcome.result.details).toEqual({
       type: 'abort_details',
@@ -155,12 +142,14 @@ describe('PreventPendingTransitions', () => {
   });
 
   it('aborts a running run going back to PENDING', () => {
-    expect(propose(flowRun({ state: state('RUNNING') }), { type: 'PENDING' }).result.status).toBe('ABORT');
+    expect(proposeFlow(flowRun({ state: state('RUNNING') }), { type: 'PENDING' }).result.status).toBe(
+      'ABORT',
+    );
   });
 
   it('accepts a pending sub-state and carries the scheduled time', () => {
     const run = flowRun({ state: state('PENDING', { state_details: { scheduled_time: at(-5) } }) });
-    const outcome = propose(run, { type: 'PENDING', name: 'Submitting' });
+    const outcome = proposeFlow(run, { type: 'PENDING', name: 'Submitting' });
     expect(outcome.result.status).toBe('ACCEPT');
     expect(outcome.written?.state_details.scheduled_time).toBe(at(-5));
   });
@@ -168,7 +157,7 @@ describe('PreventPendingTransitions', () => {
 
 describe('EnsureOnlyScheduledFlowsMarkedLate', () => {
   it('rejects marking a running run late', () => {
-    const outcome = propose(flowRun({ state: state('RUNNING') }), { type: 'SCHEDULED', name: 'Late' });
+    const outcome = proposeFlow(flowRun({ state: state('RUNNING') }), { type: 'SCHEDULED', name: 'Late' });
     expect(outcome.result.details).toEqual({
       type: 'reject_details',
       reason: 'Only scheduled flows can be marked late.',
@@ -177,12 +166,12 @@ describe('EnsureOnlyScheduledFlowsMarkedLate', () => {
 
   it('rejects marking a late run late again', () => {
     const run = flowRun({ state: state('SCHEDULED', { name: 'Late' }) });
-    expect(propose(run, { type: 'SCHEDULED', name: 'Late' }).result.status).toBe('REJECT');
+    expect(proposeFlow(run, { type: 'SCHEDULED', name: 'Late' }).result.status).toBe('REJECT');
   });
 
   it('marks a scheduled run late under the mark_late policy', () => {
     const run = flowRun({ state: state('SCHEDULED', { state_details: { scheduled_time: at(-30) } }) });
-    const outcome = propose(
+    const outcome = proposeFlow(
       run,
       { type: 'SCHEDULED', name: 'Late', state_details: { scheduled_time: at(-30) } },
       { policy: 'mark_late' },
@@ -192,7 +181,7 @@ describe('EnsureOnlyScheduledFlowsMarkedLate', () => {
   });
 
   it('guards the mark_late policy too', () => {
-    const outcome = propose(
+    const outcome = proposeFlow(
       flowRun({ state: state('RUNNING') }),
       { type: 'SCHEDULED', name: 'Late' },
       { policy: 'mark_late' },

@@ -1,4 +1,4 @@
-// The requests issue 14's probe found wrong, replayed in order (one batch each), before the generated fuzz.
+// The requests an earlier probe found wrong, replayed in order (one batch each), before the generated fuzz.
 import type { Fixtures, FuzzCase, RequestSpec } from './generate.ts';
 import { deepObject, HOSTILE_SCHEDULE_FIELDS } from './hostile.ts';
 import type { Operation } from './openapi.ts';

@@ -12,7 +12,7 @@ real \`edgeflow agent\` processes, started through \`test/e2e/harness.ts\`, and 
 ## Scenarios
 
 - **fuzz**: every route of \`/api/openapi.json\` (plus the result routes the document leaves out). First the
-  requests issue 14's probe found wrong, replayed in order on objects of their own; then a valid request
+  requests an earlier probe found wrong, replayed in order on objects of their own; then a valid request
   per route; then generated cases, each the valid request broken one way: wrong types, missing fields,
   nulls, huge and out-of-range numbers (\`1e400\`, \`-0\`, 30 digits), unicode and lone surrogates, NULs,
   JSON 65 / 1,000 / 100,000 levels deep, strings of 49 to 100,000 characters in every field and every

@@ -80,11 +80,6 @@ export async function followRun(
     const done = isTerminal(run.state_type);
     // What this poll found, printed in time order: a state and the logs around it interleave right.
     const found: { at: string; line: string }[] = [];
-    if (options.logs) {
-      const { logs, cursor } = await logsAfter(client, flowRunId, logCursor);
-      logCursor = cursor;
-      for (const log of logs) found.push({ at: log.timestamp, line: logLine(log) });
-    }
     const started = run.state_type !== 'SCHEDULED' && run.state_type !== 'PENDING';
     if (options.tasks && started && (done || poll % TASK_POLLS === 0)) {
       const summary = await taskSummary(client, flowRunId);
@@ -101,6 +96,13 @@ export async function followRun(
         printedStates.add(state.id);
         found.push({ at: state.timestamp, line: stateLine(state) });
       }
+    }
+    // Logs after states: a run's logs are stored before its final state, so a final state read above
+    // has all its logs in this read (read first, a last log could land after it and print after it).
+    if (options.logs) {
+      const { logs, cursor } = await logsAfter(client, flowRunId, logCursor);
+      logCursor = cursor;
+      for (const log of logs) found.push({ at: log.timestamp, line: logLine(log) });
     }
     found.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     for (const { line } of found) options.print(line);

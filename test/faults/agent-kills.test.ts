@@ -15,7 +15,8 @@ describe(`agents SIGKILLed ×${PROFILE.agentKills}`, () => {
   it('lose no run, execute none twice, and lose or double no report', async () => {
     const random = seededRandom(SEED + 1);
     for (let kill = 0; kill < PROFILE.agentKills; kill++) {
-      await scenario.createRuns(4);
+      // New runs each time, while the backlog is small: every agent has work when it dies.
+      if ((await scenario.openRuns()).count < 20) await scenario.createRuns(2);
       // 1 s heartbeats: a killed agent's leases lapse after 3 s and its runs go back to the queue.
       const agent = await scenario.agent(`doomed-${kill}`, ['--heartbeat-seconds', '1']);
       // A random point in the agent's life: the wait chooses where the kill lands, it asserts nothing.
@@ -25,7 +26,7 @@ describe(`agents SIGKILLed ×${PROFILE.agentKills}`, () => {
       await agent.exited;
     }
     await scenario.agent('survivor', ['--heartbeat-seconds', '1']);
-    const verdict: Verdict = await scenario.drainAndJudge(300_000);
+    const verdict: Verdict = await scenario.drainAndJudge();
     scenario.record(verdict);
     expectNothingLostOrDuplicated(verdict);
   });

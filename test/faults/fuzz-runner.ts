@@ -5,10 +5,9 @@ import { createdPaths, readBackTarget, secretShownIn } from './created.ts';
 import type { Fixtures, FuzzCase, RequestSpec } from './generate.ts';
 import type { LeakWatch } from './leaks.ts';
 import { label } from './openapi.ts';
-import { HealthMonitor, healthy, type Outcome, send } from './send.ts';
+import { type Outcome, send } from './send.ts';
 import { differences, type Snapshot, SnapshotReader } from './snapshot.ts';
-
-const BUSY_MS = 1_000;
+import { StallWatch } from './stalls.ts';
 
 export interface Sent {
   item: FuzzCase;
@@ -26,7 +25,6 @@ export class FuzzRunner {
     status2xx: 0,
     status4xx: 0,
     status5xx: 0,
-    /** Requests that got no answer while the server still answered /api/health. */
     unanswered: 0,
     partialWrites: 0,
     roundTrip: 0,
@@ -35,13 +33,10 @@ export class FuzzRunner {
     hangs: 0,
     /** Schedule cases skipped once the hang budget was spent. */
     skipped: 0,
-    /** Requests in flight when a hung server was restarted: not counted as requests. */
     cutByRestart: 0,
   };
   readonly findings: string[] = [];
-  /** Requests that needed more than a second but did not again when replayed: the machine, not the server. */
-  readonly unconfirmedSlow: string[] = [];
-  readonly monitor: HealthMonitor;
+  readonly stalls: StallWatch;
   /** Refused requests not yet sent between two snapshots with no accepted request among them. */
   private recheck: FuzzCase[] = [];
   private readonly snapshots: SnapshotReader;
@@ -49,12 +44,7 @@ export class FuzzRunner {
   private readonly fixtures: () => Fixtures;
   private readonly leaks: LeakWatch;
   private readonly hangBudget: number;
-  private readonly busyRoutes = new Set<string>();
   private readonly inFlight = new Set<FuzzCase>();
-  /** Set while the hung server restarts: requests wait for it. */
-  private restarting: Promise<void> | null = null;
-  /** Set while a slow request is replayed: requests wait, so the replay has the server to itself. */
-  private gate: Promise<void> | null = null;
   private readonly started = performance.now();
   private readonly spent = { snapshots: 0, requests: 0 };
 
@@ -64,7 +54,7 @@ export class FuzzRunner {
     this.leaks = leaks;
     this.hangBudget = hangBudget;
     this.snapshots = new SnapshotReader(server.url, DEV_KEY);
-    this.monitor = new HealthMonitor(() => server.url);
+    this.stalls = new StallWatch(server, this.counts, (kind, item, detail) => this.note(kind, item, detail));
   }
 
   private note(kind: string, item: FuzzCase, detail: string): void {
@@ -84,8 +74,7 @@ export class FuzzRunner {
       this.counts.skipped++;
       return null;
     }
-    await this.restarting;
-    while (this.gate) await this.gate;
+    await this.stalls.ready();
     const spec = item.build(this.fixtures());
     const from = performance.now();
     this.inFlight.add(item);
@@ -93,7 +82,6 @@ export class FuzzRunner {
     const outcome = await send(this.server.url, spec, DEV_KEY, item.tag === 'huge' ? 60_000 : 20_000);
     this.inFlight.delete(item);
     this.spent.requests += outcome.ms;
-    const busiest = this.monitor.worstLatency(from, performance.now());
     this.counts.requests++;
     const sent = { item, spec, outcome };
     if (accepted(sent)) this.counts.status2xx++;
@@ -109,8 +97,7 @@ export class FuzzRunner {
       this.note('leak', item, leak);
     }
     if (shown) this.leaks.remember(shown);
-    if (outcome.status === 0) await this.noAnswer(item, outcome, inFlight);
-    else if (busiest > BUSY_MS) await this.confirmBusy(item, spec, busiest);
+    await this.stalls.check(item, spec, outcome, from, inFlight);
     if (accepted(sent) && spec.method === 'DELETE') await this.checkGone(item, spec, outcome);
     if (accepted(sent)) {
       await this.checkRoundTrip(item, spec, outcome);
@@ -132,75 +119,6 @@ export class FuzzRunner {
     console.log(
       `fuzz: ${requests} requests in ${total} s (${sending} s sending, ${snapshots} s in snapshots; 2xx ${status2xx}, 4xx ${status4xx}, 5xx ${status5xx}, partial writes ${partialWrites})`,
     );
-  }
-
-  /**
-   * No answer: if /api/health does not answer either, the server hung, and every request in flight is
-   * a suspect; it is restarted to go on, and requests cut off by that restart count for nothing.
-   */
-  private async noAnswer(item: FuzzCase, outcome: Outcome, inFlight: string[]): Promise<void> {
-    if (!this.restarting && (await healthy(this.server.url, 5_000))) {
-      this.counts.unanswered++;
-      this.note('no answer', item, outcome.error ?? '');
-      return;
-    }
-    if (this.restarting) {
-      this.counts.requests--;
-      this.counts.cutByRestart++;
-    } else {
-      this.counts.hangs++;
-      this.counts.slow++;
-      const waited = Math.round(outcome.ms);
-      this.note(
-        'server hung',
-        item,
-        `no answer in ${waited} ms, nor from /api/health; restarted (in flight: ${inFlight.join(' | ')})`,
-      );
-      this.restarting = this.server.restart({ signal: 'SIGKILL' }).finally(() => {
-        this.restarting = null;
-      });
-    }
-    await this.restarting;
-  }
-
-  /** A slow /api/health probe during the request: replayed twice alone, it counts when both are slow too. */
-  private async confirmBusy(item: FuzzCase, spec: RequestSpec, busiest: number): Promise<void> {
-    while (this.gate) await this.gate;
-    let release = () => {};
-    this.gate = new Promise((done) => {
-      release = done;
-    });
-    try {
-      await this.replayBusy(item, spec, busiest);
-    } finally {
-      this.gate = null;
-      release();
-    }
-  }
-
-  private async replayBusy(item: FuzzCase, spec: RequestSpec, busiest: number): Promise<void> {
-    // A route already confirmed is not replayed again: each replay costs seconds of a stalled server.
-    if (this.busyRoutes.has(label(item.operation))) {
-      this.counts.slow++;
-      this.note('busy > 1 s', item, `/api/health waited ${Math.round(busiest)} ms (route already confirmed)`);
-      return;
-    }
-    const replays: number[] = [];
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (!(await healthy(this.server.url, 30_000))) break;
-      const from = performance.now();
-      await send(this.server.url, spec, DEV_KEY, 60_000);
-      replays.push(this.monitor.worstLatency(from, performance.now()));
-      this.counts.requests++;
-    }
-    const description = `/api/health waited ${Math.round(busiest)} ms, replays ${replays.map(Math.round).join(', ')} ms`;
-    if (replays.length === 2 && replays.every((ms) => ms > BUSY_MS)) {
-      this.busyRoutes.add(label(item.operation));
-      this.counts.slow++;
-      this.note('busy > 1 s', item, description);
-    } else {
-      this.unconfirmedSlow.push(`${label(item.operation)} with ${item.what}: ${description}`);
-    }
   }
 
   /** A delete that says it deleted: the object is gone (all or nothing, as for refusals). */

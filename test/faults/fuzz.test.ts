@@ -40,7 +40,7 @@ beforeAll(async () => {
   const operations = await readOperations(server.url, DEV_KEY);
   let fixtures = probeSet.fixtures;
   runner = new FuzzRunner(server, () => fixtures, leaks, PROFILE.hangBudget);
-  runner.monitor.start();
+  runner.stalls.monitor.start();
   try {
     // The probe's findings first, each between its own snapshots.
     for (const probe of issueProbes(operations, probeSet)) await runner.batch([probe]);
@@ -70,13 +70,13 @@ beforeAll(async () => {
     for (const operation of operations.filter((candidate) => candidate.method === 'DELETE'))
       await runner.batch([{ operation, what: 'a valid delete', build: (f) => validRequest(operation, f) }]);
   } finally {
-    await runner.monitor.stop();
+    await runner.stalls.monitor.stop();
   }
   for (const leak of leaks.inOutput(server.process.output, [DEV_KEY])) {
     runner.counts.leaks++;
     runner.findings.push(`leak: ${leak}`);
   }
-  notes.push(...runner.unconfirmedSlow.map((line) => `slow once, not when replayed: ${line}`));
+  notes.push(...runner.stalls.unconfirmed.map((line) => `slow once, not when replayed: ${line}`));
   if (runner.counts.skipped > 0)
     notes.push(
       `${runner.counts.skipped} schedule cases skipped: the server hung ${runner.counts.hangs} times`,

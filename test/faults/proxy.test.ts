@@ -44,7 +44,7 @@ describe(`${PROFILE.proxyRuns} runs through a proxy that drops, delays and cuts 
       );
     }
     proxy.enabled = false;
-    const verdict = await scenario.drainAndJudge(120_000);
+    const verdict = await scenario.drainAndJudge();
     const { stats } = proxy;
     scenario.notes.push(
       `proxy: ${stats.connections} connections, ${stats.dropped} dropped, ${stats.cutRequests} requests and ${stats.cutResponses} answers cut, ${stats.delayed} chunks delayed`,

@@ -1,18 +1,12 @@
 // What every fault scenario shares: a server, a project holding the `work` flow, agents, runs of that
 // flow, and at the end a drain and a verdict recorded as the scenario's row.
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
-import {
-  type LocalServer,
-  type ProcessGroup,
-  startAgent,
-  startServer,
-  tempProject,
-  waitUntil,
-} from '../e2e/harness.ts';
+import { type LocalServer, type ProcessGroup, startAgent, startServer, tempProject } from '../e2e/harness.ts';
 import { type FaultEvent, readLedger, WORK_ENTRYPOINT, WORK_FLOW, type WorkParameters } from './ledger.ts';
 import { recordRow } from './table.ts';
-import { allTerminal, judge, readRuns, type Verdict } from './verdict.ts';
+import { judge, readRuns, TERMINAL, type Verdict } from './verdict.ts';
 
 export class FaultScenario {
   readonly name: string;
@@ -69,18 +63,38 @@ export class FaultScenario {
     }
   }
 
-  /** Waits until every run is final (or the deadline), then judges them from the ledger and the API. */
-  async drainAndJudge(timeoutMs: number): Promise<Verdict> {
-    try {
-      await waitUntil(
-        () => readRuns(this.server, this.runIds),
-        (runs) => allTerminal(runs, this.runIds),
-        timeoutMs,
-        `the ${this.runIds.length} runs of ${this.name} to finish`,
-      );
-    } catch (error) {
-      // Runs still open count as lost in the verdict; the message says where they stood.
-      this.notes.push((error as Error).message.slice(0, 300));
+  /** How many of the scenario's runs are not final yet, and in which states. */
+  async openRuns(): Promise<{ count: number; states: string }> {
+    const runs = await readRuns(this.server, this.runIds);
+    const open = this.runIds
+      .map((id) => runs.get(id))
+      .filter((run) => !run || !TERMINAL.has(run.state_type ?? ''));
+    const byState = new Map<string, number>();
+    for (const run of open) {
+      const state = run ? `${run.state_type} ${run.state_name}` : 'missing';
+      byState.set(state, (byState.get(state) ?? 0) + 1);
+    }
+    return { count: open.length, states: [...byState].map(([state, n]) => `${n} ${state}`).join(', ') };
+  }
+
+  /**
+   * Waits while runs keep finishing, until all are final, then judges them from the ledger and the API.
+   * Runs still open when none has finished for `stallMs` count as lost.
+   */
+  async drainAndJudge(stallMs = 120_000): Promise<Verdict> {
+    let fewest = Number.POSITIVE_INFINITY;
+    let progressAt = Date.now();
+    for (;;) {
+      const open = await this.openRuns();
+      if (open.count === 0) break;
+      if (open.count < fewest) [fewest, progressAt] = [open.count, Date.now()];
+      if (Date.now() - progressAt > stallMs) {
+        this.notes.push(
+          `${open.count} runs still open after ${stallMs / 1000} s in which none finished: ${open.states}`,
+        );
+        break;
+      }
+      await sleep(500);
     }
     const verdict = await judge(this.server, this.runIds, readLedger(this.ledger), this.faults, this.work);
     this.notes.push(

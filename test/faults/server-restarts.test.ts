@@ -43,7 +43,7 @@ describe(`the server killed and restarted ×${PROFILE.serverRestarts}`, () => {
       // After a mid-claim kill, new runs must reach the agents whose claims died with the server.
       if (round % 2 === 1) await scenario.createRuns(4);
     }
-    const verdict = await scenario.drainAndJudge(300_000);
+    const verdict = await scenario.drainAndJudge();
     scenario.record(verdict);
     expectNothingLostOrDuplicated(verdict);
   });

@@ -229,3 +229,29 @@ describe('webhook bodies get the same limits', () => {
     expect(await runsOf(webhook.deployment_id)).toEqual([]);
   });
 });
+
+describe('values the fuzz found once answered 500 are refused with 4xx', () => {
+  it('refuses a bulk deployment named with a lone surrogate, naming the entry, and registers nothing', async () => {
+    const flowName = unique('lone-flow');
+    const text = `{"deployments":[{"name":"ok","flow_name":"${flowName}","entrypoint":"f.ts:f"},{"name":"bad\\ud800","flow_name":"${flowName}","entrypoint":"f.ts:f"}]}`;
+    const { status, body } = await send('POST', '/deployments/bulk', text);
+    expect(status).toBe(422);
+    expect(body).toMatchObject({ code: 'request.unpaired_surrogate', field: 'deployments[1].name' });
+    const flows = await api<{ name: string }[]>('POST', '/flows/filter', {
+      flows: { name: { any_: [flowName] } },
+    });
+    expect(flows.body).toEqual([]);
+  });
+
+  it('refuses an interval schedule of 1e308 seconds with 422 naming the interval, and saves nothing', async () => {
+    const name = unique('huge-interval');
+    const text = `{"name":"${name}","flow_name":"${name}","entrypoint":"f.ts:f","schedules":[{"schedule":{"interval":1e308}}]}`;
+    const { status, body } = await send('POST', '/deployments', text);
+    expect(status).toBe(422);
+    expect(body.field).toBe('schedules[0].schedule.interval');
+    const found = await api<unknown[]>('POST', '/deployments/filter', {
+      deployments: { name: { any_: [name] } },
+    });
+    expect(found.body).toEqual([]);
+  });
+});

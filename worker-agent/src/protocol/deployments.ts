@@ -27,9 +27,12 @@ export const CronScheduleSchema = z
   .strict();
 
 /** Prefect's IntervalSchedule: `interval` in seconds from `anchor_date` (default: when it was written). */
+/** Python's `timedelta.max` in seconds: Prefect can't hold a longer interval, and past it a date overflows. */
+const LONGEST_INTERVAL_SECONDS = 999_999_999 * 86_400;
+
 export const IntervalScheduleSchema = z
   .object({
-    interval: z.number().positive(),
+    interval: z.number().positive().max(LONGEST_INTERVAL_SECONDS),
     anchor_date: IsoDateTimeSchema.optional(),
     timezone: TimezoneSchema.default('UTC'),
   })

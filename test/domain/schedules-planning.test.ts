@@ -6,7 +6,7 @@ import {
   plannedRunTimes,
   planSchedule,
   type StoredSchedule,
-} from '../../../src/domain/schedules';
+} from '../../src/domain/schedules';
 
 const NOW = Date.parse('2026-06-10T12:00:30Z');
 const every = (seconds: number): StoredSchedule => ({

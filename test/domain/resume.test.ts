@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resumeProposal } from '../../../src/domain/orchestration';
+import { resumeProposal } from '../../src/domain/orchestration';
 import { flowRun, state } from './fixtures';
 
 describe('resumeProposal', () => {

@@ -5,7 +5,7 @@ import {
   occurrences,
   type StoredSchedule,
   UnplannableSchedule,
-} from '../../../src/domain/schedules';
+} from '../../src/domain/schedules';
 
 const iso = (ms: number[]) => ms.map((d) => new Date(d).toISOString());
 const at = (text: string) => Date.parse(text);

@@ -10,9 +10,9 @@ import {
   type StoredSchedule,
   UNPLANNABLE_RETRY_MS,
   UnplannableSchedule,
-} from '../../../src/domain/schedules';
-import { walk } from '../../../src/domain/schedules/rrule-walk';
-import { WorkBudget } from '../../../src/domain/schedules/work';
+} from '../../src/domain/schedules';
+import { walk } from '../../src/domain/schedules/rrule-walk';
+import { WorkBudget } from '../../src/domain/schedules/work';
 
 const at = (text: string) => Date.parse(text);
 const NOW = new Date('2026-06-10T12:00:30Z');

@@ -6,7 +6,7 @@ import {
   orchestrateFlowRun,
   orchestrateTaskRun,
   type TaskRunSnapshot,
-} from '../../../src/domain/orchestration';
+} from '../../src/domain/orchestration';
 import { at, clock, flowRun, NOW, parentFlow, state, taskRun } from './fixtures';
 
 function propose(run: FlowRunSnapshot, proposed: StateCreate, now = NOW) {

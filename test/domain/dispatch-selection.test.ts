@@ -8,7 +8,7 @@ import {
   type PoolConfig,
   planClaims,
   releaseSlot,
-} from '../../../src/domain/dispatch';
+} from '../../src/domain/dispatch';
 
 const queue = (name: string, priority: number, extra: Partial<PoolConfig['queues'][number]> = {}) => ({
   id: `${name}-id`,

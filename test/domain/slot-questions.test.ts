@@ -1,6 +1,6 @@
 // What a run with concurrency limits asks them before a proposal, and whether it still holds a slot.
 import { describe, expect, it } from 'vitest';
-import { holdsSlots, slotQuestion } from '../../../src/domain/orchestration';
+import { holdsSlots, slotQuestion } from '../../src/domain/orchestration';
 
 describe('the question a proposal asks its limits', () => {
   it('takes slots for a run heading for PENDING that holds none', () => {

@@ -9,7 +9,7 @@ import {
   nextWakeUp,
   poolStatus,
   queueStatus,
-} from '../../../src/domain/dispatch';
+} from '../../src/domain/dispatch';
 
 const facts = (state_type: StateType | null, retry_type: 'in_process' | 'reschedule' | null = null) => ({
   work_pool_name: 'pool',

@@ -7,7 +7,7 @@ import {
   type LeasedRun,
   leaseDeadline,
   workerStatus,
-} from '../../../src/domain/dispatch';
+} from '../../src/domain/dispatch';
 
 describe('leaseDeadline', () => {
   it('is three heartbeat intervals from now', () => {

@@ -8,7 +8,7 @@ import {
   type RunConcurrencyLimit,
   releasesSlots,
   withDeploymentConcurrency,
-} from '../../../src/domain/orchestration';
+} from '../../src/domain/orchestration';
 import { at, clock, flowRun, state } from './fixtures';
 
 const limit = (fields: Partial<RunConcurrencyLimit> = {}): RunConcurrencyLimit => ({

@@ -1,6 +1,6 @@
 // The one-pass check of a JSON body's text: nesting depth and unpaired surrogates, with their paths.
 import { describe, expect, it } from 'vitest';
-import { jsonTextProblem, MAX_JSON_DEPTH } from '../../../src/domain/input/json-text';
+import { jsonTextProblem, MAX_JSON_DEPTH } from '../../src/domain/input/json-text';
 
 const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 

@@ -7,7 +7,7 @@ import {
   orchestrateFlowRun,
   type ParentFlowRunView,
   type TaskRunSnapshot,
-} from '../../../src/domain/orchestration';
+} from '../../src/domain/orchestration';
 
 export const NOW = new Date('2026-01-01T12:00:00.000Z');
 

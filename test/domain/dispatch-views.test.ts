@@ -1,7 +1,7 @@
 // What a pool is told of a run, and which changes may wait for the next one that matters.
 import type { FlowRun } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
-import { type DispatchView, dispatchView, poolMayHearLater } from '../../../src/domain/dispatch';
+import { type DispatchView, dispatchView, poolMayHearLater } from '../../src/domain/dispatch';
 
 const view = (fields: Partial<DispatchView> = {}): DispatchView => ({
   flow_run_id: 'run-1',

@@ -1,13 +1,13 @@
 // One request's schedules share one work budget: a deployment with many schedules, or a bulk write,
 // can't add up to more work than one request may do, however cheap each schedule is alone.
 import { describe, expect, it } from 'vitest';
-import { draftSchedules } from '../../../src/domain/deployments';
+import { draftSchedules } from '../../src/domain/deployments';
 import {
   MAX_REQUEST_SCHEDULE_WORK,
   MAX_SCHEDULE_WORK,
   requestScheduleBudget,
-} from '../../../src/domain/schedules';
-import { WorkBudget } from '../../../src/domain/schedules/work';
+} from '../../src/domain/schedules';
+import { WorkBudget } from '../../src/domain/schedules/work';
 
 const NOW = new Date('2026-06-10T12:00:30Z');
 const contract = { parameters: {}, parameter_openapi_schema: null, enforce_parameter_schema: false };

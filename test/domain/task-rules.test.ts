@@ -5,7 +5,7 @@ import {
   orchestrateTaskRun,
   type ParentFlowRunView,
   type TaskRunSnapshot,
-} from '../../../src/domain/orchestration';
+} from '../../src/domain/orchestration';
 import { at, clock, NOW, parentFlow, state, taskRun } from './fixtures';
 
 function propose(

@@ -1,6 +1,6 @@
 // Scopes nest, admin ⊃ agent ⊃ read, and a route's OpenAPI `security` is read strictly (docs/api-scopes.md).
 import { describe, expect, it } from 'vitest';
-import { routeScopeOf, scopeSatisfies } from '../../../src/domain/auth/scopes';
+import { routeScopeOf, scopeSatisfies } from '../../src/domain/auth/scopes';
 
 describe('scopeSatisfies', () => {
   it('lets each scope do what the scopes below it do, and nothing above', () => {

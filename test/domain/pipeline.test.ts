@@ -11,7 +11,7 @@ import {
   proceed,
   type Rule,
   reject,
-} from '../../../src/domain/orchestration';
+} from '../../src/domain/orchestration';
 import { clock, flowRun, state } from './fixtures';
 
 const rescheduleToCancelled: FlowRule = {

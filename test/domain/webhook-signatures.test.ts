@@ -5,7 +5,7 @@ import {
   isValidIdempotencyKey,
   parseSignatureHeader,
   signatureHeader,
-} from '../../../src/domain/webhooks/signatures';
+} from '../../src/domain/webhooks/signatures';
 
 const SECRET = 'whsec_test';
 const T = 1_800_000_000;

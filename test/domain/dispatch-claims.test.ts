@@ -1,6 +1,6 @@
 // Idempotent claims, decided at any instant: what a repeated claim hands back, and how long it is remembered.
 import { describe, expect, it } from 'vitest';
-import { type CurrentLease, claimRecordExpiry, replayableLeases } from '../../../src/domain/dispatch';
+import { type CurrentLease, claimRecordExpiry, replayableLeases } from '../../src/domain/dispatch';
 
 const leased = [
   { run_id: 'a', lease_id: 'lease-a' },

@@ -1,7 +1,7 @@
 // Decisions the run object takes around the rules: crash retries, state timers, the default policy.
 import { describe, expect, it } from 'vitest';
-import { crashRetryProposal, defaultPolicy, hasFlowRetriesLeft } from '../../../src/domain/orchestration';
-import { CANCELLING_TIMEOUT_MS, expiryProposal, stateTimers } from '../../../src/domain/runs/state-timers';
+import { crashRetryProposal, defaultPolicy, hasFlowRetriesLeft } from '../../src/domain/orchestration';
+import { CANCELLING_TIMEOUT_MS, expiryProposal, stateTimers } from '../../src/domain/runs/state-timers';
 import { at, flowRun, NOW, state } from './fixtures';
 
 const withRetries = (retries: number, run_count: number, retry_delay = 0) =>

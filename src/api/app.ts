@@ -2,6 +2,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { dashboardRouter } from '../dashboard/router';
 import { authenticate } from './auth';
 import { ApiError } from './errors';
 import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
@@ -39,8 +40,9 @@ export function createApp() {
       },
     }),
   );
+  // Everything the Worker serves, the dashboard's pages too; static files never reach it.
   app.use(
-    '/api/*',
+    '*',
     authenticate(() => app.openAPIRegistry.definitions),
   );
   app.use('/api/*', refuseMalformedPaths);
@@ -58,6 +60,10 @@ export function createApp() {
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
   app.route('/api', resultsRouter);
+  app.route(
+    '/',
+    dashboardRouter(() => app.openAPIRegistry.definitions),
+  );
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

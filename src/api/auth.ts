@@ -1,7 +1,7 @@
-// Bearer-key authentication and scope checks for everything under /api.
+// Bearer-key authentication and scope checks for the API under /api and the dashboard's pages.
 import type { Context, MiddlewareHandler } from 'hono';
 import { readApiKeyCredentials, recordApiKeyUse } from '../db/api-keys';
-import { scopeSatisfies } from '../domain/auth/scopes';
+import { type RouteScope, scopeSatisfies } from '../domain/auth/scopes';
 import { ApiError } from './errors';
 import { declaredScope, matchedRouteKey, type RouteScopeTable, routeScopeTable } from './route-scopes';
 import type { AppEnv, Principal } from './router';
@@ -14,6 +14,12 @@ const PUBLIC_ROUTES: { method: string; pattern: RegExp }[] = [
   { method: 'GET', pattern: /^\/api\/health$/ },
   { method: 'POST', pattern: /^\/api\/webhooks\/[^/]+$/ },
 ];
+
+/**
+ * The dashboard's pages (every path outside /api) only read; each change they offer is a call to /api,
+ * held to that route's scope (docs/dashboard.md).
+ */
+const DASHBOARD_PAGE: RouteScope = { kind: 'key', scope: 'read' };
 
 /**
  * A validated key is trusted for this long in this isolate, to spare D1 a read per request. Entries are
@@ -101,9 +107,9 @@ function backgroundOf(c: Context<AppEnv>): (work: Promise<unknown>) => void {
 }
 
 /**
- * Authenticates every /api request but the public ones, then holds the key to the scope its route
- * declares. `routes` is the app's OpenAPI registry, read at the first request, once every router is
- * mounted. A route that declares no scope is refused to every key: it fails closed.
+ * Authenticates every request that reaches the Worker but the public ones, then holds the key to the
+ * scope its route declares. `routes` is the app's OpenAPI registry, read at the first request, once
+ * every router is mounted. A route that declares no scope is refused to every key: it fails closed.
  */
 export function authenticate(routes: () => Parameters<typeof routeScopeTable>[0]): MiddlewareHandler<AppEnv> {
   let scopes: RouteScopeTable | undefined;
@@ -131,7 +137,7 @@ export function authenticate(routes: () => Parameters<typeof routeScopeTable>[0]
     const route = matchedRouteKey(c);
     // No route answers this request: let it reach the 404.
     if (route) {
-      const declared = declaredScope(scopes, route);
+      const declared = path.startsWith('/api/') ? declaredScope(scopes, route) : DASHBOARD_PAGE;
       if (declared.kind !== 'key') {
         throw new ApiError(
           403,

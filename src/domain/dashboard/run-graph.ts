@@ -198,15 +198,15 @@ function orderRows(nodes: GraphNode[], edges: [number, number][], layers: number
   const byLayer: number[][] = Array.from({ length: layers }, () => []);
   for (let i = 0; i < nodes.length; i++) byLayer[nodes[i]!.layer]!.push(i);
   let tallest = 0;
+  const weight = new Float64Array(nodes.length);
   for (const members of byLayer) {
-    const weight = new Map<number, number>();
     for (const index of members) {
       const feeds = upstream[index]!;
-      const mean =
-        feeds.length === 0 ? index : feeds.reduce((sum, f) => sum + nodes[f]!.row, 0) / feeds.length;
-      weight.set(index, mean);
+      let sum = 0;
+      for (const feed of feeds) sum += nodes[feed]!.row;
+      weight[index] = feeds.length === 0 ? index : sum / feeds.length;
     }
-    members.sort((a, b) => weight.get(a)! - weight.get(b)! || a - b);
+    members.sort((a, b) => weight[a]! - weight[b]! || a - b);
     members.forEach((index, row) => {
       nodes[index]!.row = row;
     });

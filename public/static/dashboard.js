@@ -152,6 +152,10 @@ function fieldValue(field) {
   if (kind === 'boolean' && field instanceof HTMLInputElement) return field.checked;
   const text = field.value;
   if (text.trim() === '') return undefined;
+  if (kind === 'datetime') {
+    const date = new Date(text);
+    return Number.isNaN(date.getTime()) ? text : date.toISOString();
+  }
   if (kind === 'number' || kind === 'integer') {
     const number = Number(text);
     return Number.isFinite(number) ? number : text;
@@ -208,6 +212,7 @@ document.addEventListener('submit', async (event) => {
       form.dispatchEvent(new CustomEvent('api:done', { bubbles: true, detail: answer.body }));
       if (form.dataset.then === 'open-run' && answer.body?.id)
         window.location.assign(`/runs/${answer.body.id}`);
+      else if (form.dataset.secret) showSecret(form, String(answer.body?.[form.dataset.secret] ?? ''));
       else announce('Done.');
       document.dispatchEvent(new Event('live:refresh'));
       return;
@@ -219,6 +224,19 @@ document.addEventListener('submit', async (event) => {
     if (submit instanceof HTMLButtonElement) submit.disabled = false;
   }
 });
+
+/** A secret the server shows once (a new key or webhook): into the form's box, focused to copy. */
+function showSecret(/** @type {HTMLFormElement} */ form, /** @type {string} */ secret) {
+  const box = form.querySelector('[data-secret-out]');
+  const code = box?.querySelector('code');
+  if (!(box instanceof HTMLElement) || !code) return;
+  code.textContent = secret;
+  box.hidden = false;
+  code.tabIndex = -1;
+  code.focus();
+  getSelection()?.selectAllChildren(code);
+  announce('Created. Copy the secret now: it is not shown again.');
+}
 
 /** Puts the server's message by the field it names (or on the form), and moves focus there. */
 function showRefusal(

@@ -47,7 +47,7 @@ export function ApiButton(props: {
   viewer: Viewer;
   /** The route as the OpenAPI document writes it, whose scope decides. */
   route: string;
-  call: ApiCall | { method: 'DELETE' | 'POST'; path: string; body?: unknown };
+  call: ApiCall | { method: 'DELETE' | 'PATCH' | 'POST'; path: string; body?: unknown };
   label: string;
   confirm?: string;
   id?: string;

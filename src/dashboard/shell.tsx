@@ -16,6 +16,8 @@ export type NavKey = (typeof NAV)[number]['key'];
 
 /** The client scripts, one per concern; each page loads what it uses. */
 export type Script = 'dashboard.js' | 'run-graph.js' | 'run-logs.js';
+/** Stylesheets beyond the base and the pages' ones. */
+export type Style = 'run.css';
 
 export function assetUrl(c: DashboardContext, file: string): string {
   return `/static/${file}?v=${encodeURIComponent(c.env.VERSION?.id ?? 'dev')}`;
@@ -27,6 +29,7 @@ function Shell(props: {
   current: NavKey | null;
   viewer: Viewer;
   scripts: Script[];
+  styles: Style[];
   children: Child;
 }) {
   const { c } = props;
@@ -38,7 +41,9 @@ function Shell(props: {
         <meta name="color-scheme" content="light dark" />
         <title>{`${props.title} · Edgeflow`}</title>
         <link rel="icon" href={assetUrl(c, 'icon.svg')} type="image/svg+xml" />
-        <link rel="stylesheet" href={assetUrl(c, 'dashboard.css')} />
+        {['dashboard.css', 'pages.css', ...props.styles].map((style) => (
+          <link rel="stylesheet" href={assetUrl(c, style)} />
+        ))}
         {['dashboard.js', ...props.scripts.filter((s) => s !== 'dashboard.js')].map((script) => (
           <script type="module" src={assetUrl(c, script)} />
         ))}
@@ -78,7 +83,7 @@ function Shell(props: {
 /** A whole page: the shell around `children`, as HTML. */
 export async function page(
   c: DashboardContext,
-  options: { title: string; current: NavKey | null; scripts?: Script[] },
+  options: { title: string; current: NavKey | null; scripts?: Script[]; styles?: Style[] },
   children: Child,
 ): Promise<Response> {
   const html = await (
@@ -88,6 +93,7 @@ export async function page(
       current={options.current}
       viewer={c.get('viewer')}
       scripts={options.scripts ?? []}
+      styles={options.styles ?? []}
     >
       {children}
     </Shell>

@@ -120,6 +120,14 @@ function waitForState(id: string, types: StateType[]): Promise<FlowRun> {
   );
 }
 
+function readWith(key: string): RequestInit {
+  return {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: '{}',
+  };
+}
+
 async function open(context: BrowserContext, path: string): Promise<Page> {
   const page = await context.newPage();
   const response = await page.goto(path);
@@ -261,6 +269,9 @@ describe('dashboard', () => {
     expect((await server.client.readFlowRun(run.id)).state_type).toBe('RUNNING');
     await screenshot(runPage, 'run-read-only');
 
+    const keysPage = await reader.newPage();
+    expect((await keysPage.goto('/api-keys'))?.status()).toBe(403);
+    expect(await keysPage.textContent('main')).toMatch(/needs a key with the admin scope/);
     const deploymentPage = await open(reader, `/deployments/${deployment.id}`);
     expect(await deploymentPage.isDisabled('form.fields button[type="submit"]')).toBe(true);
     expect(await deploymentPage.isDisabled('#deployment-pause')).toBe(true);
@@ -268,11 +279,40 @@ describe('dashboard', () => {
     await server.client.setFlowRunState(run.id, { state: { type: 'CANCELLING' } });
   });
 
+  it('creates an API key whose secret it shows once, and revokes it, which ends the key at once', async () => {
+    const page = await open(admin, '/api-keys');
+    await markDocument(page);
+    await page.getByLabel('Name').fill('made in the dashboard');
+    await page.getByLabel('Scope').selectOption('read');
+    await page.click('form.fields button[type="submit"]');
+    await page.waitForSelector('[data-secret-out]:not([hidden])');
+    const key = (await page.textContent('[data-secret-out] code'))!;
+    expect(key).toMatch(/^ef_[0-9a-f]{12}_/);
+    expect((await fetch(`${server.url}/api/flows/filter`, readWith(key))).status).toBe(200);
+
+    const row = page.locator('tr', { hasText: 'made in the dashboard' });
+    await row.waitFor();
+    await screenshot(page, 'api-keys');
+    page.on('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await waitForText(page, 'table', /made in the dashboard.*Revoked/s);
+    expect((await fetch(`${server.url}/api/flows/filter`, readWith(key))).status).toBe(401);
+    // The secret appears only in the answer to the create: a fresh page never shows it.
+    const fresh = await open(admin, '/api-keys');
+    expect(await fresh.content()).not.toContain(key);
+    expect(await stillSameDocument(page)).toBe(true);
+    await page.close();
+    await fresh.close();
+  });
+
   it('saves a screenshot of every page', async () => {
     const pages = {
       overview: '/',
       'runs-filtered': '/runs?state=COMPLETED&range=day',
+      flows: '/flows',
       deployments: '/deployments',
+      'work-pools': '/work-pools',
+      webhooks: '/webhooks',
     };
     for (const [name, path] of Object.entries(pages)) {
       const page = await open(admin, path);

@@ -29,12 +29,29 @@ describe('dashboard pages', () => {
   it('serves every page to a read key, and none without a key', async () => {
     const run = await createPoolRun(await createPool());
     const deployment = await createDeployment();
-    for (const path of ['/', '/runs', `/runs/${run.id}`, '/deployments', `/deployments/${deployment.id}`]) {
+    const pages = [
+      '/',
+      '/runs',
+      `/runs/${run.id}`,
+      '/flows',
+      '/deployments',
+      `/deployments/${deployment.id}`,
+    ];
+    for (const path of [...pages, '/work-pools']) {
       const page = await get(path, readKey);
       expect(page.status, path).toBe(200);
       expect(page.headers.get('content-type'), path).toMatch(/^text\/html/);
       expect(page.text, path).toMatch(/^<!doctype html>/);
       expect((await get(path, null)).status, path).toBe(401);
+    }
+  });
+
+  it('shows API keys and webhooks only to a key that may read them through the API (admin)', async () => {
+    for (const path of ['/api-keys', '/webhooks']) {
+      const refused = await get(path, readKey);
+      expect(refused.status, path).toBe(403);
+      expect(refused.text, path).toContain('needs a key with the <strong>admin</strong> scope');
+      expect((await get(path)).status, path).toBe(200);
     }
   });
 

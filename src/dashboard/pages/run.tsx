@@ -71,7 +71,7 @@ export async function runPage(c: DashboardContext): Promise<Response> {
   const base = `/runs/${view.run.id}`;
   return page(
     c,
-    { title: view.run.name, current: 'runs', scripts: ['run-graph.js', 'run-logs.js'] },
+    { title: view.run.name, current: 'runs', scripts: ['run-graph.js', 'run-logs.js'], styles: ['run.css'] },
     <>
       <p class="crumbs">
         <a href="/runs">Runs</a> /
@@ -108,7 +108,7 @@ export async function runPage(c: DashboardContext): Promise<Response> {
             data-src={`${base}/graph`}
             tabindex={0}
             role="img"
-            aria-label="Task runs graph: arrow keys pan, + and - zoom, 0 fits, Enter expands the selected group"
+            aria-label="Task runs graph: arrow keys pan, + and - zoom, 0 fits, n and p select the next or previous task, Enter expands a selected group"
           />
           <div class="graph-tip" hidden />
         </div>

@@ -230,6 +230,7 @@ function showSecret(/** @type {HTMLFormElement} */ form, /** @type {string} */ s
   const box = form.querySelector('[data-secret-out]');
   const code = box?.querySelector('code');
   if (!(box instanceof HTMLElement) || !code) return;
+  form.reset();
   code.textContent = secret;
   box.hidden = false;
   code.tabIndex = -1;

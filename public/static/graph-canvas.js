@@ -10,7 +10,7 @@ const NODE_H = 30;
 const BAR_H = 22;
 
 /** @typedef {[string, string | null, number, number, number, string | null, string, number | null, number | null, Record<string, number> | null]} GraphNode */
-/** @typedef {{ total: number, layers: number, rows: number, nodes: GraphNode[], edges: number[], groups: { task_key: string, label: string, count: number, expanded: boolean }[] }} Graph */
+/** @typedef {{ total: number, settled: boolean, layers: number, rows: number, nodes: GraphNode[], edges: number[], groups: { task_key: string, label: string, count: number, expanded: boolean }[] }} Graph */
 
 export class GraphCanvas {
   /** @param {HTMLCanvasElement} canvas */
@@ -18,7 +18,7 @@ export class GraphCanvas {
     this.canvas = canvas;
     this.context = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
     /** @type {Graph} */
-    this.graph = { total: 0, layers: 0, rows: 0, nodes: [], edges: [], groups: [] };
+    this.graph = { total: 0, settled: false, layers: 0, rows: 0, nodes: [], edges: [], groups: [] };
     /** @type {'graph' | 'timeline'} */
     this.mode = 'graph';
     this.camera = { x: -20, y: -20, scale: 1 };

@@ -4,6 +4,8 @@
 // switch and the list below it, which carries the same data for keyboards and screen readers.
 
 const POLL_MS = 3000;
+/** Once the run has ended its task runs only change if it is retried: a slower poll notices that. */
+const SETTLED_POLL_MS = 30_000;
 /** The first nodes the list spells out; the canvas shows them all. */
 const LISTED = 200;
 
@@ -171,10 +173,14 @@ function start(canvas, view) {
     if (button instanceof HTMLElement && button.dataset.group) toggleGroup(button.dataset.group);
   });
   new ResizeObserver(() => view.draw()).observe(canvas);
+  // The run's header changed (a new state, a retry): its task runs may have too.
+  document.addEventListener('live:updated', (event) => {
+    if (event.target instanceof Element && event.target.closest('.run-header')) void load();
+  });
 
   async function poll() {
     if (!document.hidden) await load();
-    window.setTimeout(poll, POLL_MS);
+    window.setTimeout(poll, view.graph.settled ? SETTLED_POLL_MS : POLL_MS);
   }
   void poll();
 }

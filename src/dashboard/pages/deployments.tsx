@@ -150,6 +150,15 @@ function DeploymentStatus(props: { view: DeploymentView; c: DashboardContext }) 
           <dd>{deployment.tags.join(', ') || '—'}</dd>
         </div>
       </dl>
+    </>
+  );
+}
+
+/** Schedules and the runs they will start next: beside the Run form, so its growth moves nothing. */
+function DeploymentSchedules(props: { view: DeploymentView }) {
+  const { deployment } = props.view;
+  return (
+    <>
       <h2>Schedules</h2>
       {deployment.schedules.length === 0 ? (
         <Empty>No schedules: runs start from the Run form, the API or webhooks.</Empty>
@@ -202,13 +211,18 @@ export async function deploymentPage(c: DashboardContext): Promise<Response> {
       <p class="crumbs">
         <a href="/deployments">Deployments</a> /
       </p>
-      <Live src={`${base}/live?part=status`} label="Deployment">
+      <Live src={`${base}/live?part=status`} label="Deployment" class="deployment-header">
         <DeploymentStatus view={view} c={c} />
       </Live>
-      <section aria-labelledby="run-form-title">
-        <h2 id="run-form-title">Run</h2>
-        <RunForm deployment={view.deployment} viewer={c.get('viewer')} />
-      </section>
+      <div class="split">
+        <section aria-labelledby="run-form-title">
+          <h2 id="run-form-title">Run</h2>
+          <RunForm deployment={view.deployment} viewer={c.get('viewer')} />
+        </section>
+        <Live src={`${base}/live?part=schedules`} label="Schedules and next runs">
+          <DeploymentSchedules view={view} />
+        </Live>
+      </div>
       <section aria-labelledby="recent-title">
         <h2 id="recent-title">Recent runs</h2>
         <Live src={`${base}/live?part=runs`} label="Recent runs">
@@ -228,5 +242,6 @@ export async function deploymentLive(c: DashboardContext): Promise<Response> {
       <RunRows runs={view.recent} flows={view.flows} caption="Recent runs of this deployment" />,
     );
   }
+  if (c.req.query('part') === 'schedules') return liveHtml(c, <DeploymentSchedules view={view} />);
   return liveHtml(c, <DeploymentStatus view={view} c={c} />);
 }

@@ -1,7 +1,7 @@
 // The run page: header and actions, state timeline, details, the task runs as a graph and a timeline
 // (drawn on a canvas by static/run-graph.js), and the logs (static/run-logs.js). The run and its task
 // runs come from the run's object, lists and logs from the index.
-import type { TaskRun } from 'edgeflow/protocol';
+import { isTerminal, type TaskRun } from 'edgeflow/protocol';
 import { logsAfter, subflowRuns } from '../../db/dashboard-queries';
 import { readDeployment } from '../../db/deployments';
 import { readFlow } from '../../db/flows';
@@ -186,9 +186,11 @@ export async function taskRunsOf(env: Env, id: string): Promise<TaskRun[] | null
 }
 
 /** The graph as the canvas reads it: compact rows, states as names (docs/dashboard.md, "Run graph"). */
-function graphDocument(graph: RunGraph, total: number) {
+function graphDocument(graph: RunGraph, total: number, settled: boolean) {
   return {
     total,
+    /** The run has ended: its task runs won't change unless it is retried, so the page polls slowly. */
+    settled,
     layers: graph.layers,
     rows: graph.rows,
     groups: graph.groups,
@@ -212,8 +214,11 @@ function graphDocument(graph: RunGraph, total: number) {
 export async function runGraph(c: DashboardContext): Promise<Response> {
   const id = c.req.param('id')!;
   if (!UUID.test(id)) return c.body(null, 404);
-  const taskRuns = await taskRunsOf(c.env, id.toLowerCase());
-  if (!taskRuns) return c.body(null, 404);
+  const [run, taskRuns] = await Promise.all([
+    flowRunObject(c.env, id.toLowerCase()).read(),
+    taskRunsOf(c.env, id.toLowerCase()),
+  ]);
+  if (!run || !taskRuns) return c.body(null, 404);
   const tasks: GraphTask[] = taskRuns.map((task) => ({
     id: task.id,
     name: task.name,
@@ -224,7 +229,8 @@ export async function runGraph(c: DashboardContext): Promise<Response> {
     upstream: upstreamOf(task.task_inputs),
   }));
   const expanded = new Set(c.req.queries('expand') ?? []);
-  return liveJson(c, graphDocument(layOutRunGraph(tasks, { expanded }), tasks.length));
+  const graph = layOutRunGraph(tasks, { expanded });
+  return liveJson(c, graphDocument(graph, tasks.length, isTerminal(run.state_type)));
 }
 
 export async function runLogs(c: DashboardContext): Promise<Response> {

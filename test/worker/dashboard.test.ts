@@ -2,9 +2,10 @@
 // its change buttons disabled, live regions answer 304 until their content changes, and the graph and
 // log endpoints read the run's object and the index (docs/dashboard.md).
 import { exports } from 'cloudflare:workers';
-import type { FlowRun } from 'edgeflow/protocol';
+import type { FlowRun, OrchestrationResult } from 'edgeflow/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app';
+import { type RunAction, runActionCall } from '../../src/domain/dashboard';
 import { ADMIN_KEY, api, createFlow } from './api';
 import { createDeployment } from './deployments-api';
 import { createPool, createPoolRun } from './pools';
@@ -77,6 +78,33 @@ describe('dashboard pages', () => {
     const page = await get(`/runs/${crypto.randomUUID()}`);
     expect(page.status).toBe(404);
     expect(page.text).toContain('Flow run not found');
+  });
+});
+
+describe("a run page's buttons", () => {
+  /** Sends what the button for `action` sends (its data-call), as the page's script does. */
+  async function press(action: RunAction, runId: string) {
+    const call = runActionCall(action, runId);
+    return api<OrchestrationResult>(call.method, call.path.replace(/^\/api/, ''), call.body);
+  }
+
+  it('Retry schedules an ended run of a pool again through the rules, not by force', async () => {
+    const run = await createPoolRun(await createPool());
+    await api('POST', `/flow_runs/${run.id}/set_state`, { state: { type: 'FAILED' }, force: true });
+    const { status, body } = await press('retry', run.id);
+    expect(status).toBe(201);
+    expect(body.state).toMatchObject({ type: 'SCHEDULED', name: 'AwaitingRetry' });
+  });
+
+  it('Resume moves a paused run on, and Cancel cancels a run no agent holds outright', async () => {
+    const paused = await createPoolRun(await createPool());
+    await api('POST', `/flow_runs/${paused.id}/set_state`, { state: { type: 'RUNNING' }, force: true });
+    await api('POST', `/flow_runs/${paused.id}/set_state`, { state: { type: 'PAUSED' } });
+    expect((await press('resume', paused.id)).body.state?.type).toBe('RUNNING');
+
+    const waiting = await createPoolRun(await createPool());
+    const cancelled = await press('cancel', waiting.id);
+    expect(cancelled.body.state?.type).toBe('CANCELLED');
   });
 });
 

@@ -1,6 +1,7 @@
 // The run page's regions: the header with its actions and facts, the state timeline, and the details
 // (parameters, result or error with its traceback, subflows). Each re-renders whole when polled.
 import { type FlowRun, isTerminal, type Log, type State } from 'edgeflow/protocol';
+import type { Child } from 'hono/jsx';
 import { type RunAction, runActionCall, runActions } from '../../domain/dashboard';
 import { ApiButton, Duration, Empty, ScopeNote, StateBadge, Time } from '../components';
 import { formatDuration, formatJson, secondsBetween } from '../format';
@@ -16,22 +17,23 @@ export interface RunView {
   subflows: FlowRun[];
 }
 
-const ACTIONS: Record<RunAction, { label: string; route: string; confirm?: string; variant?: 'danger' }> = {
-  cancel: {
-    label: 'Cancel',
-    route: 'POST /api/flow_runs/{id}/set_state',
-    confirm: 'Cancel this flow run?',
-    variant: 'danger',
-  },
-  resume: { label: 'Resume', route: 'POST /api/flow_runs/{id}/resume' },
-  retry: { label: 'Retry', route: 'POST /api/flow_runs/{id}/set_state', confirm: 'Run this flow run again?' },
+const ACTIONS: Record<RunAction, { label: string; confirm?: string; variant?: 'danger' }> = {
+  cancel: { label: 'Cancel', confirm: 'Cancel this flow run?', variant: 'danger' },
+  resume: { label: 'Resume' },
+  retry: { label: 'Retry', confirm: 'Run this flow run again?' },
 };
 
-function Fact(props: { term: string; children: unknown }) {
+/** The route an action calls, as the OpenAPI document writes it: its scope decides the button. */
+function routeOf(action: RunAction): string {
+  const call = runActionCall(action, '{id}');
+  return `${call.method} ${call.path}`;
+}
+
+function Fact(props: { term: string; children: Child }) {
   return (
     <div>
       <dt>{props.term}</dt>
-      <dd>{props.children as string}</dd>
+      <dd>{props.children}</dd>
     </div>
   );
 }
@@ -39,7 +41,7 @@ function Fact(props: { term: string; children: unknown }) {
 export function RunHeader(props: { view: RunView; viewer: Viewer }) {
   const { run } = props.view;
   const actions = runActions(run);
-  const blocked = actions.some((action) => !props.viewer.may(ACTIONS[action].route));
+  const blocked = actions.some((action) => !props.viewer.may(routeOf(action)));
   return (
     <>
       <div class="title-row">
@@ -53,7 +55,7 @@ export function RunHeader(props: { view: RunView; viewer: Viewer }) {
             <ApiButton
               viewer={props.viewer}
               id={`run-${action}`}
-              route={ACTIONS[action].route}
+              route={routeOf(action)}
               call={runActionCall(action, run.id)}
               label={ACTIONS[action].label}
               confirm={ACTIONS[action].confirm}

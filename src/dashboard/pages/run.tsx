@@ -152,7 +152,7 @@ export async function runPage(c: DashboardContext): Promise<Response> {
   );
 }
 
-export function levelName(level: number): string {
+function levelName(level: number): string {
   return (
     ({ 10: 'Debug', 20: 'Info', 30: 'Warning', 40: 'Error', 50: 'Critical' } as Record<number, string>)[
       level

@@ -9,7 +9,7 @@ const NODE_W = 180;
 const NODE_H = 30;
 const BAR_H = 22;
 
-/** @typedef {[string, string | null, number, number, number, string | null, string, number | null, number | null, Record<string, number> | null]} GraphNode */
+/** [label, state, column, row, count, group (a map's task key), start ms, end ms, a group's states] @typedef {[string, string | null, number, number, number, string | null, number | null, number | null, Record<string, number> | null]} GraphNode */
 /** @typedef {{ total: number, settled: boolean, layers: number, rows: number, nodes: GraphNode[], edges: number[], groups: { task_key: string, label: string, count: number, expanded: boolean }[] }} Graph */
 
 export class GraphCanvas {
@@ -32,6 +32,12 @@ export class GraphCanvas {
     this.msPerPx = 10;
     /** @type {Map<number, number>} layer * 1e6 + row → node */
     this.cells = new Map();
+    this.x = new Float64Array(0);
+    this.y = new Float64Array(0);
+    this.w = new Float64Array(0);
+    this.h = new Float64Array(0);
+    /** @type {number[]} Timeline bars still growing (started, not ended). */
+    this.open = [];
     this.colours = readColours();
     this.frame = 0;
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
@@ -45,38 +51,77 @@ export class GraphCanvas {
     this.graph = graph;
     this.cells = new Map();
     for (const [i, node] of graph.nodes.entries()) this.cells.set(node[2] * 1e6 + node[3], i);
-    const startOf = (/** @type {number} */ i) => graph.nodes[i]?.[7] ?? Number.POSITIVE_INFINITY;
+    const startOf = (/** @type {number} */ i) => graph.nodes[i]?.[6] ?? Number.POSITIVE_INFINITY;
     this.order = graph.nodes.map((_node, i) => i).sort((a, b) => startOf(a) - startOf(b) || a - b);
     this.rowOf = new Array(graph.nodes.length);
     for (const [row, node] of this.order.entries()) this.rowOf[node] = row;
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
     for (const node of graph.nodes) {
-      if (node[7] !== null) first = Math.min(first, node[7]);
-      const end = node[8] ?? node[7];
+      if (node[6] !== null) first = Math.min(first, node[6]);
+      const end = node[7] ?? node[6];
       if (end !== null) last = Math.max(last, end);
     }
     this.t0 = Number.isFinite(first) ? first : 0;
     this.msPerPx = Number.isFinite(last) ? Math.max(1, (last - this.t0) / 1200) : 10;
     if (this.selected >= graph.nodes.length) this.selected = -1;
+    this.place();
+  }
+
+  /** @param {'graph' | 'timeline'} mode */
+  setMode(mode) {
+    this.mode = mode;
+    this.selected = -1;
+    this.place();
+  }
+
+  /**
+   * Every node's world rectangle in the current mode, in typed arrays: a frame reads them without
+   * allocating. A running node's timeline bar ends at now, so those are placed again each frame.
+   */
+  place() {
+    const count = this.graph.nodes.length;
+    this.x = new Float64Array(count);
+    this.y = new Float64Array(count);
+    this.w = new Float64Array(count);
+    this.h = new Float64Array(count);
+    /** @type {number[]} */
+    this.open = [];
+    for (let i = 0; i < count; i++) this.placeNode(i);
     this.draw();
+  }
+
+  placeNode(/** @type {number} */ i) {
+    const node = /** @type {GraphNode} */ (this.graph.nodes[i]);
+    if (this.mode === 'graph') {
+      this.x[i] = node[2] * COL_W;
+      this.y[i] = node[3] * ROW_H;
+      this.w[i] = NODE_W;
+      this.h[i] = NODE_H;
+      return;
+    }
+    const start = node[6] ?? this.t0;
+    if (node[6] !== null && node[7] === null) this.open.push(i);
+    const end = node[7] ?? (node[6] === null ? this.t0 : Date.now());
+    this.x[i] = (start - this.t0) / this.msPerPx;
+    this.y[i] = (this.rowOf[i] ?? 0) * ROW_H;
+    this.w[i] = Math.max(4, (end - start) / this.msPerPx);
+    this.h[i] = BAR_H;
   }
 
   /** World rectangle of node `i` in the current mode. */
   box(/** @type {number} */ i) {
-    const node = /** @type {GraphNode} */ (this.graph.nodes[i]);
-    if (this.mode === 'graph') return { x: node[2] * COL_W, y: node[3] * ROW_H, w: NODE_W, h: NODE_H };
-    const start = node[7] ?? this.t0;
-    const end = node[8] ?? (node[7] === null ? this.t0 : Date.now());
-    const x = (start - this.t0) / this.msPerPx;
-    return { x, y: (this.rowOf[i] ?? 0) * ROW_H, w: Math.max(4, (end - start) / this.msPerPx), h: BAR_H };
+    return { x: this.x[i] ?? 0, y: this.y[i] ?? 0, w: this.w[i] ?? 0, h: this.h[i] ?? 0 };
   }
 
   draw() {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
+      const started = performance.now();
       this.paint();
+      // With data-measure set (the bench sets it), each drawing is a `graph-paint` performance measure.
+      if (this.canvas.dataset.measure) performance.measure('graph-paint', { start: started });
     });
   }
 
@@ -100,11 +145,14 @@ export class GraphCanvas {
     const { x, y, scale } = camera;
     context.setTransform(dpr * scale, 0, 0, dpr * scale, -x * scale * dpr, -y * scale * dpr);
     const view = { left: x, top: y, right: x + width / scale, bottom: y + height / scale };
+    if (this.mode === 'timeline') for (const i of this.open) this.placeNode(i);
+    const { x: xs, y: ys, w: ws, h: hs } = this;
     /** @type {number[]} */
     const visible = [];
     for (let i = 0; i < graph.nodes.length; i++) {
-      const b = this.box(i);
-      if (b.x + b.w >= view.left && b.x <= view.right && b.y + b.h >= view.top && b.y <= view.bottom)
+      const left = xs[i];
+      const top = ys[i];
+      if (left + ws[i] >= view.left && left <= view.right && top + hs[i] >= view.top && top <= view.bottom)
         visible.push(i);
     }
     if (this.mode === 'graph') this.paintEdges(view, scale);
@@ -118,12 +166,9 @@ export class GraphCanvas {
       else byState.set(state, [i]);
     }
     for (const [state, members] of byState) {
-      context.fillStyle = colours.state(state);
+      context.fillStyle = colours.state[state] ?? colours.state.NONE ?? '';
       context.beginPath();
-      for (const i of members) {
-        const b = this.box(i);
-        context.rect(b.x, b.y, b.w, b.h);
-      }
+      for (const i of members) context.rect(xs[i], ys[i], ws[i], hs[i]);
       context.fill();
     }
     if (this.selected >= 0) {
@@ -144,16 +189,21 @@ export class GraphCanvas {
     context.strokeStyle = this.colours.muted;
     context.lineWidth = 1 / scale;
     context.beginPath();
+    const { x: xs, y: ys, w: ws, h: hs } = this;
+    // Zoomed far out, curves are indistinguishable from lines and cost more.
+    const curved = scale >= 0.35;
     for (let e = 0; e < graph.edges.length; e += 2) {
-      const a = this.box(/** @type {number} */ (graph.edges[e]));
-      const b = this.box(/** @type {number} */ (graph.edges[e + 1]));
-      const ax = a.x + a.w;
-      const ay = a.y + a.h / 2;
-      const by = b.y + b.h / 2;
-      if (Math.max(ax, b.x) < view.left || Math.min(ax, b.x) > view.right) continue;
+      const from = /** @type {number} */ (graph.edges[e]);
+      const to = /** @type {number} */ (graph.edges[e + 1]);
+      const ax = xs[from] + ws[from];
+      const ay = ys[from] + hs[from] / 2;
+      const bx = xs[to];
+      const by = ys[to] + hs[to] / 2;
+      if (Math.max(ax, bx) < view.left || Math.min(ax, bx) > view.right) continue;
       if (Math.max(ay, by) < view.top || Math.min(ay, by) > view.bottom) continue;
       context.moveTo(ax, ay);
-      context.bezierCurveTo(ax + 20, ay, b.x - 20, by, b.x, by);
+      if (curved) context.bezierCurveTo(ax + 20, ay, bx - 20, by, bx, by);
+      else context.lineTo(bx, by);
     }
     context.stroke();
   }
@@ -223,25 +273,25 @@ export class GraphCanvas {
     const b = this.box(candidate);
     return wx >= b.x && wx <= b.x + b.w && wy >= b.y && wy <= b.y + b.h ? candidate : -1;
   }
-
-  /** A node in words: for the tooltip, the list and screen readers. */
-  describe(/** @type {number} */ i) {
-    const node = /** @type {GraphNode} */ (this.graph.nodes[i]);
-    const took = node[7] !== null && node[8] !== null ? `, ${((node[8] - node[7]) / 1000).toFixed(2)} s` : '';
-    const counts = node[9] ? Object.entries(node[9]).map(([state, n]) => `${n} ${state.toLowerCase()}`) : [];
-    const group =
-      node[4] > 1 ? ` — ${node[4]} runs (${counts.join(', ')}); Enter or double-click expands` : '';
-    return `${node[0]}: ${(node[1] ?? 'no state').toLowerCase()}${took}${group}`;
-  }
 }
+
+const STATES = [
+  'SCHEDULED',
+  'PENDING',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'CRASHED',
+  'PAUSED',
+  'CANCELLING',
+  'NONE',
+];
 
 function readColours() {
   const style = getComputedStyle(document.documentElement);
   const v = (/** @type {string} */ name) => style.getPropertyValue(name).trim();
-  return {
-    text: v('--text'),
-    muted: v('--muted'),
-    focus: v('--focus'),
-    state: (/** @type {string | null} */ s) => v(`--state-${(s ?? 'none').toLowerCase()}`),
-  };
+  /** @type {Record<string, string>} */
+  const state = Object.fromEntries(STATES.map((s) => [s, v(`--state-${s.toLowerCase()}`)]));
+  return { text: v('--text'), muted: v('--muted'), focus: v('--focus'), state };
 }

@@ -33,7 +33,7 @@ function start(canvas, view) {
   function showTip(/** @type {number} */ i, /** @type {number} */ px, /** @type {number} */ py) {
     tip.hidden = i < 0;
     if (i < 0) return;
-    tip.textContent = view.describe(i);
+    tip.textContent = describeNode(view.graph, i);
     tip.style.left = `${Math.min(px + 12, canvas.clientWidth - 200)}px`;
     tip.style.top = `${py + 12}px`;
   }
@@ -57,7 +57,9 @@ function start(canvas, view) {
     const groups = rows.length
       ? `<table><caption>Mapped tasks</caption><thead><tr><th scope="col">Task</th><th scope="col">Runs</th><th scope="col">Show</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
       : '';
-    const shown = graph.nodes.slice(0, LISTED).map((_node, i) => `<li>${escapeHtml(view.describe(i))}</li>`);
+    const shown = graph.nodes
+      .slice(0, LISTED)
+      .map((_node, i) => `<li>${escapeHtml(describeNode(view.graph, i))}</li>`);
     const more =
       graph.nodes.length > LISTED
         ? `<p class="note">The first ${LISTED} of ${graph.nodes.length} nodes.</p>`
@@ -149,7 +151,7 @@ function start(canvas, view) {
     view.camera.x = b.x - canvas.clientWidth / 2 / view.camera.scale;
     view.camera.y = b.y - canvas.clientHeight / 2 / view.camera.scale;
     showTip(view.selected, canvas.clientWidth / 2, canvas.clientHeight / 2);
-    if (summary) summary.textContent = view.describe(view.selected);
+    if (summary) summary.textContent = describeNode(view.graph, view.selected);
     view.draw();
   }
   canvas.addEventListener('keydown', (event) => {
@@ -163,8 +165,9 @@ function start(canvas, view) {
   document.querySelector('[data-graph="fit"]')?.addEventListener('click', () => view.fitView());
   for (const radio of document.querySelectorAll('input[name="task-view"]')) {
     radio.addEventListener('change', (event) => {
-      view.mode = /** @type {HTMLInputElement} */ (event.target).value === 'timeline' ? 'timeline' : 'graph';
-      view.selected = -1;
+      view.setMode(
+        /** @type {HTMLInputElement} */ (event.target).value === 'timeline' ? 'timeline' : 'graph',
+      );
       view.fitView();
     });
   }
@@ -183,6 +186,16 @@ function start(canvas, view) {
     window.setTimeout(poll, view.graph.settled ? SETTLED_POLL_MS : POLL_MS);
   }
   void poll();
+}
+
+/** A node in words: for the tooltip, the list and screen readers. */
+function describeNode(/** @type {import('./graph-canvas.js').Graph} */ graph, /** @type {number} */ i) {
+  const node = graph.nodes[i];
+  if (!node) return '';
+  const took = node[6] !== null && node[7] !== null ? `, ${((node[7] - node[6]) / 1000).toFixed(2)} s` : '';
+  const counts = node[8] ? Object.entries(node[8]).map(([state, n]) => `${n} ${state.toLowerCase()}`) : [];
+  const group = node[4] > 1 ? ` — ${node[4]} runs (${counts.join(', ')}); Enter or double-click expands` : '';
+  return `${node[0]}: ${(node[1] ?? 'no state').toLowerCase()}${took}${group}`;
 }
 
 function escapeHtml(/** @type {string} */ text) {

@@ -28,6 +28,7 @@ import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
 import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
+import { readTaskRunSummaries, type TaskRunSummary } from './task-run-summaries';
 
 export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
@@ -202,6 +203,11 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
 
   async listTaskRuns(offset: number, limit: number): Promise<TaskRun[] | null> {
     return this.storage.readRun() ? this.storage.listTaskRuns(offset, limit) : null;
+  }
+
+  /** Every task run, summarised for the run graph; null when there is no run. */
+  async listTaskRunSummaries(): Promise<TaskRunSummary[] | null> {
+    return this.storage.readRun() ? readTaskRunSummaries(this.ctx.storage.sql) : null;
   }
 
   async readTaskRunStates(id: string): Promise<State[] | null> {

@@ -150,6 +150,10 @@ describe('dashboard', () => {
     writeFileSync(gate, '');
     await waitForText(page, `${row} .state`, /Completed/, 45_000);
     expect(await stillSameDocument(page)).toBe(true);
+    // What the page came to show live is what a fresh page shows.
+    const fresh = await open(admin, '/runs');
+    expect(await page.innerHTML('.runs-region')).toBe(await fresh.innerHTML('.runs-region'));
+    await fresh.close();
     await screenshot(page, 'runs');
     await page.close();
   });
@@ -230,6 +234,12 @@ describe('dashboard', () => {
     await waitForText(page, '.run-header .title-row .state', /Cancelled/, 45_000);
     expect((await waitForState(run.id, ['CANCELLED'])).state_type).toBe('CANCELLED');
     expect(await stillSameDocument(page)).toBe(true);
+    const fresh = await open(admin, `/runs/${run.id}`);
+    await waitForText(fresh, '.run-header .title-row .state', /Cancelled/);
+    for (const region of ['.run-header', '.state-timeline']) {
+      expect(await page.innerHTML(region), region).toBe(await fresh.innerHTML(region));
+    }
+    await fresh.close();
     await page.close();
   });
 

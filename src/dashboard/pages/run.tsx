@@ -1,7 +1,7 @@
 // The run page: header and actions, state timeline, details, the task runs as a graph and a timeline
 // (drawn on a canvas by static/run-graph.js), and the logs (static/run-logs.js). The run and its task
 // runs come from the run's object, lists and logs from the index.
-import { isTerminal, type TaskRun } from 'edgeflow/protocol';
+import { isTerminal } from 'edgeflow/protocol';
 import { logsAfter, subflowRuns } from '../../db/dashboard-queries';
 import { readDeployment } from '../../db/deployments';
 import { readFlow } from '../../db/flows';
@@ -16,8 +16,6 @@ import type { DashboardContext } from '../viewer';
 import { RunDetails, RunHeader, type RunView, StateTimeline } from './run-parts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** The object hands out task runs a page at a time (its own cap). */
-const TASK_PAGE = 1000;
 const LOG_PAGE = 500;
 const LOG_LEVELS = [0, 10, 20, 30, 40, 50];
 
@@ -173,18 +171,6 @@ export async function runLive(c: DashboardContext): Promise<Response> {
   }
 }
 
-/** Every task run of the run, from its object, a page at a time. */
-export async function taskRunsOf(env: Env, id: string): Promise<TaskRun[] | null> {
-  const object = flowRunObject(env, id);
-  const all: TaskRun[] = [];
-  for (let offset = 0; ; offset += TASK_PAGE) {
-    const page = await object.listTaskRuns(offset, TASK_PAGE);
-    if (!page) return null;
-    all.push(...page);
-    if (page.length < TASK_PAGE) return all;
-  }
-}
-
 /** The graph as the canvas reads it: compact rows, states as names (docs/dashboard.md, "Run graph"). */
 function graphDocument(graph: RunGraph, total: number, settled: boolean) {
   return {
@@ -194,7 +180,7 @@ function graphDocument(graph: RunGraph, total: number, settled: boolean) {
     layers: graph.layers,
     rows: graph.rows,
     groups: graph.groups,
-    // [label, state, layer, row, count, group, key, start ms, end ms, states of a group]
+    // [label, state, column, row, count, group, start ms, end ms, states of a group]
     nodes: graph.nodes.map((node) => [
       node.label,
       node.state,
@@ -202,7 +188,6 @@ function graphDocument(graph: RunGraph, total: number, settled: boolean) {
       node.row,
       node.count,
       node.group,
-      node.key,
       node.start ? Date.parse(node.start) : null,
       node.end ? Date.parse(node.end) : null,
       node.count > 1 ? node.states : null,
@@ -214,10 +199,8 @@ function graphDocument(graph: RunGraph, total: number, settled: boolean) {
 export async function runGraph(c: DashboardContext): Promise<Response> {
   const id = c.req.param('id')!;
   if (!UUID.test(id)) return c.body(null, 404);
-  const [run, taskRuns] = await Promise.all([
-    flowRunObject(c.env, id.toLowerCase()).read(),
-    taskRunsOf(c.env, id.toLowerCase()),
-  ]);
+  const object = flowRunObject(c.env, id.toLowerCase());
+  const [run, taskRuns] = await Promise.all([object.read(), object.listTaskRunSummaries()]);
   if (!run || !taskRuns) return c.body(null, 404);
   const tasks: GraphTask[] = taskRuns.map((task) => ({
     id: task.id,

@@ -3,17 +3,24 @@
 import type { Child } from 'hono/jsx';
 import type { DashboardContext } from './viewer';
 
-async function contentTag(text: string): Promise<string> {
+/** A short hex digest of `text`. */
+export async function digestOf(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `"${hex.slice(0, 24)}"`;
+  return [...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(0, 24);
+}
+
+/** A 304 when the poll already has `tag`; the body, tagged, when it does not. */
+export function respondTagged(c: DashboardContext, tag: string, body: () => string, type: string): Response {
+  const headers = { ETag: tag, 'Cache-Control': 'no-cache', 'Content-Type': type };
+  if (c.req.header('if-none-match') === tag) return c.body(null, 304, headers);
+  return c.body(body(), 200, headers);
 }
 
 async function tagged(c: DashboardContext, body: string, type: string): Promise<Response> {
-  const tag = await contentTag(body);
-  const headers = { ETag: tag, 'Cache-Control': 'no-cache', 'Content-Type': type };
-  if (c.req.header('if-none-match') === tag) return c.body(null, 304, headers);
-  return c.body(body, 200, headers);
+  return respondTagged(c, `"${await digestOf(body)}"`, () => body, type);
 }
 
 /** A live region's HTML. */

@@ -25,7 +25,7 @@ export type FlowRunHandle = Pick<
   | 'readTaskRun'
   | 'readTaskRunStates'
   | 'listTaskRuns'
-  | 'listTaskRunSummaries'
+  | 'summariseTaskRuns'
   | 'claim'
   | 'unclaim'
   | 'crash'

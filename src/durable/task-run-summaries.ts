@@ -1,5 +1,6 @@
 // What the run graph needs of a run's task runs, read from the run object's own SQLite: picked out in
-// SQL, so 10,000 documents are neither parsed in the object nor copied whole to the caller.
+// SQL, so 10,000 documents are neither parsed in the object nor copied whole to the caller; and a
+// fingerprint that changes with any task run, so a poll of an unchanged graph reads nothing more.
 import type { TaskRun } from 'edgeflow/protocol';
 
 export type TaskRunSummary = Pick<
@@ -26,4 +27,15 @@ export function readTaskRunSummaries(sql: SqlStorage): TaskRunSummary[] {
     ) as TaskRun;
     return { id, task_key, name, state_type, start_time, end_time, task_inputs };
   });
+}
+
+/**
+ * How many task runs there are and the sum of their versions: every write of a task run bumps its
+ * version and none is deleted but with the run, so any change changes this.
+ */
+export function readTaskRunsFingerprint(sql: SqlStorage): string {
+  const row = sql
+    .exec<{ n: number; v: number }>('SELECT count(*) AS n, coalesce(sum(version), 0) AS v FROM task_runs')
+    .one();
+  return `${row.n}.${row.v}`;
 }

@@ -190,6 +190,28 @@ describe('graph and logs', () => {
     expect(expanded.nodes).toHaveLength(6);
   });
 
+  it("answers a graph poll with 304 until a task run changes, or the run's state, or what is expanded", async () => {
+    const { run, ids } = await runWithTasks();
+    const path = `/runs/${run.id}/graph`;
+    const first = await get(path);
+    const tag = first.headers.get('etag')!;
+    expect((await get(path, ADMIN_KEY, { 'if-none-match': tag })).status).toBe(304);
+    expect((await get(`${path}?expand=double`, ADMIN_KEY, { 'if-none-match': tag })).status).toBe(200);
+
+    await api('POST', `/flow_runs/${run.id}/task_runs/batch`, {
+      items: [{ op: 'set_state', task_run_id: ids[5], state: { type: 'FAILED' }, force: true }],
+    });
+    const changed = await get(path, ADMIN_KEY, { 'if-none-match': tag });
+    expect(changed.status).toBe(200);
+    expect(JSON.parse(changed.text).nodes.at(-1)[1]).toBe('FAILED');
+
+    const again = changed.headers.get('etag')!;
+    await api('POST', `/flow_runs/${run.id}/set_state`, { state: { type: 'CANCELLED' }, force: true });
+    const ended = await get(path, ADMIN_KEY, { 'if-none-match': again });
+    expect(ended.status).toBe(200);
+    expect(JSON.parse(ended.text).settled).toBe(true);
+  });
+
   it('draws a task run whose document is too deep for SQLite JSON (stored before the edge limited depth)', async () => {
     const { run } = await runWithTasks();
     let data: unknown = 'bottom';

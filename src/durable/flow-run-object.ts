@@ -28,7 +28,7 @@ import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
 import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
-import { readTaskRunSummaries, readTaskRunsFingerprint, type TaskRunSummary } from './task-run-summaries';
+import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
 
 export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
@@ -206,12 +206,10 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   }
 
   /**
-   * Every task run summarised for the run graph, with their fingerprint; only the fingerprint when it
-   * is still `unchanged`. Null when there is no run.
+   * Every task run summarised for the run graph (JSON text of a TaskRunSummary[]), with their
+   * fingerprint; only the fingerprint when it is still `unchanged`. Null when there is no run.
    */
-  async summariseTaskRuns(
-    unchanged?: string,
-  ): Promise<{ fingerprint: string; tasks: TaskRunSummary[] | null } | null> {
+  async summariseTaskRuns(unchanged?: string): Promise<{ fingerprint: string; tasks: string | null } | null> {
     if (!this.storage.readRun()) return null;
     const fingerprint = readTaskRunsFingerprint(this.ctx.storage.sql);
     return {

@@ -1,6 +1,7 @@
-// What the run graph needs of a run's task runs, read from the run object's own SQLite: picked out in
-// SQL, so 10,000 documents are neither parsed in the object nor copied whole to the caller; and a
-// fingerprint that changes with any task run, so a poll of an unchanged graph reads nothing more.
+// What the run graph needs of a run's task runs, read from the run object's own SQLite: picked out and
+// joined into one JSON text in SQL, so 10,000 documents are neither parsed in the object nor copied
+// to the caller one object at a time; and a fingerprint that changes with any task run, so a poll of
+// an unchanged graph reads nothing more.
 import type { TaskRun } from 'edgeflow/protocol';
 
 export type TaskRunSummary = Pick<
@@ -8,25 +9,35 @@ export type TaskRunSummary = Pick<
   'id' | 'task_key' | 'name' | 'state_type' | 'start_time' | 'end_time' | 'task_inputs'
 >;
 
-/** Every task run in creation order; a document too deep for SQLite's JSON (caller data) is parsed here. */
-export function readTaskRunSummaries(sql: SqlStorage): TaskRunSummary[] {
-  const rows = sql
-    .exec<{ summary: string | null; doc: string | null }>(
-      `SELECT CASE WHEN json_valid(doc) THEN json_object('id', id, 'task_key', task_key,
+/**
+ * Every task run's summary in creation order, as the JSON text of a `TaskRunSummary[]`. A document too
+ * deep for SQLite's JSON (caller data stored before the edge limited depth) comes back as its id
+ * alone, and is parsed here and put in its place.
+ */
+export function readTaskRunSummaries(sql: SqlStorage): string {
+  const { list } = sql
+    .exec<{ list: string }>(
+      `SELECT json_group_array(json(summary)) AS list FROM (
+         SELECT CASE WHEN json_valid(doc) THEN json_object('id', id, 'task_key', task_key,
            'name', json_extract(doc, '$.name'), 'state_type', json_extract(doc, '$.state_type'),
            'start_time', json_extract(doc, '$.start_time'), 'end_time', json_extract(doc, '$.end_time'),
-           'task_inputs', json_extract(doc, '$.task_inputs')) END AS summary,
-         CASE WHEN json_valid(doc) THEN NULL ELSE doc END AS doc
-       FROM task_runs ORDER BY rowid`,
+           'task_inputs', json_extract(doc, '$.task_inputs'))
+           ELSE json_object('id', id, 'too_deep', 1) END AS summary
+         FROM task_runs ORDER BY rowid)`,
     )
-    .toArray();
-  return rows.map((row) => {
-    if (row.summary !== null) return JSON.parse(row.summary) as TaskRunSummary;
-    const { id, task_key, name, state_type, start_time, end_time, task_inputs } = JSON.parse(
-      row.doc!,
-    ) as TaskRun;
-    return { id, task_key, name, state_type, start_time, end_time, task_inputs };
-  });
+    .one();
+  if (!list.includes('"too_deep":1')) return list;
+  const summaries = JSON.parse(list) as (TaskRunSummary | { id: string; too_deep: 1 })[];
+  return JSON.stringify(
+    summaries.map((summary) => {
+      if (!('too_deep' in summary)) return summary;
+      const [row] = sql.exec<{ doc: string }>('SELECT doc FROM task_runs WHERE id = ?', summary.id).toArray();
+      const { id, task_key, name, state_type, start_time, end_time, task_inputs } = JSON.parse(
+        row!.doc,
+      ) as TaskRun;
+      return { id, task_key, name, state_type, start_time, end_time, task_inputs };
+    }),
+  );
 }
 
 /**

@@ -8,6 +8,7 @@ import { readFlow } from '../../db/flows';
 import { filterLogs } from '../../db/logs';
 import { type GraphTask, layOutRunGraph, type RunGraph, upstreamOf } from '../../domain/dashboard';
 import { flowRunObject } from '../../durable/objects';
+import type { TaskRunSummary } from '../../durable/task-run-summaries';
 import type { Env } from '../../env';
 import { Live } from '../components';
 import { digestOf, liveHtml, liveJson, respondTagged } from '../live';
@@ -214,8 +215,9 @@ export async function runGraph(c: DashboardContext): Promise<Response> {
   );
   if (!summary) return c.body(null, 404);
   const tag = `"${prefix}${summary.fingerprint}"`;
+  const summaries = summary.tasks === null ? null : (JSON.parse(summary.tasks) as TaskRunSummary[]);
   const tasks: GraphTask[] | null =
-    summary.tasks?.map((task) => ({
+    summaries?.map((task) => ({
       id: task.id,
       name: task.name,
       task_key: task.task_key,

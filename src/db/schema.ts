@@ -93,7 +93,13 @@ export const taskRunCache = sqliteTable(
 export const logs = sqliteTable(
   'logs',
   {
+    /** Order of arrival: the cursor `edgeflow logs --follow` reads with. */
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /**
+     * The line's own id, made by the client when the line was created (or by the server when a client
+     * sends none): a batch sent again stores nothing twice. Null for lines stored before keys existed.
+     */
+    key: text('key'),
     flowRunId: text('flow_run_id').notNull(),
     taskRunId: text('task_run_id'),
     level: integer('level').notNull(),
@@ -101,7 +107,11 @@ export const logs = sqliteTable(
     message: text('message').notNull(),
     timestamp: text('timestamp').notNull(),
   },
-  (t) => [index('logs_flow_run').on(t.flowRunId, t.timestamp), index('logs_timestamp').on(t.timestamp)],
+  (t) => [
+    index('logs_flow_run').on(t.flowRunId, t.timestamp),
+    index('logs_timestamp').on(t.timestamp),
+    uniqueIndex('logs_key').on(t.key),
+  ],
 );
 
 export const apiKeys = sqliteTable('api_keys', {

@@ -1,4 +1,5 @@
 // Batches flow-run logs to `POST /api/logs`: every 50 ms or 500 lines, one request at a time, in order.
+import { randomUUID } from 'node:crypto';
 import type { EdgeflowClient } from '../client/index.ts';
 import type { LogCreate } from '../protocol/index.ts';
 
@@ -29,8 +30,13 @@ export class LogShipper {
     this.#onError = options.onError;
   }
 
+  /**
+   * Queues a line, giving it its key now if it has none: every send of the line, a retry after a lost
+   * answer included, carries the same key, so the server stores it once (docs/agent.md, "Failures and
+   * what recovers them").
+   */
   push(log: LogCreate): void {
-    this.#queue.push(log);
+    this.#queue.push(log.key ? log : { ...log, key: randomUUID() });
     if (this.#queue.length > this.#maxQueued) {
       this.#queue.shift();
       this.#dropped++;

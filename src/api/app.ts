@@ -1,4 +1,5 @@
-// The HTTP API: auth, body limits, one router per resource, and the one place errors become JSON.
+// The HTTP API and the dashboard's sign-in: auth, body limits, one router per resource, and the one
+// place errors become JSON.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -15,6 +16,8 @@ import { flowsRouter } from './routes/flows';
 import { healthRouter } from './routes/health';
 import { logsRouter } from './routes/logs';
 import { resultsRouter } from './routes/results';
+import { signInRouter } from './routes/sign-in';
+import { signInTokensRouter } from './routes/sign-in-tokens';
 import { taskRunsRouter } from './routes/task-runs';
 import { webhooksRouter } from './routes/webhooks';
 import { workPoolDispatchRouter } from './routes/work-pool-dispatch';
@@ -39,8 +42,9 @@ export function createApp() {
       },
     }),
   );
+  // Everything, pages included: the public exceptions are the middleware's own list.
   app.use(
-    '/api/*',
+    '*',
     authenticate(() => app.openAPIRegistry.definitions),
   );
   app.use('/api/*', refuseMalformedPaths);
@@ -58,6 +62,8 @@ export function createApp() {
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
   app.route('/api', resultsRouter);
+  app.route('/api', signInTokensRouter);
+  app.route('/', signInRouter);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

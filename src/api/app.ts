@@ -12,6 +12,7 @@ import { apiKeysRouter } from './routes/api-keys';
 import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
 import { flowRunsRouter } from './routes/flow-runs';
+import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
 import { flowsRouter } from './routes/flows';
 import { healthRouter } from './routes/health';
 import { logsRouter } from './routes/logs';
@@ -52,6 +53,7 @@ export function createApp() {
 
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);
+  app.route('/api', flowRunsBulkRouter);
   app.route('/api', flowRunsRouter);
   app.route('/api', taskRunsRouter);
   app.route('/api', apiKeysRouter);

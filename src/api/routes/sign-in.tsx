@@ -25,12 +25,13 @@ const NOT_CONFIGURED = 'No API key is configured on this server (`wrangler secre
 const MAX_FORM_BYTES = 16 * 1024;
 
 /**
- * The page never leaves a token in a Referer, is never cached or framed (a framed Continue button
- * could be clicked unawares), and runs no script.
+ * The page never leaves a token in a Referer to another site, is never cached or framed (a framed
+ * Continue button could be clicked unawares), and runs no script. Not `no-referrer`: under it a
+ * browser sends `Origin: null` with the form's POST, which the Origin rule must refuse.
  */
 function page(c: Context<AppEnv>, props: SignInPageProps, status: 200 | 401 | 503) {
   c.header('cache-control', 'no-store');
-  c.header('referrer-policy', 'no-referrer');
+  c.header('referrer-policy', 'same-origin');
   c.header('x-content-type-options', 'nosniff');
   c.header(
     'content-security-policy',

@@ -106,8 +106,16 @@ await tickCron();
 setInterval(tickCron, 60_000);
 setInterval(reportEndedRuns, 3_000);
 const local = port === '8787' ? '' : `EDGEFLOW_API_URL=${apiUrl} `;
+// The dashboard's sign-in link carries a one-time token (15 minutes, single use), never the key.
+const link = await fetch(`${apiUrl}/api/sign_in_tokens`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${apiKey}` },
+})
+  .then(async (response) => (response.ok ? (await response.json()).sign_in_url : null))
+  .catch(() => null);
 console.log(`
 [dev] Edgeflow is up: API ${apiUrl}/api (key: ${apiKey}); agent on pool "${POOL}"; cron ticking every minute.
+[dev] Dashboard: ${link ? `${link} (one-time sign-in link, 15 minutes)` : `${apiUrl}/signin`}
 [dev] hello/every-minute runs at the start of every minute (its first run within a minute). Look at it with:
         ${local}npx edgeflow runs                                   # recent flow runs
         ${local}npx edgeflow logs <run id or name> --follow          # a run's logs

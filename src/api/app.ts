@@ -1,4 +1,5 @@
-// The HTTP API: auth, body limits, one router per resource, and the one place errors become JSON.
+// The HTTP API and the dashboard's sign-in: auth, body limits, one router per resource, and the one
+// place errors become JSON.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -11,10 +12,13 @@ import { apiKeysRouter } from './routes/api-keys';
 import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
 import { flowRunsRouter } from './routes/flow-runs';
+import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
 import { flowsRouter } from './routes/flows';
 import { healthRouter } from './routes/health';
 import { logsRouter } from './routes/logs';
 import { resultsRouter } from './routes/results';
+import { signInRouter } from './routes/sign-in';
+import { signInTokensRouter } from './routes/sign-in-tokens';
 import { taskRunsRouter } from './routes/task-runs';
 import { webhooksRouter } from './routes/webhooks';
 import { workPoolDispatchRouter } from './routes/work-pool-dispatch';
@@ -39,8 +43,9 @@ export function createApp() {
       },
     }),
   );
+  // Everything, pages included: the public exceptions are the middleware's own list.
   app.use(
-    '/api/*',
+    '*',
     authenticate(() => app.openAPIRegistry.definitions),
   );
   app.use('/api/*', refuseMalformedPaths);
@@ -48,6 +53,7 @@ export function createApp() {
 
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);
+  app.route('/api', flowRunsBulkRouter);
   app.route('/api', flowRunsRouter);
   app.route('/api', taskRunsRouter);
   app.route('/api', apiKeysRouter);
@@ -58,6 +64,8 @@ export function createApp() {
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
   app.route('/api', resultsRouter);
+  app.route('/api', signInTokensRouter);
+  app.route('/', signInRouter);
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -96,7 +96,9 @@ export function applyTaskBatch(
       cache.set(outcome.cacheInsert.cache_key, outcome.cacheInsert.state);
     }
     const result: TaskRunBatchResult = { task_run_id: taskRunId, ...outcome.result };
-    if (transitionId) storage.recordTransitionAnswer(taskRunId, transitionId, result);
+    // A WAIT writes nothing, so a proposal resent after it is decided afresh (as for flow runs).
+    if (transitionId && result.status !== 'WAIT')
+      storage.recordTransitionAnswer(taskRunId, transitionId, result);
     return result;
   };
 

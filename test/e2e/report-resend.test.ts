@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogShipper } from '../../worker-agent/src/agent/log-shipper.ts';
 import { EdgeflowClient } from '../../worker-agent/src/client/index.ts';
 import type { LogCreate } from '../../worker-agent/src/protocol/index.ts';
+import { cli } from './cli-harness.ts';
 import {
   DEV_KEY,
   type LocalServer,
@@ -177,5 +178,27 @@ describe('a report whose answer is lost is sent again, and the server records it
       flow_runs: { parent_task_run_id: { any_: [link!.id] } },
     });
     expect(children.map((child) => child.state_type)).toEqual(['COMPLETED']);
+  });
+
+  it('`edgeflow run` without --idempotency-key: the resent create makes one run', async () => {
+    await server.client.upsertDeployment({
+      name: 'default',
+      flow_name: 'resend-cli',
+      entrypoint: 'flows/nested.ts:parent',
+      work_pool_name: 'e2e-resend-cli',
+    });
+    const deployment = await server.client.readDeploymentByName('resend-cli', 'default');
+    const path = `/api/deployments/${deployment.id}/create_flow_run`;
+    toCut.push((request) => request.path === path);
+    const result = await cli({ ...server, url: proxyUrl }, project.dir, ['run', 'resend-cli/default']);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(toCut).toHaveLength(0);
+    expect(sentTo('POST', path)).toHaveLength(2);
+    const runs = await server.client.filterFlowRuns({
+      flow_runs: { deployment_id: { any_: [deployment.id] } },
+    });
+    expect(runs).toHaveLength(1);
   });
 });

@@ -94,8 +94,8 @@ export function mergedUpdate(existing: Deployment, patch: DeploymentUpdate): Dep
 
 /**
  * After a deployment or its schedules changed (the change and its withdrawals committed together):
- * the withdrawals are finished and the first runs are planned from now at once (the same code as the
- * tick), so the change shows before the next tick.
+ * the withdrawals are finished (the request's share of them) and, once they are closed, the first runs
+ * are planned from now at once (the same code as the tick), so the change shows before the next tick.
  */
 export async function regenerate(
   env: Env,
@@ -103,8 +103,8 @@ export async function regenerate(
   withdrawals: Withdrawal[],
   now: Date,
 ): Promise<void> {
-  await withdrawOrRefuse(env, withdrawals, now);
-  await planFirstRuns(env, deploymentId, now);
+  // A withdrawal left open for the tick would take back what is planned now: the tick plans once it closes.
+  if ((await withdrawOrRefuse(env, withdrawals, now)) === 'done') await planFirstRuns(env, deploymentId, now);
 }
 
 /**
@@ -120,9 +120,13 @@ export async function planFirstRuns(env: Env, deploymentId: string, now: Date): 
  * Finishes the withdrawals a change committed. Runs that could not be withdrawn yet answer 503: the
  * change is saved, and a repeated request or the next scheduler tick finishes it (docs/deployments.md).
  */
-export async function withdrawOrRefuse(env: Env, withdrawals: Withdrawal[], now: Date): Promise<void> {
+export async function withdrawOrRefuse(
+  env: Env,
+  withdrawals: Withdrawal[],
+  now: Date,
+): Promise<'done' | 'deferred'> {
   const outcome = await finishWithdrawals(env, withdrawals, now);
-  if (outcome.kind === 'done') return;
+  if (outcome.kind !== 'pending') return outcome.kind;
   throw new ApiError(
     503,
     'deployment.withdrawal_pending',

@@ -184,11 +184,19 @@ export async function readCachedStates(
 }
 
 /** Removes a deleted run and everything indexed under it. */
-export async function deleteRunIndex(database: D1Database, flowRunId: string): Promise<void> {
+export function deleteRunIndex(database: D1Database, flowRunId: string): Promise<void> {
+  return deleteRunIndexes(database, [flowRunId]);
+}
+
+/** Removes deleted runs and everything indexed under them: one batch, whatever their number. */
+export async function deleteRunIndexes(database: D1Database, flowRunIds: string[]): Promise<void> {
+  if (flowRunIds.length === 0) return;
+  const ids = JSON.stringify(flowRunIds);
+  const inIds = 'IN (SELECT value FROM json_each(?))';
   await database.batch([
-    database.prepare('DELETE FROM flow_runs WHERE id = ?').bind(flowRunId),
-    database.prepare('DELETE FROM flow_run_tags WHERE flow_run_id = ?').bind(flowRunId),
-    database.prepare('DELETE FROM task_runs WHERE flow_run_id = ?').bind(flowRunId),
-    database.prepare('DELETE FROM logs WHERE flow_run_id = ?').bind(flowRunId),
+    database.prepare(`DELETE FROM flow_runs WHERE id ${inIds}`).bind(ids),
+    database.prepare(`DELETE FROM flow_run_tags WHERE flow_run_id ${inIds}`).bind(ids),
+    database.prepare(`DELETE FROM task_runs WHERE flow_run_id ${inIds}`).bind(ids),
+    database.prepare(`DELETE FROM logs WHERE flow_run_id ${inIds}`).bind(ids),
   ]);
 }

@@ -147,14 +147,15 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
 
   /**
    * Deletes the run only if its deployment's schedules made it and it has not started: how a
-   * deployment withdraws its runs. Storage goes first, so no claim slips in between.
+   * deployment withdraws its runs. Storage goes first, so no claim slips in between. The withdrawal
+   * deletes the index rows of `removed` and `absent` runs afterwards, all in one D1 batch.
    */
-  async removeUnstarted(): Promise<boolean> {
+  async removeUnstarted(): Promise<'removed' | 'kept' | 'absent'> {
     const doc = this.storage.readRun()?.doc;
-    if (!doc || !isUnstartedAutoScheduled(doc)) return false;
+    if (!doc) return 'absent';
+    if (!isUnstartedAutoScheduled(doc)) return 'kept';
     await this.wipe();
-    await deleteRunIndex(this.env.DB, doc.id);
-    return true;
+    return 'removed';
   }
 
   /**

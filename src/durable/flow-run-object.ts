@@ -41,7 +41,7 @@ export type TaskBatchReply =
 
 export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatchApi {
   private storage: RunStorage;
-  private concurrency: RunConcurrency;
+  private readonly concurrency: RunConcurrency;
   private readonly outbox: RunOutbox;
   private readonly proposals: RunProposals;
   private readonly dispatch: RunDispatch;
@@ -49,7 +49,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new RunStorage(ctx.storage);
-    this.concurrency = new RunConcurrency(ctx.storage.sql, env);
+    this.concurrency = new RunConcurrency(() => this.storage, env);
     this.outbox = new RunOutbox(
       env,
       () => this.storage,
@@ -261,7 +261,6 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     this.armedAt = null;
     this.outbox.forgetPool();
     this.storage = new RunStorage(this.ctx.storage);
-    this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
   }
 
   /** The alarm this object last set (null: none); undefined when unknown (just loaded, or it fired). */

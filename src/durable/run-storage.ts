@@ -5,6 +5,7 @@
 // request used to re-read and re-parse the run a dozen times. This class is the only writer of
 // those tables, so the copies stay exact; a block that throws rolls SQLite back and drops them.
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
+import { insertRows } from './sql-rows';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS run (id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, lease_id TEXT);
@@ -122,6 +123,16 @@ export class RunStorage {
     this.sql.exec('INSERT INTO states (task_run_id, doc) VALUES (?, ?)', taskRunId, JSON.stringify(state));
   }
 
+  /** Appends task run states in order: `[task_run_id, state]` pairs, a few statements for a whole batch. */
+  appendTaskRunStates(states: [string, State][]): void {
+    insertRows(
+      this.sql,
+      'INSERT INTO states (task_run_id, doc)',
+      2,
+      states.map(([taskRunId, state]) => [taskRunId, JSON.stringify(state)]),
+    );
+  }
+
   readStates(taskRunId: string | null): State[] {
     const rows =
       taskRunId === null
@@ -159,19 +170,28 @@ export class RunStorage {
     return row ? { doc: JSON.parse(row.doc) as TaskRun, version: row.version } : null;
   }
 
-  writeTaskRun(doc: TaskRun, previousVersion: number): number {
-    const version = previousVersion + 1;
-    this.sql.exec(
-      `INSERT INTO task_runs (id, task_key, dynamic_key, doc, version) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version`,
-      doc.id,
-      doc.task_key,
-      doc.dynamic_key,
-      JSON.stringify(doc),
-      version,
+  /** Writes task runs, each with its version bumped, and marks them for the index: a few statements a batch. */
+  writeTaskRuns(runs: { doc: TaskRun; previousVersion: number }[]): void {
+    insertRows(
+      this.sql,
+      'INSERT INTO task_runs (id, task_key, dynamic_key, doc, version)',
+      5,
+      runs.map(({ doc, previousVersion }) => [
+        doc.id,
+        doc.task_key,
+        doc.dynamic_key,
+        JSON.stringify(doc),
+        previousVersion + 1,
+      ]),
+      'ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version',
     );
-    this.markDirty('task_run', doc.id);
-    return version;
+    insertRows(
+      this.sql,
+      'INSERT OR IGNORE INTO outbox (kind, id)',
+      2,
+      runs.map(({ doc }) => ['task_run', doc.id]),
+    );
+    if (runs.length > 0) this.dirtyKinds?.add('task_run');
   }
 
   /** The answer first given to a transition id, so a resent proposal gets it back unchanged. */
@@ -192,6 +212,16 @@ export class RunStorage {
       runId,
       transitionId,
       JSON.stringify(answer),
+    );
+  }
+
+  /** Records several answers as `recordTransitionAnswer` does: `[run_id, transition_id, answer]`. */
+  recordTransitionAnswers(answers: [string, string, unknown][]): void {
+    insertRows(
+      this.sql,
+      'INSERT OR IGNORE INTO transitions (run_id, transition_id, answer)',
+      3,
+      answers.map(([runId, transitionId, answer]) => [runId, transitionId, JSON.stringify(answer)]),
     );
   }
 

@@ -43,6 +43,10 @@ export function applyTaskBatch(
   const cacheInserts: CacheInsert[] = [];
   const cache = new Map(cached);
   let wroteState = false;
+  // States and transition answers are written together at the end, in item order (few statements).
+  const states: [string, State][] = [];
+  const answers: [string, string, TaskRunBatchResult][] = [];
+  const answered = new Map<string, TaskRunBatchResult>();
 
   // Every task run the batch touches is read once, changed in memory and written once at the end.
   const touched = new Map<string, StoredTaskRun & { dirty: boolean }>();
@@ -68,7 +72,9 @@ export function applyTaskBatch(
     const transitionId = proposed.state.state_details?.transition_id;
     // A run created by this very batch has no earlier answers to find.
     if (transitionId && !createdHere.has(taskRunId)) {
-      const earlier = storage.readTransitionAnswer<TaskRunBatchResult>(taskRunId, transitionId);
+      const earlier =
+        answered.get(`${taskRunId}\u0000${transitionId}`) ??
+        storage.readTransitionAnswer<TaskRunBatchResult>(taskRunId, transitionId);
       if (earlier) return earlier;
     }
     const cacheKey = proposed.state.state_details?.cache_key ?? stored.doc.cache_key;
@@ -86,7 +92,7 @@ export function applyTaskBatch(
     });
     if (outcome.written) {
       wroteState = true;
-      storage.appendState(outcome.written, taskRunId);
+      states.push([taskRunId, outcome.written]);
       stored.doc = applyTaskTransition(stored.doc, outcome.run, outcome.written, clock.now);
       stored.dirty = true;
     }
@@ -96,7 +102,11 @@ export function applyTaskBatch(
       cache.set(outcome.cacheInsert.cache_key, outcome.cacheInsert.state);
     }
     const result: TaskRunBatchResult = { task_run_id: taskRunId, ...outcome.result };
-    if (transitionId) storage.recordTransitionAnswer(taskRunId, transitionId, result);
+    if (transitionId) {
+      const key = `${taskRunId}\u0000${transitionId}`;
+      if (!answered.has(key)) answered.set(key, result);
+      answers.push([taskRunId, transitionId, result]);
+    }
     return result;
   };
 
@@ -142,7 +152,10 @@ export function applyTaskBatch(
     }
     written.push(wroteState);
   }
-  for (const run of touched.values()) if (run.dirty) storage.writeTaskRun(run.doc, run.version);
+  storage.appendTaskRunStates(states);
+  storage.recordTransitionAnswers(answers);
+  const dirty = [...touched.values()].filter((run) => run.dirty);
+  storage.writeTaskRuns(dirty.map((run) => ({ doc: run.doc, previousVersion: run.version })));
   return { results, written, cacheInserts };
 }
 

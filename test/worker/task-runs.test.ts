@@ -124,6 +124,29 @@ describe('POST /api/flow_runs/{id}/task_runs/batch', () => {
     expect(history.body).toHaveLength(1);
   });
 
+  it('answers a proposal repeated within one batch with its first answer, writing its state once', async () => {
+    // 40 runs: their states and answers take more than one multi-row statement each.
+    const flowRun = await runningFlowRun();
+    const ids = Array.from({ length: 40 }, () => crypto.randomUUID());
+    await batch(
+      flowRun.id,
+      ids.map((id, i) => ({ op: 'create', task_run: { id, task_key: 'twice', dynamic_key: String(i) } })),
+    );
+    const running = ids.map((id) => ({
+      op: 'set_state',
+      task_run_id: id,
+      state: { type: 'RUNNING', state_details: { transition_id: `run-${id}` } },
+    }));
+    const { body } = await batch(flowRun.id, [...running, ...running]);
+    expect(body.results.slice(40)).toEqual(body.results.slice(0, 40));
+    const again = await batch(flowRun.id, running);
+    expect(again.body.results).toEqual(body.results.slice(0, 40));
+    for (const id of [ids[0], ids[39]]) {
+      const history = await api<{ type: string }[]>('GET', `/task_runs/${id}/states`);
+      expect(history.body.map((state) => state.type)).toEqual(['RUNNING']);
+    }
+  });
+
   it('rejects a batch with one malformed item as a whole, writing nothing', async () => {
     const flowRun = await runningFlowRun();
     const id = crypto.randomUUID();

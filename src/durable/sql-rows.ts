@@ -1,0 +1,26 @@
+// Multi-row INSERTs for a Durable Object's SQLite: a task batch writes hundreds of rows, and one
+// statement per chunk of rows costs far less than one per row.
+
+/** Durable Object SQLite takes at most 100 bound parameters per statement. */
+const MAX_BOUND_PARAMETERS = 100;
+
+/**
+ * Runs `${head} VALUES (?, …), … ${tail}` over `rows` (each with `columns` values), in as few
+ * statements as the parameter limit allows. Rows go in their order, so AUTOINCREMENT keys and
+ * `INSERT OR IGNORE` keep the same first-wins outcome as one statement per row.
+ */
+export function insertRows(
+  sql: SqlStorage,
+  head: string,
+  columns: number,
+  rows: unknown[][],
+  tail = '',
+): void {
+  const perStatement = Math.floor(MAX_BOUND_PARAMETERS / columns);
+  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    const values = Array.from({ length: chunk.length }, () => row).join(', ');
+    sql.exec(`${head} VALUES ${values} ${tail}`, ...chunk.flat());
+  }
+}

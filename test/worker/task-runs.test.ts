@@ -147,6 +147,30 @@ describe('POST /api/flow_runs/{id}/task_runs/batch', () => {
     }
   });
 
+  it('answers with null states under omit_states, and still records full answers for a resend', async () => {
+    const flowRun = await runningFlowRun();
+    const id = crypto.randomUUID();
+    const items = [
+      { op: 'create', task_run: { id, task_key: 'lean', dynamic_key: '0' } },
+      {
+        op: 'set_state',
+        task_run_id: id,
+        state: { type: 'RUNNING', state_details: { transition_id: 'lean-1' } },
+      },
+    ];
+    const lean = await api<{ results: TaskRunBatchResult[] }>(
+      'POST',
+      `/flow_runs/${flowRun.id}/task_runs/batch`,
+      { items, omit_states: true },
+    );
+    expect(lean.body.results.map((result) => [result.status, result.state])).toEqual([
+      ['ACCEPT', null],
+      ['ACCEPT', null],
+    ]);
+    const again = await batch(flowRun.id, items);
+    expect(again.body.results.map((result) => result.state?.type)).toEqual(['RUNNING', 'RUNNING']);
+  });
+
   it('rejects a batch with one malformed item as a whole, writing nothing', async () => {
     const flowRun = await runningFlowRun();
     const id = crypto.randomUUID();

@@ -218,12 +218,15 @@ export class TaskRunReporter {
       for (const queued of batch) queued.answer?.reject(failureError(this.failure));
       return;
     }
+    const waited = batch.some((queued) => queued.answer);
     try {
       const { results } = await this.#client.applyTaskRunBatch(this.#flowRunId, {
         items: batch.map((queued) => queued.item),
         lease_id: this.#leaseId,
-        // Nobody waits on the index for plain reports; the flow run's final state catches it up.
-        defer_index: !batch.some((queued) => queued.answer),
+        // Nobody waits on the index or the states for plain reports; the flow run's final state
+        // catches the index up, and an ABORT still says why in its details.
+        defer_index: !waited,
+        omit_states: !waited,
       });
       batch.forEach((queued, index) => {
         const result = results[index]!;

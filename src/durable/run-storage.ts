@@ -125,12 +125,8 @@ export class RunStorage {
 
   /** Appends task run states in order: `[task_run_id, state]` pairs, a few statements for a whole batch. */
   appendTaskRunStates(states: [string, State][]): void {
-    insertRows(
-      this.sql,
-      'INSERT INTO states (task_run_id, doc)',
-      2,
-      states.map(([taskRunId, state]) => [taskRunId, JSON.stringify(state)]),
-    );
+    const rows = states.map(([taskRunId, state]) => [taskRunId, JSON.stringify(state)]);
+    insertRows(this.sql, 'INSERT INTO states (task_run_id, doc)', rows);
   }
 
   readStates(taskRunId: string | null): State[] {
@@ -172,25 +168,13 @@ export class RunStorage {
 
   /** Writes task runs, each with its version bumped, and marks them for the index: a few statements a batch. */
   writeTaskRuns(runs: { doc: TaskRun; previousVersion: number }[]): void {
-    insertRows(
-      this.sql,
-      'INSERT INTO task_runs (id, task_key, dynamic_key, doc, version)',
-      5,
-      runs.map(({ doc, previousVersion }) => [
-        doc.id,
-        doc.task_key,
-        doc.dynamic_key,
-        JSON.stringify(doc),
-        previousVersion + 1,
-      ]),
-      'ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version',
-    );
-    insertRows(
-      this.sql,
-      'INSERT OR IGNORE INTO outbox (kind, id)',
-      2,
-      runs.map(({ doc }) => ['task_run', doc.id]),
-    );
+    const rows = runs.map(({ doc, previousVersion }) => {
+      return [doc.id, doc.task_key, doc.dynamic_key, JSON.stringify(doc), previousVersion + 1];
+    });
+    const upsert = 'ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version';
+    insertRows(this.sql, 'INSERT INTO task_runs (id, task_key, dynamic_key, doc, version)', rows, upsert);
+    const marks = runs.map(({ doc }) => ['task_run', doc.id]);
+    insertRows(this.sql, 'INSERT OR IGNORE INTO outbox (kind, id)', marks);
     if (runs.length > 0) this.dirtyKinds?.add('task_run');
   }
 
@@ -206,6 +190,14 @@ export class RunStorage {
     return row ? (JSON.parse(row.answer) as T) : null;
   }
 
+  /** A task run's first state written with this transition id (its ACCEPT is not recorded as an answer). */
+  readStateWithTransitionId(taskRunId: string, transitionId: string): State | null {
+    const query = `SELECT doc FROM states WHERE task_run_id = ?
+      AND doc ->> '$.state_details.transition_id' = ? ORDER BY seq LIMIT 1`;
+    const row = this.sql.exec<{ doc: string }>(query, taskRunId, transitionId).toArray()[0];
+    return row ? (JSON.parse(row.doc) as State) : null;
+  }
+
   recordTransitionAnswer(runId: string, transitionId: string, answer: unknown): void {
     this.sql.exec(
       'INSERT OR IGNORE INTO transitions (run_id, transition_id, answer) VALUES (?, ?, ?)',
@@ -217,12 +209,8 @@ export class RunStorage {
 
   /** Records several answers as `recordTransitionAnswer` does: `[run_id, transition_id, answer]`. */
   recordTransitionAnswers(answers: [string, string, unknown][]): void {
-    insertRows(
-      this.sql,
-      'INSERT OR IGNORE INTO transitions (run_id, transition_id, answer)',
-      3,
-      answers.map(([runId, transitionId, answer]) => [runId, transitionId, JSON.stringify(answer)]),
-    );
+    const rows = answers.map(([runId, id, answer]) => [runId, id, JSON.stringify(answer)]);
+    insertRows(this.sql, 'INSERT OR IGNORE INTO transitions (run_id, transition_id, answer)', rows);
   }
 
   markDirty(kind: OutboxKind, id: string): void {

@@ -5,17 +5,13 @@
 const MAX_BOUND_PARAMETERS = 100;
 
 /**
- * Runs `${head} VALUES (?, …), … ${tail}` over `rows` (each with `columns` values), in as few
- * statements as the parameter limit allows. Rows go in their order, so AUTOINCREMENT keys and
- * `INSERT OR IGNORE` keep the same first-wins outcome as one statement per row.
+ * Runs `${head} VALUES (?, …), … ${tail}` over `rows` (all of the same length), in as few statements
+ * as the parameter limit allows. Rows go in their order, so AUTOINCREMENT keys and `INSERT OR IGNORE`
+ * keep the same first-wins outcome as one statement per row.
  */
-export function insertRows(
-  sql: SqlStorage,
-  head: string,
-  columns: number,
-  rows: unknown[][],
-  tail = '',
-): void {
+export function insertRows(sql: SqlStorage, head: string, rows: unknown[][], tail = ''): void {
+  if (rows.length === 0) return;
+  const columns = rows[0]!.length;
   const perStatement = Math.floor(MAX_BOUND_PARAMETERS / columns);
   const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
   for (let start = 0; start < rows.length; start += perStatement) {

@@ -74,7 +74,8 @@ export function applyTaskBatch(
     if (transitionId && !createdHere.has(taskRunId)) {
       const earlier =
         answered.get(`${taskRunId}\u0000${transitionId}`) ??
-        storage.readTransitionAnswer<TaskRunBatchResult>(taskRunId, transitionId);
+        storage.readTransitionAnswer<TaskRunBatchResult>(taskRunId, transitionId) ??
+        acceptedEarlier(storage, taskRunId, transitionId);
       if (earlier) return earlier;
     }
     const cacheKey = proposed.state.state_details?.cache_key ?? stored.doc.cache_key;
@@ -102,10 +103,13 @@ export function applyTaskBatch(
       cache.set(outcome.cacheInsert.cache_key, outcome.cacheInsert.state);
     }
     const result: TaskRunBatchResult = { task_run_id: taskRunId, ...outcome.result };
-    if (transitionId) {
-      const key = `${taskRunId}\u0000${transitionId}`;
-      if (!answered.has(key)) answered.set(key, result);
-      answers.push([taskRunId, transitionId, result]);
+    const key = `${taskRunId}\u0000${transitionId}`;
+    // The first answer to a transition id is the one a resend gets back. The usual one, an ACCEPT
+    // that wrote the proposal's own state, needs no row of its own: that state is found by its id.
+    if (transitionId && !answered.has(key)) {
+      answered.set(key, result);
+      if (!acceptsOwnState(result, outcome.written, transitionId))
+        answers.push([taskRunId, transitionId, result]);
     }
     return result;
   };
@@ -157,6 +161,26 @@ export function applyTaskBatch(
   const dirty = [...touched.values()].filter((run) => run.dirty);
   storage.writeTaskRuns(dirty.map((run) => ({ doc: run.doc, previousVersion: run.version })));
   return { results, written, cacheInserts };
+}
+
+function acceptsOwnState(result: TaskRunBatchResult, written: State | null, transitionId: string): boolean {
+  return (
+    result.status === 'ACCEPT' &&
+    written !== null &&
+    result.state === written &&
+    written.state_details.transition_id === transitionId &&
+    Object.keys(result.details).length === 1
+  );
+}
+
+/** The answer an earlier batch gave without recording it: the ACCEPT of the state with that transition id. */
+function acceptedEarlier(
+  storage: RunStorage,
+  taskRunId: string,
+  transitionId: string,
+): TaskRunBatchResult | null {
+  const state = storage.readStateWithTransitionId(taskRunId, transitionId);
+  return state && { task_run_id: taskRunId, status: 'ACCEPT', state, details: { type: 'accept_details' } };
 }
 
 /** The cache keys a batch may look up: RUNNING proposals carrying a key and not refreshing. */

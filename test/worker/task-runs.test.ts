@@ -171,6 +171,39 @@ describe('POST /api/flow_runs/{id}/task_runs/batch', () => {
     expect(again.body.results.map((result) => result.state?.type)).toEqual(['RUNNING', 'RUNNING']);
   });
 
+  it('answers resent items with their first answers after the run moved on, refusals included', async () => {
+    const key = `moved-on-${crypto.randomUUID()}`;
+    const proposal = (id: string, type: string, transition_id: string) => ({
+      op: 'set_state',
+      task_run_id: id,
+      state: { type, state_details: { transition_id } },
+    });
+    const create = (id: string) => ({
+      op: 'create',
+      task_run: { id, task_key: 'moved-on', dynamic_key: '0', cache_key: key },
+    });
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    const [runA, runB] = [await runningFlowRun(), await runningFlowRun()];
+    const { body: first } = await batch(runA.id, [
+      create(a),
+      proposal(a, 'RUNNING', 'a-run'),
+      proposal(a, 'COMPLETED', 'a-done'),
+    ]);
+    // A cache hit is refused with a state written for it: that answer is no plain ACCEPT.
+    const { body: hit } = await batch(runB.id, [create(b), proposal(b, 'RUNNING', 'b-run')]);
+    expect(hit.results[1]).toMatchObject({ status: 'REJECT', state: { name: 'Cached' } });
+
+    const { body: againA } = await batch(runA.id, [
+      proposal(a, 'RUNNING', 'a-run'),
+      proposal(a, 'COMPLETED', 'a-done'),
+    ]);
+    expect(againA.results).toEqual(first.results.slice(1));
+    const { body: againB } = await batch(runB.id, [proposal(b, 'RUNNING', 'b-run')]);
+    expect(againB.results).toEqual(hit.results.slice(1));
+    const history = await api<{ type: string }[]>('GET', `/task_runs/${a}/states`);
+    expect(history.body.map((state) => state.type)).toEqual(['RUNNING', 'COMPLETED']);
+  });
+
   it('rejects a batch with one malformed item as a whole, writing nothing', async () => {
     const flowRun = await runningFlowRun();
     const id = crypto.randomUUID();

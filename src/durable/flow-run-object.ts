@@ -34,6 +34,15 @@ export type SetStateReply =
   | { kind: 'not_found' }
   | { kind: 'stale_lease' };
 
+export interface TaskBatchOptions {
+  /** The caller's lease: a stale one is refused. */
+  leaseId?: string;
+  /** Answer once the object has committed, writing the D1 index in the background. */
+  deferIndex?: boolean;
+  /** Answer every item with `state: null`. */
+  omitStates?: boolean;
+}
+
 export type TaskBatchReply =
   | { kind: 'ok'; results: TaskRunBatchResult[]; written: boolean[] }
   | { kind: 'not_found' }
@@ -160,12 +169,12 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
 
   /**
    * Applies a task-run batch. With `deferIndex` the answer does not wait for D1: the index is written
-   * in the background, one write at a time, each carrying every row changed since the last.
+   * in the background, one write at a time, each carrying every row changed since the last. With
+   * `omitStates` the results carry `state: null` (the recorded answers keep their states).
    */
   async applyTaskBatch(
     items: TaskRunBatchItem[],
-    leaseId?: string,
-    deferIndex = false,
+    { leaseId, deferIndex = false, omitStates = false }: TaskBatchOptions = {},
   ): Promise<TaskBatchReply> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
@@ -183,7 +192,10 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
     if (deferIndex) this.outbox.flushInBackground(cacheRecords);
     else await this.outbox.flush(cacheRecords);
-    return { kind: 'ok', results: outcome.results, written: outcome.written };
+    const results = omitStates
+      ? outcome.results.map((result) => ({ ...result, state: null }))
+      : outcome.results;
+    return { kind: 'ok', results, written: outcome.written };
   }
 
   /** Creates one task run, or returns the existing one with the same id or (task_key, dynamic_key). */

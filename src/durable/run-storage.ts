@@ -7,6 +7,7 @@
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
 import type { RunConcurrencyLimit } from '../domain/orchestration';
 import { RunTables } from './run-tables';
+import { insertRows } from './sql-rows';
 
 /** What the D1 index still has to hear about: a run whose row is behind its object. */
 export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync';
@@ -117,6 +118,14 @@ export class RunStorage {
     this.sql.exec('INSERT INTO states (task_run_id, doc) VALUES (?, ?)', taskRunId, JSON.stringify(state));
   }
 
+  /** Appends task run states in order: `[task_run_id, state]` pairs, a few statements for a whole batch. */
+  appendTaskRunStates(states: [string, State][]): void {
+    if (states.length === 0) return;
+    this.tables.ensure();
+    const rows = states.map(([taskRunId, state]) => [taskRunId, JSON.stringify(state)]);
+    insertRows(this.sql, 'INSERT INTO states (task_run_id, doc)', rows);
+  }
+
   readStates(taskRunId: string | null): State[] {
     if (!this.tables.present()) return [];
     const rows =
@@ -158,20 +167,18 @@ export class RunStorage {
     return row ? { doc: JSON.parse(row.doc) as TaskRun, version: row.version } : null;
   }
 
-  writeTaskRun(doc: TaskRun, previousVersion: number): number {
+  /** Writes task runs, each with its version bumped, and marks them for the index: a few statements a batch. */
+  writeTaskRuns(runs: { doc: TaskRun; previousVersion: number }[]): void {
+    if (runs.length === 0) return;
     this.tables.ensure();
-    const version = previousVersion + 1;
-    this.sql.exec(
-      `INSERT INTO task_runs (id, task_key, dynamic_key, doc, version) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version`,
-      doc.id,
-      doc.task_key,
-      doc.dynamic_key,
-      JSON.stringify(doc),
-      version,
-    );
-    this.markDirty('task_run', doc.id);
-    return version;
+    const rows = runs.map(({ doc, previousVersion }) => {
+      return [doc.id, doc.task_key, doc.dynamic_key, JSON.stringify(doc), previousVersion + 1];
+    });
+    const upsert = 'ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version';
+    insertRows(this.sql, 'INSERT INTO task_runs (id, task_key, dynamic_key, doc, version)', rows, upsert);
+    const marks = runs.map(({ doc }) => ['task_run', doc.id]);
+    insertRows(this.sql, 'INSERT OR IGNORE INTO outbox (kind, id)', marks);
+    if (runs.length > 0) this.dirtyKinds?.add('task_run');
   }
 
   /** The answer first given to a transition id, so a resent proposal gets it back unchanged. */
@@ -187,6 +194,15 @@ export class RunStorage {
     return row ? (JSON.parse(row.answer) as T) : null;
   }
 
+  /** A task run's first state written with this transition id (its ACCEPT is not recorded as an answer). */
+  readStateWithTransitionId(taskRunId: string, transitionId: string): State | null {
+    if (!this.tables.present()) return null;
+    const query = `SELECT doc FROM states WHERE task_run_id = ?
+      AND doc ->> '$.state_details.transition_id' = ? ORDER BY seq LIMIT 1`;
+    const row = this.sql.exec<{ doc: string }>(query, taskRunId, transitionId).toArray()[0];
+    return row ? (JSON.parse(row.doc) as State) : null;
+  }
+
   recordTransitionAnswer(runId: string, transitionId: string, answer: unknown): void {
     this.tables.ensure();
     this.sql.exec(
@@ -195,6 +211,14 @@ export class RunStorage {
       transitionId,
       JSON.stringify(answer),
     );
+  }
+
+  /** Records several answers as `recordTransitionAnswer` does: `[run_id, transition_id, answer]`. */
+  recordTransitionAnswers(answers: [string, string, unknown][]): void {
+    if (answers.length === 0) return;
+    this.tables.ensure();
+    const rows = answers.map(([runId, id, answer]) => [runId, id, JSON.stringify(answer)]);
+    insertRows(this.sql, 'INSERT OR IGNORE INTO transitions (run_id, transition_id, answer)', rows);
   }
 
   markDirty(kind: OutboxKind, id: string): void {

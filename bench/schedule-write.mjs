@@ -5,14 +5,8 @@
 // pause, resume, delete. No pass/fail.
 //   ROUNDS      rounds (default 5)
 //   SERVER_OUT  set: show the server's output, console.log lines included
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startLocalServer } from './local-server.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const MINUTELY = [
   ['cron every minute', { cron: '* * * * *', timezone: 'UTC' }],
@@ -20,69 +14,10 @@ const MINUTELY = [
   ['rrule FREQ=MINUTELY', { rrule: 'FREQ=MINUTELY', timezone: 'UTC' }],
 ];
 
-function devKey() {
-  if (process.env.EDGEFLOW_API_KEY) return process.env.EDGEFLOW_API_KEY;
-  const vars = join(root, '.dev.vars');
-  const line = existsSync(vars) && /^EDGEFLOW_API_KEY=(.*)$/m.exec(readFileSync(vars, 'utf8'));
-  return line ? line[1].trim() : 'edgeflow-dev-key';
-}
-
-function freePort() {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const persist = mkdtempSync(join(tmpdir(), 'edgeflow-bench-'));
-const server = spawn(process.execPath, [join(root, 'scripts', 'server.mjs')], {
-  cwd: root,
-  env: {
-    ...process.env,
-    PORT: String(port),
-    EDGEFLOW_PERSIST_DIR: persist,
-    EDGEFLOW_LOG_LEVEL: process.env.SERVER_OUT ? 'log' : 'warn',
-  },
-  stdio: ['ignore', process.env.SERVER_OUT ? 'inherit' : 'ignore', 'inherit'],
+const { base, call, tick, stop } = await startLocalServer({
+  showOutput: Boolean(process.env.SERVER_OUT),
+  env: { EDGEFLOW_LOG_LEVEL: process.env.SERVER_OUT ? 'log' : 'warn' },
 });
-const key = devKey();
-
-async function stopServer() {
-  if (server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((done) => server.on('exit', done));
-  }
-  rmSync(persist, { recursive: true, force: true });
-}
-process.on('SIGINT', () => stopServer().then(() => process.exit(130)));
-
-async function call(method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function waitForServer() {
-  for (let attempt = 0; attempt < 900; attempt++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  throw new Error('the server did not start within 3 minutes');
-}
 
 /** Runs `work` while probing /api/health; its time and the longest a probe waited. */
 async function measured(work) {
@@ -112,12 +47,10 @@ const runsOf = async (deploymentId) =>
     })
   ).length;
 
-const tick = () => fetch(`${base}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 let named = 0;
 
 try {
-  await waitForServer();
   await call('POST', '/api/work_pools', { name: 'bench', type: 'process' });
   const flow = await call('POST', '/api/flows', { name: 'bench' });
   const body = (schedule, count = 1) => ({
@@ -188,5 +121,5 @@ try {
   }
   row('5 schedules of interval 60 s: create', creates, createdRuns);
 } finally {
-  await stopServer();
+  await stop();
 }

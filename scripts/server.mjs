@@ -7,6 +7,8 @@
 //   EDGEFLOW_LOG_LEVEL     none, error, warn, info (default: one line per request), log or debug
 //   X_LOCAL_OBSERVABILITY  true turns on Miniflare's local traces (off: they cost CPU on every request
 //                          and Durable Object call; docs/performance.md)
+//   EDGEFLOW_BUNDLE        serve this prebuilt bundle (its main module) instead of building src/, as
+//                          benchmarks do to compare two builds side by side
 // `node scripts/server.mjs --prepare` only builds the bundle and migrates the state folder, then exits.
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -53,13 +55,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 const { wrangler, miniflare } = await loadToolkit(root);
 const { config, workerOptions } = workerFromConfig(wrangler, join(root, 'wrangler.toml'));
-const bundlePath = await ensureBundle({
-  root,
-  dir: join(root, '.wrangler', 'deploy-bundle'),
-  main: config.main,
-  env: wranglerEnv,
-  log: say,
-});
+const bundlePath = process.env.EDGEFLOW_BUNDLE
+  ? resolve(process.env.EDGEFLOW_BUNDLE)
+  : await ensureBundle({
+      root,
+      dir: join(root, '.wrangler', 'deploy-bundle'),
+      main: config.main,
+      env: wranglerEnv,
+      log: say,
+    });
 const extras = extraModules(bundlePath);
 if (extras.length > 0) {
   throw new Error(

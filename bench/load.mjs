@@ -2,15 +2,16 @@
 // and against Edgeflow (`npm run server`), in one run. Three phases: create flow runs, set_state (RUNNING
 // then COMPLETED, as the engine proposes them), read a run. Each phase runs in interleaved blocks (Prefect,
 // Edgeflow, Edgeflow, Prefect, …) so both see the same machine. Prints ops/s, the ratio, errors, p50/p99
-// and each server's CPU per request (its whole process tree). Exits 1 unless Edgeflow does at least
-// GATE times Prefect's ops/s on every phase with no errors on either side (docs/performance.md).
+// and each server's CPU and time spent waiting for a core per request (its whole process tree). Exits 1
+// unless Edgeflow does at least GATE times Prefect's ops/s on every phase with no errors on either side
+// (docs/performance.md).
 //   BENCH_LOAD_RUNS    flow runs per server (default 480)
 //   BENCH_LOAD_ROUNDS  blocks per phase and server (default 4)
 //   PREFECT_BIN        Prefect 2.15's `prefect` command (default .prefect-env/bin/prefect)
 import { DEV_KEY, startServer } from '../test/e2e/harness.ts';
 import { connectionPool, request, runLoad, summarize } from './load/http.mjs';
 import { flowBody, flowRunBody, setStateBody } from './load/prefect-bodies.mjs';
-import { startPrefect, treeCpuSeconds } from './load/servers.mjs';
+import { startPrefect, treeCpuSeconds, treeSchedSeconds } from './load/servers.mjs';
 
 const RUNS = Number(process.env.BENCH_LOAD_RUNS ?? 480);
 const ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 4);
@@ -73,13 +74,15 @@ async function runPhase(phase, sides) {
     // Alternate who goes first, so neither always meets the machine just after the other's burst.
     const order = round % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
-      side.phases[phase] ??= { blocks: [], cpu: 0 };
+      side.phases[phase] ??= { blocks: [], cpu: 0, waiting: 0 };
       const record = side.phases[phase];
       const cpuBefore = treeCpuSeconds(side.server.group.pid);
+      const waitingBefore = treeSchedSeconds(side.server.group.pid).waiting;
       for (const block of PHASES[phase](side, slice)) {
         record.blocks.push(await runLoad({ concurrency: CONCURRENCY, ...block }));
       }
       record.cpu += treeCpuSeconds(side.server.group.pid) - cpuBefore;
+      record.waiting += treeSchedSeconds(side.server.group.pid).waiting - waitingBefore;
     }
   }
 }
@@ -112,7 +115,7 @@ try {
   }
   for (const phase of Object.keys(PHASES)) await runPhase(phase, sides);
 
-  const widths = [10, 12, 12, 7, 8, 14, 14, 16];
+  const widths = [10, 12, 12, 7, 8, 14, 14, 16, 16];
   console.log(
     `\n${CONCURRENCY} clients, ${RUNS} flow runs per server, ${ROUNDS} interleaved blocks per phase`,
   );
@@ -127,6 +130,7 @@ try {
         'p50 ms P / E',
         'p99 ms P / E',
         'CPU ms/op P / E',
+        'core wait P / E',
       ],
       widths,
     ),
@@ -136,6 +140,7 @@ try {
     const [p, e] = sides.map((side) => ({
       ...summarize(side.phases[phase].blocks),
       cpu: side.phases[phase].cpu,
+      waiting: side.phases[phase].waiting,
     }));
     const ratio = e.opsPerSecond / p.opsPerSecond;
     const fine = ratio >= GATE && p.errors === 0 && e.errors === 0;
@@ -151,6 +156,7 @@ try {
           `${p.p50.toFixed(0)} / ${e.p50.toFixed(1)}`,
           `${p.p99.toFixed(0)} / ${e.p99.toFixed(1)}`,
           `${((p.cpu * 1000) / p.count).toFixed(1)} / ${((e.cpu * 1000) / e.count).toFixed(2)}`,
+          `${((p.waiting * 1000) / p.count).toFixed(1)} / ${((e.waiting * 1000) / e.count).toFixed(1)}`,
         ],
         widths,
       ),

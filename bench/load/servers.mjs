@@ -93,29 +93,70 @@ export async function startLocal({ name, script, env = {}, timeoutMs = 180_000 }
 
 const TICKS_PER_SECOND = 100; // Linux's USER_HZ
 
-/** CPU seconds (user + system) used so far by `pid` and every process below it. */
-export function treeCpuSeconds(pid) {
+/** `pid` and every process below it. */
+function processTree(pid) {
   const children = new Map();
-  const cpu = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const parent = Number(fields[1]);
-      cpu.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (!children.has(parent)) children.set(parent, []);
       children.get(parent).push(Number(entry));
     } catch {
       // The process ended while being read.
     }
   }
-  let total = 0;
+  const tree = [];
   const pending = [pid];
   while (pending.length > 0) {
     const next = pending.pop();
-    total += cpu.get(next) ?? 0;
+    tree.push(next);
     pending.push(...(children.get(next) ?? []));
   }
+  return tree;
+}
+
+function readOr(path, fallback) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** CPU seconds (user + system) used so far by `pid` and every process below it. */
+export function treeCpuSeconds(pid) {
+  let total = 0;
+  for (const member of processTree(pid)) {
+    const stat = readOr(`/proc/${member}/stat`, null);
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  }
   return total;
+}
+
+/**
+ * Seconds the threads of `pid`'s tree have spent running and waiting for a core so far (the
+ * scheduler's own accounting, `/proc/<pid>/task/<tid>/schedstat`): how much of a server's time went to
+ * queueing behind other processes on a busy machine.
+ */
+export function treeSchedSeconds(pid) {
+  let running = 0;
+  let waiting = 0;
+  for (const member of processTree(pid)) {
+    let threads = [];
+    try {
+      threads = readdirSync(`/proc/${member}/task`);
+    } catch {
+      continue;
+    }
+    for (const thread of threads) {
+      const [run, wait] = readOr(`/proc/${member}/task/${thread}/schedstat`, '0 0').split(' ').map(Number);
+      running += run / 1e9;
+      waiting += wait / 1e9;
+    }
+  }
+  return { running, waiting };
 }

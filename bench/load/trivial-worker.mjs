@@ -3,10 +3,10 @@
 //   PORT  port to listen on
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadToolkit } from '../../scripts/local-server/workerd.mjs';
+import { loadMiniflare } from '../../scripts/local-server/config.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const { miniflare } = await loadToolkit(root);
+const miniflare = await loadMiniflare(root);
 const server = new miniflare.Miniflare(
   miniflare.convertV4MiniflareOptions({
     host: '127.0.0.1',

@@ -30,6 +30,8 @@ export function loadMiniflare(root) {
 function inputsKey(root) {
   if (process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV || process.env.CLOUDFLARE_ENV) return null;
   const hash = createHash('sha256');
+  // The options hold absolute paths: a copy of the repository elsewhere derives its own.
+  hash.update(`${root}\0`);
   const wranglerPackage = join(root, 'node_modules', 'wrangler', 'package.json');
   for (const file of ['wrangler.toml', ...VAR_FILES]) {
     const path = join(root, file);

@@ -7,13 +7,17 @@
 //   EDGEFLOW_LOG_LEVEL     none, error, warn, info (default: one line per request), log or debug
 //   X_LOCAL_OBSERVABILITY  true turns on Miniflare's local traces (off: they cost CPU on every request
 //                          and Durable Object call; docs/performance.md)
+//   EDGEFLOW_BUNDLE        serve this prebuilt bundle (its main module) instead of building src/, as
+//                          benchmarks do to compare two builds side by side
 // `node scripts/server.mjs --prepare` only builds the bundle and migrates the state folder, then exits.
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBundle, extraModules } from './local-server/bundle.mjs';
+import { loadMiniflare, loadWrangler, workerConfig } from './local-server/config.mjs';
+import { holdPort } from './local-server/hold-port.mjs';
 import { applyMigrations, markedAsApplied, plannedMigrations } from './local-server/migrations.mjs';
-import { loadToolkit, logLevelRank, serverOptions, workerFromConfig } from './local-server/workerd.mjs';
+import { logLevelRank, serverOptions } from './local-server/workerd.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? '8787');
@@ -40,6 +44,9 @@ if (!existsSync(devVars)) {
   console.log('wrote .dev.vars with EDGEFLOW_API_KEY=edgeflow-dev-key (local development only)');
 }
 
+// Requests made while the server starts wait for it (hold-port.mjs).
+const holder = prepareOnly ? null : await holdPort('127.0.0.1', port);
+
 let server = null;
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -51,15 +58,20 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-const { wrangler, miniflare } = await loadToolkit(root);
-const { config, workerOptions } = workerFromConfig(wrangler, join(root, 'wrangler.toml'));
-const bundlePath = await ensureBundle({
+const miniflareLoading = loadMiniflare(root);
+const { config, workerOptions } = await workerConfig(
   root,
-  dir: join(root, '.wrangler', 'deploy-bundle'),
-  main: config.main,
-  env: wranglerEnv,
-  log: say,
-});
+  join(root, '.wrangler', 'local-server-options.json'),
+);
+const bundlePath = process.env.EDGEFLOW_BUNDLE
+  ? resolve(process.env.EDGEFLOW_BUNDLE)
+  : await ensureBundle({
+      root,
+      dir: join(root, '.wrangler', 'deploy-bundle'),
+      main: config.main,
+      env: wranglerEnv,
+      log: say,
+    });
 const extras = extraModules(bundlePath);
 if (extras.length > 0) {
   throw new Error(
@@ -72,8 +84,8 @@ const resourcePersistencePath = join(persistTo, 'v3');
 const plans = plannedMigrations(config);
 if (plans.length > 0 && !markedAsApplied(resourcePersistencePath, plans)) {
   const applied = await applyMigrations({
-    miniflare,
-    splitSql: wrangler.unstable_splitSqlQuery,
+    miniflare: await miniflareLoading,
+    splitSql: (await loadWrangler(root)).unstable_splitSqlQuery,
     plans,
     d1Databases: workerOptions.d1Databases,
     resourcePersistencePath,
@@ -83,6 +95,8 @@ if (plans.length > 0 && !markedAsApplied(resourcePersistencePath, plans)) {
 }
 if (prepareOnly || stopping) process.exit(0);
 
+const miniflare = await miniflareLoading;
+await holder.release();
 server = new miniflare.Miniflare(
   serverOptions({
     miniflare,
@@ -97,4 +111,5 @@ server = new miniflare.Miniflare(
   }),
 );
 const url = await server.ready;
+holder.dropHeld();
 say(`Edgeflow API on ${url.origin}/api (workerd, state in ${persistTo})`);

@@ -1,19 +1,6 @@
-// What the local server hands workerd: Miniflare's options built from wrangler.toml by wrangler's own
-// helpers (the bindings `wrangler dev` would give: D1, Durable Objects on SQLite, R2, static assets,
-// vars and .dev.vars secrets), pointed at the deploy bundle, with nothing in front of the Worker.
-import { createRequire } from 'node:module';
+// What the local server hands workerd: the worker's options from wrangler.toml (config.mjs), pointed at
+// the deploy bundle, with nothing in front of the Worker, and logs that follow EDGEFLOW_LOG_LEVEL.
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-
-/** wrangler and the Miniflare it ships with, so the server runs the workerd `wrangler dev` runs. */
-export async function loadToolkit(root) {
-  const fromWrangler = createRequire(join(root, 'node_modules', 'wrangler', 'package.json'));
-  const [wrangler, miniflare] = await Promise.all([
-    import(pathToFileURL(fromWrangler.resolve('wrangler')).href),
-    import(pathToFileURL(fromWrangler.resolve('miniflare')).href),
-  ]);
-  return { wrangler, miniflare };
-}
 
 /** Wrangler's log levels, quietest first; a line shows when its level is at or before the chosen one. */
 const LEVELS = ['none', 'error', 'warn', 'info', 'log', 'debug'];
@@ -36,17 +23,6 @@ function workerLogs(rank) {
     if (lineRank <= 2) console.error(message);
     else console.log(message);
   };
-}
-
-/**
- * The worker's options from wrangler.toml, as `wrangler dev` derives them. `modulesRules` is dropped: the
- * deploy bundle is one module already, and Miniflare 5 cannot take v4 module rules.
- */
-export function workerFromConfig(wrangler, configPath) {
-  const config = wrangler.unstable_readConfig({ config: configPath });
-  const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(config);
-  const { modulesRules: _bundledAlready, ...options } = workerOptions;
-  return { config, workerOptions: options };
 }
 
 /**

@@ -27,6 +27,25 @@ import { workPoolsRouter } from './routes/work-pools';
 /** Prefect caps parameters at 512 KB; batches of task runs and logs need more room than that. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/**
+ * How much of an oversized body is read and dropped before the 413: a server that answers while the
+ * client is still sending, and then closes, resets the connection under the client, which sees no
+ * answer at all. The local server faces clients directly (docs/performance.md). Past this, it closes.
+ */
+const OVERSIZED_BODY_DRAIN_BYTES = 32 * 1024 * 1024;
+
+/** Reads what is left of a body the server refuses, up to `limit` bytes; a body already being read is left. */
+async function discardBody(body: ReadableStream<Uint8Array> | null, limit: number): Promise<void> {
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  for (let read = 0; read <= limit; ) {
+    const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+    if (chunk.done) return;
+    read += chunk.value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+}
+
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -34,7 +53,8 @@ export function createApp() {
     '/api/*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: () => {
+      onError: async (c) => {
+        await discardBody(c.req.raw.body, OVERSIZED_BODY_DRAIN_BYTES);
         throw new ApiError(
           413,
           'request.too_large',

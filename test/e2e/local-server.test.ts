@@ -1,10 +1,11 @@
 // The local server (`npm run server`): the deploy bundle on workerd, with D1 migrated before it listens,
 // and its state kept where and how `wrangler dev` keeps it, so either tool can open the other's state.
 import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalServer, ROOT, startServer } from './harness.ts';
+import { DEV_KEY, type LocalServer, ROOT, startServer } from './harness.ts';
 
 let server: LocalServer;
 
@@ -45,5 +46,33 @@ describe('the local server', () => {
     const [flows, migrations] = JSON.parse(stdout) as { results: { name: string }[] }[];
     expect(flows!.results).toEqual([{ name: 'seen-by-wrangler' }]);
     expect(migrations!.results.map((row) => row.name)).toContain('0000_init.sql');
+  });
+
+  it('answers a body over the limit with its 413, not a connection reset under the client still sending it', async () => {
+    const body = Buffer.alloc(20 * 1024 * 1024, 'x');
+    const answer = await new Promise<{ status: number; text: string }>((done, fail) => {
+      const sent = request(
+        `${server.url}/api/logs`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${DEV_KEY}`,
+            'content-type': 'application/json',
+            'content-length': body.length,
+          },
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk) => {
+            text += chunk;
+          });
+          response.on('end', () => done({ status: response.statusCode ?? 0, text }));
+        },
+      );
+      sent.on('error', fail);
+      sent.end(body);
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.text)).toMatchObject({ code: 'request.too_large' });
   });
 });

@@ -8,14 +8,13 @@ import { ChildPool } from './child-pool.ts';
 import { type ClaimingAgent, claimLoop } from './claim-loop.ts';
 import { describeExit, type FlowRunChild, type RunEnd } from './flow-run-child.ts';
 import { firstHeartbeat, type HeartbeatingAgent, heartbeatLoop } from './heartbeats.ts';
-import { LogShipper } from './log-shipper.ts';
+import { LogShipper, shipChildOutput } from './log-shipper.ts';
 import {
-  DEFAULT_MAX_PROCESS_MEMORY_MB,
-  DEFAULT_MAX_RUNS_PER_PROCESS,
   type Isolation,
   type WarmKey,
   type WarmReuse,
   warmKeyOf,
+  warmReusePolicy,
   whyNotKept,
 } from './warm-reuse.ts';
 
@@ -100,34 +99,12 @@ export class Agent {
     this.#options.report = report;
     this.#logs = new LogShipper(this.#client, { onError: report });
     this.#isolation = options.isolation ?? 'warm';
-    this.#warmReuse = {
-      maxRunsPerProcess: options.warmReuse?.maxRunsPerProcess ?? DEFAULT_MAX_RUNS_PER_PROCESS,
-      maxProcessMemoryBytes:
-        options.warmReuse?.maxProcessMemoryBytes ?? DEFAULT_MAX_PROCESS_MEMORY_MB * 2 ** 20,
-    };
+    this.#warmReuse = warmReusePolicy(options.warmReuse);
     this.#children = new ChildPool(
       {
         cwd: options.cwd,
         env: { ...process.env, EDGEFLOW_API_URL: this.#client.apiUrl, EDGEFLOW_API_KEY: options.apiKey },
-        events: {
-          output: (child, stream, line) => {
-            if (options.echoOutput)
-              (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`);
-            if (child.flowRunId === null) return;
-            this.#logs.push({
-              flow_run_id: child.flowRunId,
-              level: stream === 'stdout' ? 20 : 40,
-              name: `edgeflow.${stream}`,
-              message: line,
-              timestamp: new Date().toISOString(),
-            });
-          },
-          log: (child, record) => {
-            if (child.flowRunId)
-              this.#logs.push({ ...record, flow_run_id: record.flow_run_id ?? child.flowRunId });
-          },
-          flush: (_child, ack) => void this.#logs.flush().then(ack),
-        },
+        events: shipChildOutput(this.#logs, { echo: options.echoOutput ?? false }),
       },
       // At most one idle warm process per slot: beyond that, the one idle longest goes.
       { prestart: options.prestart, maxWarm: this.#isolation === 'warm' ? options.limit : 0 },

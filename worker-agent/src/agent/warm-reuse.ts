@@ -19,6 +19,14 @@ export interface WarmReuse {
 export const DEFAULT_MAX_RUNS_PER_PROCESS = 100;
 export const DEFAULT_MAX_PROCESS_MEMORY_MB = 512;
 
+/** The limits given, the defaults for the rest. */
+export function warmReusePolicy(given: Partial<WarmReuse> = {}): WarmReuse {
+  return {
+    maxRunsPerProcess: given.maxRunsPerProcess ?? DEFAULT_MAX_RUNS_PER_PROCESS,
+    maxProcessMemoryBytes: given.maxProcessMemoryBytes ?? DEFAULT_MAX_PROCESS_MEMORY_MB * 2 ** 20,
+  };
+}
+
 /** What a warm process must match to take a run. */
 export interface WarmKey {
   entrypoint: string;

@@ -2,9 +2,11 @@
 // --limit 8, run by warm reuse (the default) and by --isolation process, in the same run. Prints runs/s,
 // burst pickup p50/p95 and the server's no-op request rate (GET /api/health) measured before each
 // burst. Gate: warm reuse completes the burst at least 10x faster than --isolation process (exit 1
-// otherwise); goals (≥ 50 runs/s, pickup p95 ≤ 2 s) are printed beside. Not in CI: it is timing.
-//   npm run bench:throughput [-- RUNS=100]   EDGEFLOW_API_URL to use a running server instead of starting one
-import { existsSync, readFileSync } from 'node:fs';
+// otherwise); goals (≥ 50 runs/s, pickup p95 ≤ 2 s) are printed beside, with the CPU per run of the
+// server and of the agent with its flow-run processes (from /proc). Not in CI: it is timing.
+//   npm run bench:throughput [-- RUNS=100]   EDGEFLOW_API_URL to use a running server instead of starting
+//   one (BENCH_SERVER_PGID: its process group, for the CPU column)
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,8 +19,13 @@ const LIMIT = 8;
 const GATE_RATIO = 10;
 const GOAL_RUNS_PER_S = 50;
 const GOAL_P95_MS = 2_000;
-/** Unmeasured runs before each burst, one at a time: the Worker's first requests, the agent's connections. */
-const WARM_UP_RUNS = 3;
+/**
+ * Unmeasured runs before each burst, `LIMIT` at once, twice: the Worker's first requests, and the agent
+ * in its steady state for this flow (with warm reuse, `LIMIT` warm processes; a first burst on a fresh
+ * agent also pays for starting them, ~0.5 s of CPU each). Then the pool settles before measuring.
+ */
+const WARM_UP_ROUNDS = 2;
+const SETTLE_MS = 3_000;
 const HEALTH_CLIENTS = 16;
 const HEALTH_MS = 2_000;
 
@@ -75,12 +82,35 @@ async function healthRate(url) {
   return rate;
 }
 
+/**
+ * CPU ms used so far by a process group: its live members and the children they have reaped (a
+ * flow-run process that exited counts through its agent). Linux only; null elsewhere.
+ */
+function groupCpuMs(pgid) {
+  if (!pgid || !existsSync('/proc/self/stat')) return null;
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After the command: state ppid pgrp …, utime stime cutime cstime at 11..14 (0-based).
+      if (Number(fields[2]) === pgid)
+        ticks += fields.slice(11, 15).reduce((sum, value) => sum + Number(value), 0);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return ticks * 10;
+}
+
 buildAgentIfStale();
 const external = process.env.EDGEFLOW_API_URL;
 const server = external
   ? {
       url: external,
       client: new EdgeflowClient({ apiUrl: external, apiKey: process.env.EDGEFLOW_API_KEY ?? DEV_KEY }),
+      // Its process group, for the CPU column (BENCH_SERVER_PGID); unknown otherwise.
+      process: process.env.BENCH_SERVER_PGID ? { pid: Number(process.env.BENCH_SERVER_PGID) } : undefined,
       stop: async () => undefined,
     }
   : await startServer();
@@ -131,15 +161,20 @@ async function burst(contender, flowId) {
         entrypoint: 'flows/burst.ts:burst',
         parameters: { file, tag },
       });
-    for (let i = 0; i < WARM_UP_RUNS; i++) {
-      const tag = `${contender.pool}-warm-${i}`;
-      const run = await create(tag);
-      await waitForEnds([run.id], 60_000);
+    for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+      const warmUps = await Promise.all(
+        Array.from({ length: LIMIT }, (_, i) => create(`${contender.pool}-warm-${round}-${i}`)),
+      );
+      await waitForEnds(
+        warmUps.map((run) => run.id),
+        120_000,
+      );
     }
-    await sleep(1_000);
+    await sleep(SETTLE_MS);
     const health = await healthRate(server.url);
 
     const tags = Array.from({ length: RUNS }, (_, i) => `${contender.pool}-${i}`);
+    const cpuBefore = { server: groupCpuMs(server.process?.pid), agent: groupCpuMs(agent.pid) };
     const begin = Date.now();
     const runs = await Promise.all(tags.map(create));
     const created = Date.now();
@@ -148,6 +183,7 @@ async function burst(contender, flowId) {
       runs.map((run) => run.id),
       600_000,
     );
+    const cpuAfter = { server: groupCpuMs(server.process?.pid), agent: groupCpuMs(agent.pid) };
     const lastEnd = Math.max(...ended.map((run) => Date.parse(run.end_time)));
     const failed = ended.filter((run) => run.state_type !== 'COMPLETED');
     if (failed.length > 0) throw new Error(`${failed.length} runs did not complete: ${failed[0].state_name}`);
@@ -167,6 +203,12 @@ async function burst(contender, flowId) {
       p50: percentile(pickups, 50),
       p95: percentile(pickups, 95),
       health,
+      cpuPerRun: Object.fromEntries(
+        ['server', 'agent'].map((side) => [
+          side,
+          cpuBefore[side] === null ? null : (cpuAfter[side] - cpuBefore[side]) / RUNS,
+        ]),
+      ),
       notReused: (agent.output.match(/its process is not reused/g) ?? []).length,
     };
   } finally {
@@ -185,15 +227,16 @@ try {
 
   const s = (value) => `${value.toFixed(2).padStart(7)} s`;
   const ms = (value) => `${value.toFixed(0).padStart(6)} ms`;
+  const cpu = (value) => (value === null ? 'n/a' : `${value.toFixed(1)} ms`);
   console.log(
     `\nburst of ${RUNS} runs (no-op flow, one task), one agent --limit ${LIMIT}; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores\n`,
   );
   console.log(
-    `${'contender'.padEnd(22)} ${'burst'.padStart(9)} ${'runs/s'.padStart(8)} ${'pickup p50'.padStart(10)} ${'p95'.padStart(9)} ${'creates'.padStart(9)} ${'health req/s'.padStart(13)}`,
+    `${'contender'.padEnd(22)} ${'burst'.padStart(9)} ${'runs/s'.padStart(8)} ${'pickup p50'.padStart(10)} ${'p95'.padStart(9)} ${'creates'.padStart(9)} ${'health req/s'.padStart(13)} ${'CPU/run: server'.padStart(16)} ${'agent'.padStart(9)}`,
   );
   for (const result of results) {
     console.log(
-      `${result.contender.label.padEnd(22)} ${s(result.seconds)} ${result.runsPerSecond.toFixed(1).padStart(8)} ${ms(result.p50).padStart(10)} ${ms(result.p95)} ${s(result.createSeconds)} ${result.health.toFixed(0).padStart(13)}`,
+      `${result.contender.label.padEnd(22)} ${s(result.seconds)} ${result.runsPerSecond.toFixed(1).padStart(8)} ${ms(result.p50).padStart(10)} ${ms(result.p95)} ${s(result.createSeconds)} ${result.health.toFixed(0).padStart(13)} ${cpu(result.cpuPerRun.server).padStart(16)} ${cpu(result.cpuPerRun.agent).padStart(9)}`,
     );
   }
   const [warm, isolated] = results;

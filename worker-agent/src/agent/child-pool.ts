@@ -11,6 +11,12 @@ const RESPAWN_PAUSE_MS = 1_000;
  * replacements (~0.3 s of CPU each) would only compete with them and with the server.
  */
 const REFILL_WHEN_QUIET_MS = 1_000;
+/**
+ * A run that waits while a process of its entrypoint is running another run waits this long before a
+ * process is started for it: a warm one is usually free sooner than a new one is ready (~0.3 s of CPU),
+ * and in a burst the starts would only compete with the runs.
+ */
+const SPAWN_GRACE_MS = 250;
 
 interface WarmChild {
   child: FlowRunChild;
@@ -40,6 +46,8 @@ export class ChildPool {
   #warm: WarmChild[] = [];
   /** Runs waiting for a process, first come first served. */
   #waiters: Waiter[] = [];
+  /** Children running a run of a key: a run of that key waiting for a process may get one of them. */
+  readonly #busy = new Map<FlowRunChild, WarmKey>();
   #refillTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -77,7 +85,16 @@ export class ChildPool {
    * process start costs far more than a run. A warm one whose key no longer matches (its file changed,
    * the package was upgraded) is ended.
    */
-  take(key: WarmKey | null = null): Promise<FlowRunChild> {
+  async take(key: WarmKey | null = null): Promise<FlowRunChild> {
+    const child = await this.#take(key);
+    if (key && !this.#busy.has(child)) {
+      this.#busy.set(child, key);
+      void child.closed.then(() => this.#busy.delete(child));
+    }
+    return child;
+  }
+
+  #take(key: WarmKey | null): Promise<FlowRunChild> {
     if (this.#closed) return Promise.reject(new Error('the child pool is closed'));
     if (this.#reusing) this.#refillWhenQuiet();
     if (key) {
@@ -96,12 +113,15 @@ export class ChildPool {
     if (ready >= 0) return Promise.resolve(this.#fresh.splice(ready, 1)[0]!);
     return new Promise((serve, fail) => {
       this.#waiters.push({ key, serve, fail });
-      while (this.#fresh.length < this.#waiters.length) this.#spawn();
+      const running = key !== null && [...this.#busy.values()].some((busy) => sameWarmKey(busy, key));
+      if (!running) this.#spawnForWaiters();
+      else setTimeout(() => this.#spawnForWaiters(), SPAWN_GRACE_MS).unref();
     });
   }
 
   /** Keeps `child`, whose run just ended fit, for the next run of `key` (or hands it to one waiting). */
   keepWarm(child: FlowRunChild, key: WarmKey): void {
+    this.#busy.delete(child);
     if (this.#closed || this.#settings.maxWarm === 0) {
       child.release();
       return;
@@ -136,6 +156,11 @@ export class ChildPool {
   /** Warm reuse is on: processes that finished a run may wait for the next. */
   get #reusing(): boolean {
     return this.#settings.maxWarm > 0;
+  }
+
+  /** One fresh child starting (or ready) for each run still waiting. */
+  #spawnForWaiters(): void {
+    while (!this.#closed && this.#fresh.length < this.#waiters.length) this.#spawn();
   }
 
   #refillWhenQuiet(): void {

@@ -3,14 +3,8 @@
 // then times ticks (`GET /cdn-cgi/local/scheduled`) with 10 schedules and with SCALE schedules, idle
 // and with 10 due, and prints them side by side with their ratios. No pass/fail.
 //   SCALE  how many schedules to seed (default 10000)
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startLocalServer } from './local-server.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SCALE = Number(process.env.SCALE ?? 10_000);
 const SCHEDULES_PER_DEPLOYMENT = 10;
 // 100 schedules a request: well within one request's schedule work budget (docs/schedules.md).
@@ -19,69 +13,13 @@ const TICKS = 5;
 // Feb 29: never within the 100-day horizon from here, so a seeded schedule costs nothing once planned.
 const SPARSE = { cron: '0 0 29 2 *', timezone: 'UTC' };
 
-function devKey() {
-  if (process.env.EDGEFLOW_API_KEY) return process.env.EDGEFLOW_API_KEY;
-  const vars = join(root, '.dev.vars');
-  const line = existsSync(vars) && /^EDGEFLOW_API_KEY=(.*)$/m.exec(readFileSync(vars, 'utf8'));
-  return line ? line[1].trim() : 'edgeflow-dev-key';
-}
+const server = await startLocalServer();
+const { call } = server;
 
-function freePort() {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const persist = mkdtempSync(join(tmpdir(), 'edgeflow-bench-'));
-const server = spawn(process.execPath, [join(root, 'scripts', 'server.mjs')], {
-  cwd: root,
-  env: { ...process.env, PORT: String(port), EDGEFLOW_PERSIST_DIR: persist },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const key = devKey();
-
-async function stopServer() {
-  if (server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((done) => server.on('exit', done));
-  }
-  rmSync(persist, { recursive: true, force: true });
-}
-process.on('SIGINT', () => stopServer().then(() => process.exit(130)));
-
-async function call(method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function waitForServer() {
-  for (let attempt = 0; attempt < 900; attempt++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  throw new Error('the server did not start within 3 minutes');
-}
-
+/** One Cron Trigger tick's time. */
 async function tick() {
   const started = performance.now();
-  const response = await fetch(`${base}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`);
-  await response.text();
+  await (await server.tick()).text();
   return performance.now() - started;
 }
 
@@ -131,7 +69,6 @@ async function dueTicks(flowId) {
 }
 
 try {
-  await waitForServer();
   await call('POST', '/api/work_pools', { name: 'bench', type: 'process' });
   const flow = await call('POST', '/api/flows', { name: 'bench' });
   await tick(); // warm the isolate
@@ -164,5 +101,5 @@ try {
       '\nThe last grows with the schedules just written, which a tick plans once each.',
   );
 } finally {
-  await stopServer();
+  await server.stop();
 }

@@ -1,7 +1,8 @@
 // `npm run dev`: the whole local setup in one command — the orchestrator (`npm run server`), the
 // example deployments registered with `edgeflow deploy` (examples/edgeflow.json), an agent on the
 // `local` work pool running the flows in examples/, and a once-a-minute call of the Cron Trigger,
-// which `wrangler dev` never fires by itself.
+// which local workerd never fires by itself. `--wrangler` (`npm run dev:wrangler`) serves the
+// orchestrator with `wrangler dev` instead, which reloads on every change in src/.
 //   PORT                  port of the local API (default 8787)
 //   EDGEFLOW_PERSIST_DIR  where the server keeps its local state (default .wrangler/state)
 import { spawn } from 'node:child_process';
@@ -60,7 +61,8 @@ async function tickCron() {
 }
 
 // A request log line per agent poll and heartbeat would bury what a newcomer wants to see: the runs.
-start('server', [join(root, 'scripts', 'server.mjs')], {
+const serverScript = process.argv.includes('--wrangler') ? 'dev-wrangler.mjs' : 'server.mjs';
+start('server', [join(root, 'scripts', serverScript)], {
   env: { EDGEFLOW_LOG_LEVEL: 'warn', ...process.env, PORT: port },
 });
 await waitForServer();
@@ -106,8 +108,16 @@ await tickCron();
 setInterval(tickCron, 60_000);
 setInterval(reportEndedRuns, 3_000);
 const local = port === '8787' ? '' : `EDGEFLOW_API_URL=${apiUrl} `;
+// The dashboard's sign-in link carries a one-time token (15 minutes, single use), never the key.
+const link = await fetch(`${apiUrl}/api/sign_in_tokens`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${apiKey}` },
+})
+  .then(async (response) => (response.ok ? (await response.json()).sign_in_url : null))
+  .catch(() => null);
 console.log(`
 [dev] Edgeflow is up: API ${apiUrl}/api (key: ${apiKey}); agent on pool "${POOL}"; cron ticking every minute.
+[dev] Dashboard: ${link ? `${link} (one-time sign-in link, 15 minutes)` : `${apiUrl}/signin`}
 [dev] hello/every-minute runs at the start of every minute (its first run within a minute). Look at it with:
         ${local}npx edgeflow runs                                   # recent flow runs
         ${local}npx edgeflow logs <run id or name> --follow          # a run's logs

@@ -1,4 +1,5 @@
-// The HTTP API: auth, body limits, one router per resource, and the one place errors become JSON.
+// The HTTP API and the dashboard's sign-in: auth, body limits, one router per resource, and the one
+// place errors become JSON.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -12,10 +13,13 @@ import { apiKeysRouter } from './routes/api-keys';
 import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
 import { flowRunsRouter } from './routes/flow-runs';
+import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
 import { flowsRouter } from './routes/flows';
 import { healthRouter } from './routes/health';
 import { logsRouter } from './routes/logs';
 import { resultsRouter } from './routes/results';
+import { signInRouter } from './routes/sign-in';
+import { signInTokensRouter } from './routes/sign-in-tokens';
 import { taskRunsRouter } from './routes/task-runs';
 import { webhooksRouter } from './routes/webhooks';
 import { workPoolDispatchRouter } from './routes/work-pool-dispatch';
@@ -24,6 +28,25 @@ import { workPoolsRouter } from './routes/work-pools';
 /** Prefect caps parameters at 512 KB; batches of task runs and logs need more room than that. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/**
+ * How much of an oversized body is read and dropped before the 413: a server that answers while the
+ * client is still sending, and then closes, resets the connection under the client, which sees no
+ * answer at all. The local server faces clients directly (docs/performance.md). Past this, it closes.
+ */
+const OVERSIZED_BODY_DRAIN_BYTES = 32 * 1024 * 1024;
+
+/** Reads what is left of a body the server refuses, up to `limit` bytes; a body already being read is left. */
+async function discardBody(body: ReadableStream<Uint8Array> | null, limit: number): Promise<void> {
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  for (let read = 0; read <= limit; ) {
+    const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+    if (chunk.done) return;
+    read += chunk.value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+}
+
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
@@ -31,7 +54,8 @@ export function createApp() {
     '/api/*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: () => {
+      onError: async (c) => {
+        await discardBody(c.req.raw.body, OVERSIZED_BODY_DRAIN_BYTES);
         throw new ApiError(
           413,
           'request.too_large',
@@ -40,7 +64,7 @@ export function createApp() {
       },
     }),
   );
-  // Everything the Worker serves, the dashboard's pages too; static files never reach it.
+  // Everything, pages included: the public exceptions are the middleware's own list.
   app.use(
     '*',
     authenticate(() => app.openAPIRegistry.definitions),
@@ -50,6 +74,7 @@ export function createApp() {
 
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);
+  app.route('/api', flowRunsBulkRouter);
   app.route('/api', flowRunsRouter);
   app.route('/api', taskRunsRouter);
   app.route('/api', apiKeysRouter);
@@ -60,6 +85,8 @@ export function createApp() {
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
   app.route('/api', resultsRouter);
+  app.route('/api', signInTokensRouter);
+  app.route('/', signInRouter);
   app.route(
     '/',
     dashboardRouter(() => app.openAPIRegistry.definitions),

@@ -1,25 +1,29 @@
-// Bearer-key authentication and scope checks for the API under /api and the dashboard's pages.
+// Authentication and scope checks for everything the Worker serves: a Bearer key, or the dashboard's
+// session cookie (docs/api-scopes.md, docs/dashboard.md).
 import type { Context, MiddlewareHandler } from 'hono';
 import { readApiKeyCredentials, recordApiKeyUse } from '../db/api-keys';
-import { type RouteScope, scopeSatisfies } from '../domain/auth/scopes';
+import { scopeSatisfies } from '../domain/auth/scopes';
+import { originRefusal, returnPath } from '../domain/auth/sessions';
 import { ApiError } from './errors';
 import { declaredScope, matchedRouteKey, type RouteScopeTable, routeScopeTable } from './route-scopes';
 import type { AppEnv, Principal } from './router';
+import { adminKeyHash, isCachedAdminKey, sameHash, sha256Hex } from './secrets';
+import { clearSessionCookie, sessionCookie, sessionPrincipal } from './sessions';
 
 /**
- * Routes anyone may call; webhooks carry their own secret. They also declare `security: []`, and a test
- * holds the two in step (docs/api-scopes.md).
+ * What anyone may request; webhooks carry their own secret, and sign-in and sign-out check their own
+ * Origin. The API routes among them also declare `security: []`, and a test holds the two in step
+ * (docs/api-scopes.md). Static assets are served before the Worker runs; one that reaches it needs no
+ * session either.
  */
 const PUBLIC_ROUTES: { method: string; pattern: RegExp }[] = [
   { method: 'GET', pattern: /^\/api\/health$/ },
   { method: 'POST', pattern: /^\/api\/webhooks\/[^/]+$/ },
+  { method: 'GET', pattern: /^\/signin$/ },
+  { method: 'POST', pattern: /^\/signin$/ },
+  { method: 'POST', pattern: /^\/signout$/ },
+  { method: 'GET', pattern: /^\/static\// },
 ];
-
-/**
- * The dashboard's pages (every path outside /api) only read; each change they offer is a call to /api,
- * held to that route's scope (docs/dashboard.md).
- */
-const DASHBOARD_PAGE: RouteScope = { kind: 'key', scope: 'read' };
 
 /**
  * A validated key is trusted for this long in this isolate, to spare D1 a read per request. Entries are
@@ -39,24 +43,6 @@ function remember(token: string, principal: Principal, until: number): void {
   keyCache.set(token, { principal, until });
 }
 
-/** The configured admin key's hash, computed once per isolate (and again if the secret changes). */
-let adminHash: { key: string; hash: Promise<string> } | null = null;
-function adminKeyHash(key: string): Promise<string> {
-  if (adminHash?.key !== key) adminHash = { key, hash: sha256Hex(key) };
-  return adminHash.hash;
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function sameHash(a: string, b: string): boolean {
-  const left = new TextEncoder().encode(a);
-  const right = new TextEncoder().encode(b);
-  return left.byteLength === right.byteLength && crypto.subtle.timingSafeEqual(left, right);
-}
-
 /** A key's `last_used_at` is as fresh as its last check against D1: at most a cache period old. */
 function noteKeyUsed(env: AppEnv['Bindings'], keyId: string, now: number): Promise<unknown> {
   return recordApiKeyUse(env.DB, keyId, new Date(now).toISOString()).catch((error) =>
@@ -64,7 +50,8 @@ function noteKeyUsed(env: AppEnv['Bindings'], keyId: string, now: number): Promi
   );
 }
 
-async function principalFor(
+/** The principal a Bearer key stands for, or null for a key that is not (or no longer) valid. */
+export async function principalFor(
   token: string,
   env: AppEnv['Bindings'],
   now: number,
@@ -72,7 +59,7 @@ async function principalFor(
 ): Promise<Principal | null> {
   const cached = keyCache.get(token);
   // An admin entry stands only while the configured key is the one it was checked against.
-  const stillAdmin = cached?.principal.keyId !== null || adminHash?.key === env.EDGEFLOW_API_KEY;
+  const stillAdmin = cached?.principal.keyId !== null || isCachedAdminKey(env.EDGEFLOW_API_KEY);
   if (cached && cached.until > now && stillAdmin) return cached.principal;
   keyCache.delete(token);
 
@@ -97,7 +84,7 @@ async function principalFor(
 }
 
 /** Hands work to the request's `waitUntil`; where there is none (a bare `app.fetch`), it just runs. */
-function backgroundOf(c: Context<AppEnv>): (work: Promise<unknown>) => void {
+export function backgroundOf(c: Context<AppEnv>): (work: Promise<unknown>) => void {
   try {
     const context = c.executionCtx;
     return (work) => context.waitUntil(work);
@@ -106,15 +93,70 @@ function backgroundOf(c: Context<AppEnv>): (work: Promise<unknown>) => void {
   }
 }
 
+const isApiPath = (path: string) => path === '/api' || path.startsWith('/api/');
+
 /**
- * Authenticates every request that reaches the Worker but the public ones, then holds the key to the
- * scope its route declares. `routes` is the app's OpenAPI registry, read at the first request, once
- * every router is mounted. A route that declares no scope is refused to every key: it fails closed.
+ * No valid credential: a page request goes to the sign-in page (and back here after it), anything
+ * else gets the API's 401. A dead session's cookie is cleared on the way.
+ */
+function signInFirst(
+  c: Context<AppEnv>,
+  refusal: { code: string; message: string },
+  options: { clearCookie: boolean },
+): Response {
+  if (options.clearCookie) clearSessionCookie(c);
+  const page = !isApiPath(c.req.path) && (c.req.method === 'GET' || c.req.method === 'HEAD');
+  if (!page) throw new ApiError(401, refusal.code, refusal.message);
+  const url = new URL(c.req.url);
+  const back = returnPath(url.pathname + url.search);
+  return c.redirect(back === '/' ? '/signin' : `/signin?next=${encodeURIComponent(back)}`, 303);
+}
+
+const MISSING_KEY = {
+  code: 'auth.missing_key',
+  message: 'Send an API key as `Authorization: Bearer <key>`, or sign in to the dashboard at /signin.',
+};
+const SESSION_ENDED = {
+  code: 'auth.session_ended',
+  message:
+    'The session has ended (signed out, expired, or its key revoked or changed): sign in again at /signin.',
+};
+
+/**
+ * Who the request speaks for: a Bearer key if it sends an Authorization header, else the session
+ * cookie, which may change something only from this server's own origin. A Response is the way to
+ * the sign-in page.
+ */
+async function principalOf(c: Context<AppEnv>): Promise<Principal | Response> {
+  const header = c.req.header('authorization');
+  if (header === undefined) {
+    const secret = sessionCookie(c);
+    if (!secret) return signInFirst(c, MISSING_KEY, { clearCookie: false });
+    // Before the session is looked up: a cross-origin attempt costs no D1 query.
+    const refusal = originRefusal(c.req.method, c.req.header('origin'), new URL(c.req.url).origin);
+    if (refusal) throw new ApiError(403, refusal.code, refusal.message);
+    const session = await sessionPrincipal(c.env, secret, Date.now(), backgroundOf(c));
+    if (session.kind === 'ended') return signInFirst(c, SESSION_ENDED, { clearCookie: true });
+    return session.principal;
+  }
+  const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+  if (!token) throw new ApiError(401, MISSING_KEY.code, MISSING_KEY.message);
+  const principal = await principalFor(token, c.env, Date.now(), backgroundOf(c));
+  if (!principal) throw new ApiError(401, 'auth.invalid_key', 'The API key is invalid, expired or revoked.');
+  return principal;
+}
+
+/**
+ * Authenticates every request but the public ones, then holds the key to the scope its route
+ * declares. `routes` is the app's OpenAPI registry, read at the first request, once every router is
+ * mounted. An API route that declares no scope is refused to every key: it fails closed. Dashboard
+ * pages (outside /api) answer GET only, to any key (`read` and up); changes go through the API.
  */
 export function authenticate(routes: () => Parameters<typeof routeScopeTable>[0]): MiddlewareHandler<AppEnv> {
   let scopes: RouteScopeTable | undefined;
   return async (c, next) => {
-    const method = c.req.method;
+    // HEAD is answered by the GET route.
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
     const path = c.req.path;
     if (PUBLIC_ROUTES.some((route) => route.method === method && route.pattern.test(path))) return next();
 
@@ -125,19 +167,21 @@ export function authenticate(routes: () => Parameters<typeof routeScopeTable>[0]
         'No API key is configured: set one with `wrangler secret put EDGEFLOW_API_KEY`. The API refuses to run open.',
       );
     }
-    const header = c.req.header('authorization') ?? '';
-    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
-    if (!token)
-      throw new ApiError(401, 'auth.missing_key', 'Send an API key as `Authorization: Bearer <key>`.');
-    const principal = await principalFor(token, c.env, Date.now(), backgroundOf(c));
-    if (!principal)
-      throw new ApiError(401, 'auth.invalid_key', 'The API key is invalid, expired or revoked.');
+    const principal = await principalOf(c);
+    if (principal instanceof Response) return principal;
 
     scopes ??= routeScopeTable(routes());
     const route = matchedRouteKey(c);
     // No route answers this request: let it reach the 404.
-    if (route) {
-      const declared = path.startsWith('/api/') ? declaredScope(scopes, route) : DASHBOARD_PAGE;
+    if (route && !isApiPath(path) && method !== 'GET') {
+      throw new ApiError(
+        403,
+        'auth.undeclared_scope',
+        `${route}: dashboard pages answer GET only; changes go through the API.`,
+      );
+    }
+    if (route && isApiPath(path)) {
+      const declared = declaredScope(scopes, route);
       if (declared.kind !== 'key') {
         throw new ApiError(
           403,

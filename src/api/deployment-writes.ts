@@ -1,6 +1,6 @@
 // What every deployment write shares: the flow checked, schedules and parameters checked (422 naming
 // the field) before anything is written, and afterwards the withdrawal the write committed finished and
-// the deployment's runs planned again at once.
+// the deployment's first runs planned at once.
 import type { Deployment, DeploymentCreate, DeploymentUpdate } from 'edgeflow/protocol';
 import type { ScheduleWrite } from '../db/deployment-schedules';
 import type { FlowRef } from '../db/deployment-upserts';
@@ -8,7 +8,7 @@ import type { DeploymentWrite } from '../db/deployments';
 import { readFlow } from '../db/flows';
 import type { Withdrawal } from '../db/withdrawals';
 import { draftSchedules, type FieldProblem, schemaProblem } from '../domain/deployments';
-import { requestScheduleBudget, type WorkBudget } from '../domain/schedules';
+import { requestScheduleBudget, type WorkBudget, WriteRunBudget } from '../domain/schedules';
 import type { Env } from '../env';
 import { scheduleDueRuns } from '../scheduler/tick';
 import { finishWithdrawals } from '../scheduler/withdraw';
@@ -94,8 +94,8 @@ export function mergedUpdate(existing: Deployment, patch: DeploymentUpdate): Dep
 
 /**
  * After a deployment or its schedules changed (the change and its withdrawals committed together):
- * the withdrawals are finished and runs are planned again from now at once (the same code as the
- * tick), so the change shows before the next tick.
+ * the withdrawals are finished (the request's share of them) and, once they are closed, the first runs
+ * are planned from now at once (the same code as the tick), so the change shows before the next tick.
  */
 export async function regenerate(
   env: Env,
@@ -103,17 +103,30 @@ export async function regenerate(
   withdrawals: Withdrawal[],
   now: Date,
 ): Promise<void> {
-  await withdrawOrRefuse(env, withdrawals, now);
-  await scheduleDueRuns(env, now, deploymentId);
+  // A withdrawal left open for the tick would take back what is planned now: the tick plans once it closes.
+  if ((await withdrawOrRefuse(env, withdrawals, now)) === 'done') await planFirstRuns(env, deploymentId, now);
+}
+
+/**
+ * Creates the deployment's due schedules' first runs (3 a schedule, 6 in all) and leaves the rest of
+ * each plan due for the next tick: a write's cost stays bounded however dense its schedules
+ * (docs/schedules.md, "Changes regenerate").
+ */
+export async function planFirstRuns(env: Env, deploymentId: string, now: Date): Promise<void> {
+  await scheduleDueRuns(env, now, { deploymentId, budget: new WriteRunBudget() });
 }
 
 /**
  * Finishes the withdrawals a change committed. Runs that could not be withdrawn yet answer 503: the
  * change is saved, and a repeated request or the next scheduler tick finishes it (docs/deployments.md).
  */
-export async function withdrawOrRefuse(env: Env, withdrawals: Withdrawal[], now: Date): Promise<void> {
+export async function withdrawOrRefuse(
+  env: Env,
+  withdrawals: Withdrawal[],
+  now: Date,
+): Promise<'done' | 'deferred'> {
   const outcome = await finishWithdrawals(env, withdrawals, now);
-  if (outcome.kind === 'done') return;
+  if (outcome.kind !== 'pending') return outcome.kind;
   throw new ApiError(
     503,
     'deployment.withdrawal_pending',

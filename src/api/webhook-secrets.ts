@@ -3,8 +3,8 @@
 // EDGEFLOW_SECRET_KEY, or from EDGEFLOW_API_KEY when that is not set (local development).
 import { checkSignature } from '../domain/webhooks/signatures';
 import type { Env } from '../env';
-import { sha256Hex } from './auth';
 import { ApiError } from './errors';
+import { sha256Hex } from './secrets';
 
 const encoder = new TextEncoder();
 

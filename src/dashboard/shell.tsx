@@ -70,6 +70,11 @@ function Shell(props: {
           <span class="who">
             Key scope: <strong>{props.viewer.scope}</strong>
           </span>
+          <form class="sign-out" method="post" action="/signout">
+            <button class="button" type="submit">
+              Sign out
+            </button>
+          </form>
         </header>
         <main id="main" tabindex={-1}>
           {props.children}

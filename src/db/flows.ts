@@ -60,3 +60,13 @@ export async function filterFlows(database: D1Database, body: FlowFilterBody): P
     .offset(body.offset);
   return rows.map(toFlow);
 }
+
+/** Which of these flow ids exist, in one query whatever their number (they ride in one JSON parameter). */
+export async function existingFlowIds(database: D1Database, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { results } = await database
+    .prepare('SELECT id FROM flows WHERE id IN (SELECT value FROM json_each(?1))')
+    .bind(JSON.stringify(ids))
+    .all<{ id: string }>();
+  return new Set(results.map((row) => row.id));
+}

@@ -1,13 +1,14 @@
 // Writes of the D1 index, made only by run objects: versioned upserts, so a late write never
 // overwrites a newer one, and one `db.batch` per flush however many task runs it carries.
-import { type SQL, sql } from 'drizzle-orm';
-import { type DrizzleD1Database, drizzle } from 'drizzle-orm/d1';
+import { drizzle } from 'drizzle-orm/d1';
 import type { FlowRun } from 'edgeflow/protocol';
-import { flowRuns, taskRunCache } from './schema';
+import { taskRunCache } from './schema';
 
 export interface IndexedFlowRun {
   doc: FlowRun;
   version: number;
+  /** The index already holds these very tags (the object's last index write had them): leave them be. */
+  tagsIndexed?: boolean;
 }
 
 /** A task run as the run object stores it: `json` is its document's JSON text, passed on unparsed. */
@@ -45,66 +46,55 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, state_type = excluded.state
   end_time = excluded.end_time, doc = excluded.doc
 WHERE excluded.state_version > task_runs.state_version`;
 
-function excluded(column: string): SQL {
-  return sql.raw(`excluded.${column}`);
-}
+/**
+ * The flow run row's upsert, written out once rather than built by drizzle on every write: building it
+ * took a visible share of a write's CPU (docs/performance.md). Its columns are `flowRuns` in schema.ts.
+ */
+const FLOW_RUN_UPSERT = `INSERT INTO flow_runs
+  (id, flow_id, name, state_type, state_name, state_version, tags, deployment_id, work_pool_name, work_queue_name,
+   parent_task_run_id, idempotency_key, expected_start_time, next_scheduled_start_time, start_time, end_time, created, doc)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, state_type = excluded.state_type, state_name = excluded.state_name,
+  state_version = excluded.state_version, tags = excluded.tags, work_queue_name = excluded.work_queue_name,
+  expected_start_time = excluded.expected_start_time, next_scheduled_start_time = excluded.next_scheduled_start_time,
+  start_time = excluded.start_time, end_time = excluded.end_time, doc = excluded.doc
+WHERE excluded.state_version > flow_runs.state_version`;
 
-function flowRunStatements(
-  database: D1Database,
-  db: DrizzleD1Database,
-  run: IndexedFlowRun,
-): D1PreparedStatement[] {
+// Tags follow the row only when this write is the one that landed (same version).
+const LANDED = '(SELECT state_version FROM flow_runs WHERE id = ?1) = ?2';
+const TAGS_CLEAR = `DELETE FROM flow_run_tags WHERE flow_run_id = ?1 AND ${LANDED}`;
+const TAGS_INSERT = `INSERT OR IGNORE INTO flow_run_tags (flow_run_id, tag) SELECT ?1, value FROM json_each(?3) WHERE ${LANDED}`;
+
+function flowRunStatements(database: D1Database, run: IndexedFlowRun): D1PreparedStatement[] {
   const { doc, version } = run;
-  const row = {
-    id: doc.id,
-    flowId: doc.flow_id,
-    name: doc.name,
-    stateType: doc.state_type,
-    stateName: doc.state_name,
-    stateVersion: version,
-    tags: doc.tags,
-    deploymentId: doc.deployment_id,
-    workPoolName: doc.work_pool_name,
-    workQueueName: doc.work_queue_name,
-    parentTaskRunId: doc.parent_task_run_id,
-    idempotencyKey: doc.idempotency_key,
-    expectedStartTime: doc.expected_start_time,
-    nextScheduledStartTime: doc.next_scheduled_start_time,
-    startTime: doc.start_time,
-    endTime: doc.end_time,
-    created: doc.created,
-    doc,
-  };
-  const upsert = db
-    .insert(flowRuns)
-    .values(row)
-    .onConflictDoUpdate({
-      target: flowRuns.id,
-      set: {
-        name: excluded('name'),
-        stateType: excluded('state_type'),
-        stateName: excluded('state_name'),
-        stateVersion: excluded('state_version'),
-        tags: excluded('tags'),
-        workQueueName: excluded('work_queue_name'),
-        expectedStartTime: excluded('expected_start_time'),
-        nextScheduledStartTime: excluded('next_scheduled_start_time'),
-        startTime: excluded('start_time'),
-        endTime: excluded('end_time'),
-        doc: excluded('doc'),
-      },
-      setWhere: sql`excluded.state_version > ${flowRuns.stateVersion}`,
-    });
-  // Tags follow the row only when this write is the one that landed (same version).
-  const landed = '(SELECT state_version FROM flow_runs WHERE id = ?1) = ?2';
+  const tags = JSON.stringify(doc.tags);
+  const upsert = database
+    .prepare(FLOW_RUN_UPSERT)
+    .bind(
+      doc.id,
+      doc.flow_id,
+      doc.name,
+      doc.state_type,
+      doc.state_name,
+      version,
+      tags,
+      doc.deployment_id,
+      doc.work_pool_name,
+      doc.work_queue_name,
+      doc.parent_task_run_id,
+      doc.idempotency_key,
+      doc.expected_start_time,
+      doc.next_scheduled_start_time,
+      doc.start_time,
+      doc.end_time,
+      doc.created,
+      JSON.stringify(doc),
+    );
+  if (run.tagsIndexed) return [upsert];
   return [
-    prepared(database, upsert.toSQL()),
-    database.prepare(`DELETE FROM flow_run_tags WHERE flow_run_id = ?1 AND ${landed}`).bind(doc.id, version),
-    database
-      .prepare(
-        `INSERT OR IGNORE INTO flow_run_tags (flow_run_id, tag) SELECT ?1, value FROM json_each(?3) WHERE ${landed}`,
-      )
-      .bind(doc.id, version, JSON.stringify(doc.tags)),
+    upsert,
+    database.prepare(TAGS_CLEAR).bind(doc.id, version),
+    database.prepare(TAGS_INSERT).bind(doc.id, version, tags),
   ];
 }
 
@@ -141,20 +131,22 @@ export async function writeRunIndex(
   cacheRecords: CacheRecord[],
   now: Date,
 ): Promise<void> {
-  const db = drizzle(database);
   const statements: D1PreparedStatement[] = [];
-  if (flowRun) statements.push(...flowRunStatements(database, db, flowRun));
+  if (flowRun) statements.push(...flowRunStatements(database, flowRun));
   statements.push(...taskRunStatements(database, tasks));
-  for (const record of cacheRecords) {
-    statements.push(
-      prepared(
-        database,
-        db
-          .insert(taskRunCache)
-          .values({ ...record, created: now.toISOString() })
-          .toSQL(),
-      ),
-    );
+  if (cacheRecords.length > 0) {
+    const db = drizzle(database);
+    for (const record of cacheRecords) {
+      statements.push(
+        prepared(
+          database,
+          db
+            .insert(taskRunCache)
+            .values({ ...record, created: now.toISOString() })
+            .toSQL(),
+        ),
+      );
+    }
   }
   if (statements.length > 0) await database.batch(statements);
 }
@@ -184,11 +176,19 @@ export async function readCachedStates(
 }
 
 /** Removes a deleted run and everything indexed under it. */
-export async function deleteRunIndex(database: D1Database, flowRunId: string): Promise<void> {
+export function deleteRunIndex(database: D1Database, flowRunId: string): Promise<void> {
+  return deleteRunIndexes(database, [flowRunId]);
+}
+
+/** Removes deleted runs and everything indexed under them: one batch, whatever their number. */
+export async function deleteRunIndexes(database: D1Database, flowRunIds: string[]): Promise<void> {
+  if (flowRunIds.length === 0) return;
+  const ids = JSON.stringify(flowRunIds);
+  const inIds = 'IN (SELECT value FROM json_each(?))';
   await database.batch([
-    database.prepare('DELETE FROM flow_runs WHERE id = ?').bind(flowRunId),
-    database.prepare('DELETE FROM flow_run_tags WHERE flow_run_id = ?').bind(flowRunId),
-    database.prepare('DELETE FROM task_runs WHERE flow_run_id = ?').bind(flowRunId),
-    database.prepare('DELETE FROM logs WHERE flow_run_id = ?').bind(flowRunId),
+    database.prepare(`DELETE FROM flow_runs WHERE id ${inIds}`).bind(ids),
+    database.prepare(`DELETE FROM flow_run_tags WHERE flow_run_id ${inIds}`).bind(ids),
+    database.prepare(`DELETE FROM task_runs WHERE flow_run_id ${inIds}`).bind(ids),
+    database.prepare(`DELETE FROM logs WHERE flow_run_id ${inIds}`).bind(ids),
   ]);
 }

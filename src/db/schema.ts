@@ -93,7 +93,13 @@ export const taskRunCache = sqliteTable(
 export const logs = sqliteTable(
   'logs',
   {
+    /** Order of arrival: the cursor `edgeflow logs --follow` reads with. */
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /**
+     * The line's own id, made by the client when the line was created (or by the server when a client
+     * sends none): a batch sent again stores nothing twice. Null for lines stored before keys existed.
+     */
+    key: text('key'),
     flowRunId: text('flow_run_id').notNull(),
     taskRunId: text('task_run_id'),
     level: integer('level').notNull(),
@@ -101,7 +107,11 @@ export const logs = sqliteTable(
     message: text('message').notNull(),
     timestamp: text('timestamp').notNull(),
   },
-  (t) => [index('logs_flow_run').on(t.flowRunId, t.timestamp), index('logs_timestamp').on(t.timestamp)],
+  (t) => [
+    index('logs_flow_run').on(t.flowRunId, t.timestamp),
+    index('logs_timestamp').on(t.timestamp),
+    uniqueIndex('logs_key').on(t.key),
+  ],
 );
 
 export const apiKeys = sqliteTable('api_keys', {
@@ -115,6 +125,33 @@ export const apiKeys = sqliteTable('api_keys', {
   expiresAt: text('expires_at'),
   revokedAt: text('revoked_at'),
   lastUsedAt: text('last_used_at'),
+});
+
+/**
+ * Dashboard sessions (docs/dashboard.md, "Sign-in and sessions"). `id` is the SHA-256 of the cookie's
+ * random value, so a read of this table signs no one in. `key_id` is the key signed in with; null for
+ * the configured admin key, whose session instead holds `admin_key_check`, a hash of the cookie value
+ * and that key, so changing the key ends its sessions. Times are epoch milliseconds.
+ */
+export const sessions = sqliteTable('sessions', {
+  id: text('id').primaryKey(),
+  keyId: text('key_id'),
+  adminKeyCheck: text('admin_key_check'),
+  createdAt: integer('created_at').notNull(),
+  lastSeenAt: integer('last_seen_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+/**
+ * One-time sign-in links (`POST /api/sign_in_tokens`): hashed like sessions, tied to the key that made
+ * them in the same way, deleted as they are used.
+ */
+export const signInTokens = sqliteTable('sign_in_tokens', {
+  id: text('id').primaryKey(),
+  keyId: text('key_id'),
+  adminKeyCheck: text('admin_key_check'),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
 });
 
 /** Work pools: their configuration lives here; the pool's Durable Object gets a copy on every change. */

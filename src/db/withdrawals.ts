@@ -60,20 +60,31 @@ export async function openWithdrawals(db: D1Database, limit: number): Promise<Wi
  * as Scheduled or Late. Columns only: a run's document holds caller JSON that SQLite may be unable to
  * parse (too deep), so the run object, which holds the document, makes the final check.
  */
-export async function withdrawalCandidates(db: D1Database, withdrawal: Withdrawal): Promise<string[]> {
+export interface WithdrawalCandidate {
+  id: string;
+  /** When the run is due (epoch ms); null when the index has no time for it. */
+  due_at: number | null;
+}
+
+/** The candidates, soonest first. */
+export async function withdrawalCandidates(
+  db: D1Database,
+  withdrawal: Withdrawal,
+): Promise<WithdrawalCandidate[]> {
   const keyPrefix = withdrawal.schedule_id
     ? `scheduled ${withdrawal.deployment_id} ${withdrawal.schedule_id} `
     : `scheduled ${withdrawal.deployment_id} `;
   const { results } = await db
     .prepare(
-      `SELECT id FROM flow_runs
+      `SELECT id, next_scheduled_start_time AS due FROM flow_runs
        WHERE deployment_id = ?1 AND state_type = 'SCHEDULED' AND state_name IN ('Scheduled', 'Late')
          AND substr(idempotency_key, 1, length(?2)) = ?2
-         AND (?3 IS NULL OR next_scheduled_start_time > ?3)`,
+         AND (?3 IS NULL OR next_scheduled_start_time > ?3)
+       ORDER BY next_scheduled_start_time, id`,
     )
     .bind(withdrawal.deployment_id, keyPrefix, withdrawal.after)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
+    .all<{ id: string; due: string | null }>();
+  return results.map((row) => ({ id: row.id, due_at: row.due === null ? null : Date.parse(row.due) }));
 }
 
 /**

@@ -35,6 +35,15 @@ export type SetStateReply =
   | { kind: 'not_found' }
   | { kind: 'stale_lease' };
 
+export interface TaskBatchOptions {
+  /** The caller's lease: a stale one is refused. */
+  leaseId?: string;
+  /** Answer once the object has committed, writing the D1 index in the background. */
+  deferIndex?: boolean;
+  /** Answer every item with `state: null`. */
+  omitStates?: boolean;
+}
+
 export type TaskBatchReply =
   | { kind: 'ok'; results: TaskRunBatchResult[]; written: boolean[] }
   | { kind: 'not_found' }
@@ -42,7 +51,7 @@ export type TaskBatchReply =
 
 export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatchApi {
   private storage: RunStorage;
-  private concurrency: RunConcurrency;
+  private readonly concurrency: RunConcurrency;
   private readonly outbox: RunOutbox;
   private readonly proposals: RunProposals;
   private readonly dispatch: RunDispatch;
@@ -50,7 +59,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new RunStorage(ctx.storage);
-    this.concurrency = new RunConcurrency(ctx.storage.sql, env);
+    this.concurrency = new RunConcurrency(() => this.storage, env);
     this.outbox = new RunOutbox(
       env,
       () => this.storage,
@@ -148,24 +157,25 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
 
   /**
    * Deletes the run only if its deployment's schedules made it and it has not started: how a
-   * deployment withdraws its runs. Storage goes first, so no claim slips in between.
+   * deployment withdraws its runs. Storage goes first, so no claim slips in between. The withdrawal
+   * deletes the index rows of `removed` and `absent` runs afterwards, all in one D1 batch.
    */
-  async removeUnstarted(): Promise<boolean> {
+  async removeUnstarted(): Promise<'removed' | 'kept' | 'absent'> {
     const doc = this.storage.readRun()?.doc;
-    if (!doc || !isUnstartedAutoScheduled(doc)) return false;
+    if (!doc) return 'absent';
+    if (!isUnstartedAutoScheduled(doc)) return 'kept';
     await this.wipe();
-    await deleteRunIndex(this.env.DB, doc.id);
-    return true;
+    return 'removed';
   }
 
   /**
    * Applies a task-run batch. With `deferIndex` the answer does not wait for D1: the index is written
-   * in the background, one write at a time, each carrying every row changed since the last.
+   * in the background, one write at a time, each carrying every row changed since the last. With
+   * `omitStates` the results carry `state: null` (the recorded answers keep their states).
    */
   async applyTaskBatch(
     items: TaskRunBatchItem[],
-    leaseId?: string,
-    deferIndex = false,
+    { leaseId, deferIndex = false, omitStates = false }: TaskBatchOptions = {},
   ): Promise<TaskBatchReply> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
@@ -183,7 +193,10 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
     if (deferIndex) this.outbox.flushInBackground(cacheRecords);
     else await this.outbox.flush(cacheRecords);
-    return { kind: 'ok', results: outcome.results, written: outcome.written };
+    const results = omitStates
+      ? outcome.results.map((result) => ({ ...result, state: null }))
+      : outcome.results;
+    return { kind: 'ok', results, written: outcome.written };
   }
 
   /** Creates one task run, or returns the existing one with the same id or (task_key, dynamic_key). */
@@ -274,7 +287,6 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     this.armedAt = null;
     this.outbox.forgetPool();
     this.storage = new RunStorage(this.ctx.storage);
-    this.concurrency = new RunConcurrency(this.ctx.storage.sql, this.env);
   }
 
   /** The alarm this object last set (null: none); undefined when unknown (just loaded, or it fired). */

@@ -59,6 +59,8 @@ export function transitionFlowRun(
     }
   }
   const answer: FlowTransitionAnswer = { written: outcome.written !== null, result: outcome.result };
-  if (transitionId) storage.recordTransitionAnswer(stored.doc.id, transitionId, answer);
+  // A WAIT writes nothing and is proposed again under the same id once waited out: decide it afresh.
+  if (transitionId && answer.result.status !== 'WAIT')
+    storage.recordTransitionAnswer(stored.doc.id, transitionId, answer);
   return answer;
 }

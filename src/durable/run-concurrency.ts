@@ -14,8 +14,7 @@ import {
 } from '../domain/orchestration';
 import type { Env } from '../env';
 import { concurrencyLimitObject } from './objects';
-
-const SCHEMA = 'CREATE TABLE IF NOT EXISTS concurrency_limits (key TEXT PRIMARY KEY, doc TEXT NOT NULL);';
+import type { RunStorage } from './run-storage';
 
 /** What was asked of the limits for one proposal: the rules' inputs, and the slots taken for it. */
 export interface PreparedSlots {
@@ -25,27 +24,17 @@ export interface PreparedSlots {
 
 export class RunConcurrency {
   constructor(
-    private readonly sql: SqlStorage,
+    /** The object's storage (replaced when the run is deleted); it keeps the run's limits. */
+    private readonly storage: () => RunStorage,
     private readonly env: Env,
-  ) {
-    sql.exec(SCHEMA);
-  }
+  ) {}
 
   write(limits: readonly RunConcurrencyLimit[]): void {
-    for (const limit of limits) {
-      this.sql.exec(
-        'INSERT OR REPLACE INTO concurrency_limits (key, doc) VALUES (?, ?)',
-        limit.key,
-        JSON.stringify(limit),
-      );
-    }
+    this.storage().writeConcurrencyLimits(limits);
   }
 
   read(): RunConcurrencyLimit[] {
-    return this.sql
-      .exec<{ doc: string }>('SELECT doc FROM concurrency_limits ORDER BY key')
-      .toArray()
-      .map((row) => JSON.parse(row.doc) as RunConcurrencyLimit);
+    return this.storage().readConcurrencyLimits();
   }
 
   /** Whether the run holds the slots of `leaseId`: what a limit asks when the lease has lapsed. */

@@ -19,6 +19,8 @@ export class RunOutbox {
   private background: Promise<void> | null = null;
   private backgroundAgain = false;
   private backgroundCacheRecords: CacheRecord[] = [];
+  /** The tags (as JSON) the run's index row got in this object's last index write; unknown after a restart. */
+  private indexedTags: string | undefined;
 
   constructor(
     private readonly env: Env,
@@ -73,9 +75,10 @@ export class RunOutbox {
     this.poolView = view ?? undefined;
   }
 
-  /** The run was deleted: whatever the pool knew is no basis for skipping a sync. */
+  /** The run was deleted: whatever the pool or the index knew is no basis for skipping a write. */
   forgetPool(): void {
     this.poolView = undefined;
+    this.indexedTags = undefined;
   }
 
   async syncPool(tellPool: TellPool): Promise<void> {
@@ -113,8 +116,11 @@ export class RunOutbox {
     const storage = this.storage();
     const pending = storage.readOutbox();
     if (!pending.flowRun && pending.taskRuns.length === 0 && cacheRecords.length === 0) return;
+    const tags = pending.flowRun && JSON.stringify(pending.flowRun.doc.tags);
+    const flowRun = pending.flowRun && { ...pending.flowRun, tagsIndexed: tags === this.indexedTags };
     try {
-      await writeRunIndex(this.env.DB, pending.flowRun, pending.taskRuns, cacheRecords, new Date());
+      await writeRunIndex(this.env.DB, flowRun, pending.taskRuns, cacheRecords, new Date());
+      if (tags) this.indexedTags = tags;
       storage.clearOutbox([
         ...(pending.flowRun
           ? [{ kind: 'flow_run' as const, id: pending.flowRun.doc.id, version: pending.flowRun.version }]

@@ -5,20 +5,9 @@
 // request used to re-read and re-parse the run a dozen times. This class is the only writer of
 // those tables, so the copies stay exact; a block that throws rolls SQLite back and drops them.
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS run (id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, lease_id TEXT);
-CREATE TABLE IF NOT EXISTS states (seq INTEGER PRIMARY KEY AUTOINCREMENT, task_run_id TEXT, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS states_by_task ON states (task_run_id, seq);
-CREATE TABLE IF NOT EXISTS task_runs (
-  id TEXT PRIMARY KEY, task_key TEXT NOT NULL, dynamic_key TEXT NOT NULL, doc TEXT NOT NULL, version INTEGER NOT NULL,
-  UNIQUE (task_key, dynamic_key)
-);
-CREATE TABLE IF NOT EXISTS transitions (run_id TEXT NOT NULL, transition_id TEXT NOT NULL, answer TEXT NOT NULL,
-  PRIMARY KEY (run_id, transition_id));
-CREATE TABLE IF NOT EXISTS outbox (kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id));
-CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL);
-`;
+import type { RunConcurrencyLimit } from '../domain/orchestration';
+import { RunTables } from './run-tables';
+import { insertRows } from './sql-rows';
 
 /** What the D1 index still has to hear about: a run whose row is behind its object. */
 export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync';
@@ -44,10 +33,11 @@ export class RunStorage {
   private run: StoredRun | null | undefined;
   private dirtyKinds: Set<OutboxKind> | undefined;
   private timerCache: Map<TimerKind, number> | undefined;
+  private readonly tables: RunTables;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
-    this.sql.exec(SCHEMA);
+    this.tables = new RunTables(this.sql);
   }
 
   /** Runs `block` in one SQLite transaction; if it throws, the rollback also drops the in-memory copies. */
@@ -64,10 +54,12 @@ export class RunStorage {
     this.run = undefined;
     this.dirtyKinds = undefined;
     this.timerCache = undefined;
+    this.tables.forget();
   }
 
   readRun(): StoredRun | null {
     if (this.run === undefined) {
+      if (!this.tables.present()) return null;
       const row = this.sql
         .exec<{ doc: string; version: number; lease_id: string | null }>(
           'SELECT doc, version, lease_id FROM run',
@@ -82,6 +74,7 @@ export class RunStorage {
 
   /** Writes the run and bumps its version; returns the new version. */
   writeRun(doc: FlowRun, previousVersion: number): number {
+    this.tables.ensure();
     const version = previousVersion + 1;
     this.sql.exec(
       `INSERT INTO run (id, doc, version) VALUES (?, ?, ?)
@@ -103,6 +96,7 @@ export class RunStorage {
   }
 
   setLease(leaseId: string | null): void {
+    this.tables.ensure();
     this.sql.exec('UPDATE run SET lease_id = ?', leaseId);
     const run = this.readRun();
     if (!run) return;
@@ -112,6 +106,7 @@ export class RunStorage {
 
   isDirty(kind: OutboxKind): boolean {
     if (this.dirtyKinds === undefined) {
+      if (!this.tables.present()) return false;
       const rows = this.sql.exec<{ kind: OutboxKind }>('SELECT DISTINCT kind FROM outbox').toArray();
       this.dirtyKinds = new Set(rows.map((row) => row.kind));
     }
@@ -119,10 +114,20 @@ export class RunStorage {
   }
 
   appendState(state: State, taskRunId: string | null): void {
+    this.tables.ensure();
     this.sql.exec('INSERT INTO states (task_run_id, doc) VALUES (?, ?)', taskRunId, JSON.stringify(state));
   }
 
+  /** Appends task run states in order: `[task_run_id, state]` pairs, a few statements for a whole batch. */
+  appendTaskRunStates(states: [string, State][]): void {
+    if (states.length === 0) return;
+    this.tables.ensure();
+    const rows = states.map(([taskRunId, state]) => [taskRunId, JSON.stringify(state)]);
+    insertRows(this.sql, 'INSERT INTO states (task_run_id, doc)', rows);
+  }
+
   readStates(taskRunId: string | null): State[] {
+    if (!this.tables.present()) return [];
     const rows =
       taskRunId === null
         ? this.sql.exec<{ doc: string }>('SELECT doc FROM states WHERE task_run_id IS NULL ORDER BY seq')
@@ -134,6 +139,7 @@ export class RunStorage {
   }
 
   readTaskRun(id: string): StoredTaskRun | null {
+    if (!this.tables.present()) return null;
     const row = this.sql
       .exec<{ doc: string; version: number }>('SELECT doc, version FROM task_runs WHERE id = ?', id)
       .toArray()[0];
@@ -142,6 +148,7 @@ export class RunStorage {
 
   /** The run's task runs in creation order, a page at a time (the SDK reads them to resume a run). */
   listTaskRuns(offset: number, limit: number): TaskRun[] {
+    if (!this.tables.present()) return [];
     return this.sql
       .exec<{ doc: string }>('SELECT doc FROM task_runs ORDER BY rowid LIMIT ? OFFSET ?', limit, offset)
       .toArray()
@@ -149,6 +156,7 @@ export class RunStorage {
   }
 
   readTaskRunByKey(taskKey: string, dynamicKey: string): StoredTaskRun | null {
+    if (!this.tables.present()) return null;
     const row = this.sql
       .exec<{ doc: string; version: number }>(
         'SELECT doc, version FROM task_runs WHERE task_key = ? AND dynamic_key = ?',
@@ -159,23 +167,23 @@ export class RunStorage {
     return row ? { doc: JSON.parse(row.doc) as TaskRun, version: row.version } : null;
   }
 
-  writeTaskRun(doc: TaskRun, previousVersion: number): number {
-    const version = previousVersion + 1;
-    this.sql.exec(
-      `INSERT INTO task_runs (id, task_key, dynamic_key, doc, version) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version`,
-      doc.id,
-      doc.task_key,
-      doc.dynamic_key,
-      JSON.stringify(doc),
-      version,
-    );
-    this.markDirty('task_run', doc.id);
-    return version;
+  /** Writes task runs, each with its version bumped, and marks them for the index: a few statements a batch. */
+  writeTaskRuns(runs: { doc: TaskRun; previousVersion: number }[]): void {
+    if (runs.length === 0) return;
+    this.tables.ensure();
+    const rows = runs.map(({ doc, previousVersion }) => {
+      return [doc.id, doc.task_key, doc.dynamic_key, JSON.stringify(doc), previousVersion + 1];
+    });
+    const upsert = 'ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version';
+    insertRows(this.sql, 'INSERT INTO task_runs (id, task_key, dynamic_key, doc, version)', rows, upsert);
+    const marks = runs.map(({ doc }) => ['task_run', doc.id]);
+    insertRows(this.sql, 'INSERT OR IGNORE INTO outbox (kind, id)', marks);
+    if (runs.length > 0) this.dirtyKinds?.add('task_run');
   }
 
   /** The answer first given to a transition id, so a resent proposal gets it back unchanged. */
   readTransitionAnswer<T>(runId: string, transitionId: string): T | null {
+    if (!this.tables.present()) return null;
     const row = this.sql
       .exec<{ answer: string }>(
         'SELECT answer FROM transitions WHERE run_id = ? AND transition_id = ?',
@@ -186,7 +194,17 @@ export class RunStorage {
     return row ? (JSON.parse(row.answer) as T) : null;
   }
 
+  /** A task run's first state written with this transition id (its ACCEPT is not recorded as an answer). */
+  readStateWithTransitionId(taskRunId: string, transitionId: string): State | null {
+    if (!this.tables.present()) return null;
+    const query = `SELECT doc FROM states WHERE task_run_id = ?
+      AND doc ->> '$.state_details.transition_id' = ? ORDER BY seq LIMIT 1`;
+    const row = this.sql.exec<{ doc: string }>(query, taskRunId, transitionId).toArray()[0];
+    return row ? (JSON.parse(row.doc) as State) : null;
+  }
+
   recordTransitionAnswer(runId: string, transitionId: string, answer: unknown): void {
+    this.tables.ensure();
     this.sql.exec(
       'INSERT OR IGNORE INTO transitions (run_id, transition_id, answer) VALUES (?, ?, ?)',
       runId,
@@ -195,7 +213,16 @@ export class RunStorage {
     );
   }
 
+  /** Records several answers as `recordTransitionAnswer` does: `[run_id, transition_id, answer]`. */
+  recordTransitionAnswers(answers: [string, string, unknown][]): void {
+    if (answers.length === 0) return;
+    this.tables.ensure();
+    const rows = answers.map(([runId, id, answer]) => [runId, id, JSON.stringify(answer)]);
+    insertRows(this.sql, 'INSERT OR IGNORE INTO transitions (run_id, transition_id, answer)', rows);
+  }
+
   markDirty(kind: OutboxKind, id: string): void {
+    this.tables.ensure();
     this.sql.exec('INSERT OR IGNORE INTO outbox (kind, id) VALUES (?, ?)', kind, id);
     this.dirtyKinds?.add(kind);
   }
@@ -205,6 +232,7 @@ export class RunStorage {
     flowRun: { doc: FlowRun; version: number } | null;
     taskRuns: { id: string; version: number; json: string }[];
   } {
+    if (!this.tables.present()) return { flowRun: null, taskRuns: [] };
     const run = this.isDirty('flow_run') ? this.readRun() : null;
     const taskRuns = this.sql
       .exec<{ id: string; version: number; json: string }>(
@@ -216,6 +244,7 @@ export class RunStorage {
 
   /** Clears the entries the index has caught up with, unless they changed again meanwhile. */
   clearOutbox(flushed: { kind: OutboxKind; id: string; version: number }[]): void {
+    if (!this.tables.present()) return;
     const taskRuns = flushed.filter((entry) => entry.kind === 'task_run');
     if (taskRuns.length > 0) {
       this.sql.exec(
@@ -235,8 +264,30 @@ export class RunStorage {
     this.dirtyKinds = undefined;
   }
 
+  /** The concurrency limits copied onto the run when it was created (run-concurrency.ts). */
+  writeConcurrencyLimits(limits: readonly RunConcurrencyLimit[]): void {
+    if (limits.length === 0) return;
+    this.tables.ensure();
+    for (const limit of limits) {
+      this.sql.exec(
+        'INSERT OR REPLACE INTO concurrency_limits (key, doc) VALUES (?, ?)',
+        limit.key,
+        JSON.stringify(limit),
+      );
+    }
+  }
+
+  readConcurrencyLimits(): RunConcurrencyLimit[] {
+    if (!this.tables.present()) return [];
+    return this.sql
+      .exec<{ doc: string }>('SELECT doc FROM concurrency_limits ORDER BY key')
+      .toArray()
+      .map((row) => JSON.parse(row.doc) as RunConcurrencyLimit);
+  }
+
   private timers(): Map<TimerKind, number> {
     if (this.timerCache === undefined) {
+      if (!this.tables.present()) return new Map();
       const rows = this.sql.exec<{ kind: TimerKind; due_at: number }>('SELECT kind, due_at FROM timers');
       this.timerCache = new Map(rows.toArray().map((row) => [row.kind, row.due_at]));
     }
@@ -244,6 +295,7 @@ export class RunStorage {
   }
 
   setTimer(kind: TimerKind, dueAt: number): void {
+    this.tables.ensure();
     this.sql.exec(
       'INSERT INTO timers (kind, due_at) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET due_at = excluded.due_at',
       kind,

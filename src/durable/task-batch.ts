@@ -43,6 +43,10 @@ export function applyTaskBatch(
   const cacheInserts: CacheInsert[] = [];
   const cache = new Map(cached);
   let wroteState = false;
+  // States and transition answers are written together at the end, in item order (few statements).
+  const states: [string, State][] = [];
+  const answers: [string, string, TaskRunBatchResult][] = [];
+  const answered = new Map<string, TaskRunBatchResult>();
 
   // Every task run the batch touches is read once, changed in memory and written once at the end.
   const touched = new Map<string, StoredTaskRun & { dirty: boolean }>();
@@ -68,7 +72,10 @@ export function applyTaskBatch(
     const transitionId = proposed.state.state_details?.transition_id;
     // A run created by this very batch has no earlier answers to find.
     if (transitionId && !createdHere.has(taskRunId)) {
-      const earlier = storage.readTransitionAnswer<TaskRunBatchResult>(taskRunId, transitionId);
+      const earlier =
+        answered.get(`${taskRunId}\u0000${transitionId}`) ??
+        storage.readTransitionAnswer<TaskRunBatchResult>(taskRunId, transitionId) ??
+        acceptedEarlier(storage, taskRunId, transitionId);
       if (earlier) return earlier;
     }
     const cacheKey = proposed.state.state_details?.cache_key ?? stored.doc.cache_key;
@@ -86,7 +93,7 @@ export function applyTaskBatch(
     });
     if (outcome.written) {
       wroteState = true;
-      storage.appendState(outcome.written, taskRunId);
+      states.push([taskRunId, outcome.written]);
       stored.doc = applyTaskTransition(stored.doc, outcome.run, outcome.written, clock.now);
       stored.dirty = true;
     }
@@ -96,7 +103,15 @@ export function applyTaskBatch(
       cache.set(outcome.cacheInsert.cache_key, outcome.cacheInsert.state);
     }
     const result: TaskRunBatchResult = { task_run_id: taskRunId, ...outcome.result };
-    if (transitionId) storage.recordTransitionAnswer(taskRunId, transitionId, result);
+    const key = `${taskRunId}\u0000${transitionId}`;
+    // The first answer to a transition id is the one a resend gets back. The usual one, an ACCEPT
+    // that wrote the proposal's own state, needs no row of its own: that state is found by its id.
+    // A WAIT writes nothing, so a proposal resent after it is decided afresh (as for flow runs).
+    if (transitionId && result.status !== 'WAIT' && !answered.has(key)) {
+      answered.set(key, result);
+      if (!acceptsOwnState(result, outcome.written, transitionId))
+        answers.push([taskRunId, transitionId, result]);
+    }
     return result;
   };
 
@@ -142,8 +157,31 @@ export function applyTaskBatch(
     }
     written.push(wroteState);
   }
-  for (const run of touched.values()) if (run.dirty) storage.writeTaskRun(run.doc, run.version);
+  storage.appendTaskRunStates(states);
+  storage.recordTransitionAnswers(answers);
+  const dirty = [...touched.values()].filter((run) => run.dirty);
+  storage.writeTaskRuns(dirty.map((run) => ({ doc: run.doc, previousVersion: run.version })));
   return { results, written, cacheInserts };
+}
+
+function acceptsOwnState(result: TaskRunBatchResult, written: State | null, transitionId: string): boolean {
+  return (
+    result.status === 'ACCEPT' &&
+    written !== null &&
+    result.state === written &&
+    written.state_details.transition_id === transitionId &&
+    Object.keys(result.details).length === 1
+  );
+}
+
+/** The answer an earlier batch gave without recording it: the ACCEPT of the state with that transition id. */
+function acceptedEarlier(
+  storage: RunStorage,
+  taskRunId: string,
+  transitionId: string,
+): TaskRunBatchResult | null {
+  const state = storage.readStateWithTransitionId(taskRunId, transitionId);
+  return state && { task_run_id: taskRunId, status: 'ACCEPT', state, details: { type: 'accept_details' } };
 }
 
 /** The cache keys a batch may look up: RUNNING proposals carrying a key and not refreshing. */

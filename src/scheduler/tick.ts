@@ -2,7 +2,7 @@
 // whose horizon got short (read through the next_check_at index, so the cost follows what is due, not
 // how many schedules exist), then apply each schedule's catch-up policy to its runs that went Late.
 import { type DueSchedule, dueSchedules, type Watermark, writeWatermarks } from '../db/scheduler';
-import { planSchedule, type StoredSchedule } from '../domain/schedules';
+import { planSchedule, type StoredSchedule, type WriteRunBudget } from '../domain/schedules';
 import type { Env } from '../env';
 import { applyCatchup } from './catchup';
 import { settleAll } from './concurrently';
@@ -22,12 +22,21 @@ export interface TickReport {
   runs_cancelled: number;
 }
 
-/** Plans and creates one page of due schedules' runs, then advances their watermarks in one batch. */
-async function schedulePage(env: Env, page: DueSchedule[], now: Date): Promise<number> {
-  const plans = page.map((due) => ({
-    due,
-    plan: planSchedule(JSON.parse(due.schedule) as StoredSchedule, now.getTime(), due.scheduled_until),
-  }));
+/**
+ * Plans and creates one page of due schedules' runs, then advances their watermarks in one batch.
+ * On behalf of a write, only what its `budget` allows; schedules past it are left due, unread.
+ */
+async function schedulePage(
+  env: Env,
+  page: DueSchedule[],
+  now: Date,
+  budget: WriteRunBudget | null,
+): Promise<number> {
+  const plans = page.flatMap((due) => {
+    if (budget?.spent) return [];
+    const plan = planSchedule(JSON.parse(due.schedule) as StoredSchedule, now.getTime(), due.scheduled_until);
+    return [{ due, plan: budget ? budget.take(plan, due.scheduled_until) : plan }];
+  });
   for (const { due, plan } of plans) {
     if (plan.unplannable) {
       console.warn(
@@ -62,20 +71,27 @@ async function schedulePage(env: Env, page: DueSchedule[], now: Date): Promise<n
   return results.filter((r) => r.status === 'fulfilled' && r.value).length;
 }
 
-/** Tops up the schedules due by `now` (of one deployment, when given). */
+export interface DueRunsScope {
+  /** That deployment's schedules only. */
+  deploymentId?: string;
+  /** On behalf of a write: the runs its request may create; the next tick creates the rest. */
+  budget?: WriteRunBudget;
+}
+
+/** Tops up the schedules due by `now` (within `scope`). */
 export async function scheduleDueRuns(
   env: Env,
   now: Date,
-  deploymentId: string | null = null,
+  { deploymentId, budget }: DueRunsScope = {},
 ): Promise<Omit<TickReport, 'runs_cancelled'>> {
   const started = Date.now();
   let after: { at: number; id: string } | null = null;
   const report = { schedules: 0, runs_created: 0 };
-  while (Date.now() - started < TICK_BUDGET_MS) {
-    const page = await dueSchedules(env.DB, now.getTime(), after, PAGE, deploymentId);
+  while (Date.now() - started < TICK_BUDGET_MS && !budget?.spent) {
+    const page = await dueSchedules(env.DB, now.getTime(), after, PAGE, deploymentId ?? null);
     if (page.length === 0) break;
     report.schedules += page.length;
-    report.runs_created += await schedulePage(env, page, now);
+    report.runs_created += await schedulePage(env, page, now, budget ?? null);
     const last = page[page.length - 1]!;
     after = { at: last.next_check_at, id: last.id };
     if (page.length < PAGE) break;

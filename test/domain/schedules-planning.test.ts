@@ -6,6 +6,7 @@ import {
   plannedRunTimes,
   planSchedule,
   type StoredSchedule,
+  WriteRunBudget,
 } from '../../src/domain/schedules';
 
 const NOW = Date.parse('2026-06-10T12:00:30Z');
@@ -69,6 +70,36 @@ describe('planning against a watermark', () => {
 
   it('plans the same dates for the same instant (ticks are repeatable)', () => {
     expect(planSchedule(every(300), NOW, null)).toEqual(planSchedule(every(300), NOW, null));
+  });
+});
+
+describe('what a write creates in its request', () => {
+  it('a schedule with no more than 3 dates to create is planned whole', () => {
+    const plan = planSchedule(every(3600), NOW, null);
+    expect(new WriteRunBudget().take(plan, null)).toEqual(plan);
+  });
+
+  it('a dense schedule gets its first 3 dates and stays due, its watermark at the third', () => {
+    const plan = planSchedule(every(60), NOW, null);
+    const taken = new WriteRunBudget().take(plan, null);
+    expect(taken.toCreate).toEqual(plan.toCreate.slice(0, 3));
+    expect(taken).toMatchObject({ scheduledUntil: plan.toCreate[2], nextCheckAt: 0 });
+  });
+
+  it('the request’s 6 runs are shared: a third dense schedule gets none and keeps its watermark', () => {
+    const budget = new WriteRunBudget();
+    const plan = planSchedule(every(60), NOW, null);
+    budget.take(plan, null);
+    budget.take(plan, null);
+    expect(budget.spent).toBe(true);
+    expect(budget.take(plan, 42)).toMatchObject({ toCreate: [], scheduledUntil: 42, nextCheckAt: 0 });
+  });
+
+  it('the tick goes on from the watermark a write left: nothing skipped, nothing twice', () => {
+    const plan = planSchedule(every(60), NOW, null);
+    const taken = new WriteRunBudget().take(plan, null);
+    const rest = planSchedule(every(60), NOW, taken.scheduledUntil);
+    expect([...taken.toCreate, ...rest.toCreate]).toEqual(plan.toCreate);
   });
 });
 

@@ -1,4 +1,4 @@
-// Browser tests' harness: Debian's Chromium driven by playwright-core, a context that carries an API
+// Browser tests' harness: Debian's Chromium driven by playwright-core, a context signed in with an API
 // key, waits on what the page shows (never on time), and screenshots saved as test artifacts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +14,8 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * A browser context that acts with `key`. Until the dashboard has its sign-in form, the key rides every
- * request (pages, polls, API calls) as a Bearer header; signing in through the form will replace this
- * one function, and no test changes.
+ * A browser context signed in with `key` the way a person signs in: the sign-in form, then the session
+ * cookie on every page, poll and API call the pages make (docs/dashboard.md, "Sign-in and sessions").
  */
 export async function signedIn(
   browser: Browser,
@@ -24,12 +23,20 @@ export async function signedIn(
   key: string,
   options: { colorScheme?: 'light' | 'dark' } = {},
 ): Promise<BrowserContext> {
-  return browser.newContext({
+  const context = await browser.newContext({
     baseURL: server.url,
-    extraHTTPHeaders: { authorization: `Bearer ${key}` },
     viewport: { width: 1280, height: 900 },
     colorScheme: options.colorScheme ?? 'light',
   });
+  const page = await context.newPage();
+  await page.goto('/signin');
+  await page.getByLabel('API key').fill(key);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/'),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+  await page.close();
+  return context;
 }
 
 /**

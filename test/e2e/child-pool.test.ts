@@ -60,7 +60,7 @@ function poolFor(events: { logs: LogRecord[]; lines: string[] }) {
         flush: (_child, ack) => ack(),
       },
     },
-    1,
+    { prestart: 1, maxWarm: 0 },
   );
 }
 
@@ -76,12 +76,16 @@ describe('a pre-started flow-run process', () => {
     pool.fill();
     const run = await pendingRun('flows/double.ts:double', { n: 21 });
     const child = await pool.take();
-    child.assign({ flow_run: run, lease_id: null });
+    const end = await child.assign({ flow_run: run, lease_id: null }, { stay: false }).ended;
     const exit = await child.closed;
     await pool.close();
 
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(child.outcome).toMatchObject({ kind: 'final', state_type: 'COMPLETED' });
+    expect(end).toMatchObject({
+      kind: 'reported',
+      stays: false,
+      outcome: { kind: 'final', state_type: 'COMPLETED' },
+    });
     const after = await server.client.readFlowRun(run.id);
     expect(after.state_type).toBe('COMPLETED');
     expect(after.state?.data).toBe(42);
@@ -93,31 +97,27 @@ describe('a pre-started flow-run process', () => {
     const pool = poolFor({ logs: [], lines: [] });
     const run = await pendingRun('flows/crash.ts:exitThree');
     const child: FlowRunChild = await pool.take();
-    child.assign({ flow_run: run, lease_id: null });
-    const exit = await child.closed;
+    const end = await child.assign({ flow_run: run, lease_id: null }, { stay: true }).ended;
     await pool.close();
 
-    expect(child.outcome).toBeNull();
-    expect(describeExit(exit)).toBe('exit code 3');
+    expect(end.kind === 'exited' && describeExit(end.exit)).toBe('exit code 3');
   });
 
   it('is reported with the signal that killed it', async () => {
     const pool = poolFor({ logs: [], lines: [] });
     const run = await pendingRun('flows/crash.ts:killed');
     const child = await pool.take();
-    child.assign({ flow_run: run, lease_id: null });
-    const exit = await child.closed;
+    const end = await child.assign({ flow_run: run, lease_id: null }, { stay: true }).ended;
     await pool.close();
 
-    expect(child.outcome).toBeNull();
-    expect(describeExit(exit)).toBe('signal SIGKILL');
+    expect(end.kind === 'exited' && describeExit(end.exit)).toBe('signal SIGKILL');
   });
 
   it('exits when its agent is killed, leaving no orphan', async () => {
     const parentScript = tempProject({
       'parent.ts': `
 import { ChildPool } from '${pathToFileURL(`${ROOT}/worker-agent/src/agent/index.ts`).href}';
-const pool = new ChildPool({ cwd: process.cwd(), env: process.env, events: { output() {}, log() {}, flush(_c, ack) { ack(); } } }, 1);
+const pool = new ChildPool({ cwd: process.cwd(), env: process.env, events: { output() {}, log() {}, flush(_c, ack) { ack(); } } }, { prestart: 1, maxWarm: 0 });
 pool.fill();
 const child = await pool.take();
 console.log('child pid', child.pid);

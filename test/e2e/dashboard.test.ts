@@ -315,6 +315,38 @@ describe('dashboard', () => {
     await fresh.close();
   });
 
+  it('refuses a wrong key at sign-in, ends the session at Sign out, and at the next page once its key is revoked', async () => {
+    const context = await browser.newContext({ baseURL: server.url });
+    const page = await context.newPage();
+    await page.goto('/runs');
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    await page.getByLabel('API key').fill('not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await waitForText(page, '#sign-in-error', /./);
+    await context.close();
+
+    const { id, key } = await api<{ id: string; key: string }>('POST', '/api_keys', {
+      name: 'signs in',
+      scope: 'read',
+    });
+    const reader = await signedIn(browser, server, key);
+    const runs = await open(reader, '/runs');
+    await Promise.all([
+      runs.waitForURL((url) => url.pathname === '/signin'),
+      runs.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    await runs.goto('/runs');
+    expect(new URL(runs.url()).pathname).toBe('/signin');
+    await reader.close();
+
+    const revoked = await signedIn(browser, server, key);
+    const before = await open(revoked, '/flows');
+    await api('DELETE', `/api_keys/${id}`);
+    await before.goto('/flows');
+    expect(new URL(before.url()).pathname).toBe('/signin');
+    await revoked.close();
+  });
+
   it('saves a screenshot of every page', async () => {
     const pages = {
       overview: '/',

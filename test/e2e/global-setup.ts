@@ -1,10 +1,11 @@
-// Builds the `edgeflow` package before the Node tests when its JavaScript is older than its source:
-// the end-to-end harness runs the agent, its flow-run processes and the flows' SDK from `dist`, as an
-// installed package runs. From source, each flow-run process would spend ~0.3 s CPU stripping types.
+// Before the Node tests: builds the `edgeflow` package when its JavaScript is older than its source (the
+// end-to-end harness runs the agent, its flow-run processes and the flows' SDK from `dist`, as an
+// installed package runs; from source, each flow-run process would spend ~0.3 s CPU stripping types),
+// and prepares the local server once for every test file.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './harness.ts';
+import { ROOT, SERVER_TEMPLATE } from './harness.ts';
 
 const PACKAGE = join(ROOT, 'worker-agent');
 
@@ -41,6 +42,20 @@ export function buildAgentIfStale(): void {
   }
 }
 
+/**
+ * Builds the Worker's deploy bundle and migrates a template state folder (each a no-op when current)
+ * before test files start servers in parallel: each server then starts from a copy of the template
+ * (`startServer`) with nothing to bundle or migrate.
+ */
+export function prepareServer(): void {
+  execFileSync(process.execPath, [join(ROOT, 'scripts/server.mjs'), '--prepare'], {
+    cwd: ROOT,
+    env: { ...process.env, EDGEFLOW_PERSIST_DIR: SERVER_TEMPLATE, EDGEFLOW_LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+}
+
 export default function setup(): void {
   buildAgentIfStale();
+  prepareServer();
 }

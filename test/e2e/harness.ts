@@ -1,7 +1,7 @@
 // End-to-end harness: the real local server (`scripts/server.mjs`) and real agent processes, started
 // for a test and stopped with their whole process group, so nothing outlives the test run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -62,7 +62,7 @@ export class ProcessGroup {
   async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
     killGroup(this.pid, signal);
     const stopped = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
-    // Stragglers in the group (workerd under wrangler, flow-run children) go too.
+    // Stragglers in the group (the server's workerd, flow-run children) go too.
     killGroup(this.pid, stopped ? 'SIGTERM' : 'SIGKILL');
     await this.exited;
   }
@@ -106,7 +106,13 @@ export interface LocalServer {
 async function launchServer(port: number, persistDir: string, timeoutMs: number): Promise<ProcessGroup> {
   const server = new ProcessGroup(process.execPath, [join(ROOT, 'scripts/server.mjs')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), EDGEFLOW_PERSIST_DIR: persistDir },
+    env: {
+      // No request lines unless asked for: each costs the server a call back into Node (docs/performance.md).
+      EDGEFLOW_LOG_LEVEL: 'warn',
+      ...process.env,
+      PORT: String(port),
+      EDGEFLOW_PERSIST_DIR: persistDir,
+    },
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
@@ -125,10 +131,23 @@ async function launchServer(port: number, persistDir: string, timeoutMs: number)
   }
 }
 
-/** `npm run server` on a free port with a fresh persistence directory; resolves once /api/health answers. */
-export async function startServer(timeoutMs = 90_000): Promise<LocalServer> {
+/**
+ * A state folder with D1's migrations applied (`global-setup.ts` makes it). A server started on a copy
+ * has nothing to migrate; without it, or when it lags the migrations, the server migrates by itself.
+ */
+export const SERVER_TEMPLATE = join(ROOT, '.wrangler/e2e-template-state');
+
+/**
+ * `npm run server` on a free port with a fresh persistence directory (a copy of the migrated template,
+ * or empty with `emptyState`); resolves once /api/health answers.
+ */
+export async function startServer(
+  timeoutMs = 90_000,
+  { emptyState = false }: { emptyState?: boolean } = {},
+): Promise<LocalServer> {
   const port = await freePort();
   const persistDir = mkdtempSync(join(tmpdir(), 'edgeflow-e2e-state-'));
+  if (!emptyState && existsSync(SERVER_TEMPLATE)) cpSync(SERVER_TEMPLATE, persistDir, { recursive: true });
   const url = `http://127.0.0.1:${port}`;
   const server: LocalServer = {
     url,

@@ -1,6 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { sha256Hex } from '../../src/api/auth';
+import { sha256Hex } from '../../src/api/secrets';
 
 const BASE = 'http://edgeflow.test/api';
 const admin = { authorization: 'Bearer test-admin-key', 'content-type': 'application/json' };

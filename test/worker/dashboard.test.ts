@@ -14,6 +14,7 @@ import { createPool, createPoolRun } from './pools';
 async function get(path: string, key: string | null = ADMIN_KEY, headers: Record<string, string> = {}) {
   const response = await exports.default.fetch(`http://edgeflow.test${path}`, {
     headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    redirect: 'manual',
   });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
@@ -28,7 +29,7 @@ beforeAll(async () => {
 });
 
 describe('dashboard pages', () => {
-  it('serves every page to a read key, and none without a key', async () => {
+  it('serves every page to a read key, and sends a request without one to sign in first', async () => {
     const run = await createPoolRun(await createPool());
     const deployment = await createDeployment();
     const pages = [
@@ -44,7 +45,12 @@ describe('dashboard pages', () => {
       expect(page.status, path).toBe(200);
       expect(page.headers.get('content-type'), path).toMatch(/^text\/html/);
       expect(page.text, path).toMatch(/^<!doctype html>/);
-      expect((await get(path, null)).status, path).toBe(401);
+      const anonymous = await get(path, null);
+      expect(anonymous.status, path).toBe(303);
+      expect(anonymous.headers.get('location'), path).toBe(
+        path === '/' ? '/signin' : `/signin?next=${encodeURIComponent(path)}`,
+      );
+      expect(anonymous.text, path).not.toMatch(/<!doctype html>/);
     }
   });
 
@@ -58,7 +64,11 @@ describe('dashboard pages', () => {
   });
 
   it('has only GET routes, since every dashboard path takes just a read key', () => {
-    const pages = createApp().routes.filter((route) => !route.path.startsWith('/api'));
+    // Signing in and out are the exceptions: public, each checks its own Origin (docs/dashboard.md).
+    const signInForms = new Set(['POST /signin', 'POST /signout']);
+    const pages = createApp().routes.filter(
+      (route) => !route.path.startsWith('/api') && !signInForms.has(`${route.method} ${route.path}`),
+    );
     expect(pages.length).toBeGreaterThan(5);
     for (const route of pages)
       expect(['GET', 'ALL'], `${route.method} ${route.path}`).toContain(route.method);

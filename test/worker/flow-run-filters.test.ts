@@ -87,3 +87,20 @@ describe('POST /api/flow_runs/filter', () => {
     expect(body).toBe(3);
   });
 });
+
+describe('the tag index', () => {
+  it('keeps a run findable by its tags through transitions, and follows a change of tags', async () => {
+    const flow_id = await createFlow();
+    const tag = `tagged-${crypto.randomUUID().slice(0, 6)}`;
+    const moved = `moved-${crypto.randomUUID().slice(0, 6)}`;
+    const run = (await api<FlowRun>('POST', '/flow_runs', { flow_id, tags: [tag] })).body;
+    await api('POST', `/flow_runs/${run.id}/set_state`, { state: { type: 'RUNNING' } });
+    const byTag = async (name: string) => ids((await filter({ flow_runs: { tags: { all_: [name] } } })).body);
+    expect(await byTag(tag)).toEqual([run.id]);
+
+    expect((await api('PATCH', `/flow_runs/${run.id}`, { tags: [moved] })).status).toBe(204);
+    await api('POST', `/flow_runs/${run.id}/set_state`, { state: { type: 'COMPLETED' } });
+    expect(await byTag(moved)).toEqual([run.id]);
+    expect(await byTag(tag)).toEqual([]);
+  });
+});

@@ -280,3 +280,54 @@ describe("the run storage's in-memory copy", () => {
     });
   });
 });
+
+describe("a run object's tables", () => {
+  const tablesOf = async (id: string) => {
+    const { env } = await import('cloudflare:workers');
+    const { runInDurableObject } = await import('cloudflare:test');
+    const stub = env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(id));
+    return runInDurableObject(stub, (_, state) =>
+      state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .toArray()
+        .map((row) => row.name),
+    );
+  };
+
+  it('are not made by asking for a run that does not exist (they come with the run’s first write)', async () => {
+    const id = crypto.randomUUID();
+    expect((await api('GET', `/flow_runs/${id}`)).status).toBe(404);
+    expect((await setState(id, { type: 'RUNNING' })).status).toBe(404);
+    expect(await tablesOf(id)).toEqual([]);
+  });
+
+  it('are all there once the run is created, and an object missing some gets them when next loaded', async () => {
+    const run = await createRun();
+    expect(await tablesOf(run.id)).toEqual(
+      expect.arrayContaining(['concurrency_limits', 'outbox', 'run', 'states']),
+    );
+    const { env } = await import('cloudflare:workers');
+    const { runInDurableObject } = await import('cloudflare:test');
+    const { RunStorage } = await import('../../src/durable/run-storage');
+    const spare = env.FLOW_RUNS.get(env.FLOW_RUNS.newUniqueId());
+    const tables = await runInDurableObject(spare, (_instance, state) => {
+      // An object from before `timers` and `concurrency_limits` existed: only the run's table.
+      state.storage.sql.exec(
+        'CREATE TABLE run (id TEXT PRIMARY KEY, doc TEXT NOT NULL, version INTEGER NOT NULL, lease_id TEXT)',
+      );
+      state.storage.sql.exec(
+        'INSERT INTO run (id, doc, version) VALUES (?, ?, 1)',
+        run.id,
+        JSON.stringify(run),
+      );
+      const storage = new RunStorage(state.storage);
+      expect(storage.readRun()?.doc.id).toBe(run.id);
+      expect(storage.nextTimer()).toBeNull();
+      return state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((row) => row.name);
+    });
+    expect(tables).toEqual(expect.arrayContaining(['concurrency_limits', 'timers', 'task_runs']));
+  });
+});

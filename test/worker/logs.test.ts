@@ -6,6 +6,7 @@ const headers = { authorization: 'Bearer test-admin-key', 'content-type': 'appli
 
 interface Log {
   id: number;
+  key: string | null;
   flow_run_id: string;
   task_run_id: string | null;
   level: number;
@@ -66,6 +67,49 @@ describe('POST /api/logs', () => {
       seen += (await filter({ logs: byRun(flowRunId), limit: 200, offset })).length;
     }
     expect(seen).toBe(1000);
+  });
+
+  it('stores each line once when the same batch is sent again (its answer was lost)', async () => {
+    const { flowRunId, logs } = runLogs(40);
+    const keyed = logs.map((log) => ({ ...log, key: crypto.randomUUID() }));
+    expect(await write(keyed)).toEqual({ count: 40 });
+    expect(await write(keyed)).toEqual({ count: 40 });
+    // A resend that overlaps the next batch: only the new lines are added.
+    const next = runLogs(2).logs.map((log) => ({ ...log, flow_run_id: flowRunId, key: crypto.randomUUID() }));
+    await write([...keyed.slice(30), ...next]);
+    const read = await filter({ logs: byRun(flowRunId) });
+    expect(read.map((log) => log.key).sort()).toEqual([...keyed, ...next].map((log) => log.key).sort());
+  });
+
+  it('writes a batch that spans several statements (3 MB of messages) in full', async () => {
+    const { flowRunId, logs } = runLogs(30);
+    const big = logs.map((log) => ({ ...log, message: 'é'.repeat(50_000) }));
+    expect(await write(big)).toEqual({ count: 30 });
+    const read = await filter({ logs: byRun(flowRunId) });
+    expect(read.map((log) => log.message.length)).toEqual(big.map(() => 50_000));
+  });
+
+  it('gives a line sent without a key one of its own, so keyless lines are never merged', async () => {
+    const { flowRunId, logs } = runLogs(3);
+    await write(logs);
+    await write(logs);
+    const read = await filter({ logs: byRun(flowRunId) });
+    expect(read).toHaveLength(6);
+    expect(new Set(read.map((log) => log.key)).size).toBe(6);
+    expect(read.every((log) => /^[0-9a-f-]{36}$/.test(log.key ?? ''))).toBe(true);
+  });
+
+  it('keeps messages with NULs, quotes and astral characters intact', async () => {
+    const flowRunId = crypto.randomUUID();
+    const message = 'a\u0000b "quoted" \\ 🚀 é\n\ttab';
+    await write([{ flow_run_id: flowRunId, level: 20, name: 'n', message, timestamp: at(0) }]);
+    expect((await filter({ logs: byRun(flowRunId) })).map((log) => log.message)).toEqual([message]);
+  });
+
+  it('refuses a key that is not a UUID, naming it', async () => {
+    const response = await post('/logs', JSON.stringify([{ ...runLogs(1).logs[0], key: 'line-1' }]));
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ field: '[0].key' });
   });
 
   it('accepts logs of a run it has never heard of, without a task run', async () => {

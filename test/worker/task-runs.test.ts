@@ -124,6 +124,86 @@ describe('POST /api/flow_runs/{id}/task_runs/batch', () => {
     expect(history.body).toHaveLength(1);
   });
 
+  it('answers a proposal repeated within one batch with its first answer, writing its state once', async () => {
+    // 40 runs: their states and answers take more than one multi-row statement each.
+    const flowRun = await runningFlowRun();
+    const ids = Array.from({ length: 40 }, () => crypto.randomUUID());
+    await batch(
+      flowRun.id,
+      ids.map((id, i) => ({ op: 'create', task_run: { id, task_key: 'twice', dynamic_key: String(i) } })),
+    );
+    const running = ids.map((id) => ({
+      op: 'set_state',
+      task_run_id: id,
+      state: { type: 'RUNNING', state_details: { transition_id: `run-${id}` } },
+    }));
+    const { body } = await batch(flowRun.id, [...running, ...running]);
+    expect(body.results.slice(40)).toEqual(body.results.slice(0, 40));
+    const again = await batch(flowRun.id, running);
+    expect(again.body.results).toEqual(body.results.slice(0, 40));
+    for (const id of [ids[0], ids[39]]) {
+      const history = await api<{ type: string }[]>('GET', `/task_runs/${id}/states`);
+      expect(history.body.map((state) => state.type)).toEqual(['RUNNING']);
+    }
+  });
+
+  it('answers with null states under omit_states, and still records full answers for a resend', async () => {
+    const flowRun = await runningFlowRun();
+    const id = crypto.randomUUID();
+    const items = [
+      { op: 'create', task_run: { id, task_key: 'lean', dynamic_key: '0' } },
+      {
+        op: 'set_state',
+        task_run_id: id,
+        state: { type: 'RUNNING', state_details: { transition_id: 'lean-1' } },
+      },
+    ];
+    const lean = await api<{ results: TaskRunBatchResult[] }>(
+      'POST',
+      `/flow_runs/${flowRun.id}/task_runs/batch`,
+      { items, omit_states: true },
+    );
+    expect(lean.body.results.map((result) => [result.status, result.state])).toEqual([
+      ['ACCEPT', null],
+      ['ACCEPT', null],
+    ]);
+    const again = await batch(flowRun.id, items);
+    expect(again.body.results.map((result) => result.state?.type)).toEqual(['RUNNING', 'RUNNING']);
+  });
+
+  it('answers resent items with their first answers after the run moved on, refusals included', async () => {
+    const key = `moved-on-${crypto.randomUUID()}`;
+    const proposal = (id: string, type: string, transition_id: string) => ({
+      op: 'set_state',
+      task_run_id: id,
+      state: { type, state_details: { transition_id } },
+    });
+    const create = (id: string) => ({
+      op: 'create',
+      task_run: { id, task_key: 'moved-on', dynamic_key: '0', cache_key: key },
+    });
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    const [runA, runB] = [await runningFlowRun(), await runningFlowRun()];
+    const { body: first } = await batch(runA.id, [
+      create(a),
+      proposal(a, 'RUNNING', 'a-run'),
+      proposal(a, 'COMPLETED', 'a-done'),
+    ]);
+    // A cache hit is refused with a state written for it: that answer is no plain ACCEPT.
+    const { body: hit } = await batch(runB.id, [create(b), proposal(b, 'RUNNING', 'b-run')]);
+    expect(hit.results[1]).toMatchObject({ status: 'REJECT', state: { name: 'Cached' } });
+
+    const { body: againA } = await batch(runA.id, [
+      proposal(a, 'RUNNING', 'a-run'),
+      proposal(a, 'COMPLETED', 'a-done'),
+    ]);
+    expect(againA.results).toEqual(first.results.slice(1));
+    const { body: againB } = await batch(runB.id, [proposal(b, 'RUNNING', 'b-run')]);
+    expect(againB.results).toEqual(hit.results.slice(1));
+    const history = await api<{ type: string }[]>('GET', `/task_runs/${a}/states`);
+    expect(history.body.map((state) => state.type)).toEqual(['RUNNING', 'COMPLETED']);
+  });
+
   it('rejects a batch with one malformed item as a whole, writing nothing', async () => {
     const flowRun = await runningFlowRun();
     const id = crypto.randomUUID();

@@ -2,17 +2,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ApiErrorBodySchema, ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySchema } from 'edgeflow/protocol';
 import { insertApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
-import { forgetCachedKey, sha256Hex } from '../auth';
+import { forgetCachedKey } from '../auth';
 import { ApiError, notFound } from '../errors';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
-
-function base64Url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-}
+import { base64Url, sha256Hex } from '../secrets';
 
 /** `ef_<12 hex id>_<43 base64url chars>`: the id finds the row, the 256-bit secret is the credential. */
 function mintApiKey(random: (length: number) => Uint8Array) {

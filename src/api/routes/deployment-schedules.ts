@@ -15,8 +15,7 @@ import {
 import { draftSchedules } from '../../domain/deployments';
 import { requestScheduleBudget } from '../../domain/schedules';
 import type { Env } from '../../env';
-import { scheduleDueRuns } from '../../scheduler/tick';
-import { invalid, regenerate, withdrawOrRefuse } from '../deployment-writes';
+import { invalid, planFirstRuns, regenerate, withdrawOrRefuse } from '../deployment-writes';
 import { notFound } from '../errors';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
@@ -72,7 +71,7 @@ export const deploymentSchedulesRouter = createRouter()
     const drafted = draftSchedules(c.req.valid('json'), deployment, now, '', requestScheduleBudget());
     if ('problem' in drafted) throw invalid(drafted.problem);
     const created = await addSchedules(c.env.DB, id, deployment.paused, drafted.schedules, now);
-    await scheduleDueRuns(c.env, now, id);
+    await planFirstRuns(c.env, id, now);
     return c.json(created, 201);
   })
   .openapi(update, async (c) => {

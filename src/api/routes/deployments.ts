@@ -23,13 +23,13 @@ import {
 } from '../../db/deployments';
 import { requestScheduleBudget } from '../../domain/schedules';
 import type { Env } from '../../env';
-import { scheduleDueRuns } from '../../scheduler/tick';
 import { createDeploymentRun } from '../deployment-runs';
 import {
   draftDeployment,
   flowOf,
   invalid,
   mergedUpdate,
+  planFirstRuns,
   regenerate,
   withdrawOrRefuse,
 } from '../deployment-writes';
@@ -218,7 +218,7 @@ export const deploymentsRouter = createRouter()
     await deploymentOr404(c.env, id);
     const now = new Date();
     await resumeDeployment(c.env.DB, id, now);
-    await scheduleDueRuns(c.env, now, id);
+    await planFirstRuns(c.env, id, now);
     return c.body(null, 204);
   })
   .openapi(createRun, async (c) => {

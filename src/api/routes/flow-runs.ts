@@ -185,8 +185,12 @@ export const flowRunsRouter = createRouter()
   .openapi(count, async (c) => c.json(await countFlowRuns(c.env.DB, c.req.valid('json')), 200))
   .openapi(taskBatch, async (c) => {
     const { id } = c.req.valid('param');
-    const { items, lease_id, defer_index } = c.req.valid('json');
-    const reply = await flowRunObject(c.env, id).applyTaskBatch(items, lease_id, defer_index);
+    const { items, lease_id, defer_index, omit_states } = c.req.valid('json');
+    const reply = await flowRunObject(c.env, id).applyTaskBatch(items, {
+      leaseId: lease_id,
+      deferIndex: defer_index,
+      omitStates: omit_states,
+    });
     if (reply.kind === 'not_found') throw notFound('flow_run', id);
     if (reply.kind === 'stale_lease') throw staleLease();
     return c.json({ results: reply.results }, 200);

@@ -9,10 +9,13 @@ const createLogs = createRoute({
   method: 'post',
   path: '/logs',
   security: requiresScope('agent'),
-  summary: 'Write a batch of logs (all or none); they need not name an existing run',
+  summary: 'Write a batch of logs (all or none, each line once by its key); they need not name a known run',
   request: { body: jsonBody(LogsCreateBodySchema) },
   responses: {
-    201: jsonResponse(z.object({ count: z.number().int() }), 'How many logs were written'),
+    201: jsonResponse(
+      z.object({ count: z.number().int() }),
+      'How many logs the batch held (the same count when the batch is sent again)',
+    ),
     422: jsonResponse(ApiErrorBodySchema, 'A log in the batch is invalid; none were written'),
   },
 });

@@ -109,7 +109,7 @@ export const taskRunsRouter = createRouter()
     const { state, force, lease_id } = c.req.valid('json');
     const reply = await (await objectOfTaskRun(c.env, id)).applyTaskBatch(
       [{ op: 'set_state', task_run_id: id, state, force }],
-      lease_id,
+      { leaseId: lease_id },
     );
     if (reply.kind === 'not_found') throw notFound('task_run', id);
     if (reply.kind === 'stale_lease')

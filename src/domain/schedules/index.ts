@@ -10,3 +10,4 @@ export {
   UnplannableSchedule,
   type WorkBudget,
 } from './work';
+export * from './write-runs';

@@ -1,14 +1,22 @@
-// The agent: runs each flow run its claim loop (claim-loop.ts) hands over in its own child process,
-// kills the runs its heartbeats (heartbeats.ts) say are cancelled or lost, reports crashed ones, and
-// drains on SIGTERM.
+// The agent: runs each flow run its claim loop (claim-loop.ts) hands over in a child process of its
+// own (a warm one that ran the same entrypoint, or a fresh one: warm-reuse.ts), kills the runs its
+// heartbeats (heartbeats.ts) say are cancelled or lost, reports crashed ones, and drains on SIGTERM.
 import { hostname } from 'node:os';
 import { type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
 import type { ClaimedFlowRun, StateCreate } from '../protocol/index.ts';
 import { ChildPool } from './child-pool.ts';
 import { type ClaimingAgent, claimLoop } from './claim-loop.ts';
-import { describeExit, type FlowRunChild } from './flow-run-child.ts';
+import { describeExit, type FlowRunChild, type RunEnd } from './flow-run-child.ts';
 import { firstHeartbeat, type HeartbeatingAgent, heartbeatLoop } from './heartbeats.ts';
-import { LogShipper } from './log-shipper.ts';
+import { LogShipper, shipChildOutput } from './log-shipper.ts';
+import {
+  type Isolation,
+  type WarmKey,
+  type WarmReuse,
+  warmKeyOf,
+  warmReusePolicy,
+  whyNotKept,
+} from './warm-reuse.ts';
 
 /**
  * - `starting`: checking the pool, pre-starting children, first heartbeat.
@@ -30,6 +38,13 @@ export interface AgentOptions {
   heartbeatSeconds: number;
   /** Idle children kept started. */
   prestart: number;
+  /**
+   * `warm` (default): a process that finished a run takes the next run of the same entrypoint;
+   * `process`: one process per run (docs/agent.md, "Warm reuse").
+   */
+  isolation?: Isolation;
+  /** When a warm process is ended anyway; defaults: 100 runs, 512 MB. */
+  warmReuse?: Partial<WarmReuse>;
   graceSeconds: number;
   /**
    * For benchmarks and servers without long-polling: claim without waiting (`wait_ms` 0) and sleep this
@@ -46,6 +61,7 @@ export interface AgentOptions {
 
 interface ActiveRun {
   claimed: ClaimedFlowRun;
+  /** The process running it; null before it has one and once the run has ended in it. */
   child: FlowRunChild | null;
   /** Why the agent is ending this run early; it reports CANCELLED. */
   cancelReason: string | null;
@@ -62,6 +78,8 @@ export class Agent {
   readonly #options: AgentOptions;
   readonly #client: EdgeflowClient;
   readonly #children: ChildPool;
+  readonly #isolation: Isolation;
+  readonly #warmReuse: WarmReuse;
   readonly #logs: LogShipper;
   readonly #active = new Map<string, ActiveRun>();
   readonly #finishing = new Set<Promise<void>>();
@@ -80,31 +98,16 @@ export class Agent {
     const report = options.report ?? ((message: string) => console.error(`[edgeflow agent] ${message}`));
     this.#options.report = report;
     this.#logs = new LogShipper(this.#client, { onError: report });
+    this.#isolation = options.isolation ?? 'warm';
+    this.#warmReuse = warmReusePolicy(options.warmReuse);
     this.#children = new ChildPool(
       {
         cwd: options.cwd,
         env: { ...process.env, EDGEFLOW_API_URL: this.#client.apiUrl, EDGEFLOW_API_KEY: options.apiKey },
-        events: {
-          output: (child, stream, line) => {
-            if (options.echoOutput)
-              (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`);
-            if (child.flowRunId === null) return;
-            this.#logs.push({
-              flow_run_id: child.flowRunId,
-              level: stream === 'stdout' ? 20 : 40,
-              name: `edgeflow.${stream}`,
-              message: line,
-              timestamp: new Date().toISOString(),
-            });
-          },
-          log: (child, record) => {
-            if (child.flowRunId)
-              this.#logs.push({ ...record, flow_run_id: record.flow_run_id ?? child.flowRunId });
-          },
-          flush: (_child, ack) => void this.#logs.flush().then(ack),
-        },
+        events: shipChildOutput(this.#logs, { echo: options.echoOutput ?? false }),
       },
-      options.prestart,
+      // At most one idle warm process per slot: beyond that, the one idle longest goes.
+      { prestart: options.prestart, maxWarm: this.#isolation === 'warm' ? options.limit : 0 },
     );
     this.#loops = {
       client: this.#client,
@@ -193,27 +196,56 @@ export class Agent {
 
   async #execute(run: ActiveRun, markStarted: () => void): Promise<void> {
     const id = run.claimed.flow_run.id;
+    const warm = this.#isolation === 'warm';
+    const key = warm ? await warmKeyOf(run.claimed.flow_run.entrypoint, this.#options.cwd) : null;
     let child: FlowRunChild;
     try {
-      child = await this.#children.take();
+      child = await this.#children.take(key);
     } catch (error) {
       await this.#propose(run, 'CRASHED', `The agent could not start a process: ${(error as Error).message}`);
       return;
     }
+    if (run.lost || run.cancelReason) {
+      child.release();
+      if (!run.lost) await this.#propose(run, 'CANCELLED', run.cancelReason!);
+      return;
+    }
     run.child = child;
-    child.started.then(markStarted);
-    if (run.cancelReason) child.release();
-    else child.assign(run.claimed);
-    const exit = await child.closed;
+    const assigned = child.assign(run.claimed, { stay: warm });
+    assigned.started.then(markStarted);
+    const end = await assigned.ended;
+    // The run is over in this process: a cancellation from now on must not reach it (it may be warm
+    // and running another run soon).
+    run.child = null;
+    if (end.kind === 'reported' && warm) this.#keepOrEnd(run, child, key, end);
 
     if (run.lost) return;
-    if (run.cancelReason || child.outcome?.state_type === 'CANCELLING') {
+    const outcome = end.kind === 'reported' ? end.outcome : null;
+    if (run.cancelReason || outcome?.state_type === 'CANCELLING') {
       await this.#propose(run, 'CANCELLED', run.cancelReason ?? 'The flow run was cancelled.');
-    } else if (!child.outcome) {
-      await this.#propose(run, 'CRASHED', `The flow run process exited with ${describeExit(exit)}.`);
-    } else if (child.outcome.kind === 'stale_lease') {
+    } else if (end.kind === 'exited') {
+      await this.#propose(run, 'CRASHED', `The flow run process exited with ${describeExit(end.exit)}.`);
+    } else if (outcome?.kind === 'stale_lease') {
       this.#report(`flow run ${id}: lease lost, another attempt owns it`);
     }
+  }
+
+  /** After a run that its process reported: keep the process warm for the next run of `key`, or end it. */
+  #keepOrEnd(
+    run: ActiveRun,
+    child: FlowRunChild,
+    key: WarmKey | null,
+    end: RunEnd & { kind: 'reported' },
+  ): void {
+    const stopped = run.lost || run.cancelReason !== null;
+    const why = stopped ? 'the run was stopped' : whyNotKept(child, key, end, this.#warmReuse);
+    if (why === null) {
+      this.#children.keepWarm(child, key!);
+      return;
+    }
+    child.release();
+    // Users learn why their flow's processes are not reused (a timer left running, say).
+    if (!stopped) this.#report(`flow run ${run.claimed.flow_run.id}: its process is not reused: ${why}`);
   }
 
   /** Proposes a state the agent decides (CRASHED, CANCELLED) with the run's lease. */

@@ -1,8 +1,11 @@
-// A pre-started flow-run process: loads the SDK, waits for one run over IPC, runs it, exits.
+// A pre-started flow-run process: loads the SDK, waits for a run over IPC and runs it; then exits, or,
+// when the agent asked it to stay and the run left it fit, waits for the next run (docs/agent.md, "Warm reuse").
+import { readFileSync } from 'node:fs';
 import { EdgeflowClient } from '../client/index.ts';
 import { requestWritten } from '../client/node-http.ts';
 import type { FlowRun } from '../protocol/index.ts';
 import { type FlowDefinition, type LogRecord, runFlowRun } from '../sdk/index.ts';
+import { ChildFitness } from './child-fitness.ts';
 import { warmUp } from './child-warm-up.ts';
 import { loadEntrypoint } from './entrypoint.ts';
 import type { AgentToChild, ChildOutcome, ChildToAgent } from './ipc.ts';
@@ -28,6 +31,12 @@ const client = new EdgeflowClient({
   apiUrl: process.env.EDGEFLOW_API_URL ?? 'http://127.0.0.1:8787',
   apiKey: process.env.EDGEFLOW_API_KEY ?? '',
 });
+/** Entrypoints resolve from the directory the agent started this process in, whatever a run did to its own. */
+const projectDir = process.cwd();
+/** The edgeflow package this process loaded: a warm process is reused only while it is still the installed one. */
+const packageVersion = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 /** Null for a URL that does not parse: then every request fails, and the import waits for the fallback. */
 const apiOrigin = URL.canParse(client.apiUrl) ? new URL(client.apiUrl).origin : null;
 const pendingFlushes = new Map<number, () => void>();
@@ -74,7 +83,7 @@ async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildO
   const proposalWritten = nextRequestWritten(REQUEST_WRITE_FALLBACK_MS);
   const loading = proposalWritten.then(() => {
     if (!flowRun.entrypoint) throw new Error(`Flow run ${flowRun.id} has no entrypoint`);
-    return loadEntrypoint(flowRun.entrypoint, process.cwd());
+    return loadEntrypoint(flowRun.entrypoint, projectDir);
   });
   loading.catch(() => undefined);
   const definition: FlowDefinition<unknown> = {
@@ -112,10 +121,13 @@ process.on('message', (message: AgentToChild) => {
     pendingFlushes.get(message.id)?.();
     return;
   }
+  fitness.runStarts();
   execute(message.flow_run, message.lease_id).then(
     async (outcome) => {
-      await send({ type: 'done', outcome });
-      process.exit(0);
+      const unfit = message.stay ? await fitness.afterRun(outcome, warmingUp) : null;
+      const stays = message.stay && unfit === null;
+      await send({ type: 'done', outcome, stays, unfit, rss_bytes: process.memoryUsage.rss() });
+      if (!stays) process.exit(0);
     },
     (error: unknown) => {
       // The engine could not report (server unreachable through every retry): the agent reports CRASHED.
@@ -125,7 +137,9 @@ process.on('message', (message: AgentToChild) => {
   );
 });
 
+// Taken while idle, listening for runs, before the warm-up opens anything.
+const fitness = new ChildFitness();
 // Ready as soon as the SDK is loaded: the warm-up goes on in the background, and a run that arrives
 // meanwhile (a burst that took every warm process) does not wait for it.
-void send({ type: 'ready' });
-void warmUp(client);
+void send({ type: 'ready', version: packageVersion });
+const warmingUp = warmUp(client);

@@ -1,7 +1,6 @@
 // What a pre-started flow-run process does while it waits for its run: pay, off the pickup path, for
 // the one-time costs that the run's first steps would otherwise pay. Each process runs one run, so
 // every run's first steps are that process's first time through them.
-import { createServer } from 'node:http';
 import * as nodeModule from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { EdgeflowClient } from '../client/index.ts';
@@ -58,7 +57,8 @@ function loadTypeScriptStripper(): void {
  * this process: the real server is never asked anything it would have to record or refuse.
  */
 async function rehearseProposal(): Promise<void> {
-  const server = createServer((request, response) => {
+  // Not an ES module import of node:http, which would load undici (see client/node-http.ts).
+  const server = process.getBuiltinModule('node:http').createServer((request, response) => {
     request.resume();
     request.on('end', () => {
       response.setHeader('content-type', 'application/json');

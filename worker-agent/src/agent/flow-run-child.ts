@@ -1,4 +1,5 @@
-// One child process as the agent sees it: ready, then running one flow run, then closed.
+// One flow-run process as the agent sees it: ready, then running runs one at a time (one, or several
+// of the same entrypoint when it is kept warm), then closed.
 import { type ChildProcess, fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { FlowRun } from '../protocol/index.ts';
@@ -34,19 +35,38 @@ export interface ChildSpawnOptions {
   events: ChildEvents;
 }
 
+/** How a run in a child ended. */
+export type RunEnd =
+  /** The child reported the run's end; `stays`: it waits for another run, else it has exited. */
+  | { kind: 'reported'; outcome: ChildOutcome; stays: boolean; unfit: string | null; rssBytes: number }
+  /** The process exited without a word about the run: crashed, killed, or it exited on its own. */
+  | { kind: 'exited'; exit: ChildExit };
+
+export interface AssignedRun {
+  /** Resolves when the flow function is about to be called, or when the run ended first. */
+  readonly started: Promise<void>;
+  readonly ended: Promise<RunEnd>;
+}
+
+interface CurrentRun {
+  markStarted(): void;
+  reported(message: Extract<ChildToAgent, { type: 'done' }>): void;
+}
+
 export class FlowRunChild {
   readonly process: ChildProcess;
   /** Resolves when the SDK is loaded; rejects if the child dies first. */
   readonly ready: Promise<void>;
   /** Resolves once the process has exited and its output is read. */
   readonly closed: Promise<ChildExit>;
-  /** Resolves when its run's flow function is about to be called, or when the process has exited. */
-  readonly started: Promise<void>;
+  /** The run whose output this is; null while the child waits for a run. */
   flowRunId: string | null = null;
-  leaseId: string | null = null;
-  /** What the child reported before exiting; null means it died without a word. */
-  outcome: ChildOutcome | null = null;
   isReady = false;
+  /** The edgeflow package version the process loaded (known once ready). */
+  version: string | null = null;
+  /** Runs handed to this process so far. */
+  runs = 0;
+  #current: CurrentRun | null = null;
   #killTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ChildSpawnOptions) {
@@ -72,27 +92,22 @@ export class FlowRunChild {
       clearTimeout(this.#killTimer);
       return exit;
     });
-    let markStarted = () => {};
-    this.started = new Promise<void>((done) => {
-      markStarted = done;
-    });
-    this.closed.then(() => markStarted());
     this.ready = new Promise((done, fail) => {
       this.process.on('message', (message: ChildToAgent) => {
         switch (message.type) {
           case 'ready':
             this.isReady = true;
+            this.version = message.version;
             return done();
           case 'started':
-            markStarted();
+            this.#current?.markStarted();
             return events.started?.(this, message.at);
           case 'log':
             return events.log(this, message.record);
           case 'flush':
             return events.flush(this, () => this.#send({ type: 'flushed', id: message.id }));
           case 'done':
-            this.outcome = message.outcome;
-            return;
+            return this.#current?.reported(message);
         }
       });
       this.closed.then((exit) =>
@@ -107,11 +122,50 @@ export class FlowRunChild {
     return this.process.pid;
   }
 
-  /** Hands a run to this (ready) child: a claimed one carries its lease. */
-  assign(run: { flow_run: FlowRun; lease_id: string | null }): void {
+  get alive(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null && this.process.connected;
+  }
+
+  /**
+   * Hands a run to this (ready, idle) child: a claimed one carries its lease. `stay`: the process may
+   * wait for another run afterwards, if the run leaves it fit (else it exits when the run ends).
+   */
+  assign(run: { flow_run: FlowRun; lease_id: string | null }, { stay }: { stay: boolean }): AssignedRun {
+    if (this.#current) throw new Error(`flow-run process ${this.pid} is already running a run`);
+    this.runs++;
     this.flowRunId = run.flow_run.id;
-    this.leaseId = run.lease_id;
-    this.#send({ type: 'run', flow_run: run.flow_run, lease_id: run.lease_id });
+    let markStarted = () => {};
+    const started = new Promise<void>((done) => {
+      markStarted = done;
+    });
+    const ended = new Promise<RunEnd>((end) => {
+      const finish = (result: RunEnd) => {
+        if (this.#current !== current) return;
+        this.#current = null;
+        markStarted();
+        end(result);
+      };
+      /** What the child reported, when it did before exiting. */
+      let report: RunEnd | null = null;
+      const current: CurrentRun = {
+        markStarted,
+        reported: ({ outcome, stays, unfit, rss_bytes }) => {
+          report = { kind: 'reported', outcome, stays, unfit, rssBytes: rss_bytes };
+          // Not staying: the run ends once the process has exited and its last output is read.
+          if (!stays) return;
+          // Lines printed before the report may still be in the pipes: read them (one turn) under this
+          // run's id before the process is idle.
+          setImmediate(() => {
+            if (this.#current === current) this.flowRunId = null;
+            finish(report!);
+          });
+        },
+      };
+      this.#current = current;
+      void this.closed.then((exit) => finish(report ?? { kind: 'exited', exit }));
+    });
+    this.#send({ type: 'run', flow_run: run.flow_run, lease_id: run.lease_id, stay });
+    return { started, ended };
   }
 
   /** SIGTERM now, SIGKILL after `graceMs` if it is still alive. */

@@ -1,6 +1,21 @@
-// The worker agent: claims flow runs from a work pool and runs each in its own child process.
+// The worker agent: claims flow runs from a work pool and runs them in child processes of its own.
 export { Agent, type AgentLifecycle, type AgentOptions } from './agent.ts';
-export { ChildPool } from './child-pool.ts';
+export { ChildPool, type ChildPoolSettings } from './child-pool.ts';
 export { EntrypointError, loadEntrypoint, parseEntrypoint } from './entrypoint.ts';
-export { type ChildEvents, type ChildExit, describeExit, FlowRunChild } from './flow-run-child.ts';
+export {
+  type AssignedRun,
+  type ChildEvents,
+  type ChildExit,
+  describeExit,
+  FlowRunChild,
+  type RunEnd,
+} from './flow-run-child.ts';
 export { LogShipper } from './log-shipper.ts';
+export {
+  DEFAULT_MAX_PROCESS_MEMORY_MB,
+  DEFAULT_MAX_RUNS_PER_PROCESS,
+  type Isolation,
+  type WarmKey,
+  type WarmReuse,
+  warmKeyOf,
+} from './warm-reuse.ts';

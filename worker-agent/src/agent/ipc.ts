@@ -3,8 +3,12 @@ import type { FlowRun, StateType } from '../protocol/index.ts';
 import type { LogRecord } from '../sdk/index.ts';
 
 export type AgentToChild =
-  /** Execute this run (with the lease its claim handed out, if any); the child exits when it ends. */
-  | { type: 'run'; flow_run: FlowRun; lease_id: string | null }
+  /**
+   * Execute this run (with the lease its claim handed out, if any). `stay`: the agent may want this
+   * process for a later run of the same entrypoint (warm reuse); without it the process exits once the
+   * run has ended.
+   */
+  | { type: 'run'; flow_run: FlowRun; lease_id: string | null; stay: boolean }
   /** Every log the agent got before this message has been shipped. */
   | { type: 'flushed'; id: number };
 
@@ -16,11 +20,15 @@ export interface ChildOutcome {
 }
 
 export type ChildToAgent =
-  /** The SDK is loaded: the child can take a run. */
-  | { type: 'ready' }
+  /** The SDK is loaded: the child can take a run. `version`: the edgeflow package it loaded. */
+  | { type: 'ready'; version: string }
   /** RUNNING was accepted and the flow function is about to be called (for pickup timing). */
   | { type: 'started'; at: number }
   | { type: 'log'; record: LogRecord }
   /** Ship every log so far before the run's final state is proposed (docs/agent.md, "What the agent does"). */
   | { type: 'flush'; id: number }
-  | { type: 'done'; outcome: ChildOutcome };
+  /**
+   * The run has ended. `stays`: the process waits for another run; otherwise it exits now, and
+   * `unfit` says why when it was asked to stay (docs/agent.md, "Warm reuse"). `rss_bytes`: its memory.
+   */
+  | { type: 'done'; outcome: ChildOutcome; stays: boolean; unfit: string | null; rss_bytes: number };

@@ -1,6 +1,8 @@
 // Batches flow-run logs to `POST /api/logs`: every 50 ms or 500 lines, one request at a time, in order.
+import { randomUUID } from 'node:crypto';
 import type { EdgeflowClient } from '../client/index.ts';
 import type { LogCreate } from '../protocol/index.ts';
+import type { ChildEvents } from './flow-run-child.ts';
 
 export interface LogShipperOptions {
   intervalMs?: number;
@@ -29,8 +31,13 @@ export class LogShipper {
     this.#onError = options.onError;
   }
 
+  /**
+   * Queues a line, giving it its key now if it has none: every send of the line, a retry after a lost
+   * answer included, carries the same key, so the server stores it once (docs/agent.md, "Failures and
+   * what recovers them").
+   */
   push(log: LogCreate): void {
-    this.#queue.push(log);
+    this.#queue.push(log.key ? log : { ...log, key: randomUUID() });
     if (this.#queue.length > this.#maxQueued) {
       this.#queue.shift();
       this.#dropped++;
@@ -70,4 +77,29 @@ export class LogShipper {
       this.#dropped = 0;
     }
   }
+}
+
+/**
+ * What the flow-run processes print and log goes to `logs` under the run each is running: stdout at
+ * level 20, stderr at 40 (`echo` also prints them here, as Prefect's workers do); output of a process
+ * waiting for a run is not a run's.
+ */
+export function shipChildOutput(logs: LogShipper, { echo }: { echo: boolean }): ChildEvents {
+  return {
+    output: (child, stream, line) => {
+      if (echo) (stream === 'stdout' ? process.stdout : process.stderr).write(`${line}\n`);
+      if (child.flowRunId === null) return;
+      logs.push({
+        flow_run_id: child.flowRunId,
+        level: stream === 'stdout' ? 20 : 40,
+        name: `edgeflow.${stream}`,
+        message: line,
+        timestamp: new Date().toISOString(),
+      });
+    },
+    log: (child, record) => {
+      if (child.flowRunId) logs.push({ ...record, flow_run_id: record.flow_run_id ?? child.flowRunId });
+    },
+    flush: (_child, ack) => void logs.flush().then(ack),
+  };
 }

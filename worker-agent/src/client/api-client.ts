@@ -1,4 +1,5 @@
 // The typed Edgeflow API client shared by the agent and the SDK: one method per call they make.
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   type ClaimBody,
@@ -77,10 +78,16 @@ export class EdgeflowClient {
     });
   }
 
-  /** Proposes a state; with a `lease_id`, a 409 becomes `StaleLeaseError`. */
+  /**
+   * Proposes a state; with a `lease_id`, a 409 becomes `StaleLeaseError`. A proposal without a
+   * `transition_id` (the agent's CRASHED and CANCELLED, the CLI's cancel) gets one before its first
+   * send, so a resend after a lost answer gets the first outcome instead of a second state.
+   */
   setFlowRunState(id: string, body: SetStateRequest) {
+    const { state } = body;
+    const transition_id = state.state_details?.transition_id ?? randomUUID();
     return this.#http.request('POST', `/api/flow_runs/${pathPart(id)}/set_state`, {
-      body,
+      body: { ...body, state: { ...state, state_details: { ...state.state_details, transition_id } } },
       schema: OrchestrationResultSchema,
       leased: body.lease_id !== undefined,
     });

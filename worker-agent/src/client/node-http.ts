@@ -2,8 +2,14 @@
 // fetch (undici) costs ~100 ms of CPU to load in each process and about a millisecond more per call, and
 // every flow run starts a fresh process whose first call is on the pickup path.
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
+
+// Not `import * as http from 'node:http'`: an ES module import of a built-in reads all its exports, and
+// node:http's lazy `WebSocket` export loads undici (~70 ms of CPU per process, measured: docs/agent.md).
+const http: typeof Http = process.getBuiltinModule('node:http');
+/** Loaded on the first https request (TLS is not needed to talk to a local server). */
+let https: typeof Https | undefined;
 
 export interface HttpExchange {
   method: string;
@@ -22,10 +28,8 @@ export interface HttpReply {
 /** Published once a request has been handed to the operating system, so that work can wait for it. */
 export const requestWritten = diagnosticsChannel.channel('edgeflow:request:written');
 
-const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
-};
+const httpAgent = new http.Agent({ keepAlive: true });
+let httpsAgent: Https.Agent | undefined;
 
 /** Sends one request and reads the whole answer; rejects on network failures and on abort. */
 export function exchange(url: URL, { method, headers, body, signal }: HttpExchange): Promise<HttpReply> {
@@ -33,12 +37,16 @@ export function exchange(url: URL, { method, headers, body, signal }: HttpExchan
     const secure = url.protocol === 'https:';
     if (!secure && url.protocol !== 'http:')
       return reject(new TypeError(`unsupported protocol ${url.protocol}`));
-    const request = (secure ? https : http).request(
+    if (secure) {
+      https ??= process.getBuiltinModule('node:https');
+      httpsAgent ??= new https.Agent({ keepAlive: true });
+    }
+    const request = (secure ? https! : http).request(
       url,
       {
         method,
         headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
-        agent: agents[url.protocol as 'http:' | 'https:'],
+        agent: secure ? httpsAgent : httpAgent,
         signal,
       },
       (response) => {

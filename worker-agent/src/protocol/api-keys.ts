@@ -25,3 +25,14 @@ export const ApiKeySchema = z.object({
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
 export const ApiKeyCreatedSchema = ApiKeySchema.extend({ key: z.string() });
+
+/**
+ * A one-time dashboard sign-in link (`POST /api/sign_in_tokens`, admin): shown once, works once and
+ * briefly, and signs in as the key that made it. The link carries this token, never a key.
+ */
+export const SignInTokenCreatedSchema = z.object({
+  token: z.string(),
+  sign_in_url: z.string(),
+  expires_at: IsoDateTimeSchema,
+});
+export type SignInTokenCreated = z.infer<typeof SignInTokenCreatedSchema>;

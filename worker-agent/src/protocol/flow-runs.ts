@@ -12,6 +12,7 @@ import {
   TagsSchema,
   UuidSchema,
 } from './common.ts';
+import { ApiErrorBodySchema } from './errors.ts';
 import { FlowFilterSchema } from './flows.ts';
 import { StateCreateSchema, StateSchema, StateTypeSchema } from './states.ts';
 
@@ -187,3 +188,32 @@ export const FlowRunFilterBodySchema = z.object({
 export type FlowRunFilterBody = z.infer<typeof FlowRunFilterBodySchema>;
 
 export const ResumeBodySchema = z.object({ run_input: JsonObjectInputSchema.optional() });
+
+/** How many flow runs one `POST /flow_runs/bulk` creates at most (docs/dashboard.md, "Bulk flow-run create"). */
+export const FLOW_RUN_BULK_MAX = 500;
+
+export const FlowRunBulkCreateSchema = z.object({
+  flow_runs: z.array(FlowRunCreateSchema).min(1).max(FLOW_RUN_BULK_MAX),
+});
+export type FlowRunBulkCreate = z.infer<typeof FlowRunBulkCreateSchema>;
+
+/**
+ * One item's outcome, by its index in the request: the run (201 created, 200 already there by its
+ * idempotency key), or the error that item alone met; an item is created whole or not at all.
+ */
+export const FlowRunBulkItemResultSchema = z.union([
+  z.object({
+    index: z.number().int(),
+    status: z.union([z.literal(201), z.literal(200)]),
+    flow_run: FlowRunSchema,
+  }),
+  z.object({
+    index: z.number().int(),
+    status: z.number().int().min(400).max(599),
+    error: ApiErrorBodySchema,
+  }),
+]);
+export type FlowRunBulkItemResult = z.infer<typeof FlowRunBulkItemResultSchema>;
+
+export const FlowRunBulkResultSchema = z.object({ results: z.array(FlowRunBulkItemResultSchema) });
+export type FlowRunBulkResult = z.infer<typeof FlowRunBulkResultSchema>;

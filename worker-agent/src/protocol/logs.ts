@@ -3,6 +3,12 @@ import { z } from 'zod';
 import { IsoDateTimeSchema, LimitSchema, NameSchema, OffsetSchema, UuidSchema } from './common.ts';
 
 export const LogCreateSchema = z.object({
+  /**
+   * The line's own id, made by the client when the line is created, before its first send: a batch
+   * sent again (its answer was lost) stores each line once. Optional: Prefect's client sends none, and
+   * the server gives such lines one.
+   */
+  key: UuidSchema.optional(),
   flow_run_id: UuidSchema,
   task_run_id: UuidSchema.nullish(),
   /** Python logging levels, as Prefect uses them: 10 debug, 20 info, 30 warning, 40 error, 50 critical. */
@@ -16,7 +22,10 @@ export type LogCreate = z.infer<typeof LogCreateSchema>;
 export const LogsCreateBodySchema = z.array(LogCreateSchema).min(1).max(1000);
 
 export const LogSchema = LogCreateSchema.extend({
+  /** Order of arrival, for a follower's cursor. */
   id: z.number().int(),
+  /** Null only for lines stored before lines had keys. */
+  key: UuidSchema.nullable(),
   task_run_id: UuidSchema.nullable(),
 });
 export type Log = z.infer<typeof LogSchema>;

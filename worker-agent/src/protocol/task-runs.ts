@@ -115,6 +115,11 @@ export const TaskRunBatchBodySchema = z.object({
    * SDK sets it on reports it does not wait for (docs/sdk.md, "Reports and where the SDK waits").
    */
   defer_index: z.boolean().default(false),
+  /**
+   * Answer every item with `state: null` (status and details as usual): for reports nobody waits on,
+   * the states only cost bytes both ways. What is recorded for a resent item is the full answer.
+   */
+  omit_states: z.boolean().default(false),
 });
 export type TaskRunBatchBody = z.infer<typeof TaskRunBatchBodySchema>;
 

@@ -1,8 +1,9 @@
 // `logPrints`: console output inside a run that asks for it becomes that run's logs (task_run_id and all).
-import { format } from 'node:util';
 import { currentRun } from './context.ts';
 import { LOG_LEVELS } from './logger.ts';
 
+// An ES module import of node:util would read all its exports, lazy ones included (~9 ms per process).
+const { format } = process.getBuiltinModule('node:util');
 const INSTALLED = Symbol.for('edgeflow.console-capture');
 const METHODS = {
   log: LOG_LEVELS.info,

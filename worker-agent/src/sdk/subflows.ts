@@ -1,5 +1,6 @@
 // A subflow call: a child flow run linked to a task run of its parent, executed inline by the engine,
 // its outcome reported on that task run (docs/sdk.md).
+import { randomUUID } from 'node:crypto';
 import type { RunContext } from './context.ts';
 import type { FlowDefinition } from './flow.ts';
 import type { TaskRunReporter } from './reporter.ts';
@@ -37,7 +38,11 @@ export async function runChildFlow(
     flowId.catch(() => flowIds.delete(flow.name));
     flowIds.set(flow.name, flowId);
   }
+  // One key per call, made before the first send: a create resent after a lost answer gets back the
+  // run the first one made instead of leaving an orphan child behind. A later call (a retry of the
+  // parent) makes a new key, so a new child run.
   const child = await client.createFlowRun({
+    idempotency_key: `subflow ${randomUUID()}`,
     flow_id: await flowId,
     parameters: (parameters ?? {}) as Record<string, unknown>,
     parent_task_run_id: taskRunId,

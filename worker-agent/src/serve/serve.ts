@@ -1,6 +1,6 @@
 // `flow.serve()`: one process that registers a deployment of the flow on a work pool of its own and
-// runs that deployment's runs itself, through the agent (each run in its own child process, with a
-// lease and heartbeats like any agent's: docs/cli.md, "flow.serve()"), until SIGINT or SIGTERM.
+// runs that deployment's runs itself, through the agent (in child processes, warm-reused, with a lease
+// and heartbeats like any agent's: docs/cli.md, "flow.serve()"), until SIGINT or SIGTERM.
 // It sits above the SDK, the agent and deploy, and imports each; none of them imports it.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';

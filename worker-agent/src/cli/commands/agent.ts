@@ -1,13 +1,20 @@
 // `edgeflow agent`: run flow runs from a work pool on this machine.
 import { parseArgs } from 'node:util';
-import { Agent } from '../../agent/index.ts';
+import {
+  Agent,
+  DEFAULT_MAX_PROCESS_MEMORY_MB,
+  DEFAULT_MAX_RUNS_PER_PROCESS,
+  type Isolation,
+} from '../../agent/index.ts';
 import { EdgeflowClient } from '../../client/index.ts';
 import type { Command } from '../main.ts';
 
 const USAGE = `Usage: edgeflow agent --pool NAME [options]
 
-Claims flow runs from a work pool and runs each in its own Node process, from its entrypoint
-(path/to/file.ts:exportName) resolved against the current directory.
+Claims flow runs from a work pool and runs them in Node processes of their own, from their entrypoint
+(path/to/file.ts:exportName) resolved against the current directory. A process that finished a run
+takes the next run of the same entrypoint while the file is unchanged (module-level state survives
+between those runs); --isolation process starts one process per run instead.
 
 Options:
   --pool NAME               work pool to poll (created if missing)
@@ -20,6 +27,11 @@ Options:
   --prestart N              idle processes kept warm (default: min(limit, 4))
   --grace-seconds S         on SIGTERM/SIGINT, how long running flows may finish (default 30)
   --poll-interval-ms MS     poll every MS instead of long-polling (for benchmarks and comparisons)
+  --isolation MODE          warm (default): reuse a finished run's process for the same entrypoint;
+                            process: one process per run
+  --max-runs-per-process N  a warm process is ended after N runs (default ${DEFAULT_MAX_RUNS_PER_PROCESS})
+  --max-process-memory-mb M a warm process above M MB of resident memory after a run is ended
+                            (default ${DEFAULT_MAX_PROCESS_MEMORY_MB})
 
 SIGTERM or SIGINT stops claiming and waits for running flows; a second one cancels them at once.`;
 
@@ -44,6 +56,9 @@ async function run(argv: string[]): Promise<number> {
       prestart: { type: 'string' },
       'grace-seconds': { type: 'string' },
       'poll-interval-ms': { type: 'string' },
+      isolation: { type: 'string' },
+      'max-runs-per-process': { type: 'string' },
+      'max-process-memory-mb': { type: 'string' },
     },
     strict: true,
   });
@@ -58,6 +73,11 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const limit = positiveInt(values.limit, 'limit', 4);
+  const isolation = values.isolation ?? 'warm';
+  if (isolation !== 'warm' && isolation !== 'process') {
+    console.error(`--isolation must be warm or process\n\n${USAGE}`);
+    return 2;
+  }
   const agent = new Agent({
     client: new EdgeflowClient({
       apiUrl,
@@ -77,6 +97,17 @@ async function run(argv: string[]): Promise<number> {
       values['poll-interval-ms'] === undefined
         ? undefined
         : positiveInt(values['poll-interval-ms'], 'poll-interval-ms', 0, 0),
+    isolation: isolation as Isolation,
+    warmReuse: {
+      maxRunsPerProcess: positiveInt(
+        values['max-runs-per-process'],
+        'max-runs-per-process',
+        DEFAULT_MAX_RUNS_PER_PROCESS,
+      ),
+      maxProcessMemoryBytes:
+        positiveInt(values['max-process-memory-mb'], 'max-process-memory-mb', DEFAULT_MAX_PROCESS_MEMORY_MB) *
+        2 ** 20,
+    },
     cwd: process.cwd(),
     echoOutput: true,
   });

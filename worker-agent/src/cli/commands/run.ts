@@ -1,4 +1,5 @@
 // `edgeflow run <flow>/<deployment>`: creates a run of a deployment and, with --watch, follows it.
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { JsonObjectSchema } from '../../protocol/index.ts';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, UsageError } from '../connection.ts';
@@ -19,7 +20,8 @@ Options:
   --name NAME               the run's name (default: generated)
   --tag TAG                 a tag for the run, added to the deployment's; repeat for several
   --at ISO_TIME             when the run is due (default now)
-  --idempotency-key KEY     a second call with the same key returns the first run
+  --idempotency-key KEY     a second call with the same key returns the first run (default: a key
+                            made for this call, so a request resent after a lost answer makes one run)
   --watch                   follow the run's states, task progress and logs until it ends; exit 0
                             when it COMPLETED, 1 otherwise
 ${CONNECTION_USAGE}`;
@@ -93,7 +95,7 @@ async function run(argv: string[]): Promise<number> {
     name: values.name,
     tags: values.tag,
     scheduled_time: scheduledTime,
-    idempotency_key: values['idempotency-key'],
+    idempotency_key: values['idempotency-key'] ?? `cli ${randomUUID()}`,
   });
   console.log(
     `flow run ${flowRun.name} (${flowRun.id}) of ${flowName}/${deploymentName}: ${stateLabel(flowRun.state)}, pool ${flowRun.work_pool_name ?? '-'}`,

@@ -1,6 +1,6 @@
 // Fails when code crosses a boundary the architecture forbids (docs/architecture.md):
 // - src/domain stays pure (no platform, HTTP or database imports);
-// - the Worker's floors only import downwards: api → scheduler → durable → db → domain (the scheduler
+// - the Worker's floors only import downwards: api, dashboard → scheduler → durable → db → domain (the scheduler
 //   sits beside the API as the Cron Trigger's entry; a deployment written through the API asks it to
 //   plan or withdraw runs, so the API may call it, never the reverse); so do the package's:
 //   serve, cli → agent, deploy → sdk → client → protocol;
@@ -42,13 +42,20 @@ function importsOf(path) {
 function resolveLocal(from, spec) {
   if (!spec.startsWith('.')) return null;
   const base = resolve(dirname(from), spec);
-  const candidates = [base, `${base}.ts`, base.replace(/\.js$/, '.ts'), join(base, 'index.ts')];
+  const candidates = [
+    base,
+    `${base}.ts`,
+    `${base}.tsx`,
+    base.replace(/\.js$/, '.ts'),
+    join(base, 'index.ts'),
+  ];
   return candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isFile()) ?? null;
 }
 
 /** Each tree's floors, top to bottom; a file may import its own floor or any floor below it. */
 const FLOORS = {
-  src: [['api'], ['scheduler'], ['durable'], ['db'], ['domain']],
+  // The dashboard's pages sit beside the API: both read through db and the objects, and the API mounts them.
+  src: [['api', 'dashboard'], ['scheduler'], ['durable'], ['db'], ['domain']],
   // The edgeflow package (docs/sdk.md, "Where the code is"): serve() sits above the SDK and the agent.
   'worker-agent/src': [['serve', 'cli'], ['agent', 'deploy'], ['sdk'], ['client'], ['protocol']],
 };

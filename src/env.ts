@@ -9,6 +9,8 @@ export interface Env {
   FLOW_RUNS: DurableObjectNamespace<FlowRunObject>;
   WORK_POOLS: DurableObjectNamespace<WorkPoolObject>;
   CONCURRENCY_LIMITS: DurableObjectNamespace<ConcurrencyLimitObject>;
+  /** This Worker version's id: the dashboard's static files are named with it, so a deploy refreshes them. */
+  VERSION?: WorkerVersionMetadata;
   /** The admin key. Locally `.dev.vars` supplies it; deployed, `wrangler secret put EDGEFLOW_API_KEY`. */
   EDGEFLOW_API_KEY?: string;
   /**

@@ -3,6 +3,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { dashboardRouter } from '../dashboard/router';
 import { authenticate } from './auth';
 import { ApiError } from './errors';
 import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
@@ -86,6 +87,10 @@ export function createApp() {
   app.route('/api', resultsRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);
+  app.route(
+    '/',
+    dashboardRouter(() => app.openAPIRegistry.definitions),
+  );
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

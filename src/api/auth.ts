@@ -22,7 +22,7 @@ const PUBLIC_ROUTES: { method: string; pattern: RegExp }[] = [
   { method: 'GET', pattern: /^\/signin$/ },
   { method: 'POST', pattern: /^\/signin$/ },
   { method: 'POST', pattern: /^\/signout$/ },
-  { method: 'GET', pattern: /^\/assets\// },
+  { method: 'GET', pattern: /^\/static\// },
 ];
 
 /**

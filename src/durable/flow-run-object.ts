@@ -28,6 +28,7 @@ import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
 import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
+import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
 
 export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
@@ -215,6 +216,19 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
 
   async listTaskRuns(offset: number, limit: number): Promise<TaskRun[] | null> {
     return this.storage.readRun() ? this.storage.listTaskRuns(offset, limit) : null;
+  }
+
+  /**
+   * Every task run summarised for the run graph (JSON text of a TaskRunSummary[]), with their
+   * fingerprint; only the fingerprint when it is still `unchanged`. Null when there is no run.
+   */
+  async summariseTaskRuns(unchanged?: string): Promise<{ fingerprint: string; tasks: string | null } | null> {
+    if (!this.storage.readRun()) return null;
+    const fingerprint = readTaskRunsFingerprint(this.ctx.storage.sql);
+    return {
+      fingerprint,
+      tasks: fingerprint === unchanged ? null : readTaskRunSummaries(this.ctx.storage.sql),
+    };
   }
 
   async readTaskRunStates(id: string): Promise<State[] | null> {

@@ -25,6 +25,7 @@ export type FlowRunHandle = Pick<
   | 'readTaskRun'
   | 'readTaskRunStates'
   | 'listTaskRuns'
+  | 'summariseTaskRuns'
   | 'claim'
   | 'unclaim'
   | 'crash'

@@ -1,0 +1,36 @@
+// The dashboard, served by the Worker at `/`: server-rendered pages and the live regions they poll.
+// Every route here is a GET; each change a page offers is a call to /api (docs/dashboard.md).
+import { Hono } from 'hono';
+import { apiKeysLive, apiKeysPage } from './pages/api-keys';
+import { deploymentLive, deploymentPage, deploymentsPage } from './pages/deployments';
+import { flowsPage } from './pages/flows';
+import { overviewLive, overviewPage } from './pages/overview';
+import { runGraph, runLive, runLogs, runPage } from './pages/run';
+import { runsLive, runsPage } from './pages/runs';
+import { webhooksLive, webhooksPage } from './pages/webhooks';
+import { workPoolsLive, workPoolsPage } from './pages/work-pools';
+import { type DashboardEnv, type RouteDefinitions, viewerFrom } from './viewer';
+
+export function dashboardRouter(routes: () => RouteDefinitions) {
+  // Per route, not `use('*')`: mounted at `/`, that would run for the API's requests too.
+  const viewer = viewerFrom(routes);
+  return new Hono<DashboardEnv>()
+    .get('/', viewer, overviewPage)
+    .get('/live', viewer, overviewLive)
+    .get('/runs', viewer, runsPage)
+    .get('/runs/live', viewer, runsLive)
+    .get('/runs/:id', viewer, runPage)
+    .get('/runs/:id/live', viewer, runLive)
+    .get('/runs/:id/graph', viewer, runGraph)
+    .get('/runs/:id/logs', viewer, runLogs)
+    .get('/deployments', viewer, deploymentsPage)
+    .get('/deployments/:id', viewer, deploymentPage)
+    .get('/deployments/:id/live', viewer, deploymentLive)
+    .get('/flows', viewer, flowsPage)
+    .get('/work-pools', viewer, workPoolsPage)
+    .get('/work-pools/live', viewer, workPoolsLive)
+    .get('/api-keys', viewer, apiKeysPage)
+    .get('/api-keys/live', viewer, apiKeysLive)
+    .get('/webhooks', viewer, webhooksPage)
+    .get('/webhooks/live', viewer, webhooksLive);
+}

@@ -3,6 +3,7 @@ export * from './api-keys.ts';
 export * from './common.ts';
 export * from './deployments.ts';
 export * from './errors.ts';
+export * from './events.ts';
 export * from './flow-runs.ts';
 export * from './flows.ts';
 export * from './logs.ts';

@@ -281,3 +281,27 @@ export const webhooks = sqliteTable(
   },
   (t) => [index('webhooks_deployment').on(t.deploymentId)],
 );
+
+/**
+ * Events (docs/events.md): `seq` is the order D1 committed them in, so a reader that remembers the
+ * last seq it saw (the live stream, a later automations engine) sees every event once, in order.
+ * `related` holds `[id, role]` pairs for the related-resource filter; `doc` is the whole event.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    event: text('event').notNull(),
+    occurred: text('occurred').notNull(),
+    received: text('received').notNull(),
+    resourceId: text('resource_id').notNull(),
+    related: text('related').notNull(),
+    doc: text('doc').notNull(),
+  },
+  (t) => [
+    index('events_occurred').on(t.occurred, t.seq),
+    index('events_event').on(t.event, t.occurred),
+    index('events_resource').on(t.resourceId, t.occurred),
+  ],
+);

@@ -42,6 +42,8 @@ export interface TaskBatchOptions {
   deferIndex?: boolean;
   /** Answer every item with `state: null`. */
   omitStates?: boolean;
+  /** Custom events sent with the batch: committed with it, delivered with its index write. */
+  events?: unknown[];
 }
 
 export type TaskBatchReply =
@@ -175,7 +177,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
    */
   async applyTaskBatch(
     items: TaskRunBatchItem[],
-    { leaseId, deferIndex = false, omitStates = false }: TaskBatchOptions = {},
+    { leaseId, deferIndex = false, omitStates = false, events = [] }: TaskBatchOptions = {},
   ): Promise<TaskBatchReply> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
@@ -187,9 +189,10 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     if (keys.length > 0) await this.outbox.backgroundDone();
     const cached = (await readCachedStates(this.env.DB, keys, new Date())) as Map<string, State>;
     const clock = systemClock();
-    const outcome = this.storage.atomically(() =>
-      applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock),
-    );
+    const outcome = this.storage.atomically(() => {
+      this.storage.events.append(events);
+      return applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock);
+    });
     const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
     if (deferIndex) this.outbox.flushInBackground(cacheRecords);
     else await this.outbox.flush(cacheRecords);

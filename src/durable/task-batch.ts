@@ -2,6 +2,7 @@
 // never undoes the others (docs/sdk.md, "Reports and where the SDK waits"). Synchronous: the caller loads cache hits beforehand. Each
 // task run the batch touches is read and written once, however many of its items the batch holds.
 import type { FlowRun, State, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';
+import { type NewEvent, taskRunStateEvent } from '../domain/events';
 import { orchestrateTaskRun } from '../domain/orchestration';
 import type { CacheInsert, OrchestrationClock, ParentFlowRunView } from '../domain/orchestration/types';
 import { applyTaskTransition, newTaskRunDoc, taskRunSnapshot } from '../domain/runs/task-run-docs';
@@ -47,6 +48,8 @@ export function applyTaskBatch(
   const states: [string, State][] = [];
   const answers: [string, string, TaskRunBatchResult][] = [];
   const answered = new Map<string, TaskRunBatchResult>();
+  // Each written state's event, committed with it (docs/events.md).
+  const events: NewEvent[] = [];
 
   // Every task run the batch touches is read once, changed in memory and written once at the end.
   const touched = new Map<string, StoredTaskRun & { dirty: boolean }>();
@@ -94,7 +97,9 @@ export function applyTaskBatch(
     if (outcome.written) {
       wroteState = true;
       states.push([taskRunId, outcome.written]);
+      const previous = stored.doc.state;
       stored.doc = applyTaskTransition(stored.doc, outcome.run, outcome.written, clock.now);
+      events.push(taskRunStateEvent(stored.doc, flowRun, previous, outcome.written));
       stored.dirty = true;
     }
     if (outcome.cacheInsert) {
@@ -159,6 +164,7 @@ export function applyTaskBatch(
   }
   storage.appendTaskRunStates(states);
   storage.recordTransitionAnswers(answers);
+  storage.events.append(events);
   const dirty = [...touched.values()].filter((run) => run.dirty);
   storage.writeTaskRuns(dirty.map((run) => ({ doc: run.doc, previousVersion: run.version })));
   return { results, written, cacheInserts };

@@ -12,6 +12,8 @@ import type { AppEnv } from './router';
 import { apiKeysRouter } from './routes/api-keys';
 import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
+import { eventStreamRouter } from './routes/event-stream';
+import { eventsRouter } from './routes/events';
 import { flowRunsRouter } from './routes/flow-runs';
 import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
 import { flowsRouter } from './routes/flows';
@@ -84,6 +86,8 @@ export function createApp() {
   app.route('/api', deploymentsRouter);
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
+  app.route('/api', eventsRouter);
+  app.route('/api', eventStreamRouter);
   app.route('/api', resultsRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);

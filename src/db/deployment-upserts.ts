@@ -18,6 +18,8 @@ export interface UpsertResult {
   id: string;
   name: string;
   created: boolean;
+  /** Its flow's id (a flow named in the write may have just been created). */
+  flow_id: string;
 }
 
 /** D1 binds at most 100 parameters per statement. */
@@ -127,15 +129,15 @@ export async function upsertDeployments(
     ...oldSchedules,
     ...schedules,
   ]);
-  const idOf = new Map<string, string>();
+  const rowOf = new Map<string, { id: string; flow_id: string }>();
   for (const row of answers.slice(flows.length, flows.length + upserts.length).flatMap((a) => a.results)) {
-    idOf.set(`id:${row.flow_id}\n${row.name}`, row.id);
-    idOf.set(`name:${row.flow_name}\n${row.name}`, row.id);
+    rowOf.set(`id:${row.flow_id}\n${row.name}`, row);
+    rowOf.set(`name:${row.flow_name}\n${row.name}`, row);
   }
   const results = items.map((item, i) => {
     const flowKey = 'id' in item.flow ? `id:${item.flow.id}` : `name:${item.flow.name}`;
-    const id = idOf.get(`${flowKey}\n${item.deployment.name}`)!;
-    return { id, name: item.deployment.name, created: id === fresh[i] };
+    const { id, flow_id } = rowOf.get(`${flowKey}\n${item.deployment.name}`)!;
+    return { id, name: item.deployment.name, created: id === fresh[i], flow_id };
   });
   return {
     results,

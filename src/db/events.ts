@@ -1,5 +1,6 @@
 // Event rows in D1: inserted in chunks of one JSON parameter each, each event once by its id, and
 // deleted past the retention cutoff in bounded batches (docs/events.md).
+import { type SQL, sql } from 'drizzle-orm';
 import type { Event } from 'edgeflow/protocol';
 import type { NewEvent } from '../domain/events';
 
@@ -11,14 +12,14 @@ const INSERT_MAX_BYTES = 1_900_000;
  * gets `received`. `WHERE true` tells SQLite the ON CONFLICT belongs to the INSERT. An id already
  * stored (a delivery retried after its answer was lost) is skipped: delivery is idempotent.
  */
-const INSERT = `INSERT INTO events (id, event, occurred, received, resource_id, related, doc)
-SELECT e.value ->> '$.id', e.value ->> '$.event', e.value ->> '$.occurred', ?2,
+const SELECTED = `e.value ->> '$.id', e.value ->> '$.event', e.value ->> '$.occurred', ?2,
   e.value ->> '$.resource."prefect.resource.id"',
   (SELECT json_group_array(json_array(r.value ->> '$."prefect.resource.id"', r.value ->> '$."prefect.resource.role"'))
      FROM json_each(e.value, '$.related') r),
   json_set(e.value, '$.received', ?2)
-FROM json_each(?1) e WHERE true
-ON CONFLICT (id) DO NOTHING`;
+FROM json_each(?1) e WHERE true`;
+const INSERT = `INSERT INTO events (id, event, occurred, received, resource_id, related, doc) SELECT ${SELECTED}`;
+const ON_CONFLICT = 'ON CONFLICT (id) DO NOTHING';
 
 const encoder = new TextEncoder();
 
@@ -41,14 +42,30 @@ function chunks(jsonTexts: readonly string[]): string[] {
   return out;
 }
 
-/** Statements that store events given as JSON text (their `occurred` already UTC), for the caller's batch. */
+/**
+ * Statements that store events given as JSON text (their `occurred` already UTC), for the caller's
+ * batch. `onlyIfChanged`: only when the statement just before changed a row (SQLite's `changes()`), so
+ * a change that found nothing (a 404) makes no event.
+ */
 export function eventInsertStatements(
   db: D1Database,
   jsonTexts: readonly string[],
   received: Date,
+  { onlyIfChanged = false }: { onlyIfChanged?: boolean } = {},
 ): D1PreparedStatement[] {
   const at = received.toISOString();
-  return chunks(jsonTexts).map((chunk) => db.prepare(INSERT).bind(chunk, at));
+  const sql = `${INSERT}${onlyIfChanged ? ' AND changes() > 0' : ''} ${ON_CONFLICT}`;
+  return chunks(jsonTexts).map((chunk) => db.prepare(sql).bind(chunk, at));
+}
+
+/** `eventInsertStatements` for events the server made (lifecycle events), in the caller's batch. */
+export function newEventStatements(
+  db: D1Database,
+  newEvents: readonly NewEvent[],
+  received: Date,
+  options: { onlyIfChanged?: boolean } = {},
+): D1PreparedStatement[] {
+  return eventInsertStatements(db, newEvents.map(eventJson), received, options);
 }
 
 /** `occurred` as UTC `toISOString()` text, so that string order is time order. */
@@ -56,9 +73,29 @@ export function eventJson(event: NewEvent | Omit<Event, 'received'>): string {
   return JSON.stringify({ ...event, occurred: new Date(event.occurred).toISOString() });
 }
 
+/**
+ * The SELECT that `db.insert(events).select(...)` takes in a drizzle batch (the seq left to SQLite),
+ * with the same `onlyIfChanged` as `eventInsertStatements`; the caller adds `.onConflictDoNothing()`.
+ */
+export function newEventsSelect(
+  newEvents: readonly NewEvent[],
+  received: Date,
+  { onlyIfChanged = false }: { onlyIfChanged?: boolean } = {},
+): SQL {
+  const params: Record<string, string> = {
+    '?1': `[${newEvents.map(eventJson).join(',')}]`,
+    '?2': received.toISOString(),
+  };
+  const text = `SELECT NULL, ${SELECTED}${onlyIfChanged ? ' AND changes() > 0' : ''}`;
+  const pieces = text
+    .split(/(\?[12])/)
+    .map((piece) => (piece in params ? sql`${params[piece]}` : sql.raw(piece)));
+  return sql.join(pieces, sql.raw(''));
+}
+
 /** Stores events in one batch (all or none); answers once D1 has them. */
 export async function insertEvents(db: D1Database, newEvents: readonly NewEvent[], received: Date) {
-  const statements = eventInsertStatements(db, newEvents.map(eventJson), received);
+  const statements = newEventStatements(db, newEvents, received);
   if (statements.length > 0) await db.batch(statements);
 }
 

@@ -1,0 +1,119 @@
+// Lifecycle events: deployments and work pools created, updated, paused, resumed and deleted, each
+// stored with its change; agents online and offline from the pool object (its clock moved, no
+// sleeps); webhook calls (docs/events.md).
+import { runDurableObjectAlarm } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import type { Event, EventPage, WebhookCreated } from 'edgeflow/protocol';
+import { describe, expect, it } from 'vitest';
+import { api } from './api';
+import { createDeployment } from './deployments-api';
+import { advancePoolClock, createPool, heartbeat, poolStub } from './pools';
+
+async function eventsOf(resourceId: string): Promise<Event[]> {
+  const { body } = await api<EventPage>('POST', '/events/filter', {
+    filter: { resource: { id: [resourceId] }, order: 'ASC' },
+    limit: 200,
+  });
+  return body.events;
+}
+
+const names = (events: Event[]) => events.map((event) => event.event);
+
+describe('deployment lifecycle events', () => {
+  it('are stored with each change: created, updated, paused, resumed, deleted', async () => {
+    const deployment = await createDeployment();
+    const id = deployment.id;
+    expect((await api('PATCH', `/deployments/${id}`, { description: 'changed' })).status).toBe(204);
+    expect((await api('POST', `/deployments/${id}/pause_deployment`)).status).toBe(204);
+    expect((await api('POST', `/deployments/${id}/resume_deployment`)).status).toBe(204);
+    expect((await api('DELETE', `/deployments/${id}`)).status).toBe(204);
+    const events = await eventsOf(`prefect.deployment.${id}`);
+    expect(names(events)).toEqual([
+      'prefect.deployment.created',
+      'prefect.deployment.updated',
+      'prefect.deployment.paused',
+      'prefect.deployment.resumed',
+      'prefect.deployment.deleted',
+    ]);
+    expect(events[0]!.related).toEqual([
+      { 'prefect.resource.id': `prefect.flow.${deployment.flow_id}`, 'prefect.resource.role': 'flow' },
+    ]);
+  });
+
+  it('a PATCH that pauses says so besides updated; one of a missing deployment stores nothing', async () => {
+    const { id } = await createDeployment();
+    await api('PATCH', `/deployments/${id}`, { paused: true });
+    expect(names(await eventsOf(`prefect.deployment.${id}`))).toEqual([
+      'prefect.deployment.created',
+      'prefect.deployment.updated',
+      'prefect.deployment.paused',
+    ]);
+    const missing = crypto.randomUUID();
+    expect((await api('POST', `/deployments/${missing}/pause_deployment`)).status).toBe(404);
+    expect(await eventsOf(`prefect.deployment.${missing}`)).toEqual([]);
+  });
+});
+
+describe('work pool lifecycle events', () => {
+  it('are stored with each change, and none for a change that finds no pool or a taken name', async () => {
+    const pool = await createPool();
+    expect((await api('POST', '/work_pools', { name: pool, type: 'process' })).status).toBe(409);
+    expect((await api('PATCH', `/work_pools/${pool}`, { paused: true })).status).toBe(204);
+    expect((await api('DELETE', `/work_pools/${pool}`)).status).toBe(204);
+    expect((await api('DELETE', `/work_pools/${pool}`)).status).toBe(404);
+    expect(names(await eventsOf(`prefect.work-pool.${pool}`))).toEqual([
+      'prefect.work-pool.created',
+      'prefect.work-pool.updated',
+      'prefect.work-pool.paused',
+      'prefect.work-pool.deleted',
+    ]);
+  });
+});
+
+describe('agent events', () => {
+  it('an agent is started on its first heartbeat, stopped once its heartbeat lapses, and started again', async () => {
+    const pool = await createPool();
+    const worker = `prefect.worker.edgeflow.${pool}.agent-a`;
+    await heartbeat(pool, 'agent-a', [], 10);
+    await heartbeat(pool, 'agent-a', [], 10);
+    // Delivery follows the answer: the alarm below delivers whatever is still pending too.
+    await advancePoolClock(pool, 60_000);
+    await runDurableObjectAlarm(poolStub(pool));
+    await heartbeat(pool, 'agent-a', [], 10);
+    await runDurableObjectAlarm(poolStub(pool));
+    const events = await eventsOf(worker);
+    expect(names(events)).toEqual([
+      'prefect.worker.started',
+      'prefect.worker.stopped',
+      'prefect.worker.started',
+    ]);
+    expect(events[0]!.related[0]).toMatchObject({
+      'prefect.resource.id': `prefect.work-pool.${pool}`,
+      'prefect.resource.role': 'work-pool',
+    });
+  });
+});
+
+describe('webhook events', () => {
+  it('a webhook call that makes a run is an event related to the deployment and the run', async () => {
+    const deployment = await createDeployment();
+    const { body: webhook } = await api<WebhookCreated>('POST', '/webhooks', {
+      name: 'hook',
+      deployment_id: deployment.id,
+    });
+    const response = await exports.default.fetch(`http://edgeflow.test/api/webhooks/${webhook.slug}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${webhook.secret}` },
+      body: '{}',
+    });
+    const run = (await response.json()) as { id: string };
+    const [event] = await eventsOf(`edgeflow.webhook.${webhook.id}`);
+    expect(event!.event).toBe('edgeflow.webhook.called');
+    expect(event!.related.map((r) => r['prefect.resource.id'])).toEqual([
+      `prefect.deployment.${deployment.id}`,
+      `prefect.flow-run.${run.id}`,
+    ]);
+  });
+});
+
+void env;

@@ -10,6 +10,8 @@ export {
   cacheKeyFnPolicy,
   currentRun,
   DEFAULT,
+  type EmitEventOptions,
+  emitEvent,
   FLOW_DEFINITION,
   FLOW_PARAMETERS,
   type FlowHook,

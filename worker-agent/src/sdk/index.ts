@@ -22,6 +22,7 @@ export {
   TimedOutError,
   UpstreamFailedError,
 } from './errors.ts';
+export { type EmitEventOptions, emitEvent } from './events.ts';
 export {
   FLOW_DEFINITION,
   type Flow,

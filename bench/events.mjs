@@ -82,6 +82,9 @@ try {
   while (!ready) await new Promise((r) => setTimeout(r, 10));
   const lags = [];
   for (let i = 0; i < STREAMED; i++) {
+    // A random pause first: events arrive at random moments of the stream's polling period, not just
+    // after a read (which a post sent right after the last arrival would, every time).
+    await new Promise((r) => setTimeout(r, Math.random() * 300));
     await send({ method: 'POST', path: '/api/events', body: [event('streamed', i)] });
     const answered = performance.now();
     while (!arrivals.has(i)) await new Promise((r) => setTimeout(r, 2));

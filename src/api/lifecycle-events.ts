@@ -1,4 +1,5 @@
 // The lifecycle events a deployment or work pool change stores in its own D1 batch (docs/events.md).
+import type { DeploymentUpsert, UpsertEvents } from '../db/deployment-upserts';
 import { newEventStatements } from '../db/events';
 import { type LifecycleAction, lifecycleEvent, type NewEvent } from '../domain/events';
 
@@ -20,6 +21,18 @@ export function deploymentEvents(
       [flow],
     ),
   );
+}
+
+/**
+ * An upserted deployment's two possible events, for the upsert's batch to choose from; it fills in
+ * the deployment's id and its flow's id (placeholders here), which only the batch knows.
+ */
+export function upsertEvents(now: Date): (item: DeploymentUpsert) => UpsertEvents {
+  return (item) => {
+    const placeholder = { id: '', name: item.deployment.name, flow_id: '' };
+    const [created, updated] = deploymentEvents(placeholder, ['created', 'updated'], now);
+    return { created: created!, updated: { ...updated!, id: created!.id } };
+  };
 }
 
 /** A work pool's events; `prefect.work-pool.<name>`, as flow runs' events relate to it. */

@@ -12,12 +12,12 @@ const INSERT_MAX_BYTES = 1_900_000;
  * gets `received`. `WHERE true` tells SQLite the ON CONFLICT belongs to the INSERT. An id already
  * stored (a delivery retried after its answer was lost) is skipped: delivery is idempotent.
  */
-const SELECTED = `e.value ->> '$.id', e.value ->> '$.event', e.value ->> '$.occurred', ?2,
+const COLUMNS = `e.value ->> '$.id', e.value ->> '$.event', e.value ->> '$.occurred', ?2,
   e.value ->> '$.resource."prefect.resource.id"',
   (SELECT json_group_array(json_array(r.value ->> '$."prefect.resource.id"', r.value ->> '$."prefect.resource.role"'))
      FROM json_each(e.value, '$.related') r),
-  json_set(e.value, '$.received', ?2)
-FROM json_each(?1) e WHERE true`;
+  json_set(e.value, '$.received', ?2)`;
+const SELECTED = `${COLUMNS} FROM json_each(?1) e WHERE true`;
 const INSERT = `INSERT INTO events (id, event, occurred, received, resource_id, related, doc) SELECT ${SELECTED}`;
 const ON_CONFLICT = 'ON CONFLICT (id) DO NOTHING';
 
@@ -56,6 +56,23 @@ export function eventInsertStatements(
   const at = received.toISOString();
   const sql = `${INSERT}${onlyIfChanged ? ' AND changes() > 0' : ''} ${ON_CONFLICT}`;
   return chunks(jsonTexts).map((chunk) => db.prepare(sql).bind(chunk, at));
+}
+
+/**
+ * Stores the events a query makes from rows of the same batch: `source` selects one column, `value`,
+ * each an event's JSON, and reads its input from `?1` (`input`). For events whose ids only the batch
+ * knows (a deployment upserted by flow and name).
+ */
+export function derivedEventStatement(
+  db: D1Database,
+  source: string,
+  input: string,
+  received: Date,
+): D1PreparedStatement {
+  const columns = 'id, event, occurred, received, resource_id, related, doc';
+  return db
+    .prepare(`INSERT INTO events (${columns}) SELECT ${COLUMNS} FROM (${source}) e WHERE true ${ON_CONFLICT}`)
+    .bind(input, received.toISOString());
 }
 
 /** `eventInsertStatements` for events the server made (lifecycle events), in the caller's batch. */

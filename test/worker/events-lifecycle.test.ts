@@ -54,6 +54,28 @@ describe('deployment lifecycle events', () => {
   });
 });
 
+describe('deployment upsert events', () => {
+  it('an upsert by flow name is created, then updated, in its own batch, with the ids the batch found', async () => {
+    const pool = await createPool();
+    const body = {
+      name: 'upserted',
+      flow_name: `flow-${crypto.randomUUID().slice(0, 8)}`,
+      work_pool_name: pool,
+    };
+    const first = await api<{ results: { id: string }[] }>('POST', '/deployments/bulk', {
+      deployments: [body],
+    });
+    const id = first.body.results[0]!.id;
+    const again = await api<{ id: string; flow_id: string }>('POST', '/deployments', body);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(id);
+    const events = await eventsOf(`prefect.deployment.${id}`);
+    expect(names(events)).toEqual(['prefect.deployment.created', 'prefect.deployment.updated']);
+    for (const event of events)
+      expect(event.related[0]!['prefect.resource.id']).toBe(`prefect.flow.${again.body.flow_id}`);
+  });
+});
+
 describe('work pool lifecycle events', () => {
   it('are stored with each change, and none for a change that finds no pool or a taken name', async () => {
     const pool = await createPool();

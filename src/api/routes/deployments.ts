@@ -21,7 +21,6 @@ import {
   resumeDeployment,
   updateDeployment,
 } from '../../db/deployments';
-import { insertEvents } from '../../db/events';
 import { requestScheduleBudget } from '../../domain/schedules';
 import type { Env } from '../../env';
 import { createDeploymentRun } from '../deployment-runs';
@@ -35,7 +34,7 @@ import {
   withdrawOrRefuse,
 } from '../deployment-writes';
 import { notFound } from '../errors';
-import { deploymentEvents, eventStatements, pauseActions } from '../lifecycle-events';
+import { deploymentEvents, eventStatements, pauseActions, upsertEvents } from '../lifecycle-events';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
 
@@ -145,14 +144,13 @@ export const deploymentsRouter = createRouter()
     const now = new Date();
     const flow = await flowOf(c.env, body);
     const draft = draftDeployment(body.name, body, body.schedules, now);
-    const { results, withdrawals } = await upsertDeployments(c.env.DB, [{ flow, ...draft }], now);
-    const result = results[0]!;
-    // After the batch: only it knows whether the (flow, name) was new (docs/events.md).
-    await insertEvents(
+    const { results, withdrawals } = await upsertDeployments(
       c.env.DB,
-      deploymentEvents(result, [result.created ? 'created' : 'updated'], now),
+      [{ flow, ...draft }],
       now,
+      upsertEvents(now),
     );
+    const result = results[0]!;
     await regenerate(c.env, result.id, withdrawals, now);
     return c.json(await deploymentOr404(c.env, result.id), result.created ? 201 : 200);
   })
@@ -175,14 +173,10 @@ export const deploymentsRouter = createRouter()
         throw error;
       }
     }
-    const { results, withdrawals } = await upsertDeployments(c.env.DB, items, now);
-    const events = results.flatMap((result) =>
-      deploymentEvents(result, [result.created ? 'created' : 'updated'], now),
-    );
-    await insertEvents(c.env.DB, events, now);
+    const { results, withdrawals } = await upsertDeployments(c.env.DB, items, now, upsertEvents(now));
     // Replaced deployments give back their future runs; the next tick plans every schedule written here.
     await withdrawOrRefuse(c.env, withdrawals, now);
-    return c.json({ results: results.map(({ flow_id: _flow, ...result }) => result) }, 200);
+    return c.json({ results }, 200);
   })
   .openapi(read, async (c) => c.json(await deploymentOr404(c.env, c.req.valid('param').id), 200))
   .openapi(readByName, async (c) => {

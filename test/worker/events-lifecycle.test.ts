@@ -1,10 +1,11 @@
 // Lifecycle events: deployments and work pools created, updated, paused, resumed and deleted, each
 // stored with its change; agents online and offline from the pool object (its clock moved, no
 // sleeps); webhook calls (docs/events.md).
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import type { Event, EventPage, WebhookCreated } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
+import type { WorkPoolObject } from '../../src/durable/work-pool-object';
 import { api } from './api';
 import { createDeployment } from './deployments-api';
 import { advancePoolClock, createPool, heartbeat, poolStub } from './pools';
@@ -114,6 +115,28 @@ describe('agent events', () => {
       'prefect.resource.role': 'work-pool',
     });
   });
+
+  it('an agent event D1 refuses stays in the pool object and is delivered by its alarm', async () => {
+    const pool = await createPool();
+    const worker = `prefect.worker.edgeflow.${pool}.agent-b`;
+    const trigger = `refuse_${pool.replaceAll('-', '_')}`;
+    await env.DB.prepare(
+      `CREATE TRIGGER ${trigger} BEFORE INSERT ON events WHEN NEW.resource_id = '${worker}'
+       BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`,
+    ).run();
+    try {
+      await heartbeat(pool, 'agent-b', [], 10);
+      // The delivery after the answer, awaited here (a second try, refused too).
+      await runInDurableObject(poolStub(pool), (instance: WorkPoolObject) =>
+        (instance as unknown as { agentEvents: { deliver(): Promise<void> } }).agentEvents.deliver(),
+      );
+      expect(await eventsOf(worker)).toEqual([]);
+    } finally {
+      await env.DB.prepare(`DROP TRIGGER ${trigger}`).run();
+    }
+    await runDurableObjectAlarm(poolStub(pool));
+    expect(names(await eventsOf(worker))).toEqual(['prefect.worker.started']);
+  });
 });
 
 describe('webhook events', () => {
@@ -137,5 +160,3 @@ describe('webhook events', () => {
     ]);
   });
 });
-
-void env;

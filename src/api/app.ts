@@ -3,6 +3,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { getPath } from 'hono/utils/url';
 import { dashboardRouter } from '../dashboard/router';
 import { authenticate } from './auth';
 import { ApiError } from './errors';
@@ -10,6 +11,9 @@ import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
 import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
 import { apiKeysRouter } from './routes/api-keys';
+import { blockDocumentsRouter } from './routes/block-documents';
+import { blockSchemasRouter } from './routes/block-schemas';
+import { blockTypesRouter } from './routes/block-types';
 import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
 import { flowRunsRouter } from './routes/flow-runs';
@@ -47,8 +51,18 @@ async function discardBody(body: ReadableStream<Uint8Array> | null, limit: numbe
   await reader.cancel().catch(() => undefined);
 }
 
+/**
+ * The path a request is routed by. Prefect's client ends every collection path in `/` (`POST /api/flows/`),
+ * so under /api one trailing slash is dropped here, once, and each route serves both spellings
+ * (docs/prefect-compat.md).
+ */
+export function routingPath(request: Request): string {
+  const path = getPath(request);
+  return path.length > 5 && path.startsWith('/api/') && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ getPath: routingPath });
 
   app.use(
     '/api/*',
@@ -85,6 +99,9 @@ export function createApp() {
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
   app.route('/api', resultsRouter);
+  app.route('/api', blockTypesRouter);
+  app.route('/api', blockSchemasRouter);
+  app.route('/api', blockDocumentsRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);
   app.route(

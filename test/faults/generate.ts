@@ -129,6 +129,13 @@ export function pathFor(
     else if (path.startsWith('/api/flows/')) plain = fixtures.flowId;
     else if (path.startsWith('/api/flow_runs/')) plain = fixtures.flowRunId;
     else if (path.startsWith('/api/task_runs/')) plain = fixtures.taskRunId;
+    else if (path.includes('/block_documents/name/'))
+      plain = name === 'slug' ? fixtures.blockTypeSlug : fixtures.blockDocumentName;
+    else if (path.startsWith('/api/block_types/slug/')) plain = fixtures.blockTypeSlug;
+    else if (path.startsWith('/api/block_types/')) plain = fixtures.blockTypeId;
+    else if (path.startsWith('/api/block_schemas/checksum/')) plain = fixtures.blockSchemaChecksum;
+    else if (path.startsWith('/api/block_schemas/')) plain = fixtures.blockSchemaId;
+    else if (path.startsWith('/api/block_documents/')) plain = fixtures.blockDocumentId;
     else if (path.startsWith('/api/api_keys/')) plain = fixtures.apiKeyId;
     else if (path.startsWith('/api/results/')) plain = fixtures.resultKey;
     else if (path.startsWith('/api/webhooks/'))

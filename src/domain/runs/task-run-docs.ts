@@ -5,6 +5,11 @@ import { transitionFields } from './transition-fields';
 
 export type NewTaskRun = Omit<TaskRunCreate, 'flow_run_id'> & { id: string };
 
+/** A proposed policy's null fields take their defaults. */
+function withoutNulls(policy: object): object {
+  return Object.fromEntries(Object.entries(policy).filter(([, value]) => value !== null));
+}
+
 export function newTaskRunDoc(flowRunId: string, input: NewTaskRun, now: Date): TaskRun {
   const at = now.toISOString();
   return {
@@ -18,7 +23,7 @@ export function newTaskRunDoc(flowRunId: string, input: NewTaskRun, now: Date): 
     tags: [...new Set(input.tags)],
     cache_key: input.cache_key ?? null,
     cache_expiration: input.cache_expiration ?? null,
-    empirical_policy: TaskRunPolicySchema.parse(input.empirical_policy ?? {}),
+    empirical_policy: TaskRunPolicySchema.parse(withoutNulls(input.empirical_policy ?? {})),
     task_inputs: input.task_inputs ?? {},
     state: null,
     state_id: null,

@@ -2,13 +2,9 @@
 import { type State, type TaskRun, type TaskRunCreate, TaskRunPolicySchema } from 'edgeflow/protocol';
 import type { TaskRunSnapshot } from '../orchestration/types';
 import { transitionFields } from './transition-fields';
+import { withoutNulls } from './without-nulls';
 
 export type NewTaskRun = Omit<TaskRunCreate, 'flow_run_id'> & { id: string };
-
-/** A proposed policy's null fields take their defaults. */
-function withoutNulls(policy: object): object {
-  return Object.fromEntries(Object.entries(policy).filter(([, value]) => value !== null));
-}
 
 export function newTaskRunDoc(flowRunId: string, input: NewTaskRun, now: Date): TaskRun {
   const at = now.toISOString();

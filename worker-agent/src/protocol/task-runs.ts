@@ -11,7 +11,7 @@ import {
   UuidSchema,
 } from './common.ts';
 import { FlowRunFilterSchema } from './flow-runs.ts';
-import { FlowFilterSchema } from './flows.ts';
+import { AndOperatorSchema, FlowFilterSchema } from './flows.ts';
 import {
   OrchestrationDetailsSchema,
   OrchestrationStatusSchema,
@@ -148,6 +148,7 @@ export const TaskRunBatchResponseSchema = z.object({ results: z.array(TaskRunBat
 
 export const TaskRunFilterSchema = z
   .object({
+    operator: AndOperatorSchema,
     id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),
     name: z
       .object({ any_: z.array(z.string()).max(200).optional(), like_: LikeTextSchema.optional() })

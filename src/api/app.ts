@@ -54,6 +54,18 @@ async function discardBody(body: ReadableStream<Uint8Array> | null, limit: numbe
 }
 
 /**
+ * What a 429 or 503 tells its client to wait. Prefect's client backs off 2, 4, 8… s (about two minutes
+ * in all) on a 429 or 503 without it, and waits at least this long with it (docs/prefect-compat.md).
+ */
+const RETRY_AFTER_SECONDS = 1;
+
+/** Cloudflare marks Durable Object errors that a retry may clear as `retryable` or `overloaded`. */
+function isTransient(error: unknown): boolean {
+  const flags = error as { retryable?: unknown; overloaded?: unknown };
+  return flags?.retryable === true || flags?.overloaded === true;
+}
+
+/**
  * The path a request is routed by. Prefect's client ends every collection path in `/` (`POST /api/flows/`),
  * so under /api one trailing slash is dropped here, once, and each route serves both spellings
  * (docs/prefect-compat.md).
@@ -133,6 +145,7 @@ export function createApp() {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) {
+      if (error.status === 429 || error.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json(
         { detail: error.message, code: error.code, ...(error.field ? { field: error.field } : {}) },
         error.status,
@@ -148,6 +161,12 @@ export function createApp() {
         },
         error.status,
       );
+    }
+    if (isTransient(error)) {
+      // A Durable Object that was overloaded or reset: the same request is expected to succeed soon.
+      console.error('transient error', error);
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      return c.json({ detail: 'The service is briefly unavailable; retry.', code: 'unavailable' }, 503);
     }
     console.error('unhandled error', error);
     return c.json({ detail: 'Internal server error', code: 'internal' }, 500);

@@ -1,9 +1,13 @@
 // What Prefect 2's stock client sends, answered as Prefect answers it: trailing-slash paths, null for
 // unset fields, state-history reads, logs with UUID ids, and a subflow's parent task run that follows
 // the subflow's states (docs/prefect-compat.md).
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
+import { createRoute } from '@hono/zod-openapi';
 import type { FlowRun, OrchestrationResult, State, TaskRun } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app';
+import { ApiError } from '../../src/api/errors';
+import { requiresScope } from '../../src/api/route-scopes';
 import { ADMIN_KEY, api, createFlow } from './api';
 
 /** A Prefect-style PENDING proposal, every unset field null, as the client sends it. */
@@ -165,5 +169,42 @@ describe('a subflow run and its parent task run', () => {
     expect(history.map((s) => s.type)).toEqual(['PENDING', 'PENDING', 'RUNNING', 'COMPLETED']);
     expect(task.start_time).not.toBeNull();
     expect(task.end_time).not.toBeNull();
+  });
+});
+
+describe('answers a client is told to retry', () => {
+  it('carries Retry-After on a 429 or 503, and on a transient Durable Object error made a 503', async () => {
+    const app = createApp();
+    const failing = (path: string, error: () => Error) => {
+      const route = createRoute({
+        method: 'get',
+        path,
+        security: requiresScope('read'),
+        responses: { 200: { description: 'never' } },
+      });
+      app.openapi(route, () => {
+        throw error();
+      });
+    };
+    failing('/api/busy', () => new ApiError(429, 'limit.busy', 'busy'));
+    failing('/api/unavailable', () => new ApiError(503, 'x.unavailable', 'later'));
+    failing('/api/overloaded', () =>
+      Object.assign(new Error('Durable Object is overloaded'), { overloaded: true }),
+    );
+    failing('/api/broken', () => new Error('a bug'));
+    const get = (path: string) =>
+      app.request(path, { headers: { authorization: `Bearer ${ADMIN_KEY}` } }, env);
+    for (const [path, status] of [
+      ['/api/busy', 429],
+      ['/api/unavailable', 503],
+      ['/api/overloaded', 503],
+    ] as const) {
+      const response = await get(path);
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get('retry-after'), path).toBe('1');
+    }
+    const broken = await get('/api/broken');
+    expect(broken.status).toBe(500);
+    expect(broken.headers.get('retry-after')).toBeNull();
   });
 });

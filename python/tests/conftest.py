@@ -7,6 +7,7 @@ way the run gets a temporary PREFECT_HOME, so no cached result or profile carrie
 Prefect reads its settings when it is imported, so all of this happens in pytest_configure.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -46,6 +47,17 @@ def _wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout: float)
     raise RuntimeError(f"the server did not answer {url}/health within {timeout} s:\n{log.read_text()}")
 
 
+def _agent_key(url: str) -> str:
+    request = urllib.request.Request(
+        f"{url}/api_keys",
+        data=json.dumps({"name": "prefect-suite", "scope": "agent"}).encode(),
+        headers={"Authorization": f"Bearer {DEV_KEY}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["key"]
+
+
 def _node() -> str:
     """The project's own Node 22 (an npm dependency), as `npm run server` would use."""
     local = ROOT / "node_modules" / ".bin" / "node"
@@ -64,7 +76,7 @@ def _start_edgeflow(port: int, scratch: Path, log) -> tuple[subprocess.Popen, di
         [_node(), str(ROOT / "scripts" / "server.mjs")],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    return server, {"PREFECT_API_KEY": DEV_KEY}
+    return server, {}
 
 
 def _start_prefect(port: int, scratch: Path, log) -> tuple[subprocess.Popen, dict[str, str]]:
@@ -95,6 +107,9 @@ def pytest_configure(config):
         start = _start_edgeflow if TARGET == "edgeflow" else _start_prefect
         _server, client_env = start(port, _scratch, log)
     _wait_healthy(url, _server, log_path, timeout=180)
+    if TARGET == "edgeflow":
+        # The flows run with an agent key, as docs/prefect-compat.md tells users to: admin is not needed.
+        client_env = {"PREFECT_API_KEY": _agent_key(url)}
     home = _scratch / "client-home"
     home.mkdir()
     os.environ.update(

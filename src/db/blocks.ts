@@ -1,6 +1,6 @@
 // Block types, schemas and documents in D1. Document data arrives and leaves sealed: the caller
 // encrypts and decrypts it (src/api/block-data.ts), so no plain secret is written here.
-import { and, asc, desc, eq, inArray, like, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type {
   BlockDocumentFilterBody,
@@ -12,6 +12,7 @@ import type {
   BlockTypeFilterBody,
   BlockTypeUpdate,
 } from 'edgeflow/protocol';
+import { likeSubstring } from './filters';
 import { blockDocuments, blockSchemas, blockTypes } from './schema';
 
 type BlockTypeRow = typeof blockTypes.$inferSelect;
@@ -109,7 +110,7 @@ export async function filterBlockTypes(
 ): Promise<BlockType[]> {
   const conditions: SQL[] = [];
   const filter = body.block_types;
-  if (filter?.name?.like_) conditions.push(like(blockTypes.name, `%${filter.name.like_}%`));
+  if (filter?.name?.like_) conditions.push(likeSubstring(sql`${blockTypes.name}`, filter.name.like_));
   if (filter?.slug?.any_) conditions.push(inArray(blockTypes.slug, filter.slug.any_));
   const { limit, offset } = page(body);
   const rows = await drizzle(database)

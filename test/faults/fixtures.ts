@@ -81,7 +81,12 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
   });
   const blockSchema = await call<{ id: string; checksum: string }>(url, 'POST', '/api/block_schemas', {
     block_type_id: blockType.id,
-    fields: { title: 'FuzzBlock', type: 'object', secret_fields: ['password'] },
+    fields: {
+      title: 'FuzzBlock',
+      type: 'object',
+      block_type_slug: blockType.slug,
+      secret_fields: ['password'],
+    },
   });
   const blockDocument = await call<{ id: string; name: string }>(url, 'POST', '/api/block_documents', {
     name: `${prefix}-document`,

@@ -163,3 +163,18 @@ describe('block secrets', () => {
     expect(again.status).toBe(409);
   });
 });
+
+describe('block type filters', () => {
+  it('finds a block type by a long like_ text, taken literally (D1 refuses LIKE patterns of 50 characters)', async () => {
+    const name = `a-type-whose-name-is-long-enough-to-${'x'.repeat(40)}`;
+    await registerType(name);
+    const found = await api<BlockType[]>('POST', '/block_types/filter', {
+      block_types: { name: { like_: name.slice(2) } },
+    });
+    expect(found).toMatchObject({ status: 200, body: [{ slug: name }] });
+    const literal = await api<BlockType[]>('POST', '/block_types/filter', {
+      block_types: { name: { like_: 'a%type' } },
+    });
+    expect(literal.body).toEqual([]);
+  });
+});

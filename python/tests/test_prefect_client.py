@@ -208,3 +208,21 @@ def test_a_flow_that_raises_ends_failed_and_the_caller_sees_the_exception():
     raw = api("GET", f"/flow_runs/{run_id}")
     assert raw["state"]["type"] == "FAILED"
     assert "fails on purpose" in raw["state"]["message"]
+
+
+def test_a_named_secret_block_saves_loads_and_reads_hidden_without_include_secrets():
+    from prefect.blocks.system import Secret
+    from prefect.settings import PREFECT_API_KEY, temporary_settings
+
+    name = f"password-{uuid.uuid4().hex[:12]}"
+    # Naming a block document is an admin's act on Edgeflow (docs/api-scopes.md); Prefect's server has no keys.
+    admin = {PREFECT_API_KEY: "edgeflow-dev-key"} if os.environ.get("PREFECT_API_KEY") else {}
+    with temporary_settings(updates=admin):
+        Secret(value="hunter2").save(name)
+        assert Secret.load(name).get() == "hunter2"
+        Secret(value="changed").save(name, overwrite=True)
+        assert Secret.load(name).get() == "changed"
+
+    raw = api("GET", f"/block_types/slug/secret/block_documents/name/{name}")
+    assert raw["data"] == {"value": "********"}
+    assert raw["block_type"]["slug"] == "secret"

@@ -1,6 +1,7 @@
 // Delivers what a flow run object's outbox holds: the run's and its task runs' rows to the D1 index,
-// the run's dispatch view to its work pool, and a subflow's state to its parent task run. A failed delivery stays in the outbox and the
-// object's alarm retries it (`index_retry`), so nothing committed in the object is ever lost to D1.
+// the run's dispatch view to its work pool, and a subflow's state to its parent task run. A failed
+// delivery stays in the outbox and the object's alarm retries it (`index_retry`), so nothing
+// committed in the object is ever lost to D1.
 import { flowRunIdOfTaskRun } from '../db/flow-run-queries';
 import { type CacheRecord, writeRunIndex } from '../db/run-index';
 import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';

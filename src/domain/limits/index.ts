@@ -1,0 +1,3 @@
+// Named concurrency and rate limits: slot arithmetic and request rules (docs/concurrency.md).
+export * from './counters';
+export * from './requests';

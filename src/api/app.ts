@@ -10,6 +10,7 @@ import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
 import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
 import { apiKeysRouter } from './routes/api-keys';
+import { concurrencyLimitsRouter } from './routes/concurrency-limits';
 import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
 import { flowRunsRouter } from './routes/flow-runs';
@@ -85,6 +86,7 @@ export function createApp() {
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
   app.route('/api', resultsRouter);
+  app.route('/api', concurrencyLimitsRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);
   app.route(

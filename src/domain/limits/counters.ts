@@ -92,17 +92,26 @@ export function takeSlots(
       counters: { ...current, active_slots: current.active_slots + slots, active_anchor: anchor },
     };
   }
+  return { granted: false, ...denySlots(current, settings, slots, now) };
+}
+
+/**
+ * Counts `slots` as denied (Prefect's backpressure signal) and estimates when to try again, from the
+ * denied slots before these are added. Also for a request refused because others wait ahead of it.
+ */
+export function denySlots(
+  counters: LimitCounters,
+  settings: LimitSettings,
+  slots: number,
+  now: number,
+): { counters: LimitCounters; retry_after_seconds: number } {
+  const current = countersAt(counters, settings, now);
   const denied = {
     ...current,
     denied_slots: current.denied_slots + slots,
     denied_anchor: current.denied_slots === 0 ? now : current.denied_anchor,
   };
-  // Prefect estimates from the denied slots before this request's are added.
-  return {
-    granted: false,
-    counters: denied,
-    retry_after_seconds: retryAfterSeconds(current, settings, slots),
-  };
+  return { counters: denied, retry_after_seconds: retryAfterSeconds(current, settings, slots) };
 }
 
 /** Whether `slots` more fit under the limit now (counters already brought to now). */

@@ -21,6 +21,7 @@ import { logsRouter } from './routes/logs';
 import { resultsRouter } from './routes/results';
 import { signInRouter } from './routes/sign-in';
 import { signInTokensRouter } from './routes/sign-in-tokens';
+import { tagConcurrencyLimitsRouter } from './routes/tag-concurrency-limits';
 import { taskRunsRouter } from './routes/task-runs';
 import { webhooksRouter } from './routes/webhooks';
 import { workPoolDispatchRouter } from './routes/work-pool-dispatch';
@@ -87,6 +88,7 @@ export function createApp() {
   app.route('/api', webhooksRouter);
   app.route('/api', resultsRouter);
   app.route('/api', concurrencyLimitsRouter);
+  app.route('/api', tagConcurrencyLimitsRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);
   app.route(

@@ -1,6 +1,6 @@
 // The D1 index of named concurrency limits (id ↔ name, for filters and reads by id) and the lease
 // directory (lease id → limit names). Each limit's settings and slots live in its object.
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { concurrencyLeases, concurrencyLimits } from './schema';
 
@@ -27,11 +27,27 @@ export async function limitNameById(d1: D1Database, id: string): Promise<string 
   return rows[0]?.name ?? null;
 }
 
-/** A page of limit names, in name order as Prefect lists them. */
-export async function limitNames(d1: D1Database, offset: number, limit: number): Promise<string[]> {
+/** A page of limit names, in name order as Prefect lists them; `prefix` keeps names starting with it. */
+export async function limitNames(
+  d1: D1Database,
+  offset: number,
+  limit: number,
+  prefix?: string,
+): Promise<string[]> {
+  // A prefix is a range of names: from the prefix to the prefix with its last character's successor.
+  const range = prefix
+    ? and(
+        gte(concurrencyLimits.name, prefix),
+        lt(
+          concurrencyLimits.name,
+          prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1),
+        ),
+      )
+    : undefined;
   const rows = await drizzle(d1)
     .select({ name: concurrencyLimits.name })
     .from(concurrencyLimits)
+    .where(range)
     .orderBy(asc(concurrencyLimits.name))
     .limit(limit)
     .offset(offset);

@@ -29,6 +29,7 @@ import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
 import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
 import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
+import { TaskTagSlots } from './task-tag-slots';
 
 export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
@@ -55,11 +56,13 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   private readonly outbox: RunOutbox;
   private readonly proposals: RunProposals;
   private readonly dispatch: RunDispatch;
+  private readonly tagSlots: TaskTagSlots;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new RunStorage(ctx.storage);
     this.concurrency = new RunConcurrency(() => this.storage, env);
+    this.tagSlots = new TaskTagSlots(() => ctx.storage.sql, env);
     this.outbox = new RunOutbox(
       env,
       () => this.storage,
@@ -68,6 +71,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const parts: RunParts = {
       storage: () => this.storage,
       concurrency: () => this.concurrency,
+      tagSlots: () => this.tagSlots,
       outbox: this.outbox,
       armAlarm: () => this.armAlarm(),
     };
@@ -150,6 +154,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const stored = this.storage.readRun();
     if (!stored) return false;
     await this.concurrency.settle(stored.doc.id, null, stored.doc.state, null);
+    await this.tagSlots.releaseAll();
     await deleteRunIndex(this.env.DB, stored.doc.id);
     await this.wipe();
     return true;
@@ -186,9 +191,16 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const keys = cacheKeysToLookUp(this.storage, items);
     if (keys.length > 0) await this.outbox.backgroundDone();
     const cached = (await readCachedStates(this.env.DB, keys, new Date())) as Map<string, State>;
+    // Tag limits: RUNNING proposals of tagged tasks take their slots first, held while limits are full.
+    const tags = await this.tagSlots.secureAll(stored.doc.id, this.storage, items);
     const clock = systemClock();
     const outcome = this.storage.atomically(() =>
-      applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock),
+      applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock, tags.answers),
+    );
+    await this.tagSlots.settle(
+      tags.granted,
+      (id) => this.storage.readTaskRun(id)?.doc.state_type ?? null,
+      items,
     );
     const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
     if (deferIndex) this.outbox.flushInBackground(cacheRecords);

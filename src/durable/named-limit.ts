@@ -62,6 +62,12 @@ export class NamedLimit {
       request.mode,
     );
     if (problem || !record) return { kind: 'refused', problem: problem! };
+    // Asking again under a lease already held (a resent proposal) keeps the slots it has.
+    const held = this.storage().lease(request.lease_id);
+    if (held) {
+      const limit = { id: record.id, name: record.name, limit: record.settings.limit };
+      return { kind: 'granted', limit, counted: held.slots };
+    }
     // Nobody overtakes a waiter: with others waiting, a new request queues (or is denied) behind them.
     if (this.waiters.length === 0) {
       const reply = this.tryTake(record, request);

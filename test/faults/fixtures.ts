@@ -75,6 +75,8 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
     name: `${prefix}-key`,
     scope: 'read',
   });
+  const limitName = `${prefix}-limit`;
+  await call(url, 'POST', '/api/v2/concurrency_limits', { name: limitName, limit: 1000, active: false });
   const resultKey = `${prefix}/result.json`;
   await call(url, 'PUT', `/api/results/${resultKey}`, '{"value":1}');
   return {
@@ -92,6 +94,7 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       webhookSlug: webhook.slug,
       apiKeyId: key.id,
       resultKey,
+      limitName,
     },
     webhookSecret: webhook.secret,
     apiKeySecret: key.key,

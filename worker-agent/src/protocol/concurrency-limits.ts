@@ -111,3 +111,20 @@ export const LimitHoldersSchema = z.object({
   waiters: z.array(z.object({ slots: z.number().int(), since: IsoDateTimeSchema })),
 });
 export type LimitHolders = z.infer<typeof LimitHoldersSchema>;
+
+/** Task tag limits in Prefect's V1 shape; each is the named limit `tag:<tag>` underneath. */
+export const TagConcurrencyLimitCreateSchema = z.object({
+  tag: LimitNameSchema,
+  concurrency_limit: SlotLimitSchema,
+});
+
+export const TagConcurrencyLimitSchema = z.object({
+  id: UuidSchema,
+  created: IsoDateTimeSchema,
+  updated: IsoDateTimeSchema,
+  tag: z.string(),
+  concurrency_limit: z.number().int(),
+  /** The task runs holding a slot. */
+  active_slots: z.array(z.string()),
+});
+export type TagConcurrencyLimit = z.infer<typeof TagConcurrencyLimitSchema>;

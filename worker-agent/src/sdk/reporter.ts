@@ -102,6 +102,27 @@ export class TaskRunReporter {
     });
   }
 
+  /**
+   * Sends `item` in a request of its own, once everything queued before it has gone: the server may
+   * hold it in a tag limit's line until a slot frees, and meanwhile the other reports (the COMPLETED
+   * that frees that slot among them) keep going out beside it.
+   */
+  async proposeHeld(item: TaskRunBatchItem): Promise<TaskRunBatchResult> {
+    await this.flush();
+    if (this.failure) throw failureError(this.failure);
+    try {
+      const { results } = await this.#client.applyTaskRunBatch(
+        this.#flowRunId,
+        { items: [item], lease_id: this.#leaseId },
+        { held: true },
+      );
+      return results[0]!;
+    } catch (error) {
+      this.failure ??= error instanceof StaleLeaseError ? { kind: 'stale_lease' } : { kind: 'error', error };
+      throw error;
+    }
+  }
+
   /** Resolves once everything queued so far has been sent (or the reporter has failed). */
   async flush(): Promise<void> {
     while (this.#size > 0 || this.#sending) {

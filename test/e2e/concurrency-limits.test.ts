@@ -4,7 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LockedError } from '../../worker-agent/src/client/index.ts';
 import type { FlowRun, StateType, TaskRun } from '../../worker-agent/src/protocol/index.ts';
+import { ConcurrencySlotAcquisitionError, concurrency, rateLimit } from '../../worker-agent/src/sdk/index.ts';
+import { cli } from './cli-harness.ts';
 import {
   type LocalServer,
   type ProcessGroup,
@@ -175,5 +178,62 @@ describe('concurrency() in a flow', () => {
     }
     expect(most).toBeLessThanOrEqual(2);
     expect((await server.client.limits.read(limit.name)).active_slots).toBe(0);
+  });
+});
+
+describe('concurrency() and rateLimit() outside a flow run', () => {
+  beforeAll(() => {
+    process.env.EDGEFLOW_API_URL = server.url;
+  });
+
+  it('concurrency() gives the slot back when its block throws', async () => {
+    const limit = await server.client.limits.create({ name: 'e2e-outside', limit: 1 });
+    let inside = -1;
+    await expect(
+      concurrency(limit.name, {}, async () => {
+        inside = (await server.client.limits.read(limit.name)).active_slots;
+        throw new Error('the block failed');
+      }),
+    ).rejects.toThrow('the block failed');
+    expect(inside).toBe(1);
+    expect((await server.client.limits.read(limit.name)).active_slots).toBe(0);
+  });
+
+  it('a missing limit runs the block unlimited, unless strict', async () => {
+    expect(await concurrency('e2e-no-such-limit', {}, () => 'ran anyway')).toBe('ran anyway');
+    await expect(concurrency('e2e-no-such-limit', { strict: true }, () => 'never')).rejects.toBeInstanceOf(
+      ConcurrencySlotAcquisitionError,
+    );
+  });
+
+  it('rateLimit() takes decaying slots: a full limit is 423 until one decays, then the call gets it', async () => {
+    const limit = await server.client.limits.create({ name: 'e2e-rate', limit: 2, slot_decay_per_second: 5 });
+    await rateLimit(limit.name);
+    await rateLimit(limit.name);
+    await expect(
+      server.client.limits.acquire({ names: [limit.name], slots: 1, mode: 'rate_limit' }),
+    ).rejects.toBeInstanceOf(LockedError);
+    // Held by the server until a slot decays, then granted.
+    await rateLimit(limit.name);
+    expect((await server.client.limits.read(limit.name)).active_slots).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('edgeflow limit', () => {
+  it('creates, lists, inspects, resets and deletes limits and tag limits', async () => {
+    const run = (args: string[]) => cli(server, project.dir, ['limit', ...args]);
+    expect((await run(['create', 'e2e-cli', '--limit', '4'])).code).toBe(0);
+    const listed = await run(['ls']);
+    expect(listed.stdout).toMatch(/e2e-cli\s+0\/4/);
+    await server.client.limits.acquire({ names: ['e2e-cli'], slots: 3 });
+    expect((await run(['inspect', 'e2e-cli'])).stdout).toContain('leases (1)');
+    expect((await run(['reset', 'e2e-cli'])).stdout).toContain('0/4 slots in use');
+    expect((await run(['delete', 'e2e-cli'])).code).toBe(0);
+    const missing = await run(['inspect', 'e2e-cli']);
+    expect(missing.code).toBe(1);
+    expect((await run(['tag', 'set', 'e2e-cli-tag', '2'])).stdout).toContain('at most 2');
+    expect((await run(['tag', 'ls'])).stdout).toMatch(/e2e-cli-tag\s+2\s+0/);
+    expect((await run(['tag', 'delete', 'e2e-cli-tag'])).code).toBe(0);
+    expect((await run(['create', 'e2e-bad', '--limit', '-1'])).code).toBe(2);
   });
 });

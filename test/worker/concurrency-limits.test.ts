@@ -1,8 +1,10 @@
 // Named concurrency and rate limits through the API: all or nothing, decay at chosen instants, leases
 // and their expiry, held waiters in order, inactive limits, and bad input naming its field.
+
+import { exports } from 'cloudflare:workers';
 import type { ConcurrencyLimit, Log } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
-import { api, createFlow } from './api';
+import { ADMIN_KEY, api, createFlow } from './api';
 import {
   acquire,
   call,
@@ -193,6 +195,29 @@ describe('named limits', () => {
     expect(body.active_slots).toBe(0);
     expect((await holders(limit.name)).leases).toHaveLength(0);
     expect((await acquire([limit.name])).status).toBe(200);
+  });
+});
+
+describe('the Concurrency page', () => {
+  it('lists each limit with its slots, holders (linked to their runs) and waiters', async () => {
+    const flowId = await createFlow();
+    const { body: run } = await api<{ id: string }>('POST', '/flow_runs', { flow_id: flowId });
+    const limit = await createLimit({ limit: 1 });
+    const held = await acquire([limit.name], { holder: { type: 'flow_run', id: run.id } });
+    const waiter = acquire([limit.name], { wait_seconds: 30 });
+    await untilWaiting(limit.name, 1);
+    const response = await exports.default.fetch('http://edgeflow.test/concurrency', {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    const html = await response.text();
+    expect(response.status).toBe(200);
+    const card = html.slice(html.indexOf(`id="limit-${limit.id}"`));
+    expect(card).toContain(limit.name);
+    expect(card).toMatch(/<strong>1 \/ 1<\/strong>/);
+    expect(card).toContain(`href="/runs/${run.id}"`);
+    expect(card).toContain('1 slot(s), waiting since');
+    await release(held.body.lease_id);
+    expect((await waiter).status).toBe(200);
   });
 });
 

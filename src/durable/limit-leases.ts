@@ -46,12 +46,12 @@ export async function acquireLimits(env: Env, request: AcquireRequest): Promise<
     granted.push({ name, counted: reply.counted, limit: reply.limit });
   }
   if (request.mode === 'concurrency') {
-    await recordLease(
-      env.DB,
-      lease_id,
-      granted.map((g) => g.name),
-      new Date().toISOString(),
-    );
+    const names = granted.map((g) => g.name);
+    // Without its directory row the lease could not be renewed or released by id: give it all back.
+    await recordLease(env.DB, lease_id, names, new Date().toISOString()).catch(async (error) => {
+      await giveBack(env, lease_id, request.mode, granted);
+      throw error;
+    });
   }
   return { kind: 'granted', lease_id, limits: granted.map((g) => g.limit) };
 }

@@ -7,6 +7,7 @@ import {
   acquireProblem,
   countersAt,
   denySlots,
+  fits,
   giveBackSlots,
   type LimitSettings,
   leaseDeadline,
@@ -70,8 +71,10 @@ export class NamedLimit {
     }
     // Nobody overtakes a waiter: with others waiting, a new request queues (or is denied) behind them.
     if (this.waiters.length === 0) {
-      const reply = this.tryTake(record, request);
-      if (reply.kind === 'granted' || request.wait_ms <= 0) {
+      const current = countersAt(record.counters, record.settings, this.clock().now());
+      // A request that will wait is not counted as denied (only a 423 is).
+      if (fits(current, record.settings, request.slots) || request.wait_ms <= 0) {
+        const reply = this.tryTake(record, request);
         if (reply.kind === 'granted') await this.leasesChanged();
         return reply;
       }

@@ -45,6 +45,8 @@ const MISSING: Fixtures = {
   apiKeyId: 'a0a0a0a0a0a0',
   resultKey: 'au-missing/result.json',
   limitName: 'au-missing-limit',
+  limitTag: 'au-missing-tag',
+  leaseId: randomUUID(),
 };
 
 interface Attempt {

@@ -77,6 +77,18 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
   });
   const limitName = `${prefix}-limit`;
   await call(url, 'POST', '/api/v2/concurrency_limits', { name: limitName, limit: 1000, active: false });
+  const limitTag = `${prefix}-tag`;
+  await call(url, 'POST', '/api/concurrency_limits', { tag: limitTag, concurrency_limit: 1000 });
+  const lease = await call<{ lease_id: string }>(
+    url,
+    'POST',
+    '/api/v2/concurrency_limits/increment-with-lease',
+    {
+      names: [limitName],
+      slots: 1,
+      lease_duration: 86_400,
+    },
+  );
   const resultKey = `${prefix}/result.json`;
   await call(url, 'PUT', `/api/results/${resultKey}`, '{"value":1}');
   return {
@@ -95,6 +107,8 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       apiKeyId: key.id,
       resultKey,
       limitName,
+      limitTag,
+      leaseId: lease.lease_id,
     },
     webhookSecret: webhook.secret,
     apiKeySecret: key.key,

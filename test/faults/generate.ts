@@ -131,9 +131,9 @@ export function pathFor(
     else if (path.startsWith('/api/task_runs/')) plain = fixtures.taskRunId;
     else if (path.startsWith('/api/api_keys/')) plain = fixtures.apiKeyId;
     else if (path.startsWith('/api/results/')) plain = fixtures.resultKey;
-    else if (path.startsWith('/api/concurrency_limits/tag/')) plain = fixtures.limitName;
+    else if (path.startsWith('/api/concurrency_limits/tag/')) plain = fixtures.limitTag;
     else if (path.startsWith('/api/v2/concurrency_limits/'))
-      plain = name === 'lease_id' ? '3f1e8a0c-5b7d-4c2e-9a61-0d4b2c8e7f10' : fixtures.limitName;
+      plain = name === 'lease_id' ? fixtures.leaseId : fixtures.limitName;
     else if (path.startsWith('/api/webhooks/'))
       plain = name === 'slug' ? fixtures.webhookSlug : fixtures.webhookId;
     else if (path.startsWith('/api/work_pools/'))

@@ -20,6 +20,10 @@ export interface Fixtures {
   resultKey: string;
   /** A named concurrency limit (inactive, so no request is held waiting for its slots). */
   limitName: string;
+  /** A task tag with a limit. */
+  limitTag: string;
+  /** A lease on `limitName` (long, so it is still there to renew). */
+  leaseId: string;
 }
 
 export type Key = string | number;

@@ -179,6 +179,29 @@ describe('named limits', () => {
     expect((await holders(limit.name)).waiters).toHaveLength(0);
   });
 
+  it('a request served from the line is not counted as denied; a 423 is', async () => {
+    const limit = await createLimit({ limit: 1 });
+    const first = await acquire([limit.name]);
+    const waiter = acquire([limit.name], { wait_seconds: 30 });
+    await untilWaiting(limit.name, 1);
+    await release(first.body.lease_id);
+    expect((await waiter).status).toBe(200);
+    expect((await readLimit(limit.name)).denied_slots).toBe(0);
+    expect((await acquire([limit.name])).status).toBe(423);
+    expect((await readLimit(limit.name)).denied_slots).toBe(1);
+  });
+
+  it('deleting a limit answers the requests waiting for it with 404', async () => {
+    const limit = await createLimit({ limit: 1 });
+    await acquire([limit.name]);
+    const waiter = acquire([limit.name], { wait_seconds: 30 });
+    await untilWaiting(limit.name, 1);
+    expect((await call('DELETE', `/v2/concurrency_limits/${limit.name}`)).status).toBe(204);
+    const answer = await waiter;
+    expect(answer.status).toBe(404);
+    expect(answer.body.field).toBe('names');
+  });
+
   it('a disabled limit enforces nothing, and enforces again once enabled', async () => {
     const limit = await createLimit({ limit: 1, active: false });
     for (let i = 0; i < 3; i += 1) expect((await acquire([limit.name])).status).toBe(200);

@@ -136,6 +136,10 @@ export class ConcurrencyLimitObject extends DurableObject<Env> {
     return this.named.release(leaseId, { occupied });
   }
 
+  abandonRequest(leaseId: string): Promise<void> {
+    return this.named.abandon(leaseId);
+  }
+
   async undoRateSlots(slots: number): Promise<void> {
     this.named.undoRate(slots);
   }

@@ -18,6 +18,8 @@ export interface AcquireRequest {
   lease_seconds: number;
   holder: LeaseHolder | null;
   wait_seconds: number;
+  /** Fires when the client has gone (deployed Workers; see work-pool-dispatch.ts). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -27,10 +29,38 @@ export interface AcquireRequest {
  * cycle, so there is no deadlock, only waiting in line.
  */
 export async function acquireLimits(env: Env, request: AcquireRequest): Promise<AcquireOutcome> {
+  let answered = false;
+  try {
+    return await acquireAll(env, request, () => answered);
+  } finally {
+    // Once answered, a later abort is not this request's to act on.
+    answered = true;
+  }
+}
+
+async function acquireAll(
+  env: Env,
+  request: AcquireRequest,
+  answered: () => boolean,
+): Promise<AcquireOutcome> {
   const lease_id = crypto.randomUUID();
   const deadline = Date.now() + request.wait_seconds * 1000;
   const granted: { name: string; counted: number; limit: { id: string; name: string; limit: number } }[] = [];
+  // A client that leaves while held: every limit asked drops the request or gives its slots back.
+  const asked: string[] = [];
+  request.signal?.addEventListener(
+    'abort',
+    () => {
+      if (answered()) return;
+      for (const name of asked)
+        void namedLimitObject(env, name)
+          .abandonRequest(lease_id)
+          .catch(() => undefined);
+    },
+    { once: true },
+  );
   for (const name of acquisitionOrder(request.names)) {
+    asked.push(name);
     const reply = await namedLimitObject(env, name).takeSlots(name, {
       lease_id,
       slots: request.slots,

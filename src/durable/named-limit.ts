@@ -111,6 +111,22 @@ export class NamedLimit {
     return true;
   }
 
+  /**
+   * The request under `leaseId` is gone (its client disconnected): out of the line if it still
+   * waits, its slots back if it was granted meanwhile, so no one holds slots nobody will use.
+   */
+  async abandon(leaseId: string): Promise<void> {
+    const waiting = this.waiters.find((w) => w.request.lease_id === leaseId);
+    if (waiting) {
+      this.waiters = this.waiters.filter((w) => w !== waiting);
+      if (waiting.timer) clearTimeout(waiting.timer);
+      waiting.answer({ kind: 'denied', retry_after_seconds: 0 });
+      this.serve();
+      return;
+    }
+    await this.release(leaseId, { occupied: false });
+  }
+
   /** Undoes a rate-limit take that a later limit of the same request refused. */
   undoRate(slots: number): void {
     const record = this.storage().read();

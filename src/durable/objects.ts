@@ -53,6 +53,7 @@ export type ConcurrencyLimitHandle = Pick<
   | 'renewLease'
   | 'releaseLease'
   | 'undoRateSlots'
+  | 'abandonRequest'
   | 'limitHolders'
 >;
 

@@ -11,6 +11,7 @@ import {
   createLimit,
   fireLimitAlarm,
   holders,
+  limitStub,
   readLimit,
   release,
   setLimitClock,
@@ -200,6 +201,30 @@ describe('named limits', () => {
     const answer = await waiter;
     expect(answer.status).toBe(404);
     expect(answer.body.field).toBe('names');
+  });
+
+  it('a request whose client left is dropped from the line, or gives back what it was granted', async () => {
+    const limit = await createLimit({ limit: 1 });
+    const stub = limitStub(limit.name);
+    const request = (lease_id: string, wait_ms: number) =>
+      stub.takeSlots(limit.name, {
+        lease_id,
+        slots: 1,
+        mode: 'concurrency',
+        lease_seconds: 300,
+        holder: null,
+        wait_ms,
+      });
+    const first = crypto.randomUUID();
+    expect((await request(first, 0)).kind).toBe('granted');
+    const gone = crypto.randomUUID();
+    const held = request(gone, 30_000);
+    await untilWaiting(limit.name, 1);
+    await stub.abandonRequest(gone);
+    expect((await held).kind).toBe('denied');
+    expect((await holders(limit.name)).waiters).toHaveLength(0);
+    await stub.abandonRequest(first);
+    expect((await readLimit(limit.name)).active_slots).toBe(0);
   });
 
   it('a disabled limit enforces nothing, and enforces again once enabled', async () => {

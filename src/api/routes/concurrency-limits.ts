@@ -218,6 +218,7 @@ export const concurrencyLimitsRouter = createRouter()
       lease_seconds: body.lease_duration,
       holder: body.holder ?? null,
       wait_seconds: body.wait_seconds,
+      signal: c.req.raw.signal,
     });
     if (outcome.kind === 'refused') {
       const { status, code, message, field } = outcome.problem;

@@ -12,10 +12,9 @@ import type {
   TaskRunBatchItem,
   TaskRunBatchResult,
 } from 'edgeflow/protocol';
-import { type CacheRecord, deleteRunIndex, readCachedStates } from '../db/run-index';
+import { deleteRunIndex, readCachedStates } from '../db/run-index';
 import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
-import type { CacheInsert } from '../domain/orchestration/types';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import { expiryProposal } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
@@ -27,7 +26,7 @@ import { RunDispatch } from './run-dispatch';
 import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
-import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
+import { applyTaskBatch, cacheKeysToLookUp, toCacheRecord } from './task-batch';
 import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
 import { TaskTagSlots } from './task-tag-slots';
 
@@ -311,13 +310,4 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     else await this.ctx.storage.setAlarm(next);
     this.armedAt = next;
   }
-}
-
-function toCacheRecord(insert: CacheInsert): CacheRecord {
-  return {
-    cacheKey: insert.cache_key,
-    cacheExpiration: insert.cache_expiration ? new Date(insert.cache_expiration).toISOString() : null,
-    taskRunId: insert.state.state_details.task_run_id ?? '',
-    state: insert.state,
-  };
 }

@@ -2,6 +2,7 @@
 // never undoes the others (docs/sdk.md, "Reports and where the SDK waits"). Synchronous: the caller loads cache hits beforehand. Each
 // task run the batch touches is read and written once, however many of its items the batch holds.
 import type { FlowRun, State, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';
+import type { CacheRecord } from '../db/run-index';
 import {
   defaultPolicy,
   orchestrateTaskRun,
@@ -216,4 +217,14 @@ export function cacheKeysToLookUp(storage: RunStorage, items: TaskRunBatchItem[]
     if (key) keys.add(key);
   }
   return [...keys];
+}
+
+/** A cache record as the index stores it. */
+export function toCacheRecord(insert: CacheInsert): CacheRecord {
+  return {
+    cacheKey: insert.cache_key,
+    cacheExpiration: insert.cache_expiration ? new Date(insert.cache_expiration).toISOString() : null,
+    taskRunId: insert.state.state_details.task_run_id ?? '',
+    state: insert.state,
+  };
 }

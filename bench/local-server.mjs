@@ -1,55 +1,28 @@
-// The real local server for a benchmark: `npm run server` on a free port with a fresh state folder,
-// called with the dev key, and removed again when the bench stops (or is interrupted).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// The real local server for a benchmark that drives it alone: `startLocal` (a free port, fresh state,
+// its own process group) plus JSON calls with the dev key and a Cron Trigger tick.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../test/e2e/harness.ts';
+import { startLocal } from './load/servers.mjs';
 
 function devKey() {
   if (process.env.EDGEFLOW_API_KEY) return process.env.EDGEFLOW_API_KEY;
-  const vars = join(root, '.dev.vars');
+  const vars = join(ROOT, '.dev.vars');
   const line = existsSync(vars) && /^EDGEFLOW_API_KEY=(.*)$/m.exec(readFileSync(vars, 'utf8'));
   return line ? line[1].trim() : 'edgeflow-dev-key';
 }
 
-function freePort() {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
 /**
- * Starts the server and waits until it answers. `showOutput`: its stdout (console.log lines) goes to
- * ours; `env`: extra environment for it. Returns its base URL, `call` (JSON over the API, throwing on
- * 4xx/5xx), `tick` (one Cron Trigger) and `stop`.
+ * Starts `npm run server` and waits until it answers. `showOutput`: its stdout (console.log lines) goes
+ * to ours; `env`: extra environment for it. Returns its base URL, `call` (JSON over the API, throwing
+ * on 4xx/5xx), `tick` (one Cron Trigger) and `stop`.
  */
 export async function startLocalServer({ showOutput = false, env = {} } = {}) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const persist = mkdtempSync(join(tmpdir(), 'edgeflow-bench-'));
-  const server = spawn(process.execPath, [join(root, 'scripts', 'server.mjs')], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), EDGEFLOW_PERSIST_DIR: persist, ...env },
-    stdio: ['ignore', showOutput ? 'inherit' : 'ignore', 'inherit'],
-  });
+  const server = await startLocal({ name: 'Edgeflow', script: 'scripts/server.mjs', env });
+  if (showOutput) server.group.process.stdout.pipe(process.stdout);
+  process.on('SIGINT', () => server.stop().then(() => process.exit(130)));
+  const base = server.url;
   const key = devKey();
-
-  async function stop() {
-    if (server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((done) => server.on('exit', done));
-    }
-    rmSync(persist, { recursive: true, force: true });
-  }
-  process.on('SIGINT', () => stop().then(() => process.exit(130)));
 
   async function call(method, path, body) {
     const response = await fetch(`${base}${path}`, {
@@ -65,17 +38,5 @@ export async function startLocalServer({ showOutput = false, env = {} } = {}) {
 
   const tick = () => fetch(`${base}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`);
 
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (attempt >= 900) {
-      await stop();
-      throw new Error('the server did not start within 3 minutes');
-    }
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  return { base, call, tick, stop };
+  return { base, call, tick, stop: () => server.stop() };
 }

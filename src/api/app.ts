@@ -3,13 +3,18 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { getPath } from 'hono/utils/url';
 import { dashboardRouter } from '../dashboard/router';
 import { authenticate } from './auth';
 import { ApiError } from './errors';
+import { filterBodiesTakeNulls } from './filter-nulls';
 import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
 import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
 import { apiKeysRouter } from './routes/api-keys';
+import { blockDocumentsRouter } from './routes/block-documents';
+import { blockSchemasRouter } from './routes/block-schemas';
+import { blockTypesRouter } from './routes/block-types';
 import { concurrencyLimitsRouter } from './routes/concurrency-limits';
 import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
@@ -19,6 +24,7 @@ import { flowsRouter } from './routes/flows';
 import { healthRouter } from './routes/health';
 import { logsRouter } from './routes/logs';
 import { resultsRouter } from './routes/results';
+import { runStatesRouter } from './routes/run-states';
 import { signInRouter } from './routes/sign-in';
 import { signInTokensRouter } from './routes/sign-in-tokens';
 import { tagConcurrencyLimitsRouter } from './routes/tag-concurrency-limits';
@@ -49,8 +55,30 @@ async function discardBody(body: ReadableStream<Uint8Array> | null, limit: numbe
   await reader.cancel().catch(() => undefined);
 }
 
+/**
+ * What a 429 or 503 tells its client to wait. Prefect's client backs off 2, 4, 8… s (about two minutes
+ * in all) on a 429 or 503 without it, and waits at least this long with it (docs/prefect-compat.md).
+ */
+const RETRY_AFTER_SECONDS = 1;
+
+/** Cloudflare marks Durable Object errors that a retry may clear as `retryable` or `overloaded`. */
+function isTransient(error: unknown): boolean {
+  const flags = error as { retryable?: unknown; overloaded?: unknown };
+  return flags?.retryable === true || flags?.overloaded === true;
+}
+
+/**
+ * The path a request is routed by. Prefect's client ends every collection path in `/` (`POST /api/flows/`),
+ * so under /api one trailing slash is dropped here, once, and each route serves both spellings
+ * (docs/prefect-compat.md).
+ */
+export function routingPath(request: Request): string {
+  const path = getPath(request);
+  return path.length > 5 && path.startsWith('/api/') && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ getPath: routingPath });
 
   app.use(
     '/api/*',
@@ -73,12 +101,14 @@ export function createApp() {
   );
   app.use('/api/*', refuseMalformedPaths);
   app.use('/api/*', guardJsonBodies);
+  app.use('/api/*', filterBodiesTakeNulls);
 
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);
   app.route('/api', flowRunsBulkRouter);
   app.route('/api', flowRunsRouter);
   app.route('/api', taskRunsRouter);
+  app.route('/api', runStatesRouter);
   app.route('/api', apiKeysRouter);
   app.route('/api', logsRouter);
   app.route('/api', workPoolsRouter);
@@ -89,6 +119,9 @@ export function createApp() {
   app.route('/api', resultsRouter);
   app.route('/api', concurrencyLimitsRouter);
   app.route('/api', tagConcurrencyLimitsRouter);
+  app.route('/api', blockTypesRouter);
+  app.route('/api', blockSchemasRouter);
+  app.route('/api', blockDocumentsRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);
   app.route(
@@ -116,6 +149,7 @@ export function createApp() {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) {
+      if (error.status === 429 || error.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json(
         { detail: error.message, code: error.code, ...(error.field ? { field: error.field } : {}) },
         error.status,
@@ -131,6 +165,12 @@ export function createApp() {
         },
         error.status,
       );
+    }
+    if (isTransient(error)) {
+      // A Durable Object that was overloaded or reset: the same request is expected to succeed soon.
+      console.error('transient error', error);
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      return c.json({ detail: 'The service is briefly unavailable; retry.', code: 'unavailable' }, 503);
     }
     console.error('unhandled error', error);
     return c.json({ detail: 'Internal server error', code: 'internal' }, 500);

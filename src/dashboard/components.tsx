@@ -132,3 +132,26 @@ export function Live(props: { src: string; label: string; children: Child; class
     </section>
   );
 }
+
+/**
+ * The end of a create form whose answer holds a secret: its submit button, then the place the secret
+ * is shown once (`data-secret-out`, filled by dashboard.js from the API's answer).
+ */
+export function SubmitShowingSecretOnce(props: { label: string; secret: string }) {
+  return (
+    <>
+      <p class="form-error field-error" />
+      <div>
+        <button type="submit" class="button primary">
+          {props.label}
+        </button>
+      </div>
+      <div class="secret" data-secret-out hidden>
+        <p>
+          <strong>Copy the {props.secret} now:</strong> it is shown only this once.
+        </p>
+        <code />
+      </div>
+    </>
+  );
+}

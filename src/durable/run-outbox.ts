@@ -1,10 +1,13 @@
 // Delivers what a flow run object's outbox holds: the run's and its task runs' rows to the D1 index,
-// and the run's dispatch view to its work pool. A failed delivery stays in the outbox and the
-// object's alarm retries it (`index_retry`), so nothing committed in the object is ever lost to D1.
+// the run's dispatch view to its work pool, and a subflow's state to its parent task run. A failed
+// delivery stays in the outbox and the object's alarm retries it (`index_retry`), so nothing
+// committed in the object is ever lost to D1.
+import { flowRunIdOfTaskRun } from '../db/flow-run-queries';
 import { type CacheRecord, writeRunIndex } from '../db/run-index';
 import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';
+import { parentTaskProposal } from '../domain/orchestration';
 import type { Env } from '../env';
-import { workPoolObject } from './objects';
+import { flowRunObject, workPoolObject } from './objects';
 import type { RunStorage } from './run-storage';
 
 /** How soon a failed index write or pool notification is tried again. */
@@ -21,6 +24,8 @@ export class RunOutbox {
   private backgroundCacheRecords: CacheRecord[] = [];
   /** The tags (as JSON) the run's index row got in this object's last index write; unknown after a restart. */
   private indexedTags: string | undefined;
+  /** The flow run that holds this subflow's parent task run, once looked up. */
+  private parentFlowRunId: string | undefined;
 
   constructor(
     private readonly env: Env,
@@ -35,10 +40,10 @@ export class RunOutbox {
    * the slower, not the sum.
    */
   async flush(cacheRecords: CacheRecord[], tellPool: TellPool = 'when_it_matters'): Promise<void> {
-    await Promise.all([this.writeIndex(cacheRecords), this.syncPool(tellPool)]);
+    await Promise.all([this.writeIndex(cacheRecords), this.syncPool(tellPool), this.tellParentTask()]);
     // Caught up: a pending retry has nothing left to do.
     const storage = this.storage();
-    const behind = ['flow_run', 'task_run', 'pool_sync'] as const;
+    const behind = ['flow_run', 'task_run', 'pool_sync', 'parent_task'] as const;
     if (!behind.some((kind) => storage.isDirty(kind))) storage.clearTimer('index_retry');
   }
 
@@ -96,6 +101,32 @@ export class RunOutbox {
       storage.clearOutbox([{ kind: 'pool_sync', id: view.flow_run_id, version: view.version }]);
     } catch (error) {
       console.error('work pool notification failed; retrying from the alarm', error);
+      await this.retryLater();
+    }
+  }
+
+  /**
+   * A subflow's parent task run takes each state the subflow writes (Prefect's UpdateSubflowParentTask),
+   * forced, through the parent flow run's object; a failed delivery is retried from the alarm.
+   */
+  async tellParentTask(): Promise<void> {
+    const storage = this.storage();
+    if (!storage.isDirty('parent_task')) return;
+    const stored = storage.readRun();
+    const proposal = stored && parentTaskProposal(stored.doc);
+    if (!stored || !proposal) return;
+    try {
+      this.parentFlowRunId ??= (await flowRunIdOfTaskRun(this.env.DB, proposal.taskRunId)) ?? undefined;
+      // A parent task run that is not (or no longer) there has nothing to follow.
+      if (this.parentFlowRunId) {
+        await flowRunObject(this.env, this.parentFlowRunId).applyTaskBatch(
+          [{ op: 'set_state', task_run_id: proposal.taskRunId, state: proposal.state, force: true }],
+          {},
+        );
+      }
+      storage.clearOutbox([{ kind: 'parent_task', id: stored.doc.id, version: stored.version }]);
+    } catch (error) {
+      console.error("a subflow's parent task run was not updated; retrying from the alarm", error);
       await this.retryLater();
     }
   }

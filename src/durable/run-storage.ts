@@ -10,7 +10,8 @@ import { RunTables } from './run-tables';
 import { insertRows } from './sql-rows';
 
 /** What the D1 index still has to hear about: a run whose row is behind its object. */
-export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync';
+/** `parent_task`: a subflow run's parent task run has yet to hear its latest state. */
+export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync' | 'parent_task';
 
 /** The timers one alarm multiplexes. */
 export type TimerKind = 'index_retry' | 'pause_timeout' | 'cancelling_timeout';
@@ -86,6 +87,7 @@ export class RunStorage {
     this.run = { doc, version, leaseId: this.run ? this.run.leaseId : this.readLeaseId() };
     this.markDirty('flow_run', doc.id);
     if (doc.work_pool_name) this.markDirty('pool_sync', doc.id);
+    if (doc.parent_task_run_id) this.markDirty('parent_task', doc.id);
     return version;
   }
 
@@ -256,7 +258,7 @@ export class RunStorage {
     }
     for (const entry of flushed) {
       if (entry.kind === 'task_run') continue;
-      // flow_run and pool_sync entries both follow the run's own version.
+      // flow_run, pool_sync and parent_task entries all follow the run's own version.
       if (this.readRun()?.version === entry.version)
         this.sql.exec('DELETE FROM outbox WHERE kind = ? AND id = ?', entry.kind, entry.id);
     }

@@ -204,7 +204,7 @@ export function cacheKeysToLookUp(storage: RunStorage, items: TaskRunBatchItem[]
   const keys = new Set<string>();
   const createdKeys = new Map<string, string | undefined>();
   for (const item of items) {
-    if (item.op === 'create') createdKeys.set(item.task_run.id, item.task_run.cache_key);
+    if (item.op === 'create') createdKeys.set(item.task_run.id, item.task_run.cache_key ?? undefined);
     const state = item.op === 'set_state' ? item.state : item.task_run.state;
     if (state?.type !== 'RUNNING' || state.state_details?.refresh_cache) continue;
     const runKey =

@@ -89,6 +89,25 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       lease_duration: 86_400,
     },
   );
+  const blockType = await call<{ id: string; slug: string }>(url, 'POST', '/api/block_types', {
+    name: `${prefix}-block`,
+    slug: `${prefix}-block`,
+  });
+  const blockSchema = await call<{ id: string; checksum: string }>(url, 'POST', '/api/block_schemas', {
+    block_type_id: blockType.id,
+    fields: {
+      title: 'FuzzBlock',
+      type: 'object',
+      block_type_slug: blockType.slug,
+      secret_fields: ['password'],
+    },
+  });
+  const blockDocument = await call<{ id: string; name: string }>(url, 'POST', '/api/block_documents', {
+    name: `${prefix}-document`,
+    block_type_id: blockType.id,
+    block_schema_id: blockSchema.id,
+    data: { user: 'u', password: 'p' },
+  });
   const resultKey = `${prefix}/result.json`;
   await call(url, 'PUT', `/api/results/${resultKey}`, '{"value":1}');
   return {
@@ -109,6 +128,12 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       limitName,
       limitTag,
       leaseId: lease.lease_id,
+      blockTypeId: blockType.id,
+      blockTypeSlug: blockType.slug,
+      blockSchemaId: blockSchema.id,
+      blockSchemaChecksum: blockSchema.checksum,
+      blockDocumentId: blockDocument.id,
+      blockDocumentName: blockDocument.name,
     },
     webhookSecret: webhook.secret,
     apiKeySecret: key.key,

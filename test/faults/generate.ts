@@ -129,6 +129,13 @@ export function pathFor(
     else if (path.startsWith('/api/flows/')) plain = fixtures.flowId;
     else if (path.startsWith('/api/flow_runs/')) plain = fixtures.flowRunId;
     else if (path.startsWith('/api/task_runs/')) plain = fixtures.taskRunId;
+    else if (path.includes('/block_documents/name/'))
+      plain = name === 'slug' ? fixtures.blockTypeSlug : fixtures.blockDocumentName;
+    else if (path.startsWith('/api/block_types/slug/')) plain = fixtures.blockTypeSlug;
+    else if (path.startsWith('/api/block_types/')) plain = fixtures.blockTypeId;
+    else if (path.startsWith('/api/block_schemas/checksum/')) plain = fixtures.blockSchemaChecksum;
+    else if (path.startsWith('/api/block_schemas/')) plain = fixtures.blockSchemaId;
+    else if (path.startsWith('/api/block_documents/')) plain = fixtures.blockDocumentId;
     else if (path.startsWith('/api/api_keys/')) plain = fixtures.apiKeyId;
     else if (path.startsWith('/api/results/')) plain = fixtures.resultKey;
     else if (path.startsWith('/api/concurrency_limits/tag/')) plain = fixtures.limitTag;
@@ -159,9 +166,19 @@ function request(operation: Operation, path: string, body?: string | Buffer, hea
   };
 }
 
-/** A valid request for `operation` (for GET and DELETE, the path alone). */
+/** `path` with the operation's required query parameters, valid (`?flow_run_id=<the fixture run>`). */
+function withRequiredQuery(operation: Operation, fixtures: Fixtures, path: string): string {
+  const query = operation.params
+    .filter((param) => param.in === 'query' && param.required)
+    .map(
+      (param) => `${param.name}=${encodeURIComponent(String(sample(param.schema, fixtures, param.name)))}`,
+    );
+  return query.length > 0 ? `${path}?${query.join('&')}` : path;
+}
+
+/** A valid request for `operation` (for GET and DELETE, the path and its required query alone). */
 export function validRequest(operation: Operation, fixtures: Fixtures): RequestSpec {
-  const path = pathFor(operation, fixtures);
+  const path = withRequiredQuery(operation, fixtures, pathFor(operation, fixtures));
   if (!operation.body) return request(operation, path);
   if (operation.undocumented) return request(operation, path, '{"fuzz":true}');
   return request(operation, path, toJson(sample(operation.body, fixtures)));

@@ -24,6 +24,12 @@ export interface Fixtures {
   limitTag: string;
   /** A lease on `limitName` (long, so it is still there to renew). */
   leaseId: string;
+  blockTypeId: string;
+  blockTypeSlug: string;
+  blockSchemaId: string;
+  blockSchemaChecksum: string;
+  blockDocumentId: string;
+  blockDocumentName: string;
 }
 
 export type Key = string | number;
@@ -46,6 +52,10 @@ function hinted(key: Key | undefined, schema: JsonSchema, fixtures: Fixtures): u
       return fixtures.taskRunId;
     case 'parent_task_run_id':
       return undefined;
+    case 'block_type_id':
+      return fixtures.blockTypeId;
+    case 'block_schema_id':
+      return fixtures.blockSchemaId;
     case 'work_pool_name':
       return fixtures.pool;
     case 'work_queue_name':

@@ -2,7 +2,7 @@
 // once, and revoke. Reading them takes what `GET /api/api_keys` takes, so a lower key gets a 403 page.
 import type { ApiKey } from 'edgeflow/protocol';
 import { listApiKeys } from '../../db/api-keys';
-import { ApiButton, Empty, Live, Time } from '../components';
+import { ApiButton, Empty, Live, SubmitShowingSecretOnce, Time } from '../components';
 import { liveHtml } from '../live';
 import { page } from '../shell';
 import type { DashboardContext, Viewer } from '../viewer';
@@ -125,18 +125,7 @@ export async function apiKeysPage(c: DashboardContext): Promise<Response> {
             />
             <span id="key-expires-error" class="field-error" />
           </div>
-          <p class="form-error field-error" />
-          <div>
-            <button type="submit" class="button primary">
-              Create key
-            </button>
-          </div>
-          <div class="secret" data-secret-out hidden>
-            <p>
-              <strong>Copy the key now:</strong> it is shown only this once.
-            </p>
-            <code />
-          </div>
+          <SubmitShowingSecretOnce label="Create key" secret="key" />
         </form>
       </section>
     </>,

@@ -4,7 +4,7 @@ import type { Webhook } from 'edgeflow/protocol';
 import { filterDeployments } from '../../db/deployments';
 import { listWebhooks, toWebhook } from '../../db/webhooks';
 import type { Env } from '../../env';
-import { ApiButton, Empty, Live } from '../components';
+import { ApiButton, Empty, Live, SubmitShowingSecretOnce } from '../components';
 import { liveHtml } from '../live';
 import { page } from '../shell';
 import type { DashboardContext, Viewer } from '../viewer';
@@ -119,18 +119,7 @@ export async function webhooksPage(c: DashboardContext): Promise<Response> {
               </span>
               <span id="hook-auth-error" class="field-error" />
             </div>
-            <p class="form-error field-error" />
-            <div>
-              <button type="submit" class="button primary">
-                Create webhook
-              </button>
-            </div>
-            <div class="secret" data-secret-out hidden>
-              <p>
-                <strong>Copy the secret now:</strong> it is shown only this once.
-              </p>
-              <code />
-            </div>
+            <SubmitShowingSecretOnce label="Create webhook" secret="secret" />
           </form>
         )}
       </section>

@@ -9,6 +9,7 @@ import {
 import type { FlowRunSnapshot } from '../orchestration/types';
 import { friendlyRunName } from './names';
 import { transitionFields } from './transition-fields';
+import { withoutNulls } from './without-nulls';
 
 export function newFlowRunDoc(id: string, input: FlowRunCreate, now: Date, random: () => number): FlowRun {
   const at = now.toISOString();
@@ -32,7 +33,7 @@ export function newFlowRunDoc(id: string, input: FlowRunCreate, now: Date, rando
     end_time: null,
     total_run_time: 0,
     estimated_run_time: 0,
-    empirical_policy: FlowRunPolicySchema.parse(input.empirical_policy ?? {}),
+    empirical_policy: FlowRunPolicySchema.parse(withoutNulls(input.empirical_policy ?? {})),
     deployment_id: input.deployment_id ?? null,
     work_pool_name: input.work_pool_name ?? null,
     work_queue_name: input.work_queue_name ?? (input.work_pool_name ? 'default' : null),

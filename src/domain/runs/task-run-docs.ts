@@ -2,6 +2,7 @@
 import { type State, type TaskRun, type TaskRunCreate, TaskRunPolicySchema } from 'edgeflow/protocol';
 import type { TaskRunSnapshot } from '../orchestration/types';
 import { transitionFields } from './transition-fields';
+import { withoutNulls } from './without-nulls';
 
 export type NewTaskRun = Omit<TaskRunCreate, 'flow_run_id'> & { id: string };
 
@@ -18,7 +19,7 @@ export function newTaskRunDoc(flowRunId: string, input: NewTaskRun, now: Date): 
     tags: [...new Set(input.tags)],
     cache_key: input.cache_key ?? null,
     cache_expiration: input.cache_expiration ?? null,
-    empirical_policy: TaskRunPolicySchema.parse(input.empirical_policy ?? {}),
+    empirical_policy: TaskRunPolicySchema.parse(withoutNulls(input.empirical_policy ?? {})),
     task_inputs: input.task_inputs ?? {},
     state: null,
     state_id: null,

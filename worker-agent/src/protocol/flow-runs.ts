@@ -34,29 +34,33 @@ export const EntrypointSchema = z
   .string()
   .regex(/^[^:]+:[A-Za-z_$][\w$]*$/, 'must look like path/to/file.ts:exportName');
 
+/**
+ * Prefect's client sends null for every field it leaves unset (`deployment_id: null`), so optional
+ * fields take null too; fields only Prefect sends (`flow_version`, `context`) are ignored.
+ */
 export const FlowRunCreateSchema = z.object({
   flow_id: UuidSchema,
-  name: NameSchema.optional(),
+  name: NameSchema.nullish(),
   parameters: JsonObjectInputSchema.default({}),
   tags: TagsSchema.default([]),
-  idempotency_key: KeyTextSchema.min(1).max(500).optional(),
-  state: StateCreateSchema.optional(),
+  idempotency_key: KeyTextSchema.min(1).max(500).nullish(),
+  state: StateCreateSchema.nullish(),
   empirical_policy: z
     .object({
-      retries: z.number().int().min(0).max(1000).optional(),
+      retries: z.number().int().min(0).max(1000).nullish(),
       retry_delay: z
         .number()
         .min(0)
         .max(86_400 * 30)
-        .optional(),
+        .nullish(),
     })
-    .optional(),
-  deployment_id: UuidSchema.optional(),
-  work_pool_name: NameSchema.optional(),
-  work_queue_name: NameSchema.optional(),
-  entrypoint: EntrypointSchema.optional(),
-  parent_task_run_id: UuidSchema.optional(),
-  infrastructure_pid: z.string().max(500).optional(),
+    .nullish(),
+  deployment_id: UuidSchema.nullish(),
+  work_pool_name: NameSchema.nullish(),
+  work_queue_name: NameSchema.nullish(),
+  entrypoint: EntrypointSchema.nullish(),
+  parent_task_run_id: UuidSchema.nullish(),
+  infrastructure_pid: z.string().max(500).nullish(),
 });
 export type FlowRunCreate = z.infer<typeof FlowRunCreateSchema>;
 

@@ -25,8 +25,12 @@ export const FlowSchema = z.object({
 });
 export type Flow = z.infer<typeof FlowSchema>;
 
+/** Prefect's client always sends its filters' `operator`; these filters combine with and_ only. */
+export const AndOperatorSchema = z.literal('and_').optional();
+
 export const FlowFilterSchema = z
   .object({
+    operator: AndOperatorSchema,
     id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),
     name: z
       .object({ any_: z.array(z.string()).max(200).optional(), like_: LikeTextSchema.optional() })

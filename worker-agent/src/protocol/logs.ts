@@ -1,6 +1,7 @@
 // Logs shipped by agents and the SDK, and the filter that reads them back.
 import { z } from 'zod';
 import { IsoDateTimeSchema, LimitSchema, NameSchema, OffsetSchema, UuidSchema } from './common.ts';
+import { AndOperatorSchema } from './flows.ts';
 
 export const LogCreateSchema = z.object({
   /**
@@ -33,6 +34,7 @@ export type Log = z.infer<typeof LogSchema>;
 export const LogFilterBodySchema = z.object({
   logs: z
     .object({
+      operator: AndOperatorSchema,
       flow_run_id: z.object({ any_: z.array(UuidSchema).min(1).max(200) }).optional(),
       task_run_id: z.object({ any_: z.array(UuidSchema).min(1).max(200) }).optional(),
       level: z.object({ ge_: z.number().int().optional(), le_: z.number().int().optional() }).optional(),
@@ -49,3 +51,20 @@ export const LogFilterBodySchema = z.object({
   offset: OffsetSchema.default(0),
 });
 export type LogFilterBody = z.infer<typeof LogFilterBodySchema>;
+
+/**
+ * A log as Prefect's client reads it: `id` is a UUID (the line's key), and there is no arrival order.
+ * Answered to requests that carry `X-PREFECT-API-VERSION` (docs/prefect-compat.md).
+ */
+export const PrefectLogSchema = z.object({
+  id: UuidSchema,
+  created: IsoDateTimeSchema,
+  updated: IsoDateTimeSchema,
+  name: z.string(),
+  level: z.number().int(),
+  message: z.string(),
+  timestamp: IsoDateTimeSchema,
+  flow_run_id: UuidSchema.nullable(),
+  task_run_id: UuidSchema.nullable(),
+});
+export type PrefectLog = z.infer<typeof PrefectLogSchema>;

@@ -11,7 +11,7 @@ import {
   UuidSchema,
 } from './common.ts';
 import { FlowRunFilterSchema } from './flow-runs.ts';
-import { FlowFilterSchema } from './flows.ts';
+import { AndOperatorSchema, FlowFilterSchema } from './flows.ts';
 import {
   OrchestrationDetailsSchema,
   OrchestrationStatusSchema,
@@ -45,21 +45,34 @@ export type TaskRunPolicy = z.infer<typeof TaskRunPolicySchema>;
 /** A task run's upstream links, as Prefect's `task_inputs`: parameter name → the runs it came from. */
 export const TaskInputsSchema = z.record(
   z.string(),
-  z.array(z.object({ input_type: z.enum(['task_run', 'parameter', 'constant']), id: z.string().optional() })),
+  // Kept whole: Prefect's client also sends `name` (parameters) and `type` (constants).
+  z.array(
+    z
+      .object({ input_type: z.enum(['task_run', 'parameter', 'constant']), id: z.string().optional() })
+      .loose(),
+  ),
 );
 
+/** A policy as proposed: Prefect's client sends null for what it leaves at the default. */
+export const TaskRunPolicyInputSchema = z.object({
+  retries: z.number().int().min(0).max(1000).nullish(),
+  retry_delay: RetryDelaySchema.nullish(),
+  retry_jitter_factor: z.number().min(0).max(100).nullish(),
+});
+
+/** Optional fields take null as well: Prefect's client sends null for what it leaves unset. */
 export const TaskRunCreateSchema = z.object({
-  id: UuidSchema.optional(),
+  id: UuidSchema.nullish(),
   flow_run_id: UuidSchema,
   task_key: KeyTextSchema.min(1).max(500),
   dynamic_key: KeyTextSchema.min(1).max(500),
-  name: NameSchema.optional(),
+  name: NameSchema.nullish(),
   tags: TagsSchema.default([]),
-  cache_key: KeyTextSchema.min(1).max(2000).optional(),
-  cache_expiration: IsoDateTimeSchema.optional(),
-  empirical_policy: TaskRunPolicySchema.partial().optional(),
-  task_inputs: TaskInputsSchema.optional(),
-  state: StateCreateSchema.optional(),
+  cache_key: KeyTextSchema.min(1).max(2000).nullish(),
+  cache_expiration: IsoDateTimeSchema.nullish(),
+  empirical_policy: TaskRunPolicyInputSchema.nullish(),
+  task_inputs: TaskInputsSchema.nullish(),
+  state: StateCreateSchema.nullish(),
 });
 export type TaskRunCreate = z.infer<typeof TaskRunCreateSchema>;
 
@@ -135,6 +148,7 @@ export const TaskRunBatchResponseSchema = z.object({ results: z.array(TaskRunBat
 
 export const TaskRunFilterSchema = z
   .object({
+    operator: AndOperatorSchema,
     id: z.object({ any_: z.array(UuidSchema).max(200).optional() }).optional(),
     name: z
       .object({ any_: z.array(z.string()).max(200).optional(), like_: LikeTextSchema.optional() })

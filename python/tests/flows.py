@@ -1,0 +1,89 @@
+"""The flows the suite runs: plain Prefect 2 code, nothing Edgeflow-specific."""
+
+from prefect import flow, get_run_logger, task
+
+# How often each task body really ran, per test run (the suite runs in one process).
+calls: dict[str, int] = {}
+
+
+def _count(name: str) -> int:
+    calls[name] = calls.get(name, 0) + 1
+    return calls[name]
+
+
+@flow
+def with_parameters(count: int, label: str = "default", options: dict | None = None):
+    return {"count": count, "label": label, "options": options}
+
+
+@task(retries=1, retry_delay_seconds=0)
+def flaky(key: str):
+    if _count(key) == 1:
+        raise RuntimeError("the first attempt fails")
+    return "second attempt"
+
+
+@flow
+def retrying_flow(key: str):
+    return flaky(key)
+
+
+@task
+def double(x: int) -> int:
+    return 2 * x
+
+
+@flow
+def mapping_flow(n: int = 10):
+    return [future.result() for future in double.map(range(n))]
+
+
+@task
+def stamp(label: str) -> str:
+    return label
+
+
+@flow
+def waiting_flow():
+    first = stamp.submit("first")
+    second = stamp.submit("second", wait_for=[first])
+    return first.result(), second.result()
+
+
+@flow
+def child_flow(x: int):
+    get_run_logger().info("child got %s", x)
+    return x + 1
+
+
+@flow
+def parent_flow(x: int):
+    return child_flow(x) * 10
+
+
+@task(cache_key_fn=lambda context, parameters: f"square-{parameters['key']}-{parameters['x']}")
+def cached_square(key: str, x: int) -> int:
+    _count(f"cached-{key}")
+    return x * x
+
+
+@flow
+def caching_flow(key: str, x: int):
+    return cached_square(key, x)
+
+
+@task
+def noisy_task(word: str):
+    get_run_logger().warning("task says %s", word)
+    return word
+
+
+@flow
+def logging_flow(word: str):
+    get_run_logger().info("flow says %s", word)
+    return noisy_task(word)
+
+
+@flow
+def failing_flow():
+    raise ValueError("this flow fails on purpose")

@@ -4,6 +4,7 @@ import { ApiError } from '../client/index.ts';
 import { agentCommand } from './commands/agent.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { deployCommand } from './commands/deploy.ts';
+import { limitCommand } from './commands/limit.ts';
 import { logsCommand } from './commands/logs.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
@@ -24,6 +25,7 @@ const COMMANDS: Command[] = [
   runsCommand,
   logsCommand,
   cancelCommand,
+  limitCommand,
 ];
 
 function help(): string {

@@ -2,6 +2,7 @@
 // Every route here is a GET; each change a page offers is a call to /api (docs/dashboard.md).
 import { Hono } from 'hono';
 import { apiKeysLive, apiKeysPage } from './pages/api-keys';
+import { concurrencyLive, concurrencyPage } from './pages/concurrency';
 import { deploymentLive, deploymentPage, deploymentsPage } from './pages/deployments';
 import { flowsPage } from './pages/flows';
 import { overviewLive, overviewPage } from './pages/overview';
@@ -29,6 +30,8 @@ export function dashboardRouter(routes: () => RouteDefinitions) {
     .get('/flows', viewer, flowsPage)
     .get('/work-pools', viewer, workPoolsPage)
     .get('/work-pools/live', viewer, workPoolsLive)
+    .get('/concurrency', viewer, concurrencyPage)
+    .get('/concurrency/live', viewer, concurrencyLive)
     .get('/api-keys', viewer, apiKeysPage)
     .get('/api-keys/live', viewer, apiKeysLive)
     .get('/webhooks', viewer, webhooksPage)

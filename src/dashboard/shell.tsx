@@ -9,6 +9,7 @@ export const NAV = [
   { key: 'flows', href: '/flows', label: 'Flows' },
   { key: 'deployments', href: '/deployments', label: 'Deployments' },
   { key: 'work-pools', href: '/work-pools', label: 'Work pools' },
+  { key: 'concurrency', href: '/concurrency', label: 'Concurrency' },
   { key: 'api-keys', href: '/api-keys', label: 'API keys' },
   { key: 'webhooks', href: '/webhooks', label: 'Webhooks' },
 ] as const;

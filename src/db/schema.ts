@@ -282,6 +282,23 @@ export const webhooks = sqliteTable(
   (t) => [index('webhooks_deployment').on(t.deploymentId)],
 );
 
+/**
+ * The index of named concurrency limits: for filters and reads by id. Each limit's settings, counters
+ * and leases live in its object, found by name (docs/concurrency.md).
+ */
+export const concurrencyLimits = sqliteTable('concurrency_limits', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  created: text('created').notNull(),
+});
+
+/** Which limits a lease holds slots of, so that renewing or releasing it by id finds their objects. */
+export const concurrencyLeases = sqliteTable('concurrency_leases', {
+  id: text('id').primaryKey(),
+  /** JSON array of limit names. */
+  names: text('names', { mode: 'json' }).notNull().$type<string[]>(),
+  created: text('created').notNull(),
+});
 /** Prefect's block types: one per block class, found by slug (docs/prefect-compat.md, "Blocks"). */
 export const blockTypes = sqliteTable('block_types', {
   id: text('id').primaryKey(),

@@ -12,10 +12,9 @@ import type {
   TaskRunBatchItem,
   TaskRunBatchResult,
 } from 'edgeflow/protocol';
-import { type CacheRecord, deleteRunIndex, readCachedStates } from '../db/run-index';
+import { deleteRunIndex, readCachedStates } from '../db/run-index';
 import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
-import type { CacheInsert } from '../domain/orchestration/types';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import { expiryProposal } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
@@ -27,8 +26,9 @@ import { RunDispatch } from './run-dispatch';
 import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
-import { applyTaskBatch, cacheKeysToLookUp } from './task-batch';
+import { applyTaskBatch, cacheKeysToLookUp, toCacheRecord } from './task-batch';
 import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
+import { TaskTagSlots } from './task-tag-slots';
 
 export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
@@ -57,11 +57,13 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   private readonly outbox: RunOutbox;
   private readonly proposals: RunProposals;
   private readonly dispatch: RunDispatch;
+  private readonly tagSlots: TaskTagSlots;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new RunStorage(ctx.storage);
     this.concurrency = new RunConcurrency(() => this.storage, env);
+    this.tagSlots = new TaskTagSlots(() => ctx.storage.sql, env);
     this.outbox = new RunOutbox(
       env,
       () => this.storage,
@@ -70,6 +72,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const parts: RunParts = {
       storage: () => this.storage,
       concurrency: () => this.concurrency,
+      tagSlots: () => this.tagSlots,
       outbox: this.outbox,
       armAlarm: () => this.armAlarm(),
     };
@@ -152,6 +155,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const stored = this.storage.readRun();
     if (!stored) return false;
     await this.concurrency.settle(stored.doc.id, null, stored.doc.state, null);
+    await this.tagSlots.releaseAll();
     await deleteRunIndex(this.env.DB, stored.doc.id);
     await this.wipe();
     return true;
@@ -188,11 +192,18 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     const keys = cacheKeysToLookUp(this.storage, items);
     if (keys.length > 0) await this.outbox.backgroundDone();
     const cached = (await readCachedStates(this.env.DB, keys, new Date())) as Map<string, State>;
+    // Tag limits: RUNNING proposals of tagged tasks take their slots first, held while limits are full.
+    const tags = await this.tagSlots.secureAll(stored.doc.id, this.storage, items);
     const clock = systemClock();
     const outcome = this.storage.atomically(() => {
       this.storage.events.append(events);
-      return applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock);
+      return applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock, tags.answers);
     });
+    await this.tagSlots.settle(
+      tags.granted,
+      (id) => this.storage.readTaskRun(id)?.doc.state_type ?? null,
+      items,
+    );
     const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
     if (deferIndex) this.outbox.flushInBackground(cacheRecords);
     else await this.outbox.flush(cacheRecords);
@@ -302,13 +313,4 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     else await this.ctx.storage.setAlarm(next);
     this.armedAt = next;
   }
-}
-
-function toCacheRecord(insert: CacheInsert): CacheRecord {
-  return {
-    cacheKey: insert.cache_key,
-    cacheExpiration: insert.cache_expiration ? new Date(insert.cache_expiration).toISOString() : null,
-    taskRunId: insert.state.state_details.task_run_id ?? '',
-    state: insert.state,
-  };
 }

@@ -40,7 +40,21 @@ export type WorkPoolHandle = Pick<
 
 export type ConcurrencyLimitHandle = Pick<
   ConcurrencyLimitObject,
-  'acquire' | 'release' | 'holders' | 'isFull'
+  | 'acquire'
+  | 'release'
+  | 'holders'
+  | 'isFull'
+  | 'createLimit'
+  | 'readLimit'
+  | 'updateLimit'
+  | 'deleteLimit'
+  | 'resetLimit'
+  | 'takeSlots'
+  | 'renewLease'
+  | 'releaseLease'
+  | 'undoRateSlots'
+  | 'abandonRequest'
+  | 'limitHolders'
 >;
 
 /** The namespaces the handles come from; the Worker's Env has them all. */
@@ -67,7 +81,12 @@ export function workPoolObject(env: ObjectBindings, poolName: string): WorkPoolH
   return byName(env.WORK_POOLS, poolName);
 }
 
-/** A concurrency limit's object, named by its key (see run-concurrency.ts). */
+/** A named limit's object (docs/concurrency.md); task tag limits are named `tag:<tag>`. */
+export function namedLimitObject(env: ObjectBindings, name: string): ConcurrencyLimitHandle {
+  return byName(env.CONCURRENCY_LIMITS, `limit:${name}`);
+}
+
+/** A deployment's or schedule's concurrency limit object, named by its key (see run-concurrency.ts). */
 export function concurrencyLimitObject(env: ObjectBindings, key: string): ConcurrencyLimitHandle {
   return byName(env.CONCURRENCY_LIMITS, key);
 }

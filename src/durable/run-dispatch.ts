@@ -62,14 +62,17 @@ export class RunDispatch implements FlowRunDispatchApi {
     const before = stored.doc.state;
     const propose = (proposed: StateCreate) =>
       transitionFlowRun(storage, { proposed, force: false, policy: defaultPolicy(false), clock });
-    storage.atomically(() => {
-      const crashed = propose({ type: 'CRASHED', name: 'Crashed', message: reason });
-      if (crashed?.result.state?.type !== 'CRASHED') return;
+    const crashed = storage.atomically(() => {
+      const answer = propose({ type: 'CRASHED', name: 'Crashed', message: reason });
+      if (answer?.result.state?.type !== 'CRASHED') return false;
       storage.setLease(null);
       const retry = crashRetryProposal(flowRunSnapshot(storage.readRun()!.doc), reason, clock.now);
       if (retry) propose(retry);
+      return true;
     });
     await this.run.concurrency().settle(stored.doc.id, null, before, storage.readRun()?.doc.state ?? null);
+    // Its tasks died with it: their tag slots go back, even when the run itself goes round again.
+    if (crashed) await this.run.tagSlots().releaseAll();
     await this.proposals.publish();
   }
 

@@ -1,13 +1,14 @@
 // Proposing a new state for a flow run from inside its object: the run's concurrency limits are asked
 // first (their slots live in other objects), the rules decide in one SQLite transaction, slots not
 // kept go back, and the index, the pool and the alarm catch up.
-import type { StateCreate } from 'edgeflow/protocol';
+import { isTerminal, type StateCreate } from 'edgeflow/protocol';
 import { defaultPolicy, type FlowPolicyName } from '../domain/orchestration';
 import type { OrchestrationClock } from '../domain/orchestration/types';
 import { type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
 import type { RunConcurrency } from './run-concurrency';
 import type { RunOutbox } from './run-outbox';
 import type { RunStorage } from './run-storage';
+import type { TaskTagSlots } from './task-tag-slots';
 
 export interface ProposeOptions {
   force?: boolean;
@@ -22,6 +23,7 @@ export interface ProposeOptions {
 export interface RunParts {
   storage(): RunStorage;
   concurrency(): RunConcurrency;
+  tagSlots(): TaskTagSlots;
   outbox: RunOutbox;
   armAlarm(): Promise<void>;
 }
@@ -57,6 +59,9 @@ export class RunProposals {
     });
     const after = storage.readRun()?.doc.state ?? null;
     await this.run.concurrency().settle(stored.doc.id, prepared, before, after);
+    // A flow run that ended (crashed and cancelled too) gives back its tasks' tag slots.
+    if (after && isTerminal(after.type) && before?.type !== after.type)
+      await this.run.tagSlots().releaseAll();
     return answer;
   }
 

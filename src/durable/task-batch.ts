@@ -2,8 +2,14 @@
 // never undoes the others (docs/sdk.md, "Reports and where the SDK waits"). Synchronous: the caller loads cache hits beforehand. Each
 // task run the batch touches is read and written once, however many of its items the batch holds.
 import type { FlowRun, State, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';
+import type { CacheRecord } from '../db/run-index';
 import { type NewEvent, taskRunStateEvent } from '../domain/events';
-import { orchestrateTaskRun } from '../domain/orchestration';
+import {
+  defaultPolicy,
+  orchestrateTaskRun,
+  type TagSlotAnswer,
+  withTagConcurrency,
+} from '../domain/orchestration';
 import type { CacheInsert, OrchestrationClock, ParentFlowRunView } from '../domain/orchestration/types';
 import { applyTaskTransition, newTaskRunDoc, taskRunSnapshot } from '../domain/runs/task-run-docs';
 import type { RunStorage, StoredTaskRun } from './run-storage';
@@ -38,6 +44,8 @@ export function applyTaskBatch(
   items: TaskRunBatchItem[],
   cached: ReadonlyMap<string, State>,
   clock: OrchestrationClock,
+  /** By item index: what the tag limits answered for that RUNNING proposal (task-tag-slots.ts). */
+  tagSlots: ReadonlyMap<number, TagSlotAnswer> = new Map(),
 ): TaskBatchOutcome {
   const results: TaskRunBatchResult[] = [];
   const written: boolean[] = [];
@@ -69,6 +77,7 @@ export function applyTaskBatch(
   const propose = (
     taskRunId: string,
     proposed: TaskRunBatchItem & { op: 'set_state' },
+    tagAnswer?: TagSlotAnswer,
   ): TaskRunBatchResult => {
     const stored = load(taskRunId);
     if (!stored) return notFound(taskRunId);
@@ -86,14 +95,20 @@ export function applyTaskBatch(
     const state = cacheKey
       ? { ...proposed.state, state_details: { cache_key: cacheKey, ...proposed.state.state_details } }
       : proposed.state;
-    const outcome = orchestrateTaskRun({
-      run: taskRunSnapshot(stored.doc),
-      flowRun: parentView(flowRun),
-      proposed: state,
-      force: proposed.force,
-      cached: cacheKey ? (cache.get(cacheKey) ?? null) : null,
-      clock,
-    });
+    const tagRules = tagAnswer
+      ? { policy: withTagConcurrency(defaultPolicy(proposed.force)), extra: { tag_slots: tagAnswer } }
+      : {};
+    const outcome = orchestrateTaskRun(
+      {
+        run: taskRunSnapshot(stored.doc),
+        flowRun: parentView(flowRun),
+        proposed: state,
+        force: proposed.force,
+        cached: cacheKey ? (cache.get(cacheKey) ?? null) : null,
+        clock,
+      },
+      tagRules,
+    );
     if (outcome.written) {
       wroteState = true;
       states.push([taskRunId, outcome.written]);
@@ -120,10 +135,10 @@ export function applyTaskBatch(
     return result;
   };
 
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     wroteState = false;
     if (item.op === 'set_state') {
-      results.push(propose(item.task_run_id, item));
+      results.push(propose(item.task_run_id, item, tagSlots.get(index)));
       written.push(wroteState);
       continue;
     }
@@ -208,4 +223,14 @@ export function cacheKeysToLookUp(storage: RunStorage, items: TaskRunBatchItem[]
     if (key) keys.add(key);
   }
   return [...keys];
+}
+
+/** A cache record as the index stores it. */
+export function toCacheRecord(insert: CacheInsert): CacheRecord {
+  return {
+    cacheKey: insert.cache_key,
+    cacheExpiration: insert.cache_expiration ? new Date(insert.cache_expiration).toISOString() : null,
+    taskRunId: insert.state.state_details.task_run_id ?? '',
+    state: insert.state,
+  };
 }

@@ -44,6 +44,9 @@ const MISSING: Fixtures = {
   webhookSlug: 'au-missing-slug',
   apiKeyId: 'a0a0a0a0a0a0',
   resultKey: 'au-missing/result.json',
+  limitName: 'au-missing-limit',
+  limitTag: 'au-missing-tag',
+  leaseId: randomUUID(),
 };
 
 interface Attempt {

@@ -2,7 +2,7 @@
 import type { RequestSpec } from './generate.ts';
 
 /** Routes that address what they create by its name: a name no URL can hold makes it unreachable. */
-const BY_NAME = /^\/api\/(work_pools|work_pools\/[^/]+\/queues|flows)$/;
+const BY_NAME = /^\/api\/(work_pools|work_pools\/[^/]+\/queues|flows|v2\/concurrency_limits)$/;
 const BY_ID = ['/api/deployments', '/api/flow_runs', '/api/webhooks'];
 
 function json(text: string): Record<string, unknown> | null {

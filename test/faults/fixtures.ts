@@ -75,6 +75,20 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
     name: `${prefix}-key`,
     scope: 'read',
   });
+  const limitName = `${prefix}-limit`;
+  await call(url, 'POST', '/api/v2/concurrency_limits', { name: limitName, limit: 1000, active: false });
+  const limitTag = `${prefix}-tag`;
+  await call(url, 'POST', '/api/concurrency_limits', { tag: limitTag, concurrency_limit: 1000 });
+  const lease = await call<{ lease_id: string }>(
+    url,
+    'POST',
+    '/api/v2/concurrency_limits/increment-with-lease',
+    {
+      names: [limitName],
+      slots: 1,
+      lease_duration: 86_400,
+    },
+  );
   const blockType = await call<{ id: string; slug: string }>(url, 'POST', '/api/block_types', {
     name: `${prefix}-block`,
     slug: `${prefix}-block`,
@@ -111,6 +125,9 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       webhookSlug: webhook.slug,
       apiKeyId: key.id,
       resultKey,
+      limitName,
+      limitTag,
+      leaseId: lease.lease_id,
       blockTypeId: blockType.id,
       blockTypeSlug: blockType.slug,
       blockSchemaId: blockSchema.id,

@@ -138,6 +138,9 @@ export function pathFor(
     else if (path.startsWith('/api/block_documents/')) plain = fixtures.blockDocumentId;
     else if (path.startsWith('/api/api_keys/')) plain = fixtures.apiKeyId;
     else if (path.startsWith('/api/results/')) plain = fixtures.resultKey;
+    else if (path.startsWith('/api/concurrency_limits/tag/')) plain = fixtures.limitTag;
+    else if (path.startsWith('/api/v2/concurrency_limits/'))
+      plain = name === 'lease_id' ? fixtures.leaseId : fixtures.limitName;
     else if (path.startsWith('/api/webhooks/'))
       plain = name === 'slug' ? fixtures.webhookSlug : fixtures.webhookId;
     else if (path.startsWith('/api/work_pools/'))

@@ -18,6 +18,12 @@ export interface Fixtures {
   webhookSlug: string;
   apiKeyId: string;
   resultKey: string;
+  /** A named concurrency limit (inactive, so no request is held waiting for its slots). */
+  limitName: string;
+  /** A task tag with a limit. */
+  limitTag: string;
+  /** A lease on `limitName` (long, so it is still there to renew). */
+  leaseId: string;
   blockTypeId: string;
   blockTypeSlug: string;
   blockSchemaId: string;
@@ -78,6 +84,10 @@ function hinted(key: Key | undefined, schema: JsonSchema, fixtures: Fixtures): u
       return 20;
     case 'lease_id':
       return undefined;
+    case 'names':
+      return [fixtures.limitName];
+    case 'wait_seconds':
+      return 0;
     case 'id':
       return schema.format === 'uuid' ? randomUUID() : undefined;
     // An event's resource: string labels, its id required (a rule JSON Schema's record can't say).

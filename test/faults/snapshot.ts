@@ -115,6 +115,7 @@ export class SnapshotReader {
     // A deployment shows its schedules.
     await this.pages(out, 'deployment', '/api/deployments/filter');
     await this.pages(out, 'work_pool', '/api/work_pools/filter');
+    await this.pages(out, 'concurrency_limit', '/api/v2/concurrency_limits/filter');
     for (const [key, value] of [...out]) {
       if (!key.startsWith('work_pool/') || key.includes('!')) continue;
       const name = (JSON.parse(value) as { name: string }).name;

@@ -40,7 +40,7 @@ describe('dashboard pages', () => {
       '/deployments',
       `/deployments/${deployment.id}`,
     ];
-    for (const path of [...pages, '/work-pools']) {
+    for (const path of [...pages, '/work-pools', '/concurrency']) {
       const page = await get(path, readKey);
       expect(page.status, path).toBe(200);
       expect(page.headers.get('content-type'), path).toMatch(/^text\/html/);

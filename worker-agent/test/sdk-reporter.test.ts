@@ -132,6 +132,37 @@ describe('the task-run reporter', () => {
     await reporter.flush();
   });
 
+  it("sends held proposals on their own after their runs' earlier items, while other reports keep going", {
+    timeout: 5000,
+  }, async () => {
+    const server = heldServer();
+    const reporter = new TaskRunReporter(server.client, 'run', undefined, {
+      maxBatch: 10,
+      intervalMs: 60_000,
+    });
+    reporter.enqueue(create('a'));
+    reporter.enqueue(create('b'));
+    const heldA = reporter.proposeHeld(setState('a', 'RUNNING'));
+    const heldB = reporter.proposeHeld(setState('b', 'RUNNING'));
+    const [creates] = await server.requests(1);
+    expect(creates!.items.map(idOf)).toEqual(['a', 'b']);
+    creates!.answer();
+    // The server holds both RUNNINGs (a full tag limit); another task's report still goes out beside
+    // them: queued behind waited proposals, the slot it frees would never come.
+    const [, first, second] = await server.requests(3);
+    expect([first!.items.map(idOf), second!.items.map(idOf)].sort()).toEqual([['a'], ['b']]);
+    reporter.enqueue(setState('other', 'COMPLETED'));
+    const flushed = reporter.flush();
+    const [, , , other] = await server.requests(4);
+    expect(other!.items.map(idOf)).toEqual(['other']);
+    other!.answer();
+    await flushed;
+    first!.answer();
+    second!.answer();
+    expect((await heldA).status).toBe('ACCEPT');
+    expect((await heldB).status).toBe('ACCEPT');
+  });
+
   it('keeps arrival order across task runs when the whole queue fits in one batch', async () => {
     const server = heldServer();
     const reporter = new TaskRunReporter(server.client, 'run', undefined, {

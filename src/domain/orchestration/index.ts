@@ -9,6 +9,7 @@ export { hasPersistedResult, newProposedState, normaliseProposal, type ProposedS
 export * from './scheduling-rules';
 export * from './slot-questions';
 export { type ParentTaskProposal, parentTaskProposal } from './subflow-parent';
+export * from './tag-concurrency-rules';
 export * from './task-rules';
 export { orchestrateTaskRun, type TaskOrchestrationOptions } from './task-runs';
 export * from './transforms';

@@ -5,6 +5,7 @@ import { agentCommand } from './commands/agent.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { eventsCommand } from './commands/events.ts';
+import { limitCommand } from './commands/limit.ts';
 import { logsCommand } from './commands/logs.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   logsCommand,
   eventsCommand,
   cancelCommand,
+  limitCommand,
 ];
 
 function help(): string {

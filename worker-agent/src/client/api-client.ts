@@ -37,6 +37,7 @@ import {
 } from '../protocol/index.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
+import { LimitsClient } from './limits-client.ts';
 
 /** What a caller may leave out of a set_state body (force defaults to false on the server). */
 export type SetStateRequest = Omit<SetStateBody, 'force'> & { force?: boolean };
@@ -51,9 +52,12 @@ const resultPath = (key: string) => key.split('/').map(pathPart).join('/');
 
 export class EdgeflowClient {
   readonly #http: HttpTransport;
+  /** Named concurrency and rate limits, their leases, and task tag limits. */
+  readonly limits: LimitsClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
+    this.limits = new LimitsClient(this.#http);
   }
 
   get apiUrl(): string {
@@ -106,11 +110,20 @@ export class EdgeflowClient {
    * Applies task-run reports in order (docs/sdk.md, "Reports and where the SDK waits"); with a
    * `lease_id`, a 409 becomes `StaleLeaseError`.
    */
-  applyTaskRunBatch(flowRunId: string, body: z.input<typeof TaskRunBatchBodySchema>) {
+  /**
+   * `held`: the server may hold the request in a tag limit's line (up to 20 s, docs/concurrency.md),
+   * so it gets that much more time than the usual timeout.
+   */
+  applyTaskRunBatch(
+    flowRunId: string,
+    body: z.input<typeof TaskRunBatchBodySchema>,
+    { held = false }: { held?: boolean } = {},
+  ) {
     return this.#http.request('POST', `/api/flow_runs/${pathPart(flowRunId)}/task_runs/batch`, {
       body,
       schema: TaskRunBatchResponseSchema,
       leased: body.lease_id !== undefined,
+      ...(held ? { extraTimeoutMs: 30_000 } : {}),
     });
   }
 

@@ -23,6 +23,25 @@ export class StaleLeaseError extends ApiError {
   override readonly name: string = 'StaleLeaseError';
 }
 
+/** 423: a concurrency limit has no free slots; `retryAfterSeconds` is the server's estimate of when to ask again. */
+export class LockedError extends ApiError {
+  override readonly name: string = 'LockedError';
+  readonly retryAfterSeconds: number | null;
+
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    method: string,
+    path: string,
+    field: string | undefined,
+    retryAfterSeconds: number | null,
+  ) {
+    super(status, code, detail, method, path, field);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** The server could not be reached, or kept failing with 5xx/429, through every retry. */
 export class ApiUnavailableError extends Error {
   override readonly name: string = 'ApiUnavailableError';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { ApiErrorBodySchema } from '../protocol/index.ts';
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
-import { ApiError, ApiResponseError, ApiUnavailableError, StaleLeaseError } from './errors.ts';
+import { ApiError, ApiResponseError, ApiUnavailableError, LockedError, StaleLeaseError } from './errors.ts';
 import { exchange } from './node-http.ts';
 
 export interface HttpOptions {
@@ -130,7 +130,7 @@ export class HttpTransport {
         const reply = await exchange(new URL(`${this.apiUrl}${path}`), { method, headers, body, signal });
         if (reply.status >= 200 && reply.status < 300) return parse(reply.text);
         if (!isTransientStatus(reply.status))
-          throw this.#apiError(reply.status, reply.text, method, path, options);
+          throw this.#apiError(reply.status, reply.text, method, path, options, reply.retryAfter);
         lastFailure = `${reply.status} ${reply.text.slice(0, 200)}`;
         waitMs = retryAfterMs(reply.retryAfter);
       } catch (error) {
@@ -176,6 +176,7 @@ export class HttpTransport {
     method: string,
     path: string,
     options: { leased?: boolean },
+    retryAfter: string | null = null,
   ): ApiError {
     let parsedBody: unknown;
     try {
@@ -187,6 +188,18 @@ export class HttpTransport {
     const code = parsed.success ? parsed.data.code : `http.${status}`;
     const detail = parsed.success ? parsed.data.detail : text.slice(0, 500);
     const field = parsed.success ? parsed.data.field : undefined;
+    if (status === 423) {
+      const seconds = Number(retryAfter ?? Number.NaN);
+      return new LockedError(
+        status,
+        code,
+        detail,
+        method,
+        path,
+        field,
+        Number.isFinite(seconds) ? seconds : null,
+      );
+    }
     if (status === 409 && options.leased)
       return new StaleLeaseError(status, code, detail, method, path, field);
     return new ApiError(status, code, detail, method, path, field);

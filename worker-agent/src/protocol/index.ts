@@ -2,6 +2,7 @@
 export * from './api-keys.ts';
 export * from './blocks.ts';
 export * from './common.ts';
+export * from './concurrency-limits.ts';
 export * from './deployments.ts';
 export * from './errors.ts';
 export * from './events.ts';

@@ -12,6 +12,13 @@ export {
   RUN_ID,
   TASK_SOURCE,
 } from './cache-policies.ts';
+export {
+  type ConcurrencyOptions,
+  ConcurrencySlotAcquisitionError,
+  ConcurrencySlotTimeoutError,
+  concurrency,
+  rateLimit,
+} from './concurrency.ts';
 export { currentRun, type LogRecord, type RunContext, withRunContext } from './context.ts';
 export { type FlowRunOutcome, runFlowRun } from './engine.ts';
 export {

@@ -73,6 +73,8 @@ export class TaskRunReporter {
   /** Task runs with items in a request in flight: their next items wait for its answer. */
   readonly #busy = new Set<string>();
   #inFlight = 0;
+  /** Told each time a batch's answer comes (or it fails): `proposeHeld` waits for its run's items. */
+  readonly #onLanded = new Set<() => void>();
   /** Wakes the send loop when it waits: an answer came, or more became due. */
   #wake: (() => void) | undefined;
   failure: ReporterFailure | null = null;
@@ -122,6 +124,34 @@ export class TaskRunReporter {
       this.#urgent = true;
       this.#start();
     });
+  }
+
+  /**
+   * Sends `item` in a request of its own, once its task run's earlier items have gone: the server may
+   * hold it in a tag limit's line until a slot frees, and meanwhile the other reports (the COMPLETED
+   * that frees that slot among them) keep going out beside it.
+   */
+  async proposeHeld(item: TaskRunBatchItem): Promise<TaskRunBatchResult> {
+    const id = taskRunIdOf(item);
+    // Only this task run's earlier items (its create, its PENDING) must land first, not everyone's.
+    while (!this.failure && (this.#groups.has(id) || this.#busy.has(id))) {
+      const landed = new Promise<void>((resolve) => this.#onLanded.add(resolve));
+      this.#urgent = true;
+      this.#start();
+      await landed;
+    }
+    if (this.failure) throw failureError(this.failure);
+    try {
+      const { results } = await this.#client.applyTaskRunBatch(
+        this.#flowRunId,
+        { items: [item], lease_id: this.#leaseId },
+        { held: true },
+      );
+      return results[0]!;
+    } catch (error) {
+      this.failure ??= error instanceof StaleLeaseError ? { kind: 'stale_lease' } : { kind: 'error', error };
+      throw error;
+    }
   }
 
   /** Resolves once everything queued so far has been sent (or the reporter has failed). */
@@ -205,6 +235,8 @@ export class TaskRunReporter {
       for (const id of ids) this.#busy.delete(id);
       this.#inFlight--;
       this.#nudge();
+      for (const landed of this.#onLanded) landed();
+      this.#onLanded.clear();
     }
   }
 

@@ -89,15 +89,18 @@ export async function runTaskRun(run: PlannedRun, scope: AttemptScope): Promise<
           cache_expiration: cacheExpiration,
           ...(task.refreshCache ? { refresh_cache: true } : {}),
         };
-  // The server may answer a cache hit, or WAIT until a retry's scheduled time: those proposals wait.
-  let mustWait = (cacheKey !== null && !task.refreshCache) || run.earlier?.state_type === 'SCHEDULED';
+  // The server may answer a cache hit, WAIT until a retry's scheduled time, or hold a tagged task
+  // until its tags' limits have a slot (docs/concurrency.md): those proposals wait.
+  const tagged = task.tags.length > 0;
+  let mustWait =
+    tagged || (cacheKey !== null && !task.refreshCache) || run.earlier?.state_type === 'SCHEDULED';
   const info: TaskRunInfo = { id, name, taskKey: task.taskKey, dynamicKey: run.dynamicKey, attempt: 0 };
 
   for (;;) {
     info.attempt++;
     const running: StateCreate = { type: 'RUNNING', name: 'Running', state_details: details };
     if (mustWait) {
-      const adopted = await proposeAndWait(reporter, id, running);
+      const adopted = await proposeAndWait(reporter, id, running, { held: tagged });
       if (adopted.type === 'COMPLETED') {
         future.setState(localState(adopted));
         const value = await loadResult(client, adopted.data);
@@ -179,14 +182,16 @@ async function proposeAndWait(
   reporter: TaskRunReporter,
   taskRunId: string,
   state: StateCreate,
+  { held }: { held: boolean },
 ): Promise<State> {
   for (;;) {
-    const result = await reporter.propose({
+    const item = {
       op: 'set_state',
       task_run_id: taskRunId,
       state: withTransitionId(state),
       force: false,
-    });
+    } as const;
+    const result = held ? await reporter.proposeHeld(item) : await reporter.propose(item);
     switch (result.status) {
       case 'ACCEPT':
       case 'REJECT':

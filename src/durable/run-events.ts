@@ -5,6 +5,8 @@ import type { RunTables } from './run-tables';
 
 /** Events one index write carries at most; the rest go in the next write, straight after. */
 export const EVENTS_PER_DELIVERY = 1_000;
+/** And at most this much JSON (at least one event): custom events may be up to 1.5 MB each. */
+const BYTES_PER_DELIVERY = 8_000_000;
 
 export interface PendingEvents {
   /** The events' JSON texts, in the order they were made. */
@@ -41,15 +43,20 @@ export class RunEvents {
     return this.pending;
   }
 
-  /** The oldest events not yet delivered, at most `EVENTS_PER_DELIVERY`. */
+  /** The oldest events not yet delivered, at most `EVENTS_PER_DELIVERY` and `BYTES_PER_DELIVERY`. */
   readPending(): PendingEvents | null {
     if (!this.hasPending()) return null;
-    const rows = this.sql
-      .exec<{ seq: number; doc: string }>(
-        'SELECT seq, doc FROM events ORDER BY seq LIMIT ?',
-        EVENTS_PER_DELIVERY,
-      )
-      .toArray();
+    const rows: { seq: number; doc: string }[] = [];
+    let bytes = 0;
+    const cursor = this.sql.exec<{ seq: number; doc: string }>(
+      'SELECT seq, doc FROM events ORDER BY seq LIMIT ?',
+      EVENTS_PER_DELIVERY,
+    );
+    for (const row of cursor) {
+      if (rows.length > 0 && bytes + row.doc.length > BYTES_PER_DELIVERY) break;
+      rows.push(row);
+      bytes += row.doc.length;
+    }
     if (rows.length === 0) {
       this.pending = false;
       return null;

@@ -18,4 +18,6 @@ export interface Env {
    * admin key is used, which is fine locally but ties the secrets to that key.
    */
   EDGEFLOW_SECRET_KEY?: string;
+  /** Days events are kept (docs/events.md, "Retention"); 7 when unset, as Prefect's default. */
+  EDGEFLOW_EVENTS_RETENTION_DAYS?: string;
 }

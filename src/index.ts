@@ -1,6 +1,7 @@
 // The Worker: the HTTP API, the Cron Trigger, and the Durable Object classes it binds.
 import { createApp } from './api/app';
 import type { Env } from './env';
+import { pruneExpiredEvents } from './scheduler/event-retention';
 import { schedulerTick } from './scheduler/tick';
 
 export { ConcurrencyLimitObject } from './durable/concurrency-limit-object';
@@ -11,7 +12,9 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env, _ctx) {
+  async scheduled(controller, env, ctx) {
+    // Beside the tick, not before it: a backlog of expired events never delays planning.
+    ctx.waitUntil(pruneExpiredEvents(env, new Date(controller.scheduledTime)));
     // The tick's instant is the trigger's, so a late or replayed tick plans exactly what it would have.
     const report = await schedulerTick(env, new Date(controller.scheduledTime));
     if (report.runs_created > 0 || report.runs_cancelled > 0)

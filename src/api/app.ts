@@ -18,6 +18,8 @@ import { blockTypesRouter } from './routes/block-types';
 import { concurrencyLimitsRouter } from './routes/concurrency-limits';
 import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
+import { eventStreamRouter } from './routes/event-stream';
+import { eventsRouter } from './routes/events';
 import { flowRunsRouter } from './routes/flow-runs';
 import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
 import { flowsRouter } from './routes/flows';
@@ -116,6 +118,8 @@ export function createApp() {
   app.route('/api', deploymentsRouter);
   app.route('/api', deploymentSchedulesRouter);
   app.route('/api', webhooksRouter);
+  app.route('/api', eventsRouter);
+  app.route('/api', eventStreamRouter);
   app.route('/api', resultsRouter);
   app.route('/api', concurrencyLimitsRouter);
   app.route('/api', tagConcurrencyLimitsRouter);

@@ -1,7 +1,9 @@
 // Creating or replacing deployments by (flow, name) in one D1 batch: the flows named but missing, the
 // deployments, their schedules and the withdrawals replaced deployments owe commit together or not at all.
+import type { NewEvent } from '../domain/events';
 import { SCHEDULE_COLUMNS, type ScheduleWrite, scheduleValues } from './deployment-schedules';
 import { DEPLOYMENT_FIELDS, type DeploymentWrite, deploymentValues } from './deployments';
+import { derivedEventStatement } from './events';
 import { insertStatements } from './statements';
 import type { Withdrawal } from './withdrawals';
 
@@ -19,6 +21,24 @@ export interface UpsertResult {
   name: string;
   created: boolean;
 }
+
+/** An upsert's two possible events: the batch keeps the one that happened (docs/events.md). */
+export interface UpsertEvents {
+  created: NewEvent;
+  updated: NewEvent;
+}
+
+/**
+ * Each item's event, chosen by whether its row kept the fresh id (created) or an older one (updated),
+ * with the row's id and its flow's id filled in: both are known only inside the batch.
+ */
+const UPSERT_EVENTS = `SELECT json_set(
+    CASE WHEN d.id = c.value ->> '$.fresh' THEN c.value -> '$.created' ELSE c.value -> '$.updated' END,
+    '$.resource."prefect.resource.id"', 'prefect.deployment.' || d.id,
+    '$.related[0]."prefect.resource.id"', 'prefect.flow.' || d.flow_id) AS value
+  FROM json_each(?1) c JOIN deployments d
+    ON d.flow_id = coalesce(c.value ->> '$.flow_id', (SELECT id FROM flows WHERE name = c.value ->> '$.flow_name'))
+    AND d.name = c.value ->> '$.name'`;
 
 /** D1 binds at most 100 parameters per statement. */
 const MAX_PARAMS = 100;
@@ -58,6 +78,8 @@ export async function upsertDeployments(
   db: D1Database,
   items: DeploymentUpsert[],
   now: Date,
+  /** Each item's events, stored in the same batch: the one that happened (their ids are filled in). */
+  events?: (item: DeploymentUpsert) => UpsertEvents,
 ): Promise<{ results: UpsertResult[]; withdrawals: Withdrawal[] }> {
   const at = now.toISOString();
   const fresh = items.map(() => crypto.randomUUID());
@@ -120,12 +142,20 @@ export async function upsertDeployments(
     ),
   );
 
+  const candidates = events
+    ? items.map((item, i) => {
+        const flow = 'id' in item.flow ? { flow_id: item.flow.id } : { flow_name: item.flow.name };
+        return { fresh: fresh[i], name: item.deployment.name, ...flow, ...events(item) };
+      })
+    : [];
+  const eventRows = events ? [derivedEventStatement(db, UPSERT_EVENTS, JSON.stringify(candidates), now)] : [];
   const answers = await db.batch<{ id: string; flow_id: string; flow_name: string; name: string }>([
     ...flows,
     ...upserts,
     ...withdrawals,
     ...oldSchedules,
     ...schedules,
+    ...eventRows,
   ]);
   const idOf = new Map<string, string>();
   for (const row of answers.slice(flows.length, flows.length + upserts.length).flatMap((a) => a.results)) {

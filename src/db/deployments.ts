@@ -197,6 +197,8 @@ export async function updateDeployment(
   schedules: ScheduleWrite[] | undefined,
   options: { withdraw: 'future' | 'all' },
   now: Date,
+  /** Its events (docs/events.md), stored in the same batch. */
+  events: D1PreparedStatement[] = [],
 ): Promise<Withdrawal> {
   const at = now.toISOString();
   const values = deploymentValues(deployment, at);
@@ -213,6 +215,7 @@ export async function updateDeployment(
       .prepare(`UPDATE deployments SET ${sets.map(({ column }) => `${column} = ?`).join(', ')} WHERE id = ?`)
       .bind(...sets.map(({ value }) => value), id),
     statement,
+    ...events,
   ];
   if (schedules) {
     statements.push(db.prepare('DELETE FROM deployment_schedules WHERE deployment_id = ?').bind(id));
@@ -241,23 +244,38 @@ function setPaused(db: D1Database, id: string, paused: boolean, now: Date): D1Pr
 }
 
 /** Pauses the deployment, stops its schedules and records the withdrawal of all its unstarted runs. */
-export async function pauseDeployment(db: D1Database, id: string, now: Date): Promise<Withdrawal> {
+export async function pauseDeployment(
+  db: D1Database,
+  id: string,
+  now: Date,
+  events: D1PreparedStatement[] = [],
+): Promise<Withdrawal> {
   const { withdrawal, statement } = recordWithdrawal(
     db,
     { deployment_id: id, schedule_id: null, after: null },
     now,
   );
-  await db.batch([...setPaused(db, id, true, now), statement]);
+  await db.batch([...setPaused(db, id, true, now), statement, ...events]);
   return withdrawal;
 }
 
 /** Resumes the deployment: its schedules are due at once. */
-export async function resumeDeployment(db: D1Database, id: string, now: Date): Promise<void> {
-  await db.batch(setPaused(db, id, false, now));
+export async function resumeDeployment(
+  db: D1Database,
+  id: string,
+  now: Date,
+  events: D1PreparedStatement[] = [],
+): Promise<void> {
+  await db.batch([...setPaused(db, id, false, now), ...events]);
 }
 
 /** Deletes the deployment, its schedules and webhooks, and records the withdrawal of its unstarted runs. */
-export async function deleteDeployment(db: D1Database, id: string, now: Date): Promise<Withdrawal> {
+export async function deleteDeployment(
+  db: D1Database,
+  id: string,
+  now: Date,
+  events: D1PreparedStatement[] = [],
+): Promise<Withdrawal> {
   const { withdrawal, statement } = recordWithdrawal(
     db,
     { deployment_id: id, schedule_id: null, after: null },
@@ -268,6 +286,7 @@ export async function deleteDeployment(db: D1Database, id: string, now: Date): P
     db.prepare('DELETE FROM deployment_schedules WHERE deployment_id = ?').bind(id),
     db.prepare('DELETE FROM webhooks WHERE deployment_id = ?').bind(id),
     statement,
+    ...events,
   ]);
   return withdrawal;
 }

@@ -123,13 +123,17 @@ function taskRunStatements(database: D1Database, runs: IndexedTaskRun[]): D1Prep
   return statements;
 }
 
-/** One round trip to D1 for everything a run object has to index after a commit. */
+/**
+ * One round trip to D1 for everything a run object has to index after a commit; `extra` statements
+ * (its events) ride in the same batch.
+ */
 export async function writeRunIndex(
   database: D1Database,
   flowRun: IndexedFlowRun | null,
   tasks: IndexedTaskRun[],
   cacheRecords: CacheRecord[],
   now: Date,
+  extra: D1PreparedStatement[] = [],
 ): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   if (flowRun) statements.push(...flowRunStatements(database, flowRun));
@@ -148,6 +152,7 @@ export async function writeRunIndex(
       );
     }
   }
+  statements.push(...extra);
   if (statements.length > 0) await database.batch(statements);
 }
 

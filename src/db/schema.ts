@@ -347,3 +347,27 @@ export const blockDocuments = sqliteTable(
   },
   (t) => [uniqueIndex('block_documents_type_name').on(t.blockTypeId, t.name)],
 );
+
+/**
+ * Events (docs/events.md): `seq` is the order D1 committed them in, so a reader that remembers the
+ * last seq it saw (the live stream, a later automations engine) sees every event once, in order.
+ * `related` holds `[id, role]` pairs for the related-resource filter; `doc` is the whole event.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    event: text('event').notNull(),
+    occurred: text('occurred').notNull(),
+    received: text('received').notNull(),
+    resourceId: text('resource_id').notNull(),
+    related: text('related').notNull(),
+    doc: text('doc').notNull(),
+  },
+  (t) => [
+    index('events_occurred').on(t.occurred, t.seq),
+    index('events_event').on(t.event, t.occurred),
+    index('events_resource').on(t.resourceId, t.occurred),
+  ],
+);

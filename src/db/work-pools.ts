@@ -4,8 +4,10 @@ import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type { WorkPool, WorkPoolCreate, WorkPoolFilterBody, WorkPoolUpdate } from 'edgeflow/protocol';
 import { DEFAULT_QUEUE_NAME, type PoolConfig, poolStatus } from '../domain/dispatch';
+import type { NewEvent } from '../domain/events';
+import { newEventsSelect } from './events';
 import { inList } from './filters';
-import { workPools, workQueues } from './schema';
+import { events as eventRows, workPools, workQueues } from './schema';
 
 type PoolRow = typeof workPools.$inferSelect;
 type QueueRow = typeof workQueues.$inferSelect;
@@ -49,6 +51,8 @@ export async function insertWorkPool(
   d1: D1Database,
   input: WorkPoolCreate,
   now: Date,
+  /** Its `created` event (docs/events.md): stored in the same batch, only if the pool was new. */
+  events: NewEvent[] = [],
 ): Promise<{ pool: WorkPool; config: PoolConfig } | null> {
   const db = drizzle(d1);
   const at = now.toISOString();
@@ -89,6 +93,11 @@ export async function insertWorkPool(
         sql`SELECT ${queue.id}, ${queue.workPoolName}, ${queue.name}, ${queue.description}, ${queue.priority}, NULL, 0, NULL, ${at}, ${at}
             WHERE EXISTS (SELECT 1 FROM work_pools WHERE id = ${poolId})`,
       )
+      .onConflictDoNothing(),
+    // The queue insert above changed a row only if the pool was new.
+    db
+      .insert(eventRows)
+      .select(newEventsSelect(events, now, { onlyIfChanged: true }))
       .onConflictDoNothing(),
   ]);
   const pool = inserted[0];
@@ -134,26 +143,44 @@ export async function updateWorkPool(
   name: string,
   patch: WorkPoolUpdate,
   now: Date,
+  /** Its events, stored in the same batch when the pool is there. */
+  events: NewEvent[] = [],
 ): Promise<boolean> {
-  const rows = await drizzle(d1)
-    .update(workPools)
-    .set({
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.concurrency_limit !== undefined ? { concurrencyLimit: patch.concurrency_limit } : {}),
-      ...(patch.paused !== undefined ? { paused: patch.paused } : {}),
-      configVersion: sql`${workPools.configVersion} + 1`,
-      updated: now.toISOString(),
-    })
-    .where(eq(workPools.name, name))
-    .returning({ id: workPools.id });
+  const db = drizzle(d1);
+  const [rows] = await db.batch([
+    db
+      .update(workPools)
+      .set({
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.concurrency_limit !== undefined ? { concurrencyLimit: patch.concurrency_limit } : {}),
+        ...(patch.paused !== undefined ? { paused: patch.paused } : {}),
+        configVersion: sql`${workPools.configVersion} + 1`,
+        updated: now.toISOString(),
+      })
+      .where(eq(workPools.name, name))
+      .returning({ id: workPools.id }),
+    db
+      .insert(eventRows)
+      .select(newEventsSelect(events, now, { onlyIfChanged: true }))
+      .onConflictDoNothing(),
+  ]);
   return rows.length > 0;
 }
 
 /** Deletes the pool and its queues; flow runs keep naming it (Prefect does the same). */
-export async function deleteWorkPool(d1: D1Database, name: string): Promise<boolean> {
+export async function deleteWorkPool(
+  d1: D1Database,
+  name: string,
+  now: Date,
+  events: NewEvent[] = [],
+): Promise<boolean> {
   const db = drizzle(d1);
   const [deleted] = await db.batch([
     db.delete(workPools).where(eq(workPools.name, name)).returning({ id: workPools.id }),
+    db
+      .insert(eventRows)
+      .select(newEventsSelect(events, now, { onlyIfChanged: true }))
+      .onConflictDoNothing(),
     db.delete(workQueues).where(eq(workQueues.workPoolName, name)),
   ]);
   return deleted.length > 0;

@@ -42,6 +42,8 @@ export interface TaskBatchOptions {
   deferIndex?: boolean;
   /** Answer every item with `state: null`. */
   omitStates?: boolean;
+  /** Custom events sent with the batch: committed with it, delivered with its index write. */
+  events?: unknown[];
 }
 
 export type TaskBatchReply =
@@ -179,7 +181,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
    */
   async applyTaskBatch(
     items: TaskRunBatchItem[],
-    { leaseId, deferIndex = false, omitStates = false }: TaskBatchOptions = {},
+    { leaseId, deferIndex = false, omitStates = false, events = [] }: TaskBatchOptions = {},
   ): Promise<TaskBatchReply> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
@@ -193,9 +195,10 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     // Tag limits: RUNNING proposals of tagged tasks take their slots first, held while limits are full.
     const tags = await this.tagSlots.secureAll(stored.doc.id, this.storage, items);
     const clock = systemClock();
-    const outcome = this.storage.atomically(() =>
-      applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock, tags.answers),
-    );
+    const outcome = this.storage.atomically(() => {
+      this.storage.events.append(events);
+      return applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock, tags.answers);
+    });
     await this.tagSlots.settle(
       tags.granted,
       (id) => this.storage.readTaskRun(id)?.doc.state_type ?? null,

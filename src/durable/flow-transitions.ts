@@ -1,6 +1,7 @@
 // A flow run's transitions: load the run, let the rules decide, save what they wrote. Synchronous,
 // so the caller can wrap it in one SQLite transaction.
 import type { OrchestrationResult, StateCreate } from 'edgeflow/protocol';
+import { flowRunStateEvent } from '../domain/events';
 import {
   type DeploymentConcurrencyInputs,
   type FlowPolicyName,
@@ -47,10 +48,10 @@ export function transitionFlowRun(
   );
   if (outcome.written) {
     storage.appendState(outcome.written, null);
-    storage.writeRun(
-      applyFlowTransition(stored.doc, outcome.run, outcome.written, clock.now),
-      stored.version,
-    );
+    const doc = applyFlowTransition(stored.doc, outcome.run, outcome.written, clock.now);
+    storage.writeRun(doc, stored.version);
+    // Its event commits with the state and reaches D1 with the index write (docs/events.md).
+    storage.events.append([flowRunStateEvent(doc, stored.doc.state, outcome.written)]);
     const timers = stateTimers(outcome.written, clock.now);
     for (const kind of STATE_TIMERS) {
       const dueAt = timers[kind];

@@ -1,7 +1,8 @@
 // Delivers what a flow run object's outbox holds: the run's and its task runs' rows to the D1 index,
-// the run's dispatch view to its work pool, and a subflow's state to its parent task run. A failed
-// delivery stays in the outbox and the object's alarm retries it (`index_retry`), so nothing
-// committed in the object is ever lost to D1.
+// with the events the object made (in the same D1 batch), the run's dispatch view to its work pool,
+// and a subflow's state to its parent task run. A failed delivery stays in the outbox and the object's
+// alarm retries it (`index_retry`), so nothing committed in the object is ever lost to D1.
+import { eventInsertStatements } from '../db/events';
 import { flowRunIdOfTaskRun } from '../db/flow-run-queries';
 import { type CacheRecord, writeRunIndex } from '../db/run-index';
 import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';
@@ -44,7 +45,8 @@ export class RunOutbox {
     // Caught up: a pending retry has nothing left to do.
     const storage = this.storage();
     const behind = ['flow_run', 'task_run', 'pool_sync', 'parent_task'] as const;
-    if (!behind.some((kind) => storage.isDirty(kind))) storage.clearTimer('index_retry');
+    if (!behind.some((kind) => storage.isDirty(kind)) && !storage.events.hasPending())
+      storage.clearTimer('index_retry');
   }
 
   /** One background flush at a time; changes made meanwhile go in the next one. */
@@ -146,11 +148,15 @@ export class RunOutbox {
   private async writeIndexNow(cacheRecords: CacheRecord[]): Promise<void> {
     const storage = this.storage();
     const pending = storage.readOutbox();
-    if (!pending.flowRun && pending.taskRuns.length === 0 && cacheRecords.length === 0) return;
+    const events = storage.events.readPending();
+    if (!pending.flowRun && pending.taskRuns.length === 0 && cacheRecords.length === 0 && !events) return;
     const tags = pending.flowRun && JSON.stringify(pending.flowRun.doc.tags);
     const flowRun = pending.flowRun && { ...pending.flowRun, tagsIndexed: tags === this.indexedTags };
+    const now = new Date();
     try {
-      await writeRunIndex(this.env.DB, flowRun, pending.taskRuns, cacheRecords, new Date());
+      const eventRows = events ? eventInsertStatements(this.env.DB, events.jsonTexts, now) : [];
+      await writeRunIndex(this.env.DB, flowRun, pending.taskRuns, cacheRecords, now, eventRows);
+      if (events) storage.events.delivered(events.lastSeq);
       if (tags) this.indexedTags = tags;
       storage.clearOutbox([
         ...(pending.flowRun
@@ -167,7 +173,10 @@ export class RunOutbox {
       // and are not retried: a missed one costs one recomputation.
       console.error('index write failed; retrying from the alarm', error);
       await this.retryLater();
+      return;
     }
+    // More events than one write carries: the next write takes them straight away.
+    if (events && storage.events.hasPending()) await this.writeIndexNow([]);
   }
 
   private async retryLater(): Promise<void> {

@@ -6,6 +6,7 @@
 // those tables, so the copies stay exact; a block that throws rolls SQLite back and drops them.
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
 import type { RunConcurrencyLimit } from '../domain/orchestration';
+import { RunEvents } from './run-events';
 import { RunTables } from './run-tables';
 import { insertRows } from './sql-rows';
 
@@ -35,10 +36,13 @@ export class RunStorage {
   private dirtyKinds: Set<OutboxKind> | undefined;
   private timerCache: Map<TimerKind, number> | undefined;
   private readonly tables: RunTables;
+  /** Events waiting for D1, appended in the same transactions as the changes that made them. */
+  readonly events: RunEvents;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.tables = new RunTables(this.sql);
+    this.events = new RunEvents(this.sql, this.tables);
   }
 
   /** Runs `block` in one SQLite transaction; if it throws, the rollback also drops the in-memory copies. */
@@ -56,6 +60,7 @@ export class RunStorage {
     this.dirtyKinds = undefined;
     this.timerCache = undefined;
     this.tables.forget();
+    this.events.forget();
   }
 
   readRun(): StoredRun | null {

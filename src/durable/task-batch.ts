@@ -3,6 +3,7 @@
 // task run the batch touches is read and written once, however many of its items the batch holds.
 import type { FlowRun, State, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';
 import type { CacheRecord } from '../db/run-index';
+import { type NewEvent, taskRunStateEvent } from '../domain/events';
 import {
   defaultPolicy,
   orchestrateTaskRun,
@@ -55,6 +56,8 @@ export function applyTaskBatch(
   const states: [string, State][] = [];
   const answers: [string, string, TaskRunBatchResult][] = [];
   const answered = new Map<string, TaskRunBatchResult>();
+  // Each written state's event, committed with it (docs/events.md).
+  const events: NewEvent[] = [];
 
   // Every task run the batch touches is read once, changed in memory and written once at the end.
   const touched = new Map<string, StoredTaskRun & { dirty: boolean }>();
@@ -109,7 +112,9 @@ export function applyTaskBatch(
     if (outcome.written) {
       wroteState = true;
       states.push([taskRunId, outcome.written]);
+      const previous = stored.doc.state;
       stored.doc = applyTaskTransition(stored.doc, outcome.run, outcome.written, clock.now);
+      events.push(taskRunStateEvent(stored.doc, flowRun, previous, outcome.written));
       stored.dirty = true;
     }
     if (outcome.cacheInsert) {
@@ -174,6 +179,7 @@ export function applyTaskBatch(
   }
   storage.appendTaskRunStates(states);
   storage.recordTransitionAnswers(answers);
+  storage.events.append(events);
   const dirty = [...touched.values()].filter((run) => run.dirty);
   storage.writeTaskRuns(dirty.map((run) => ({ doc: run.doc, previousVersion: run.version })));
   return { results, written, cacheInserts };

@@ -23,6 +23,7 @@ import { type Clock, systemClock } from './clock';
 import type { WorkPoolDispatchApi } from './dispatch';
 import { HeldClaims } from './held-claims';
 import { flowRunObject } from './objects';
+import { PoolAgentEvents } from './pool-agent-events';
 import { PoolPresence } from './pool-presence';
 import { PoolStorage } from './pool-storage';
 import { RunClaimer } from './run-claimer';
@@ -53,6 +54,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   private readonly claimer: RunClaimer;
   private readonly held: HeldClaims;
   private readonly presence: PoolPresence;
+  private readonly agentEvents: PoolAgentEvents;
   private armedAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -70,6 +72,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
       answer: (claim, runs) => this.claimer.answer(claim, runs),
     });
     this.presence = new PoolPresence(env.DB, () => this.clock);
+    this.agentEvents = new PoolAgentEvents(ctx.storage.sql, env.DB, () => this.clock);
   }
 
   /** The API tells the object about every config change; a late, older copy is ignored. */
@@ -157,7 +160,10 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     const known = new Map(this.storage.leasedRuns(body.running).map((run) => [run.id, run]));
     const outcome = heartbeatOutcome(body.name, body.running, known);
     this.storage.renewLeases(outcome.renew, body.name, interval, leaseDeadline(now, interval));
+    this.agentEvents.heartbeat(poolName, body.name, leaseDeadline(now, interval));
     await this.armAlarm();
+    // After the answer: the agent does not wait for its event to reach D1.
+    this.ctx.waitUntil(this.agentEvents.deliver());
     await this.presence.note(this.storage.readConfig()?.name ?? null, leaseDeadline(now, interval), []);
     return { kind: 'ok', response: { cancelling: outcome.cancelling, lost: outcome.lost } };
   }
@@ -209,6 +215,9 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     await Promise.all(this.storage.lapsedLeases(now).map((run) => this.crashRun(run.id, run)));
     await Promise.all(this.storage.lateRuns(now).map((run) => this.markLate(run.id)));
     this.storage.purgeTombstones(now);
+    const poolName = this.storage.readConfig()?.name;
+    if (poolName) this.agentEvents.lapse(poolName);
+    await this.agentEvents.deliver();
     this.held.serveSoon();
     await this.armAlarm();
   }
@@ -251,7 +260,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
   }
 
   private async armAlarm(): Promise<void> {
-    const next = nextWakeUp(this.storage.wakeUpTimes(this.clock.now()));
+    const next = nextWakeUp([...this.storage.wakeUpTimes(this.clock.now()), this.agentEvents.nextWakeUp()]);
     if (next === this.armedAt) return;
     this.armedAt = next;
     if (next === null) await this.ctx.storage.deleteAlarm();

@@ -148,6 +148,7 @@ export function pathFor(
     else if (path.startsWith('/api/deployments/name/'))
       plain = name === 'flow' ? fixtures.flowName : fixtures.deploymentName;
     else if (name === 'schedule_id') plain = fixtures.scheduleId;
+    else if (name === 'countable') plain = 'event';
     else plain = fixtures.deploymentId;
     return name === 'key' ? plain : encodeURIComponent(plain);
   };

@@ -106,7 +106,7 @@ export async function readOperations(url: string, key: string): Promise<Operatio
 export const label = (operation: Pick<Operation, 'method' | 'path'>) =>
   `${operation.method} ${operation.path}`;
 
-const READ_ONLY_POST = /\/(filter|count)$/;
+const READ_ONLY_POST = /\/(filter|count|count-by\/\{[^}]+\})$/;
 
 /**
  * What the rule in docs/reliability.md ("Scopes nest") says a route needs, for the routes where it
@@ -134,6 +134,7 @@ export function requiredByRule(operation: Pick<Operation, 'method' | 'path'>): A
     ['POST', /^\/api\/task_runs$/],
     ['POST', /^\/api\/task_runs\/\{id\}\/set_state$/],
     ['POST', /^\/api\/logs$/],
+    ['POST', /^\/api\/events$/],
     ['PUT', /^\/api\/results\//],
     // Limit leases: what a flow's concurrency() and tag-limited tasks need.
     ['POST', /^\/api\/v2\/concurrency_limits\/(increment|decrement)-with-lease$/],

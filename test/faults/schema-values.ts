@@ -90,10 +90,16 @@ function hinted(key: Key | undefined, schema: JsonSchema, fixtures: Fixtures): u
       return 0;
     case 'id':
       return schema.format === 'uuid' ? randomUUID() : undefined;
+    // An event's resource: string labels, its id required (a rule JSON Schema's record can't say).
+    case 'resource':
+      return { 'prefect.resource.id': uniqueName('fz.resource') };
     default:
       return undefined;
   }
 }
+
+/** Arrays a valid body needs non-empty: a report batch holds an item or an event (docs/events.md). */
+const NON_EMPTY = new Set<Key>(['items']);
 
 /** Optional fields a valid request needs in practice (a deployment names its flow; a run its pool). */
 const WANTED_OPTIONAL = new Set(['flow_name', 'work_pool_name', 'entrypoint']);
@@ -133,7 +139,7 @@ export function sample(schema: JsonSchema, fixtures: Fixtures, key?: Key): unkno
       return out;
     }
     case 'array': {
-      const count = Math.max(schema.minItems ?? 0, key === undefined ? 1 : 0);
+      const count = Math.max(schema.minItems ?? 0, key === undefined || NON_EMPTY.has(key) ? 1 : 0);
       return Array.from({ length: count }, () => sample(schema.items ?? {}, fixtures));
     }
     case 'string':

@@ -21,7 +21,9 @@ export async function send(baseUrl: string, spec: RequestSpec, key: string | nul
       body: typeof spec.body === 'object' ? new Uint8Array(spec.body) : spec.body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await response.text();
+    // A live stream (the event stream) never ends: its answer is its status and headers.
+    const streaming = response.headers.get('content-type')?.startsWith('text/event-stream');
+    const text = streaming ? await firstChunk(response) : await response.text();
     return { status: response.status, ms: performance.now() - started, text } satisfies Outcome;
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
@@ -32,6 +34,14 @@ export async function send(baseUrl: string, spec: RequestSpec, key: string | nul
       error: `${(error as Error).name}: ${(error as Error).message}${cause ? ` (${cause})` : ''}`,
     } satisfies Outcome;
   }
+}
+
+/** What a stream sent first (its `ready` line), then closed from this side. */
+async function firstChunk(response: Response): Promise<string> {
+  const reader = response.body!.getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return new TextDecoder().decode(value);
 }
 
 /** Whether /api/health answers within `timeoutMs`. */

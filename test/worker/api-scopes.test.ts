@@ -58,7 +58,7 @@ describe('every route declares its scope', () => {
   it('lets a read key every GET, filter and count but those that manage secrets', async () => {
     for (const { route, security } of await openApiRoutes()) {
       if (PUBLIC.includes(route)) continue;
-      const looks = route.startsWith('GET ') || /^POST .*\/(filter|count)$/.test(route);
+      const looks = route.startsWith('GET ') || /^POST .*\/(filter|count|count-by\/\{\w+\})$/.test(route);
       const expected = ADMIN_READS.includes(route) ? 'admin' : looks ? 'read' : undefined;
       if (expected) expect(declared(security), route).toBe(expected);
       else expect(declared(security), route).not.toBe('read');
@@ -155,6 +155,13 @@ describe('each scope gets exactly what its routes declare', () => {
       timestamp: new Date().toISOString(),
     };
     expect((await agent('POST', '/logs', [log])).status).toBe(201);
+    const event = {
+      id: crypto.randomUUID(),
+      occurred: new Date().toISOString(),
+      event: 'agent.did.something',
+      resource: { 'prefect.resource.id': `prefect.flow-run.${runId}` },
+    };
+    expect((await agent('POST', '/events', [event])).status).toBe(204);
     expect((await agent('PUT', `/results/flow-runs/${runId}`, { value: 1 })).status).toBe(201);
 
     const deployment = await createDeployment();

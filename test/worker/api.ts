@@ -17,6 +17,11 @@ export async function api<T = unknown>(
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  // A live stream never ends: a caller of this helper gets its status, the stream closed.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, body: null as T };
+  }
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
 }

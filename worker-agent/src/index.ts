@@ -14,6 +14,8 @@ export {
   concurrency,
   currentRun,
   DEFAULT,
+  type EmitEventOptions,
+  emitEvent,
   FLOW_DEFINITION,
   FLOW_PARAMETERS,
   type FlowHook,

@@ -34,6 +34,7 @@ import {
   withdrawOrRefuse,
 } from '../deployment-writes';
 import { notFound } from '../errors';
+import { deploymentEvents, eventStatements, pauseActions, upsertEvents } from '../lifecycle-events';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
 
@@ -143,10 +144,15 @@ export const deploymentsRouter = createRouter()
     const now = new Date();
     const flow = await flowOf(c.env, body);
     const draft = draftDeployment(body.name, body, body.schedules, now);
-    const { results, withdrawals } = await upsertDeployments(c.env.DB, [{ flow, ...draft }], now);
-    const { id, created } = results[0]!;
-    await regenerate(c.env, id, withdrawals, now);
-    return c.json(await deploymentOr404(c.env, id), created ? 201 : 200);
+    const { results, withdrawals } = await upsertDeployments(
+      c.env.DB,
+      [{ flow, ...draft }],
+      now,
+      upsertEvents(now),
+    );
+    const result = results[0]!;
+    await regenerate(c.env, result.id, withdrawals, now);
+    return c.json(await deploymentOr404(c.env, result.id), result.created ? 201 : 200);
   })
   .openapi(bulk, async (c) => {
     const now = new Date();
@@ -167,7 +173,7 @@ export const deploymentsRouter = createRouter()
         throw error;
       }
     }
-    const { results, withdrawals } = await upsertDeployments(c.env.DB, items, now);
+    const { results, withdrawals } = await upsertDeployments(c.env.DB, items, now, upsertEvents(now));
     // Replaced deployments give back their future runs; the next tick plans every schedule written here.
     await withdrawOrRefuse(c.env, withdrawals, now);
     return c.json({ results }, 200);
@@ -195,29 +201,37 @@ export const deploymentsRouter = createRouter()
       patch.schedules ? draft.schedules : undefined,
       { withdraw: draft.deployment.paused ? 'all' : 'future' },
       now,
+      eventStatements(
+        c.env.DB,
+        deploymentEvents(existing, ['updated', ...pauseActions(existing.paused, patch.paused)], now),
+        now,
+      ),
     );
     await regenerate(c.env, id, [withdrawal], now);
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
-    await deploymentOr404(c.env, id);
+    const deployment = await deploymentOr404(c.env, id);
     const now = new Date();
-    await withdrawOrRefuse(c.env, [await deleteDeployment(c.env.DB, id, now)], now);
+    const events = eventStatements(c.env.DB, deploymentEvents(deployment, ['deleted'], now), now);
+    await withdrawOrRefuse(c.env, [await deleteDeployment(c.env.DB, id, now, events)], now);
     return c.body(null, 204);
   })
   .openapi(pause, async (c) => {
     const { id } = c.req.valid('param');
-    await deploymentOr404(c.env, id);
+    const deployment = await deploymentOr404(c.env, id);
     const now = new Date();
-    await withdrawOrRefuse(c.env, [await pauseDeployment(c.env.DB, id, now)], now);
+    const events = eventStatements(c.env.DB, deploymentEvents(deployment, ['paused'], now), now);
+    await withdrawOrRefuse(c.env, [await pauseDeployment(c.env.DB, id, now, events)], now);
     return c.body(null, 204);
   })
   .openapi(resume, async (c) => {
     const { id } = c.req.valid('param');
-    await deploymentOr404(c.env, id);
+    const deployment = await deploymentOr404(c.env, id);
     const now = new Date();
-    await resumeDeployment(c.env.DB, id, now);
+    const events = eventStatements(c.env.DB, deploymentEvents(deployment, ['resumed'], now), now);
+    await resumeDeployment(c.env.DB, id, now, events);
     await planFirstRuns(c.env, id, now);
     return c.body(null, 204);
   })

@@ -19,6 +19,7 @@ import { createFlowRun } from '../../durable/flow-run-creation';
 import type { SetStateReply } from '../../durable/flow-run-object';
 import { flowRunObject } from '../../durable/objects';
 import { conflict, flowNotFound, notFound } from '../errors';
+import { utcEvent } from '../events-input';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
 
@@ -185,11 +186,12 @@ export const flowRunsRouter = createRouter()
   .openapi(count, async (c) => c.json(await countFlowRuns(c.env.DB, c.req.valid('json')), 200))
   .openapi(taskBatch, async (c) => {
     const { id } = c.req.valid('param');
-    const { items, lease_id, defer_index, omit_states } = c.req.valid('json');
+    const { items, lease_id, defer_index, omit_states, events } = c.req.valid('json');
     const reply = await flowRunObject(c.env, id).applyTaskBatch(items, {
       leaseId: lease_id,
       deferIndex: defer_index,
       omitStates: omit_states,
+      events: events.map(utcEvent),
     });
     if (reply.kind === 'not_found') throw notFound('flow_run', id);
     if (reply.kind === 'stale_lease') throw staleLease();

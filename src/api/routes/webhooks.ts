@@ -11,6 +11,7 @@ import {
   WebhookUpdateSchema,
 } from 'edgeflow/protocol';
 import type { Context } from 'hono';
+import { insertEvents } from '../../db/events';
 import {
   deleteWebhook,
   insertWebhook,
@@ -20,6 +21,7 @@ import {
   toWebhook,
   updateWebhook,
 } from '../../db/webhooks';
+import { webhookCalledEvent } from '../../domain/events';
 import { webhookParameters } from '../../domain/webhooks/parameters';
 import { isValidIdempotencyKey } from '../../domain/webhooks/signatures';
 import { createDeploymentRun } from '../deployment-runs';
@@ -162,6 +164,13 @@ export const webhooksRouter = createRouter()
         'webhook.replayed',
         'This signed request was already delivered. Sign each delivery anew, or send an Idempotency-Key so that a redelivery returns its run.',
       );
+    }
+    if (created) {
+      const event = webhookCalledEvent({ id: row.id, name: row.name }, deployment.id, run.id, {
+        id: crypto.randomUUID(),
+        occurred: now,
+      });
+      await insertEvents(c.env.DB, [event], now);
     }
     return c.json(run, created ? 201 : 200);
   })

@@ -31,6 +31,7 @@ import { DEFAULT_QUEUE_NAME } from '../../domain/dispatch';
 import { workPoolObject } from '../../durable/objects';
 import type { Env } from '../../env';
 import { conflict, notFound } from '../errors';
+import { pauseActions, workPoolEvents } from '../lifecycle-events';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
 
@@ -129,7 +130,8 @@ const queueNotFound = (pool: string, name: string) => notFound('work_queue', `${
 export const workPoolsRouter = createRouter()
   .openapi(create, async (c) => {
     const body = c.req.valid('json');
-    const created = await insertWorkPool(c.env.DB, body, new Date());
+    const now = new Date();
+    const created = await insertWorkPool(c.env.DB, body, now, workPoolEvents(body.name, ['created'], now));
     if (!created) throw conflict('work_pool.exists', `work pool ${body.name} already exists`, 'name');
     await workPoolObject(c.env, body.name).configure(created.config);
     return c.json(created.pool, 201);
@@ -143,13 +145,19 @@ export const workPoolsRouter = createRouter()
   })
   .openapi(update, async (c) => {
     const { name } = c.req.valid('param');
-    if (!(await updateWorkPool(c.env.DB, name, c.req.valid('json'), new Date()))) throw poolNotFound(name);
+    const patch = c.req.valid('json');
+    const now = new Date();
+    const actions = ['updated' as const, ...pauseActions(!patch.paused, patch.paused)];
+    if (!(await updateWorkPool(c.env.DB, name, patch, now, workPoolEvents(name, actions, now))))
+      throw poolNotFound(name);
     await syncConfig(c.env, name);
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
     const { name } = c.req.valid('param');
-    if (!(await deleteWorkPool(c.env.DB, name))) throw poolNotFound(name);
+    const now = new Date();
+    if (!(await deleteWorkPool(c.env.DB, name, now, workPoolEvents(name, ['deleted'], now))))
+      throw poolNotFound(name);
     await workPoolObject(c.env, name).configure(null);
     return c.body(null, 204);
   })

@@ -4,6 +4,7 @@ import { ApiError } from '../client/index.ts';
 import { agentCommand } from './commands/agent.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { deployCommand } from './commands/deploy.ts';
+import { eventsCommand } from './commands/events.ts';
 import { limitCommand } from './commands/limit.ts';
 import { logsCommand } from './commands/logs.ts';
 import { runCommand } from './commands/run.ts';
@@ -24,6 +25,7 @@ const COMMANDS: Command[] = [
   runCommand,
   runsCommand,
   logsCommand,
+  eventsCommand,
   cancelCommand,
   limitCommand,
 ];

@@ -7,6 +7,10 @@ import {
   type DeploymentCreateSchema,
   type DeploymentFlowRunCreateSchema,
   DeploymentSchema,
+  type EventCreate,
+  type EventFilter,
+  type EventFilterBodySchema,
+  EventPageSchema,
   type FlowCreateSchema,
   type FlowFilterBodySchema,
   type FlowRunCreateSchema,
@@ -31,6 +35,7 @@ import {
   type WorkQueueCreateSchema,
   WorkQueueSchema,
 } from '../protocol/index.ts';
+import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
 
@@ -161,6 +166,25 @@ export class EdgeflowClient {
 
   createLogs(logs: LogCreate[]) {
     return this.#http.request('POST', '/api/logs', { body: logs, schema: LogsCreatedSchema });
+  }
+
+  /** Stores events (answered once they are durable); see docs/events.md. */
+  createEvents(events: EventCreate[]) {
+    return this.#http.request('POST', '/api/events', { body: events, schema: z.undefined() });
+  }
+
+  /** New events as the server stores them (see event-stream.ts). */
+  streamEvents(filter: Partial<EventFilter>, options: Parameters<typeof streamEvents>[2] = {}) {
+    return streamEvents(this.#http, filter, options);
+  }
+
+  filterEvents(body: z.input<typeof EventFilterBodySchema>) {
+    return this.#http.request('POST', '/api/events/filter', { body, schema: EventPageSchema });
+  }
+
+  /** A page after the first: `nextPage` is a page's `next_page`. */
+  nextEvents(nextPage: string) {
+    return this.#http.request('GET', nextPage, { schema: EventPageSchema });
   }
 
   filterLogs(body: z.input<typeof LogFilterBodySchema>) {

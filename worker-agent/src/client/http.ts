@@ -77,6 +77,19 @@ export class HttpTransport {
     );
   }
 
+  /**
+   * Opens a long-lived GET (a Server-Sent Events stream): one attempt, no timeout once it answers; a
+   * refusal throws as `request` would.
+   */
+  async openStream(path: string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+    const response = await fetch(`${this.apiUrl}${path}`, {
+      headers: { ...headers, authorization: `Bearer ${this.#apiKey}`, accept: 'text/event-stream' },
+      signal,
+    });
+    if (response.ok && response.body) return response;
+    throw this.#apiError(response.status, await response.text(), 'GET', path, {});
+  }
+
   /** A call whose body and answer are opaque text (stored results); null when the server says 404. */
   async requestText(
     method: 'GET' | 'PUT',

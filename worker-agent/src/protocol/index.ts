@@ -5,6 +5,7 @@ export * from './common.ts';
 export * from './concurrency-limits.ts';
 export * from './deployments.ts';
 export * from './errors.ts';
+export * from './events.ts';
 export * from './flow-runs.ts';
 export * from './flows.ts';
 export * from './logs.ts';

@@ -10,6 +10,7 @@ import {
   TagsSchema,
   UuidSchema,
 } from './common.ts';
+import { EventCreateSchema } from './events.ts';
 import { FlowRunFilterSchema } from './flow-runs.ts';
 import { AndOperatorSchema, FlowFilterSchema } from './flows.ts';
 import {
@@ -118,22 +119,32 @@ export const TaskRunBatchItemSchema = z.discriminatedUnion('op', [
 ]);
 export type TaskRunBatchItem = z.infer<typeof TaskRunBatchItemSchema>;
 
-export const TaskRunBatchBodySchema = z.object({
-  items: z.array(TaskRunBatchItemSchema).min(1).max(1000),
-  /** The flow run's lease, when an agent's process reports: a stale one gets 409. */
-  lease_id: z.string().min(1).max(100).optional(),
-  /**
-   * Answer once the run object has committed, without waiting for the D1 index: filters see these
-   * task runs a little later, and at the latest once the flow run's next transition is answered. The
-   * SDK sets it on reports it does not wait for (docs/sdk.md, "Reports and where the SDK waits").
-   */
-  defer_index: z.boolean().default(false),
-  /**
-   * Answer every item with `state: null` (status and details as usual): for reports nobody waits on,
-   * the states only cost bytes both ways. What is recorded for a resent item is the full answer.
-   */
-  omit_states: z.boolean().default(false),
-});
+export const TaskRunBatchBodySchema = z
+  .object({
+    items: z.array(TaskRunBatchItemSchema).max(1000),
+    /**
+     * Custom events the flow emitted since the last batch (`emitEvent`): stored with the batch, in the
+     * run object's transaction, and delivered with its index write (docs/events.md).
+     */
+    events: z.array(EventCreateSchema).max(1000).default([]),
+    /** The flow run's lease, when an agent's process reports: a stale one gets 409. */
+    lease_id: z.string().min(1).max(100).optional(),
+    /**
+     * Answer once the run object has committed, without waiting for the D1 index: filters see these
+     * task runs a little later, and at the latest once the flow run's next transition is answered. The
+     * SDK sets it on reports it does not wait for (docs/sdk.md, "Reports and where the SDK waits").
+     */
+    defer_index: z.boolean().default(false),
+    /**
+     * Answer every item with `state: null` (status and details as usual): for reports nobody waits on,
+     * the states only cost bytes both ways. What is recorded for a resent item is the full answer.
+     */
+    omit_states: z.boolean().default(false),
+  })
+  .refine((body) => body.items.length + body.events.length > 0, {
+    path: ['items'],
+    error: 'a batch holds at least one item or event',
+  });
 export type TaskRunBatchBody = z.infer<typeof TaskRunBatchBodySchema>;
 
 export const TaskRunBatchResultSchema = z.object({

@@ -29,6 +29,7 @@ export {
   TimedOutError,
   UpstreamFailedError,
 } from './errors.ts';
+export { type EmitEventOptions, emitEvent } from './events.ts';
 export {
   FLOW_DEFINITION,
   type Flow,

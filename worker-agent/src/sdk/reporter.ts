@@ -1,10 +1,11 @@
-// Reports a flow run's task runs to `POST /api/flow_runs/{id}/task_runs/batch` (docs/sdk.md): queued
-// items go every 50 ms or 500 items, in order within each task run; two batches may be in flight when
+// Reports a flow run's task runs to `POST /api/flow_runs/{id}/task_runs/batch` (docs/sdk.md), with
+// the custom events the flow emits (docs/events.md): queued items go every 50 ms or 500 items, in
+// order within each task run; two batches may be in flight when
 // they hold different task runs. A proposal whose answer matters is sent with the queue ahead of it,
 // once nothing else is in flight, and its caller waits.
 import { randomUUID } from 'node:crypto';
 import { type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
-import type { StateCreate, TaskRunBatchItem, TaskRunBatchResult } from '../protocol/index.ts';
+import type { EventCreate, StateCreate, TaskRunBatchItem, TaskRunBatchResult } from '../protocol/index.ts';
 import { FlowRunAbortedError } from './errors.ts';
 
 export interface ReporterOptions {
@@ -31,6 +32,15 @@ interface Queued {
  */
 const MAX_IN_FLIGHT = 2;
 
+/** Events one batch carries at most (the server's limit). */
+const MAX_EVENTS_PER_BATCH = 1000;
+
+/** What one request carries: task-run items, and events in the order they were emitted. */
+interface Batch {
+  items: Queued[];
+  events: EventCreate[];
+}
+
 const taskRunIdOf = (item: TaskRunBatchItem) => (item.op === 'create' ? item.task_run.id : item.task_run_id);
 
 /** A state with a fresh transition id, so a resent batch is answered, not applied twice. */
@@ -49,6 +59,8 @@ export class TaskRunReporter {
    * batch, not the queue (a flow of 10,000 quick tasks queues 30,000 items faster than they go out).
    */
   #groups = new Map<string, Queued[]>();
+  /** Events emitted and not sent yet; counted in `#size` with the items. */
+  #events: EventCreate[] = [];
   #size = 0;
   #seq = 0;
   /** Queued items whose caller waits for the answer. */
@@ -84,6 +96,16 @@ export class TaskRunReporter {
   enqueue(item: TaskRunBatchItem): void {
     if (this.failure) return;
     this.#push({ item, seq: 0 });
+    if (this.#size >= this.#maxBatch) this.#start();
+    else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
+  }
+
+  /** Queues a custom event: it goes with the next batch, with whatever items are due then. */
+  enqueueEvent(event: EventCreate): void {
+    if (this.failure) return;
+    if (this.#size === 0) this.#oldest = Date.now();
+    this.#size++;
+    this.#events.push(event);
     if (this.#size >= this.#maxBatch) this.#start();
     else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
   }
@@ -187,22 +209,25 @@ export class TaskRunReporter {
       if (!due && this.#inFlight === 0) return;
       // A waiter's batch must not overtake anything in flight: it goes once the line is clear.
       const waiting = this.#waiters > 0;
-      const batch = due && this.#inFlight < (waiting ? 1 : MAX_IN_FLIGHT) ? this.#takeBatch(!waiting) : [];
-      if (batch.length === 0) {
+      const batch =
+        due && this.#inFlight < (waiting ? 1 : MAX_IN_FLIGHT)
+          ? this.#takeBatch(!waiting)
+          : { items: [], events: [] };
+      if (batch.items.length === 0 && batch.events.length === 0) {
         await new Promise<void>((wake) => {
           this.#wake = wake;
         });
         continue;
       }
-      if (this.#waiters === 0 && !batch.some((queued) => queued.answer)) this.#urgent = false;
+      if (this.#waiters === 0 && !batch.items.some((queued) => queued.answer)) this.#urgent = false;
       this.#oldest = Date.now();
       void this.#dispatch(batch);
     }
   }
 
-  async #dispatch(batch: Queued[]): Promise<void> {
+  async #dispatch(batch: Batch): Promise<void> {
     this.#inFlight++;
-    const ids = new Set(batch.map((queued) => taskRunIdOf(queued.item)));
+    const ids = new Set(batch.items.map((queued) => taskRunIdOf(queued.item)));
     for (const id of ids) this.#busy.add(id);
     try {
       await this.#send(batch);
@@ -221,7 +246,7 @@ export class TaskRunReporter {
    * any RUNNING). Order is kept within each task run, which is all the rules depend on; a run with
    * items in flight is left for a later batch. When everything fits, the batch keeps arrival order.
    */
-  #takeBatch(skipBusy: boolean): Queued[] {
+  #takeBatch(skipBusy: boolean): Batch {
     const groups: Queued[][] = [];
     let count = 0;
     let everything = true;
@@ -242,10 +267,12 @@ export class TaskRunReporter {
     if (everything) batch.sort((a, b) => a.seq - b.seq);
     this.#size -= batch.length;
     for (const queued of batch) if (queued.answer) this.#waiters--;
-    return batch;
+    const events = this.#events.splice(0, MAX_EVENTS_PER_BATCH);
+    this.#size -= events.length;
+    return { items: batch, events };
   }
 
-  async #send(batch: Queued[]): Promise<void> {
+  async #send({ items: batch, events }: Batch): Promise<void> {
     if (this.failure) {
       for (const queued of batch) queued.answer?.reject(failureError(this.failure));
       return;
@@ -254,6 +281,7 @@ export class TaskRunReporter {
     try {
       const { results } = await this.#client.applyTaskRunBatch(this.#flowRunId, {
         items: batch.map((queued) => queued.item),
+        ...(events.length > 0 ? { events } : {}),
         lease_id: this.#leaseId,
         // Nobody waits on the index or the states for plain reports; the flow run's final state
         // catches the index up, and an ABORT still says why in its details.

@@ -1,7 +1,7 @@
 // The task runner of a flow run: makes each task call's ids and dynamic keys, queues its `create`,
 // and runs it (task-attempts.ts) or its subflow (subflows.ts) in this process (docs/sdk.md).
 import { randomUUID } from 'node:crypto';
-import type { TaskRun } from '../protocol/index.ts';
+import type { EventCreate, TaskRun } from '../protocol/index.ts';
 import type { RunContext } from './context.ts';
 import type { FlowDefinition } from './flow.ts';
 import { TaskRunFuture, type TaskRunOutcome, type TaskRunState } from './futures.ts';
@@ -49,6 +49,11 @@ export class TaskRunner {
       for (const run of page) this.#earlier.set(runKey(run.task_key, run.dynamic_key), run);
       if (page.length < pageSize) return;
     }
+  }
+
+  /** Sends a custom event with the run's next report batch (see events.ts). */
+  emitEvent(event: EventCreate): void {
+    this.#options.reporter.enqueueEvent(event);
   }
 
   /** Resolves once every task run and subflow started so far has ended. */

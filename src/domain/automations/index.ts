@@ -1,0 +1,5 @@
+// Automations: triggers, their evaluation, actions and their templates (docs/automations.md).
+export * from './evaluation';
+export * from './matching';
+export * from './schemas';
+export * from './templates';

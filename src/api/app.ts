@@ -12,6 +12,7 @@ import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
 import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
 import { apiKeysRouter } from './routes/api-keys';
+import { automationsRouter } from './routes/automations';
 import { blockDocumentsRouter } from './routes/block-documents';
 import { blockSchemasRouter } from './routes/block-schemas';
 import { blockTypesRouter } from './routes/block-types';
@@ -120,6 +121,7 @@ export function createApp() {
   app.route('/api', webhooksRouter);
   app.route('/api', eventsRouter);
   app.route('/api', eventStreamRouter);
+  app.route('/api', automationsRouter);
   app.route('/api', resultsRouter);
   app.route('/api', concurrencyLimitsRouter);
   app.route('/api', tagConcurrencyLimitsRouter);

@@ -371,3 +371,17 @@ export const events = sqliteTable(
     index('events_resource').on(t.resourceId, t.occurred),
   ],
 );
+
+/** Automations (docs/automations.md): the whole body as Prefect writes it, `enabled` beside it for filters. */
+export const automations = sqliteTable(
+  'automations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    doc: text('doc').notNull(),
+    created: text('created').notNull(),
+    updated: text('updated').notNull(),
+  },
+  (t) => [index('automations_name').on(t.name, t.id)],
+);

@@ -107,7 +107,7 @@ describe('automation bodies', () => {
       actions_on_trigger: [],
       actions_on_resolve: [],
     });
-    expect(parsed.trigger).toMatchObject({ threshold: 1, within: 0, for_each: [], match: {} });
+    expect(parsed.trigger).toMatchObject({ threshold: 1, for_each: [], match: {} });
   });
 
   it('refuses suspend-flow-run at creation, naming the action', () => {

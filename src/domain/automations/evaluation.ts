@@ -3,7 +3,7 @@
 // fires when a window ends below it. Firing ids are derived from their cause, so a replay repeats them.
 import type { Event } from 'edgeflow/protocol';
 import { bucketOf, triggerCovers, triggerExpects, triggerStartsAfter } from './matching';
-import type { EventTrigger } from './schemas';
+import { type EventTrigger, windowMs } from './schemas';
 
 export interface Bucket {
   labels: Record<string, string>;
@@ -51,7 +51,7 @@ function openBucket(
   start: number,
   event: Event | null,
 ): Bucket {
-  return { labels, start, end: start + trigger.within * 1_000, count: 0, last_event: event };
+  return { labels, start, end: start + windowMs(trigger), count: 0, last_event: event };
 }
 
 /** Feeds one event (in commit order). Window bounds follow the event's `occurred`, as Prefect's do. */
@@ -120,9 +120,9 @@ export function evaluateTime(trigger: EventTrigger, state: TriggerState, now: nu
     if (belowThreshold) fire(bucket.end, bucket.count, bucket.last_event);
     if (trigger.after.length > 0) continue;
     let next = bucket.end;
-    if (next + trigger.within * 1_000 <= now) {
+    if (next + windowMs(trigger) <= now) {
       // Whole windows passed with no event at all: one firing for the stretch, then watch from now.
-      if (!belowThreshold) fire(next + trigger.within * 1_000, 0, null);
+      if (!belowThreshold) fire(next + windowMs(trigger), 0, null);
       next = now;
     }
     buckets[key] = openBucket(trigger, bucket.labels, next, null);

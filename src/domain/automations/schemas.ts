@@ -11,9 +11,17 @@ export type ResourceSpecification = z.infer<typeof ResourceSpecificationSchema>;
 
 const EventNamesSchema = z.array(z.string().min(1).max(1_024)).max(100).default([]);
 
+/** Prefect's trigger types; only `event` is evaluated so far, the others are refused by name. */
+const TriggerTypeSchema = z.string().refine((type) => type === 'event', {
+  error: (issue) =>
+    issue.input === 'compound' || issue.input === 'sequence'
+      ? `"${issue.input}" triggers are not supported yet; use an "event" trigger`
+      : 'must be "event"',
+});
+
 export const EventTriggerSchema = z
   .object({
-    type: z.literal('event'),
+    type: TriggerTypeSchema,
     id: UuidSchema.optional(),
     match: ResourceSpecificationSchema.default({}),
     match_related: z
@@ -24,41 +32,28 @@ export const EventTriggerSchema = z
     for_each: z.array(z.string().min(1).max(1_024)).max(20).default([]),
     posture: z.enum(['Reactive', 'Proactive']),
     threshold: z.number().int().min(1).max(1_000_000).default(1),
-    /** Seconds (Prefect's timedelta as a number). */
+    /** Seconds (Prefect's timedelta as a number); by default 0 for Reactive and 10 for Proactive. */
     within: z
       .number()
       .min(0)
       .max(31 * 86_400)
-      .default(0),
+      .optional(),
   })
   .superRefine((trigger, ctx) => {
-    if (trigger.posture === 'Proactive' && trigger.within < 10)
+    if (trigger.posture === 'Proactive' && trigger.within !== undefined && trigger.within < 10)
       ctx.addIssue({
         code: 'custom',
         path: ['within'],
         message: 'a Proactive trigger needs a window of at least 10 seconds',
       });
-  })
-  .transform((trigger) =>
-    // Prefect's default window for a Proactive trigger is 10 s; a Reactive one may be 0 (no window).
-    trigger.posture === 'Proactive' ? { ...trigger, within: Math.max(trigger.within, 10) } : trigger,
-  );
+  });
 export type EventTrigger = z.output<typeof EventTriggerSchema>;
+export const TriggerSchema = EventTriggerSchema;
 
-/** Only `event` triggers are evaluated so far; compound and sequence are refused by name. */
-export const TriggerSchema = z
-  .looseObject({ type: z.string() })
-  .superRefine((trigger, ctx) => {
-    if (trigger.type === 'compound' || trigger.type === 'sequence')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['type'],
-        message: `"${trigger.type}" triggers are not supported yet; use an "event" trigger`,
-      });
-    else if (trigger.type !== 'event')
-      ctx.addIssue({ code: 'custom', path: ['type'], message: 'must be "event"' });
-  })
-  .pipe(EventTriggerSchema);
+/** The trigger's window in milliseconds, with Prefect's defaults. */
+export function windowMs(trigger: EventTrigger): number {
+  return (trigger.within ?? (trigger.posture === 'Proactive' ? 10 : 0)) * 1_000;
+}
 
 /** A string that is a valid template (checked once at creation, never at firing). */
 const TemplateSchema = z
@@ -208,8 +203,26 @@ export const AutomationPatchSchema = z
   .superRefine(checkActions);
 export type AutomationPatch = z.output<typeof AutomationPatchSchema>;
 
-export interface Automation extends AutomationCreate {
-  id: string;
-  created: string;
-  updated: string;
-}
+/** An automation as the API answers it. */
+export const AutomationSchema = z.object({
+  ...AutomationFields,
+  id: UuidSchema,
+  created: z.string(),
+  updated: z.string(),
+});
+export type Automation = AutomationCreate & { id: string; created: string; updated: string };
+
+/** Prefect's `POST /api/automations/filter` body (the parts that filter here: ids, names, enabled). */
+export const AutomationFilterBodySchema = z.object({
+  sort: z.enum(['CREATED_DESC', 'UPDATED_DESC', 'NAME_ASC', 'NAME_DESC']).default('NAME_ASC'),
+  limit: z.number().int().min(1).max(200).default(200),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  automations: z
+    .object({
+      id: z.object({ any_: z.array(UuidSchema).max(200).nullish() }).nullish(),
+      name: z.object({ any_: z.array(z.string().max(256)).max(200).nullish() }).nullish(),
+      enabled: z.object({ eq_: z.boolean().nullish() }).nullish(),
+    })
+    .nullish(),
+});
+export type AutomationFilterBody = z.output<typeof AutomationFilterBodySchema>;

@@ -46,7 +46,7 @@ interface PendingAction {
 export class AutomationsObject extends DurableObject<Env> {
   /** Replaced by tests to move time (see clock.ts). */
   clock: Clock = systemClock;
-  private running = false;
+  private draining: Promise<void> | null = null;
   private again = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -54,21 +54,23 @@ export class AutomationsObject extends DurableObject<Env> {
     ctx.storage.sql.exec(SCHEMA);
   }
 
-  /** Called by writers after they stored events: evaluate now (one pass at a time; nudges coalesce). */
+  /**
+   * Called by writers after they stored events: evaluate now. One drain at a time; a nudge during it
+   * makes it go round again, and every caller's promise settles once its events have been evaluated.
+   */
   async nudge(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        await this.pass();
-      } while (this.again);
+    this.again = true;
+    this.draining ??= this.drain().finally(() => {
+      this.draining = null;
+    });
+    await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.again) {
+      this.again = false;
+      await this.pass();
       await this.runPendingActions();
-    } finally {
-      this.running = false;
     }
     await this.armAlarm();
   }
@@ -96,21 +98,28 @@ export class AutomationsObject extends DurableObject<Env> {
   /** One page of events through every enabled trigger, committed with the cursor in one transaction. */
   private async pass(): Promise<void> {
     const sql = this.ctx.storage.sql;
+    const automationsRead = await enabledAutomations(this.env.DB);
+    if (automationsRead.length === 0) {
+      // Nothing to evaluate: no events read, no alarm; the next automation starts from its creation.
+      sql.exec('DELETE FROM cursor');
+      sql.exec('DELETE FROM trigger_states');
+      return;
+    }
     const cursor = this.cursor();
-    const [automationsRead, eventsRead] = await Promise.all([
-      enabledAutomations(this.env.DB),
+    // A first cursor starts at the earliest enabled automation's creation: it acts on what follows.
+    const since = automationsRead.map((a) => a.created).sort()[0] ?? '';
+    const eventsRead =
       cursor === null
-        ? this.env.DB.prepare('SELECT COALESCE(MAX(seq), 0) AS seq, NULL AS doc FROM events').all<{
-            seq: number;
-            doc: string | null;
-          }>()
-        : this.env.DB.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+        ? await this.env.DB.prepare(
+            'SELECT COALESCE(MAX(seq), 0) AS seq, NULL AS doc FROM events WHERE occurred < ?',
+          )
+            .bind(since)
+            .all<{ seq: number; doc: string | null }>()
+        : await this.env.DB.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
             .bind(cursor, PAGE)
-            .all<{ seq: number; doc: string | null }>(),
-    ]);
+            .all<{ seq: number; doc: string | null }>();
     const now = this.clock.now();
     const rows = eventsRead.results;
-    // The first pass starts at the newest event: automations act on what happens from now on.
     const events = cursor === null ? [] : rows.map((row) => JSON.parse(row.doc as string) as Event);
     const nextCursor = rows.length > 0 ? (rows[rows.length - 1]?.seq ?? cursor ?? 0) : (cursor ?? 0);
     const stored = new Map(
@@ -157,7 +166,8 @@ export class AutomationsObject extends DurableObject<Env> {
         for (const firing of firings) this.recordFiring(automation, firing, now);
       }
     });
-    if (cursor !== null && rows.length === PAGE) this.again = true;
+    // The first pass only placed the cursor; the events after it are read straight away.
+    if (cursor === null || rows.length === PAGE) this.again = true;
   }
 
   /** A firing and its actions, once: a replayed firing has the same key and is ignored. */
@@ -232,7 +242,8 @@ export class AutomationsObject extends DurableObject<Env> {
   /** The earliest proactive window end, the fallback poll, or soon when actions are still pending. */
   private async armAlarm(): Promise<void> {
     const now = this.clock.now();
-    let next = now + FALLBACK_MS;
+    const watching = this.ctx.storage.sql.exec('SELECT 1 FROM trigger_states LIMIT 1').toArray().length > 0;
+    let next = watching ? now + FALLBACK_MS : Number.POSITIVE_INFINITY;
     for (const row of this.ctx.storage.sql.exec<{ state: string; trigger: string }>(
       'SELECT trigger, state FROM trigger_states',
     )) {
@@ -241,6 +252,7 @@ export class AutomationsObject extends DurableObject<Env> {
     }
     if (this.ctx.storage.sql.exec('SELECT 1 FROM pending_actions LIMIT 1').toArray().length > 0)
       next = Math.min(next, now + 1_000);
+    if (next === Number.POSITIVE_INFINITY) return;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > next || current < now) await this.ctx.storage.setAlarm(next);
   }

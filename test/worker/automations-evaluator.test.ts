@@ -4,7 +4,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { Event, EventPage, FlowRun } from 'edgeflow/protocol';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AutomationsObject } from '../../src/durable/automations-object';
 import { api } from './api';
 import { createDeployment } from './deployments-api';
@@ -102,6 +102,21 @@ describe('reactive triggers in the evaluator', () => {
     const run = await api<FlowRun>('GET', `/flow_runs/${executed?.payload.flow_run_id}`);
     expect(run.body.deployment_id).toBe(deployment.id);
     expect(run.body.parameters).toMatchObject({ failed: 'prefect.flow-run.abc' });
+  });
+
+  it('acts on an event stored through the API with no other call: the writer nudges the evaluator', async () => {
+    // The real clock: the fallback alarm (5 s on) must not be what finds the event.
+    await setClock(Date.now());
+    const id = await createAutomation({
+      trigger: { type: 'event', posture: 'Reactive', expect: ['nudged'] },
+      actions: [{ type: 'do-nothing' }],
+    });
+    await nudge();
+    await emit(event('nudged', 'x', 1));
+    await vi.waitFor(async () => expect(await outcomes(id)).toHaveLength(1), {
+      timeout: 5_000,
+      interval: 20,
+    });
   });
 
   it('does not act for a paused automation', async () => {

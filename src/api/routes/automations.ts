@@ -16,6 +16,7 @@ import {
   AutomationSchema,
 } from '../../domain/automations';
 import { type LifecycleAction, lifecycleEvent } from '../../domain/events';
+import { nudgeAutomations } from '../../durable/objects';
 import { notFound } from '../errors';
 import { pauseActions } from '../lifecycle-events';
 import { requiresScope } from '../route-scopes';
@@ -106,6 +107,7 @@ export const automationsRouter = createRouter()
       updated: at,
     };
     await insertAutomation(c.env.DB, automation, automationEvents(automation, ['created'], now), now);
+    c.executionCtx.waitUntil(nudgeAutomations(c.env));
     return c.json(automation, 201);
   })
   .openapi(read, async (c) => c.json(await automationOr404(c.env.DB, c.req.valid('param').id), 200))
@@ -125,6 +127,7 @@ export const automationsRouter = createRouter()
     const now = new Date();
     const current = await automationOr404(c.env.DB, c.req.valid('param').id);
     await change(c.env.DB, current, { ...current, ...c.req.valid('json'), updated: now.toISOString() }, now);
+    c.executionCtx.waitUntil(nudgeAutomations(c.env));
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {

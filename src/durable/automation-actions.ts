@@ -4,7 +4,8 @@
 // action finds its run instead of making another.
 import type { StateCreate } from 'edgeflow/protocol';
 import { readAutomation, writeAutomation } from '../db/automations';
-import { readDeployment } from '../db/deployments';
+import { pauseDeployment, readDeployment, resumeDeployment } from '../db/deployments';
+import { newEventStatements } from '../db/events';
 import { updateWorkPool } from '../db/work-pools';
 import {
   type Action,
@@ -149,6 +150,37 @@ async function setPoolPaused(
   return done({ work_pool_name: name });
 }
 
+/**
+ * Pauses or resumes a deployment in D1 with its lifecycle event. The pause records the withdrawal of
+ * its unstarted runs and the resume makes its schedules due: the scheduler's next tick carries both
+ * out (the API does it at once, from a floor above this one).
+ */
+async function setDeploymentPaused(
+  env: Env,
+  call: ActionCall,
+  selected: string | null | undefined,
+  paused: boolean,
+) {
+  const id = target(call, 'deployment', selected);
+  if (!id) return failed('no deployment: none selected, and the triggering event names none');
+  const deployment = await readDeployment(env.DB, id);
+  if (!deployment) return failed(`deployment ${id} does not exist`);
+  const flow = {
+    'prefect.resource.id': `prefect.flow.${deployment.flow_id}`,
+    'prefect.resource.role': 'flow',
+  };
+  const event = lifecycleEvent(
+    { kind: 'deployment', id, name: deployment.name },
+    paused ? 'paused' : 'resumed',
+    { id: crypto.randomUUID(), occurred: call.now },
+    [flow],
+  );
+  const events = newEventStatements(env.DB, [event], call.now);
+  if (paused) await pauseDeployment(env.DB, id, call.now, events);
+  else await resumeDeployment(env.DB, id, call.now, events);
+  return done({ deployment_id: id });
+}
+
 /** Carries out one action; a thrown error is an outcome too, so one action never stops the next. */
 export async function executeAction(env: Env, call: ActionCall): Promise<ActionOutcome> {
   const { action, context } = call;
@@ -194,6 +226,9 @@ export async function executeAction(env: Env, call: ActionCall): Promise<ActionO
           target(call, 'automation', action.automation_id),
           action.type === 'resume-automation',
         );
+      case 'pause-deployment':
+      case 'resume-deployment':
+        return await setDeploymentPaused(env, call, action.deployment_id, action.type === 'pause-deployment');
       case 'pause-work-pool':
       case 'resume-work-pool':
         return await setPoolPaused(env, call, action.work_pool_id, action.type === 'pause-work-pool');

@@ -119,6 +119,31 @@ describe('reactive triggers in the evaluator', () => {
     });
   });
 
+  it('pauses a deployment and another automation, each with its lifecycle event', async () => {
+    await setClock(T0);
+    const deployment = await createDeployment();
+    const other = await createAutomation({
+      trigger: { type: 'event', posture: 'Reactive', expect: ['never'] },
+      actions: [{ type: 'do-nothing' }],
+    });
+    const id = await createAutomation({
+      trigger: { type: 'event', posture: 'Reactive', expect: ['stop'] },
+      actions: [
+        { type: 'pause-deployment', deployment_id: deployment.id },
+        { type: 'pause-automation', automation_id: other },
+      ],
+    });
+    await nudge();
+    await emit(event('stop', 'x', 1));
+    await nudge();
+    expect((await outcomes(id)).map((e) => e.event)).toEqual([
+      'prefect.automation.action.executed',
+      'prefect.automation.action.executed',
+    ]);
+    expect((await api<{ paused: boolean }>('GET', `/deployments/${deployment.id}`)).body.paused).toBe(true);
+    expect((await api<{ enabled: boolean }>('GET', `/automations/${other}`)).body.enabled).toBe(false);
+  });
+
   it('does not act for a paused automation', async () => {
     await setClock(T0);
     const id = await createAutomation({

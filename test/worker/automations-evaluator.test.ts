@@ -144,6 +144,22 @@ describe('reactive triggers in the evaluator', () => {
     expect((await api<{ enabled: boolean }>('GET', `/automations/${other}`)).body.enabled).toBe(false);
   });
 
+  it("does not run a firing's actions again when the same events are read again (cursor rewound)", async () => {
+    await setClock(T0);
+    const id = await createAutomation({
+      trigger: { type: 'event', posture: 'Reactive', expect: ['again'] },
+      actions: [{ type: 'do-nothing' }],
+    });
+    await nudge();
+    await emit(event('again', 'x', 1));
+    await nudge();
+    await runInDurableObject(evaluator(), (_instance: AutomationsObject, state) => {
+      state.storage.sql.exec('UPDATE cursor SET seq = 0');
+    });
+    await nudge();
+    expect(await outcomes(id)).toHaveLength(1);
+  });
+
   it('does not act for a paused automation', async () => {
     await setClock(T0);
     const id = await createAutomation({

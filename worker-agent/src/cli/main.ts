@@ -2,6 +2,7 @@
 // The `edgeflow` command line: one file per command under ./commands.
 import { ApiError } from '../client/index.ts';
 import { agentCommand } from './commands/agent.ts';
+import { automationCommand } from './commands/automation.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { eventsCommand } from './commands/events.ts';
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   eventsCommand,
   cancelCommand,
   limitCommand,
+  automationCommand,
 ];
 
 function help(): string {

@@ -35,6 +35,7 @@ import {
   type WorkQueueCreateSchema,
   WorkQueueSchema,
 } from '../protocol/index.ts';
+import { AutomationsClient } from './automations-client.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
@@ -54,10 +55,13 @@ export class EdgeflowClient {
   readonly #http: HttpTransport;
   /** Named concurrency and rate limits, their leases, and task tag limits. */
   readonly limits: LimitsClient;
+  /** Automations: list, read, pause, resume, delete. */
+  readonly automations: AutomationsClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
     this.limits = new LimitsClient(this.#http);
+    this.automations = new AutomationsClient(this.#http);
   }
 
   get apiUrl(): string {

@@ -10,7 +10,7 @@ import { type LocalServer, startServer, tempProject, waitUntil } from './harness
 let server: LocalServer;
 let project: ReturnType<typeof tempProject>;
 let receiver: Server;
-const received: { headers: Record<string, unknown>; body: string }[] = [];
+const received: { headers: Record<string, unknown>; body: string; at: number }[] = [];
 
 beforeAll(async () => {
   receiver = createServer((request, response) => {
@@ -19,7 +19,7 @@ beforeAll(async () => {
       body += chunk.toString();
     });
     request.on('end', () => {
-      received.push({ headers: request.headers, body });
+      received.push({ headers: request.headers, body, at: performance.now() });
       response.writeHead(204).end();
     });
   });
@@ -70,6 +70,36 @@ describe('automations end to end', () => {
       },
     });
     expect(page.events.map((event) => event.event)).toEqual(['prefect.automation.action.executed']);
+  });
+
+  it('reports the trigger latency from an event accepted to its webhook received (not asserted)', async () => {
+    const port = (receiver.address() as AddressInfo).port;
+    await server.client.automations.create({
+      name: 'e2e-latency',
+      trigger: { type: 'event', posture: 'Reactive', expect: ['e2e.latency'] },
+      actions: [{ type: 'call-webhook', url: `http://127.0.0.1:${port}/latency`, payload: '{{ event.id }}' }],
+    });
+    const latencies: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = crypto.randomUUID();
+      const sent = performance.now();
+      await server.client.createEvents([
+        {
+          id,
+          occurred: new Date().toISOString(),
+          event: 'e2e.latency',
+          resource: { 'prefect.resource.id': 'e2e.l' },
+        },
+      ]);
+      // The receiver stamps its arrival, so the polling interval below is not in the figure.
+      const arrival = await waitUntil(async () => received.find((r) => r.body === id), Boolean, 10_000);
+      latencies.push(arrival!.at - sent);
+    }
+    latencies.sort((a, b) => a - b);
+    const at = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(1);
+    console.log(`trigger latency, event POST to webhook received: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms`);
+    expect(latencies).toHaveLength(30);
   });
 
   it('edgeflow automation ls, inspect, pause, resume and delete', async () => {

@@ -17,6 +17,7 @@ import {
   firingActions,
   firingKey,
   initialTriggerState,
+  isOwnEvent,
   nextWindowEnd,
   type TriggerState,
   templateContext,
@@ -141,6 +142,7 @@ export class AutomationsObject extends DurableObject<Env> {
           : initialTriggerState(automation.trigger, now);
       const firings: Firing[] = [];
       for (const event of events) {
+        if (isOwnEvent(automation.id, event)) continue;
         const settled = evaluateTime(automation.trigger, state, Math.min(Date.parse(event.occurred), now));
         const evaluated = evaluateEvent(automation.trigger, settled.state, event);
         firings.push(...settled.firings, ...evaluated.firings);

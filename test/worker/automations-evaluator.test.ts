@@ -160,6 +160,23 @@ describe('reactive triggers in the evaluator', () => {
     expect(await outcomes(id)).toHaveLength(1);
   });
 
+  it('does not fire on the outcomes of its own actions, even when it watches every automation', async () => {
+    await setClock(T0);
+    const id = await createAutomation({
+      trigger: {
+        type: 'event',
+        posture: 'Reactive',
+        match: { 'prefect.resource.id': 'prefect.automation.*' },
+      },
+      actions: [{ type: 'do-nothing' }],
+    });
+    await nudge();
+    // Another automation's `created` event fires it once; its own outcome event must not fire it again.
+    await createAutomation({ trigger: { type: 'event', posture: 'Reactive', expect: ['never'] } });
+    for (let i = 0; i < 3; i++) await nudge();
+    expect(await outcomes(id)).toHaveLength(1);
+  });
+
   it('does not act for a paused automation', async () => {
     await setClock(T0);
     const id = await createAutomation({

@@ -65,3 +65,12 @@ export function actionOutcomeEvent(
     follows: null,
   };
 }
+
+/**
+ * Whether the event is about the automation itself (its lifecycle, its actions' outcomes): such
+ * events never feed its own trigger, so an automation that expects any event cannot fire on the
+ * outcomes of its own firings, forever.
+ */
+export function isOwnEvent(automationId: string, event: Event): boolean {
+  return event.resource['prefect.resource.id'] === `prefect.automation.${automationId}`;
+}

@@ -31,6 +31,7 @@ import { signInRouter } from './routes/sign-in';
 import { signInTokensRouter } from './routes/sign-in-tokens';
 import { tagConcurrencyLimitsRouter } from './routes/tag-concurrency-limits';
 import { taskRunsRouter } from './routes/task-runs';
+import { variablesRouter } from './routes/variables';
 import { webhooksRouter } from './routes/webhooks';
 import { workPoolDispatchRouter } from './routes/work-pool-dispatch';
 import { workPoolsRouter } from './routes/work-pools';
@@ -126,6 +127,7 @@ export function createApp() {
   app.route('/api', blockTypesRouter);
   app.route('/api', blockSchemasRouter);
   app.route('/api', blockDocumentsRouter);
+  app.route('/api', variablesRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);
   app.route(

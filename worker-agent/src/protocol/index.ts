@@ -12,4 +12,5 @@ export * from './logs.ts';
 export * from './retries.ts';
 export * from './states.ts';
 export * from './task-runs.ts';
+export * from './variables.ts';
 export * from './work-pools.ts';

@@ -30,6 +30,8 @@ export interface Fixtures {
   blockSchemaChecksum: string;
   blockDocumentId: string;
   blockDocumentName: string;
+  variableId: string;
+  variableName: string;
 }
 
 export type Key = string | number;
@@ -88,6 +90,9 @@ function hinted(key: Key | undefined, schema: JsonSchema, fixtures: Fixtures): u
       return [fixtures.limitName];
     case 'wait_seconds':
       return 0;
+    // A variable's value: any JSON, which its schema can't describe.
+    case 'value':
+      return firstType(schema) === undefined && !options(schema) ? { fuzz: true } : undefined;
     case 'id':
       return schema.format === 'uuid' ? randomUUID() : undefined;
     // An event's resource: string labels, its id required (a rule JSON Schema's record can't say).

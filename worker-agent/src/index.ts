@@ -23,6 +23,7 @@ export {
   type FlowOptions,
   FlowRunAbortedError,
   getRunLogger,
+  getVariable,
   INPUTS,
   LOG_LEVELS,
   type LogLevelName,
@@ -35,6 +36,8 @@ export {
   type RunContext,
   type RunLogger,
   rateLimit,
+  type SetVariableOptions,
+  setVariable,
   TASK_SOURCE,
   type Task,
   type TaskHook,
@@ -48,6 +51,7 @@ export {
   type Unmapped,
   UpstreamFailedError,
   unmapped,
+  VariableExistsError,
 } from './sdk/index.ts';
 export { type Flow, flow } from './serve/flow.ts';
 export type { ServeOptions } from './serve/serve.ts';

@@ -9,6 +9,7 @@ import { limitCommand } from './commands/limit.ts';
 import { logsCommand } from './commands/logs.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { variableCommand } from './commands/variable.ts';
 import { UsageError } from './connection.ts';
 import { describeApiError } from './format.ts';
 
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   eventsCommand,
   cancelCommand,
   limitCommand,
+  variableCommand,
 ];
 
 function help(): string {

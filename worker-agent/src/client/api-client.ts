@@ -38,6 +38,7 @@ import {
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
+import { VariablesClient } from './variables-client.ts';
 
 /** What a caller may leave out of a set_state body (force defaults to false on the server). */
 export type SetStateRequest = Omit<SetStateBody, 'force'> & { force?: boolean };
@@ -54,10 +55,13 @@ export class EdgeflowClient {
   readonly #http: HttpTransport;
   /** Named concurrency and rate limits, their leases, and task tag limits. */
   readonly limits: LimitsClient;
+  /** Variables, by name (docs/variables.md). */
+  readonly variables: VariablesClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
     this.limits = new LimitsClient(this.#http);
+    this.variables = new VariablesClient(this.#http);
   }
 
   get apiUrl(): string {

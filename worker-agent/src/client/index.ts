@@ -5,3 +5,4 @@ export { ApiError, ApiResponseError, ApiUnavailableError, LockedError, StaleLeas
 export { clientFromEnvironment, DEFAULT_API_URL, MissingApiKeyError } from './from-environment.ts';
 export type { HttpOptions } from './http.ts';
 export { LimitsClient } from './limits-client.ts';
+export { VariablesClient } from './variables-client.ts';

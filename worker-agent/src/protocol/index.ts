@@ -1,5 +1,6 @@
 // The wire contract between the Edgeflow Worker, the agent and the SDK. Both sides parse with these.
 export * from './api-keys.ts';
+export * from './artifacts.ts';
 export * from './blocks.ts';
 export * from './common.ts';
 export * from './concurrency-limits.ts';

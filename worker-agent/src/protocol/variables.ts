@@ -17,7 +17,7 @@ export const VariableNameSchema = z
 /** Any JSON value (a string, number, boolean, null, list or object) of at most 5,000 characters. */
 export const VariableValueSchema = z
   .unknown()
-  .refine((value) => value !== undefined, 'is required')
+  .refine((value): boolean => value !== undefined, 'is required')
   .refine((value) => {
     const text = JSON.stringify(value);
     return text !== undefined && text.length <= MAX_VARIABLE_VALUE_CHARS;

@@ -59,3 +59,9 @@ export {
   type TaskRunInfo,
   task,
 } from './task.ts';
+export {
+  getVariable,
+  type SetVariableOptions,
+  setVariable,
+  VariableExistsError,
+} from './variables.ts';

@@ -12,6 +12,7 @@ import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
 import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
 import { apiKeysRouter } from './routes/api-keys';
+import { artifactsRouter } from './routes/artifacts';
 import { blockDocumentsRouter } from './routes/block-documents';
 import { blockSchemasRouter } from './routes/block-schemas';
 import { blockTypesRouter } from './routes/block-types';
@@ -128,6 +129,7 @@ export function createApp() {
   app.route('/api', blockSchemasRouter);
   app.route('/api', blockDocumentsRouter);
   app.route('/api', variablesRouter);
+  app.route('/api', artifactsRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);
   app.route(

@@ -112,6 +112,11 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
     name: `${prefix}_variable`.toLowerCase().replace(/[^a-z0-9_-]/g, '-'),
     value: { fuzz: true },
   });
+  const artifact = await call<{ id: string; key: string }>(url, 'POST', '/api/artifacts', {
+    key: `${prefix}-artifact`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+    type: 'markdown',
+    data: '# fuzz',
+  });
   const resultKey = `${prefix}/result.json`;
   await call(url, 'PUT', `/api/results/${resultKey}`, '{"value":1}');
   return {
@@ -140,6 +145,8 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       blockDocumentName: blockDocument.name,
       variableId: variable.id,
       variableName: variable.name,
+      artifactId: artifact.id,
+      artifactKey: artifact.key,
     },
     webhookSecret: webhook.secret,
     apiKeySecret: key.key,

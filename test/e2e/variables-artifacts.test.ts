@@ -1,12 +1,34 @@
 // Variables and artifacts end to end: a flow run by a real agent reads and writes variables with the
 // SDK; `edgeflow variable` sets, reads, lists and unsets them (docs/variables.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FlowRun } from '../../worker-agent/src/protocol/index.ts';
+import type { Artifact, FlowRun } from '../../worker-agent/src/protocol/index.ts';
 import { cli } from './cli-harness.ts';
 import { SDK_URL } from './harness.ts';
 import { finished, runFlow, type SdkWorld, startWorld, stopWorld } from './sdk-helpers.ts';
 
 const FLOWS = {
+  'flows/publish.ts': `
+import {
+  createImageArtifact, createLinkArtifact, createMarkdownArtifact, createProgressArtifact,
+  createTableArtifact, flow, getVariable, task, updateProgressArtifact,
+} from '${SDK_URL}';
+
+const summarise = task(async (region: string) => {
+  createTableArtifact([{ region, orders: 3 }, { region: 'us', orders: 5 }], { key: 'orders-table' });
+  createLinkArtifact('https://example.com/orders', { key: 'orders-link', linkText: 'orders' });
+  return region;
+}, { name: 'summarise' });
+
+export const publish = flow(async () => {
+  const config = await getVariable('publish_config', { region: 'none' });
+  const progress = createProgressArtifact(0, { key: 'orders-progress' });
+  const region = await summarise(config.region);
+  updateProgressArtifact(progress, 50);
+  createMarkdownArtifact('# Orders for ' + region, { key: 'orders-report', description: 'daily' });
+  createImageArtifact('https://example.com/chart.png', { key: 'orders-chart' });
+  updateProgressArtifact(progress, 100);
+}, { name: 'publish' });
+`,
   'flows/report.ts': `
 import { flow, getVariable, setVariable, task } from '${SDK_URL}';
 
@@ -33,6 +55,7 @@ export const report = flow(async () => {
 
 let world: SdkWorld;
 let run: FlowRun;
+let published: FlowRun;
 
 beforeAll(async () => {
   world = await startWorld('e2e-variables-artifacts', FLOWS);
@@ -44,6 +67,8 @@ beforeAll(async () => {
   ]);
   expect(set.code, set.stderr).toBe(0);
   run = await finished(world, await runFlow(world, 'flows/report.ts:report'));
+  await world.server.client.variables.create({ name: 'publish_config', value: { region: 'eu' } });
+  published = await finished(world, await runFlow(world, 'flows/publish.ts:publish'));
 });
 
 afterAll(async () => {
@@ -80,5 +105,54 @@ describe('variables from a flow run', () => {
     expect(ls.stdout).toContain('report_last_seen');
     expect((await cli(world.server, dir, ['variable', 'unset', 'report_config'])).code).toBe(0);
     expect((await cli(world.server, dir, ['variable', 'get', 'report_config'])).code).not.toBe(0);
+  });
+});
+
+async function latest(key: string): Promise<Artifact> {
+  const response = await fetch(`${world.server.url}/api/artifacts/${key}/latest`, {
+    headers: { authorization: 'Bearer edgeflow-dev-key' },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as Artifact;
+}
+
+describe('artifacts from a flow run', () => {
+  it('stores each type, linked to the flow run and the task run that made it', async () => {
+    expect(published.state_type).toBe('COMPLETED');
+    const tasks = await world.server.client.listTaskRuns(published.id);
+    const summarise = tasks.find((task) => task.name.startsWith('summarise'))!;
+    expect(await latest('orders-table')).toMatchObject({
+      type: 'table',
+      data: [
+        { region: 'eu', orders: 3 },
+        { region: 'us', orders: 5 },
+      ],
+      flow_run_id: published.id,
+      task_run_id: summarise.id,
+    });
+    expect(await latest('orders-link')).toMatchObject({
+      type: 'link',
+      data: '[orders](https://example.com/orders)',
+      task_run_id: summarise.id,
+    });
+    expect(await latest('orders-report')).toMatchObject({
+      type: 'markdown',
+      data: '# Orders for eu',
+      description: 'daily',
+      flow_run_id: published.id,
+      task_run_id: null,
+    });
+    expect(await latest('orders-chart')).toMatchObject({
+      type: 'image',
+      data: 'https://example.com/chart.png',
+    });
+  });
+
+  it('moves the progress artifact in place to its last value', async () => {
+    expect(await latest('orders-progress')).toMatchObject({
+      type: 'progress',
+      data: 100,
+      flow_run_id: published.id,
+    });
   });
 });

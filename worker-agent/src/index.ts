@@ -3,6 +3,7 @@ export * from './client/index.ts';
 export * from './protocol/index.ts';
 export {
   type AllowFailure,
+  type ArtifactOptions,
   allowFailure,
   type CacheKeyContext,
   type CacheKeyFn,
@@ -12,6 +13,11 @@ export {
   ConcurrencySlotTimeoutError,
   cacheKeyFnPolicy,
   concurrency,
+  createImageArtifact,
+  createLinkArtifact,
+  createMarkdownArtifact,
+  createProgressArtifact,
+  createTableArtifact,
   currentRun,
   DEFAULT,
   type EmitEventOptions,
@@ -51,6 +57,7 @@ export {
   type Unmapped,
   UpstreamFailedError,
   unmapped,
+  updateProgressArtifact,
   VariableExistsError,
 } from './sdk/index.ts';
 export { type Flow, flow } from './serve/flow.ts';

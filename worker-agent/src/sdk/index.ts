@@ -1,6 +1,15 @@
 // The SDK: flows, tasks, futures, cache policies, the run logger, and the run context they share.
 
 export {
+  type ArtifactOptions,
+  createImageArtifact,
+  createLinkArtifact,
+  createMarkdownArtifact,
+  createProgressArtifact,
+  createTableArtifact,
+  updateProgressArtifact,
+} from './artifacts.ts';
+export {
   type CacheKeyContext,
   type CacheKeyFn,
   CachePolicy,

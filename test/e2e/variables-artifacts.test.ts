@@ -155,4 +155,28 @@ describe('artifacts from a flow run', () => {
       flow_run_id: published.id,
     });
   });
+
+  it('edgeflow artifact ls shows the latest per key, and inspect one by key', async () => {
+    const dir = world.project.dir;
+    const ls = await cli(world.server, dir, ['artifact', 'ls', '--json']);
+    expect(ls.code, ls.stderr).toBe(0);
+    const keys = ls.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as Artifact).key);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'orders-table',
+        'orders-link',
+        'orders-report',
+        'orders-chart',
+        'orders-progress',
+      ]),
+    );
+    expect(new Set(keys).size).toBe(keys.length);
+    const inspect = await cli(world.server, dir, ['artifact', 'inspect', 'orders-report']);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(inspect.stdout).toContain('# Orders for eu');
+    expect(inspect.stdout).toContain(published.id);
+  });
 });

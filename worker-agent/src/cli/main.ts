@@ -2,6 +2,7 @@
 // The `edgeflow` command line: one file per command under ./commands.
 import { ApiError } from '../client/index.ts';
 import { agentCommand } from './commands/agent.ts';
+import { artifactCommand } from './commands/artifact.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { eventsCommand } from './commands/events.ts';
@@ -30,6 +31,7 @@ const COMMANDS: Command[] = [
   cancelCommand,
   limitCommand,
   variableCommand,
+  artifactCommand,
 ];
 
 function help(): string {

@@ -35,6 +35,7 @@ import {
   type WorkQueueCreateSchema,
   WorkQueueSchema,
 } from '../protocol/index.ts';
+import { ArtifactsClient } from './artifacts-client.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
@@ -57,11 +58,14 @@ export class EdgeflowClient {
   readonly limits: LimitsClient;
   /** Variables, by name (docs/variables.md). */
   readonly variables: VariablesClient;
+  /** Reading artifacts (flows send theirs in the report batches; docs/artifacts.md). */
+  readonly artifacts: ArtifactsClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
     this.limits = new LimitsClient(this.#http);
     this.variables = new VariablesClient(this.#http);
+    this.artifacts = new ArtifactsClient(this.#http);
   }
 
   get apiUrl(): string {

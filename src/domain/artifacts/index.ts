@@ -28,6 +28,8 @@ export function artifactDataProblem(type: ArtifactType, data: unknown): string |
         ? null
         : "an image artifact's data is an http(s) URL of the image";
     case 'table': {
+      // Prefect's client sends a table as its JSON text (`json.dumps(table)`): the same forms apply.
+      if (typeof data === 'string') return artifactDataProblem('table', parsedJson(data) ?? 0);
       if (Array.isArray(data) && (data.every(isRecord) || data.every(Array.isArray))) return null;
       if (isRecord(data) && Object.values(data).every(Array.isArray)) return null;
       return "a table artifact's data is a list of rows (objects), an object of columns (lists) or a list of lists";
@@ -80,3 +82,12 @@ export function updatedArtifact(
 
 /** Whether the data's JSON text is kept in R2 rather than in its D1 row. */
 export const keepsDataInR2 = (jsonText: string) => jsonText.length > INLINE_DATA_CHARS;
+
+/** The value of a JSON text, or undefined when it is not JSON. */
+export function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

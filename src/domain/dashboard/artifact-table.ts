@@ -1,5 +1,6 @@
 // A table artifact's data as columns and rows, whichever of Prefect's three forms it came in, and
 // sorted by a column for the page's sortable headers (docs/artifacts.md).
+import { parsedJson } from '../artifacts';
 
 export interface ArtifactTable {
   columns: string[];
@@ -11,6 +12,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 /** Rows of objects, an object of columns, or a list of lists (the first row is not a header). */
 export function tableOf(data: unknown): ArtifactTable | null {
+  // Prefect's client stores a table as its JSON text.
+  if (typeof data === 'string') return tableOf(parsedJson(data) ?? null);
   if (Array.isArray(data) && data.every(isRecord)) {
     const columns = [...new Set(data.flatMap((row) => Object.keys(row)))];
     return { columns, rows: data.map((row) => columns.map((column) => row[column])) };

@@ -19,8 +19,19 @@ const summarise = task(async (region: string) => {
   return region;
 }, { name: 'summarise' });
 
+/** A Secret block through the block routes, as Prefect's Secret.load reads it (no SDK Block.load yet). */
+async function loadSecret(name: string): Promise<string> {
+  const response = await fetch(
+    process.env.EDGEFLOW_API_URL + '/api/block_types/slug/secret/block_documents/name/' + name + '?include_secrets=true',
+    { headers: { authorization: 'Bearer ' + process.env.EDGEFLOW_API_KEY } },
+  );
+  return (await response.json()).data.value;
+}
+
 export const publish = flow(async () => {
   const config = await getVariable('publish_config', { region: 'none' });
+  const secret = await loadSecret('shop-token');
+  createMarkdownArtifact('token ok: ' + (secret === 's3cr3t-token'), { key: 'secret-check' });
   const progress = createProgressArtifact(0, { key: 'orders-progress' });
   const region = await summarise(config.region);
   updateProgressArtifact(progress, 50);
@@ -68,6 +79,7 @@ beforeAll(async () => {
   expect(set.code, set.stderr).toBe(0);
   run = await finished(world, await runFlow(world, 'flows/report.ts:report'));
   await world.server.client.variables.create({ name: 'publish_config', value: { region: 'eu' } });
+  await storeSecretBlock('shop-token', 's3cr3t-token');
   published = await finished(world, await runFlow(world, 'flows/publish.ts:publish'));
 });
 
@@ -108,6 +120,31 @@ describe('variables from a flow run', () => {
   });
 });
 
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${world.server.url}/api${path}`, {
+    method,
+    headers: { authorization: 'Bearer edgeflow-dev-key', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(response.ok, await response.clone().text()).toBe(true);
+  return (await response.json()) as T;
+}
+
+/** A Secret block document: type, schema with its secret field, and a named document (admin key). */
+async function storeSecretBlock(name: string, value: string): Promise<void> {
+  const type = await call<{ id: string }>('POST', '/block_types', { name: 'Secret', slug: 'secret' });
+  const schema = await call<{ id: string }>('POST', '/block_schemas', {
+    block_type_id: type.id,
+    fields: { title: 'Secret', type: 'object', block_type_slug: 'secret', secret_fields: ['value'] },
+  });
+  await call('POST', '/block_documents', {
+    name,
+    block_type_id: type.id,
+    block_schema_id: schema.id,
+    data: { value },
+  });
+}
+
 async function latest(key: string): Promise<Artifact> {
   const response = await fetch(`${world.server.url}/api/artifacts/${key}/latest`, {
     headers: { authorization: 'Bearer edgeflow-dev-key' },
@@ -146,6 +183,16 @@ describe('artifacts from a flow run', () => {
       type: 'image',
       data: 'https://example.com/chart.png',
     });
+  });
+
+  it('loaded the Secret block with its secret, which plain reads mask', async () => {
+    expect((await latest('secret-check')).data).toBe('token ok: true');
+    const plain = await call<{ data: { value: string } }>(
+      'GET',
+      '/block_types/slug/secret/block_documents/name/shop-token',
+    );
+    expect(plain.data.value).toBe('********');
+    expect(world.agent.output).not.toContain('s3cr3t-token');
   });
 
   it('moves the progress artifact in place to its last value', async () => {

@@ -35,9 +35,11 @@ import {
   type WorkQueueCreateSchema,
   WorkQueueSchema,
 } from '../protocol/index.ts';
+import { ArtifactsClient } from './artifacts-client.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
+import { VariablesClient } from './variables-client.ts';
 
 /** What a caller may leave out of a set_state body (force defaults to false on the server). */
 export type SetStateRequest = Omit<SetStateBody, 'force'> & { force?: boolean };
@@ -54,10 +56,16 @@ export class EdgeflowClient {
   readonly #http: HttpTransport;
   /** Named concurrency and rate limits, their leases, and task tag limits. */
   readonly limits: LimitsClient;
+  /** Variables, by name (docs/variables.md). */
+  readonly variables: VariablesClient;
+  /** Reading artifacts (flows send theirs in the report batches; docs/artifacts.md). */
+  readonly artifacts: ArtifactsClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
     this.limits = new LimitsClient(this.#http);
+    this.variables = new VariablesClient(this.#http);
+    this.artifacts = new ArtifactsClient(this.#http);
   }
 
   get apiUrl(): string {

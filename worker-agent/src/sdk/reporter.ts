@@ -5,7 +5,14 @@
 // once nothing else is in flight, and its caller waits.
 import { randomUUID } from 'node:crypto';
 import { type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
-import type { EventCreate, StateCreate, TaskRunBatchItem, TaskRunBatchResult } from '../protocol/index.ts';
+import type {
+  ArtifactCreate,
+  ArtifactProgress,
+  EventCreate,
+  StateCreate,
+  TaskRunBatchItem,
+  TaskRunBatchResult,
+} from '../protocol/index.ts';
 import { FlowRunAbortedError } from './errors.ts';
 
 export interface ReporterOptions {
@@ -35,11 +42,19 @@ const MAX_IN_FLIGHT = 2;
 /** Events one batch carries at most (the server's limit). */
 const MAX_EVENTS_PER_BATCH = 1000;
 
-/** What one request carries: task-run items, and events in the order they were emitted. */
+/** Artifacts one batch carries at most (the server's limit; docs/artifacts.md). */
+const MAX_ARTIFACTS_PER_BATCH = 100;
+
+/** What one request carries: task-run items, and events and artifacts in the order they were made. */
 interface Batch {
   items: Queued[];
   events: EventCreate[];
+  artifacts: ArtifactCreate[];
+  progress: ArtifactProgress[];
 }
+
+const isEmpty = (batch: Batch) =>
+  batch.items.length + batch.events.length + batch.artifacts.length + batch.progress.length === 0;
 
 const taskRunIdOf = (item: TaskRunBatchItem) => (item.op === 'create' ? item.task_run.id : item.task_run_id);
 
@@ -61,6 +76,11 @@ export class TaskRunReporter {
   #groups = new Map<string, Queued[]>();
   /** Events emitted and not sent yet; counted in `#size` with the items. */
   #events: EventCreate[] = [];
+  /** Artifacts created and progress moved, not sent yet; counted in `#size` too. */
+  #artifacts: ArtifactCreate[] = [];
+  #progress: ArtifactProgress[] = [];
+  /** Requests in flight carrying artifacts or progress: progress waits for them, to land in order. */
+  #artifactsInFlight = 0;
   #size = 0;
   #seq = 0;
   /** Queued items whose caller waits for the answer. */
@@ -103,9 +123,28 @@ export class TaskRunReporter {
   /** Queues a custom event: it goes with the next batch, with whatever items are due then. */
   enqueueEvent(event: EventCreate): void {
     if (this.failure) return;
+    this.#events.push(event);
+    this.#queuedBeside();
+  }
+
+  /** Queues an artifact (docs/artifacts.md): it goes with the next batch, like an event. */
+  enqueueArtifact(artifact: ArtifactCreate): void {
+    if (this.failure) return;
+    this.#artifacts.push(artifact);
+    this.#queuedBeside();
+  }
+
+  /** Queues a progress artifact's new value; it is applied after the creates of its batch. */
+  enqueueArtifactProgress(progress: ArtifactProgress): void {
+    if (this.failure) return;
+    this.#progress.push(progress);
+    this.#queuedBeside();
+  }
+
+  /** Something that rides beside the task-run items was queued: count it and make sure it goes. */
+  #queuedBeside(): void {
     if (this.#size === 0) this.#oldest = Date.now();
     this.#size++;
-    this.#events.push(event);
     if (this.#size >= this.#maxBatch) this.#start();
     else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
   }
@@ -212,8 +251,8 @@ export class TaskRunReporter {
       const batch =
         due && this.#inFlight < (waiting ? 1 : MAX_IN_FLIGHT)
           ? this.#takeBatch(!waiting)
-          : { items: [], events: [] };
-      if (batch.items.length === 0 && batch.events.length === 0) {
+          : { items: [], events: [], artifacts: [], progress: [] };
+      if (isEmpty(batch)) {
         await new Promise<void>((wake) => {
           this.#wake = wake;
         });
@@ -227,6 +266,8 @@ export class TaskRunReporter {
 
   async #dispatch(batch: Batch): Promise<void> {
     this.#inFlight++;
+    const carriesArtifacts = batch.artifacts.length + batch.progress.length > 0;
+    if (carriesArtifacts) this.#artifactsInFlight++;
     const ids = new Set(batch.items.map((queued) => taskRunIdOf(queued.item)));
     for (const id of ids) this.#busy.add(id);
     try {
@@ -234,6 +275,7 @@ export class TaskRunReporter {
     } finally {
       for (const id of ids) this.#busy.delete(id);
       this.#inFlight--;
+      if (carriesArtifacts) this.#artifactsInFlight--;
       this.#nudge();
       for (const landed of this.#onLanded) landed();
       this.#onLanded.clear();
@@ -268,11 +310,16 @@ export class TaskRunReporter {
     this.#size -= batch.length;
     for (const queued of batch) if (queued.answer) this.#waiters--;
     const events = this.#events.splice(0, MAX_EVENTS_PER_BATCH);
-    this.#size -= events.length;
-    return { items: batch, events };
+    const artifacts = this.#artifacts.splice(0, MAX_ARTIFACTS_PER_BATCH);
+    // Progress waits while creates stay queued or in flight (one may be the artifact it moves), and
+    // while earlier progress is in flight: the server applies it in the order it arrives.
+    const progress =
+      this.#artifacts.length === 0 && this.#artifactsInFlight === 0 ? this.#progress.splice(0) : [];
+    this.#size -= events.length + artifacts.length + progress.length;
+    return { items: batch, events, artifacts, progress };
   }
 
-  async #send({ items: batch, events }: Batch): Promise<void> {
+  async #send({ items: batch, events, artifacts, progress }: Batch): Promise<void> {
     if (this.failure) {
       for (const queued of batch) queued.answer?.reject(failureError(this.failure));
       return;
@@ -282,6 +329,8 @@ export class TaskRunReporter {
       const { results } = await this.#client.applyTaskRunBatch(this.#flowRunId, {
         items: batch.map((queued) => queued.item),
         ...(events.length > 0 ? { events } : {}),
+        ...(artifacts.length > 0 ? { artifacts } : {}),
+        ...(progress.length > 0 ? { artifact_progress: progress } : {}),
         lease_id: this.#leaseId,
         // Nobody waits on the index or the states for plain reports; the flow run's final state
         // catches the index up, and an ABORT still says why in its details.

@@ -13,18 +13,15 @@ import type {
   TaskRunBatchItem,
   TaskRunBatchResult,
 } from '../protocol/index.ts';
-import { FlowRunAbortedError } from './errors.ts';
+import { failureError, type ReporterFailure } from './reporter-failure.ts';
+import { type Beside, countBeside, nothingBeside, ReportsBeside } from './reports-beside.ts';
+
+export { failureError, type ReporterFailure } from './reporter-failure.ts';
 
 export interface ReporterOptions {
   intervalMs?: number;
   maxBatch?: number;
 }
-
-/** Why the run can take no more reports: the server aborted it, the lease moved, or it is unreachable. */
-export type ReporterFailure =
-  | { kind: 'aborted'; reason: string }
-  | { kind: 'stale_lease' }
-  | { kind: 'error'; error: unknown };
 
 interface Queued {
   item: TaskRunBatchItem;
@@ -39,22 +36,12 @@ interface Queued {
  */
 const MAX_IN_FLIGHT = 2;
 
-/** Events one batch carries at most (the server's limit). */
-const MAX_EVENTS_PER_BATCH = 1000;
-
-/** Artifacts one batch carries at most (the server's limit; docs/artifacts.md). */
-const MAX_ARTIFACTS_PER_BATCH = 100;
-
-/** What one request carries: task-run items, and events and artifacts in the order they were made. */
-interface Batch {
+/** What one request carries: task-run items, and what rides beside them (reports-beside.ts). */
+interface Batch extends Beside {
   items: Queued[];
-  events: EventCreate[];
-  artifacts: ArtifactCreate[];
-  progress: ArtifactProgress[];
 }
 
-const isEmpty = (batch: Batch) =>
-  batch.items.length + batch.events.length + batch.artifacts.length + batch.progress.length === 0;
+const isEmpty = (batch: Batch) => batch.items.length + countBeside(batch) === 0;
 
 const taskRunIdOf = (item: TaskRunBatchItem) => (item.op === 'create' ? item.task_run.id : item.task_run_id);
 
@@ -74,13 +61,8 @@ export class TaskRunReporter {
    * batch, not the queue (a flow of 10,000 quick tasks queues 30,000 items faster than they go out).
    */
   #groups = new Map<string, Queued[]>();
-  /** Events emitted and not sent yet; counted in `#size` with the items. */
-  #events: EventCreate[] = [];
-  /** Artifacts created and progress moved, not sent yet; counted in `#size` too. */
-  #artifacts: ArtifactCreate[] = [];
-  #progress: ArtifactProgress[] = [];
-  /** Requests in flight carrying artifacts or progress: progress waits for them, to land in order. */
-  #artifactsInFlight = 0;
+  /** Events, artifacts and progress not sent yet; counted in `#size` with the items. */
+  readonly #beside = new ReportsBeside();
   #size = 0;
   #seq = 0;
   /** Queued items whose caller waits for the answer. */
@@ -123,21 +105,21 @@ export class TaskRunReporter {
   /** Queues a custom event: it goes with the next batch, with whatever items are due then. */
   enqueueEvent(event: EventCreate): void {
     if (this.failure) return;
-    this.#events.push(event);
+    this.#beside.add('event', event);
     this.#queuedBeside();
   }
 
   /** Queues an artifact (docs/artifacts.md): it goes with the next batch, like an event. */
   enqueueArtifact(artifact: ArtifactCreate): void {
     if (this.failure) return;
-    this.#artifacts.push(artifact);
+    this.#beside.add('artifact', artifact);
     this.#queuedBeside();
   }
 
   /** Queues a progress artifact's new value; it is applied after the creates of its batch. */
   enqueueArtifactProgress(progress: ArtifactProgress): void {
     if (this.failure) return;
-    this.#progress.push(progress);
+    this.#beside.add('progress', progress);
     this.#queuedBeside();
   }
 
@@ -251,7 +233,7 @@ export class TaskRunReporter {
       const batch =
         due && this.#inFlight < (waiting ? 1 : MAX_IN_FLIGHT)
           ? this.#takeBatch(!waiting)
-          : { items: [], events: [], artifacts: [], progress: [] };
+          : { items: [], ...nothingBeside() };
       if (isEmpty(batch)) {
         await new Promise<void>((wake) => {
           this.#wake = wake;
@@ -266,8 +248,7 @@ export class TaskRunReporter {
 
   async #dispatch(batch: Batch): Promise<void> {
     this.#inFlight++;
-    const carriesArtifacts = batch.artifacts.length + batch.progress.length > 0;
-    if (carriesArtifacts) this.#artifactsInFlight++;
+    const landed = this.#beside.sending(batch);
     const ids = new Set(batch.items.map((queued) => taskRunIdOf(queued.item)));
     for (const id of ids) this.#busy.add(id);
     try {
@@ -275,7 +256,7 @@ export class TaskRunReporter {
     } finally {
       for (const id of ids) this.#busy.delete(id);
       this.#inFlight--;
-      if (carriesArtifacts) this.#artifactsInFlight--;
+      landed();
       this.#nudge();
       for (const landed of this.#onLanded) landed();
       this.#onLanded.clear();
@@ -309,14 +290,9 @@ export class TaskRunReporter {
     if (everything) batch.sort((a, b) => a.seq - b.seq);
     this.#size -= batch.length;
     for (const queued of batch) if (queued.answer) this.#waiters--;
-    const events = this.#events.splice(0, MAX_EVENTS_PER_BATCH);
-    const artifacts = this.#artifacts.splice(0, MAX_ARTIFACTS_PER_BATCH);
-    // Progress waits while creates stay queued or in flight (one may be the artifact it moves), and
-    // while earlier progress is in flight: the server applies it in the order it arrives.
-    const progress =
-      this.#artifacts.length === 0 && this.#artifactsInFlight === 0 ? this.#progress.splice(0) : [];
-    this.#size -= events.length + artifacts.length + progress.length;
-    return { items: batch, events, artifacts, progress };
+    const beside = this.#beside.take();
+    this.#size -= countBeside(beside);
+    return { items: batch, ...beside };
   }
 
   async #send({ items: batch, events, artifacts, progress }: Batch): Promise<void> {
@@ -353,16 +329,5 @@ export class TaskRunReporter {
     const reason = result.details.type === 'abort_details' ? result.details.reason : null;
     // A missing task run after a failed create is the create's failure, already recorded.
     this.failure ??= { kind: 'aborted', reason: reason ?? 'The server aborted the task run.' };
-  }
-}
-
-export function failureError(failure: ReporterFailure): Error {
-  switch (failure.kind) {
-    case 'aborted':
-      return new FlowRunAbortedError(failure.reason);
-    case 'stale_lease':
-      return new FlowRunAbortedError('The flow run is leased to another process now.');
-    case 'error':
-      return failure.error instanceof Error ? failure.error : new Error(String(failure.error));
   }
 }

@@ -12,6 +12,7 @@ import { guardJsonBodies, refuseMalformedPaths } from './input-guards';
 import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
 import { apiKeysRouter } from './routes/api-keys';
+import { artifactsRouter } from './routes/artifacts';
 import { automationsRouter } from './routes/automations';
 import { blockDocumentsRouter } from './routes/block-documents';
 import { blockSchemasRouter } from './routes/block-schemas';
@@ -32,6 +33,7 @@ import { signInRouter } from './routes/sign-in';
 import { signInTokensRouter } from './routes/sign-in-tokens';
 import { tagConcurrencyLimitsRouter } from './routes/tag-concurrency-limits';
 import { taskRunsRouter } from './routes/task-runs';
+import { variablesRouter } from './routes/variables';
 import { webhooksRouter } from './routes/webhooks';
 import { workPoolDispatchRouter } from './routes/work-pool-dispatch';
 import { workPoolsRouter } from './routes/work-pools';
@@ -128,6 +130,8 @@ export function createApp() {
   app.route('/api', blockTypesRouter);
   app.route('/api', blockSchemasRouter);
   app.route('/api', blockDocumentsRouter);
+  app.route('/api', variablesRouter);
+  app.route('/api', artifactsRouter);
   app.route('/api', signInTokensRouter);
   app.route('/', signInRouter);
   app.route(

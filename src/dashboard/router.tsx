@@ -2,12 +2,14 @@
 // Every route here is a GET; each change a page offers is a call to /api (docs/dashboard.md).
 import { Hono } from 'hono';
 import { apiKeysLive, apiKeysPage } from './pages/api-keys';
+import { artifactKeyPage, artifactPage, artifactsPage, runArtifactsPage } from './pages/artifacts';
 import { concurrencyLive, concurrencyPage } from './pages/concurrency';
 import { deploymentLive, deploymentPage, deploymentsPage } from './pages/deployments';
 import { flowsPage } from './pages/flows';
 import { overviewLive, overviewPage } from './pages/overview';
 import { runGraph, runLive, runLogs, runPage } from './pages/run';
 import { runsLive, runsPage } from './pages/runs';
+import { variablesPage } from './pages/variables';
 import { webhooksLive, webhooksPage } from './pages/webhooks';
 import { workPoolsLive, workPoolsPage } from './pages/work-pools';
 import { type DashboardEnv, type RouteDefinitions, viewerFrom } from './viewer';
@@ -24,6 +26,11 @@ export function dashboardRouter(routes: () => RouteDefinitions) {
     .get('/runs/:id/live', viewer, runLive)
     .get('/runs/:id/graph', viewer, runGraph)
     .get('/runs/:id/logs', viewer, runLogs)
+    .get('/runs/:id/artifacts', viewer, runArtifactsPage)
+    .get('/artifacts', viewer, artifactsPage)
+    .get('/artifacts/key/:key', viewer, artifactKeyPage)
+    .get('/artifacts/:id', viewer, artifactPage)
+    .get('/variables', viewer, variablesPage)
     .get('/deployments', viewer, deploymentsPage)
     .get('/deployments/:id', viewer, deploymentPage)
     .get('/deployments/:id/live', viewer, deploymentLive)

@@ -10,6 +10,8 @@ export const NAV = [
   { key: 'deployments', href: '/deployments', label: 'Deployments' },
   { key: 'work-pools', href: '/work-pools', label: 'Work pools' },
   { key: 'concurrency', href: '/concurrency', label: 'Concurrency' },
+  { key: 'artifacts', href: '/artifacts', label: 'Artifacts' },
+  { key: 'variables', href: '/variables', label: 'Variables' },
   { key: 'api-keys', href: '/api-keys', label: 'API keys' },
   { key: 'webhooks', href: '/webhooks', label: 'Webhooks' },
 ] as const;

@@ -251,7 +251,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
 
   override async alarm(): Promise<void> {
     this.armedAt = undefined;
-    const { due } = this.storage.takeDueTimers(Date.now());
+    const { due } = this.storage.timers.takeDue(Date.now());
     for (const timer of due) {
       if (timer === 'index_retry') {
         await this.outbox.flush([], 'always');
@@ -307,7 +307,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   private armedAt: number | null | undefined;
 
   private async armAlarm(): Promise<void> {
-    const next = this.storage.nextTimer();
+    const next = this.storage.timers.next();
     if (next === this.armedAt) return;
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);

@@ -55,8 +55,8 @@ export function transitionFlowRun(
     const timers = stateTimers(outcome.written, clock.now);
     for (const kind of STATE_TIMERS) {
       const dueAt = timers[kind];
-      if (dueAt === null) storage.clearTimer(kind);
-      else storage.setTimer(kind, dueAt);
+      if (dueAt === null) storage.timers.clear(kind);
+      else storage.timers.set(kind, dueAt);
     }
   }
   const answer: FlowTransitionAnswer = { written: outcome.written !== null, result: outcome.result };

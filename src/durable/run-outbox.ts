@@ -46,7 +46,7 @@ export class RunOutbox {
     const storage = this.storage();
     const behind = ['flow_run', 'task_run', 'pool_sync', 'parent_task'] as const;
     if (!behind.some((kind) => storage.isDirty(kind)) && !storage.events.hasPending())
-      storage.clearTimer('index_retry');
+      storage.timers.clear('index_retry');
   }
 
   /** One background flush at a time; changes made meanwhile go in the next one. */
@@ -184,7 +184,7 @@ export class RunOutbox {
   }
 
   private async retryLater(): Promise<void> {
-    this.storage().setTimer('index_retry', Date.now() + INDEX_RETRY_MS);
+    this.storage().timers.set('index_retry', Date.now() + INDEX_RETRY_MS);
     await this.armAlarm();
   }
 }

@@ -1,21 +1,20 @@
 // The flow run object's SQLite tables, and typed reads and writes over them. Synchronous by design:
 // the object loads, decides and saves inside one `atomically` block, so no transition interleaves.
 //
-// The run's row, which outbox kinds are dirty and its timers are also kept in memory: one
-// request used to re-read and re-parse the run a dozen times. This class is the only writer of
-// those tables, so the copies stay exact; a block that throws rolls SQLite back and drops them.
+// The run's row and which outbox kinds are dirty are also kept in memory (the timers too, in
+// run-timer-store.ts): one request used to re-read and re-parse the run a dozen times. This class is
+// the only writer of those tables, so the copies stay exact; a block that throws rolls SQLite back
+// and drops them.
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
 import type { RunConcurrencyLimit } from '../domain/orchestration';
 import { RunEvents } from './run-events';
 import { RunTables } from './run-tables';
+import { RunTimerStore } from './run-timer-store';
 import { insertRows } from './sql-rows';
 
 /** What the D1 index still has to hear about: a run whose row is behind its object. */
 /** `parent_task`: a subflow run's parent task run has yet to hear its latest state. */
 export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync' | 'parent_task';
-
-/** The timers one alarm multiplexes. */
-export type TimerKind = 'index_retry' | 'pause_timeout' | 'cancelling_timeout';
 
 export interface StoredTaskRun {
   doc: TaskRun;
@@ -34,15 +33,17 @@ export class RunStorage {
   /** undefined: not loaded yet. */
   private run: StoredRun | null | undefined;
   private dirtyKinds: Set<OutboxKind> | undefined;
-  private timerCache: Map<TimerKind, number> | undefined;
   private readonly tables: RunTables;
   /** Events waiting for D1, appended in the same transactions as the changes that made them. */
   readonly events: RunEvents;
+  /** The alarm's timers, written in the same transactions as the states that set them. */
+  readonly timers: RunTimerStore;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.tables = new RunTables(this.sql);
     this.events = new RunEvents(this.sql, this.tables);
+    this.timers = new RunTimerStore(this.sql, this.tables);
   }
 
   /** Runs `block` in one SQLite transaction; if it throws, the rollback also drops the in-memory copies. */
@@ -58,7 +59,7 @@ export class RunStorage {
   private forget(): void {
     this.run = undefined;
     this.dirtyKinds = undefined;
-    this.timerCache = undefined;
+    this.timers.forget();
     this.tables.forget();
     this.events.forget();
   }
@@ -290,42 +291,5 @@ export class RunStorage {
       .exec<{ doc: string }>('SELECT doc FROM concurrency_limits ORDER BY key')
       .toArray()
       .map((row) => JSON.parse(row.doc) as RunConcurrencyLimit);
-  }
-
-  private timers(): Map<TimerKind, number> {
-    if (this.timerCache === undefined) {
-      if (!this.tables.present()) return new Map();
-      const rows = this.sql.exec<{ kind: TimerKind; due_at: number }>('SELECT kind, due_at FROM timers');
-      this.timerCache = new Map(rows.toArray().map((row) => [row.kind, row.due_at]));
-    }
-    return this.timerCache;
-  }
-
-  setTimer(kind: TimerKind, dueAt: number): void {
-    this.tables.ensure();
-    this.sql.exec(
-      'INSERT INTO timers (kind, due_at) VALUES (?, ?) ON CONFLICT (kind) DO UPDATE SET due_at = excluded.due_at',
-      kind,
-      dueAt,
-    );
-    this.timers().set(kind, dueAt);
-  }
-
-  clearTimer(kind: TimerKind): void {
-    if (!this.timers().has(kind)) return;
-    this.sql.exec('DELETE FROM timers WHERE kind = ?', kind);
-    this.timers().delete(kind);
-  }
-
-  /** Removes and returns the timers due by `now`; `next` is the earliest one left. */
-  takeDueTimers(now: number): { due: TimerKind[]; next: number | null } {
-    const due = [...this.timers()].filter(([, at]) => at <= now).map(([kind]) => kind);
-    for (const kind of due) this.clearTimer(kind);
-    return { due, next: this.nextTimer() };
-  }
-
-  nextTimer(): number | null {
-    const times = [...this.timers().values()];
-    return times.length > 0 ? Math.min(...times) : null;
   }
 }

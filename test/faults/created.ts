@@ -75,7 +75,8 @@ export function createdPaths(spec: RequestSpec, answerText: string): string[] {
 /** The secret an answer is meant to show once: a created API key's `key`, a webhook's `secret`. */
 export function secretShownIn(text: string): string | undefined {
   const answer = json(text);
-  if (typeof answer?.key === 'string') return answer.key;
+  // An API key's answer has its scope; an artifact's `key` is its name, not a secret.
+  if (typeof answer?.key === 'string' && typeof answer.scope === 'string') return answer.key;
   if (typeof answer?.secret === 'string') return answer.secret;
   return undefined;
 }

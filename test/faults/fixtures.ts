@@ -108,6 +108,15 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
     block_schema_id: blockSchema.id,
     data: { user: 'u', password: 'p' },
   });
+  const variable = await call<{ id: string; name: string }>(url, 'POST', '/api/variables', {
+    name: `${prefix}_variable`.toLowerCase().replace(/[^a-z0-9_-]/g, '-'),
+    value: { fuzz: true },
+  });
+  const artifact = await call<{ id: string; key: string }>(url, 'POST', '/api/artifacts', {
+    key: `${prefix}-artifact`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+    type: 'markdown',
+    data: '# fuzz',
+  });
   const resultKey = `${prefix}/result.json`;
   await call(url, 'PUT', `/api/results/${resultKey}`, '{"value":1}');
   return {
@@ -134,6 +143,10 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       blockSchemaChecksum: blockSchema.checksum,
       blockDocumentId: blockDocument.id,
       blockDocumentName: blockDocument.name,
+      variableId: variable.id,
+      variableName: variable.name,
+      artifactId: artifact.id,
+      artifactKey: artifact.key,
     },
     webhookSecret: webhook.secret,
     apiKeySecret: key.key,

@@ -136,6 +136,10 @@ export function pathFor(
     else if (path.startsWith('/api/block_schemas/checksum/')) plain = fixtures.blockSchemaChecksum;
     else if (path.startsWith('/api/block_schemas/')) plain = fixtures.blockSchemaId;
     else if (path.startsWith('/api/block_documents/')) plain = fixtures.blockDocumentId;
+    else if (path.startsWith('/api/variables/name/')) plain = fixtures.variableName;
+    else if (path.startsWith('/api/variables/')) plain = fixtures.variableId;
+    else if (path.startsWith('/api/artifacts/'))
+      plain = name === 'key' ? fixtures.artifactKey : fixtures.artifactId;
     else if (path.startsWith('/api/api_keys/')) plain = fixtures.apiKeyId;
     else if (path.startsWith('/api/results/')) plain = fixtures.resultKey;
     else if (path.startsWith('/api/concurrency_limits/tag/')) plain = fixtures.limitTag;

@@ -30,6 +30,10 @@ export interface Fixtures {
   blockSchemaChecksum: string;
   blockDocumentId: string;
   blockDocumentName: string;
+  variableId: string;
+  variableName: string;
+  artifactId: string;
+  artifactKey: string;
 }
 
 export type Key = string | number;
@@ -68,6 +72,7 @@ function hinted(key: Key | undefined, schema: JsonSchema, fixtures: Fixtures): u
       return uniqueName();
     case 'slug':
       return uniqueName('fz-slug').toLowerCase();
+
     case 'entrypoint':
       return 'flows/fuzz.ts:fuzz';
     case 'cron':
@@ -88,6 +93,12 @@ function hinted(key: Key | undefined, schema: JsonSchema, fixtures: Fixtures): u
       return [fixtures.limitName];
     case 'wait_seconds':
       return 0;
+    // A variable's value: any JSON, which its schema can't describe.
+    case 'value':
+      return firstType(schema) === undefined && !options(schema) ? { fuzz: true } : undefined;
+    // An artifact's data (any JSON); the first type, markdown, takes text.
+    case 'data':
+      return firstType(schema) === undefined && !options(schema) ? '# fuzz' : undefined;
     case 'id':
       return schema.format === 'uuid' ? randomUUID() : undefined;
     // An event's resource: string labels, its id required (a rule JSON Schema's record can't say).

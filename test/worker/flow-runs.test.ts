@@ -269,13 +269,13 @@ describe("the run storage's in-memory copy", () => {
       expect(() =>
         storage.atomically(() => {
           storage.writeRun({ ...before.doc, name: 'rolled-back' }, before.version);
-          storage.setTimer('pause_timeout', Date.now() + 60_000);
+          storage.timers.set('pause_timeout', Date.now() + 60_000);
           throw new Error('boom');
         }),
       ).toThrow('boom');
       expect(storage.readRun()!.doc.name).toBe(run.name);
       expect(storage.readRun()!.version).toBe(before.version);
-      expect(storage.nextTimer()).toBeNull();
+      expect(storage.timers.next()).toBeNull();
       expect(storage.isDirty('flow_run')).toBe(false);
     });
   });
@@ -322,7 +322,7 @@ describe("a run object's tables", () => {
       );
       const storage = new RunStorage(state.storage);
       expect(storage.readRun()?.doc.id).toBe(run.id);
-      expect(storage.nextTimer()).toBeNull();
+      expect(storage.timers.next()).toBeNull();
       return state.storage.sql
         .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
         .toArray()

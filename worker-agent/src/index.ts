@@ -3,6 +3,7 @@ export * from './client/index.ts';
 export * from './protocol/index.ts';
 export {
   type AllowFailure,
+  type ArtifactOptions,
   allowFailure,
   type CacheKeyContext,
   type CacheKeyFn,
@@ -12,6 +13,11 @@ export {
   ConcurrencySlotTimeoutError,
   cacheKeyFnPolicy,
   concurrency,
+  createImageArtifact,
+  createLinkArtifact,
+  createMarkdownArtifact,
+  createProgressArtifact,
+  createTableArtifact,
   currentRun,
   DEFAULT,
   type EmitEventOptions,
@@ -23,6 +29,7 @@ export {
   type FlowOptions,
   FlowRunAbortedError,
   getRunLogger,
+  getVariable,
   INPUTS,
   LOG_LEVELS,
   type LogLevelName,
@@ -35,6 +42,8 @@ export {
   type RunContext,
   type RunLogger,
   rateLimit,
+  type SetVariableOptions,
+  setVariable,
   TASK_SOURCE,
   type Task,
   type TaskHook,
@@ -48,6 +57,8 @@ export {
   type Unmapped,
   UpstreamFailedError,
   unmapped,
+  updateProgressArtifact,
+  VariableExistsError,
 } from './sdk/index.ts';
 export { type Flow, flow } from './serve/flow.ts';
 export type { ServeOptions } from './serve/serve.ts';

@@ -18,6 +18,7 @@ import { countFlowRuns, filterFlowRuns } from '../../db/flow-run-queries';
 import { createFlowRun } from '../../durable/flow-run-creation';
 import type { SetStateReply } from '../../durable/flow-run-object';
 import { flowRunObject } from '../../durable/objects';
+import { checkedArtifacts, saveArtifacts } from '../artifact-data';
 import { conflict, flowNotFound, notFound } from '../errors';
 import { utcEvent } from '../events-input';
 import { requiresScope } from '../route-scopes';
@@ -186,7 +187,11 @@ export const flowRunsRouter = createRouter()
   .openapi(count, async (c) => c.json(await countFlowRuns(c.env.DB, c.req.valid('json')), 200))
   .openapi(taskBatch, async (c) => {
     const { id } = c.req.valid('param');
-    const { items, lease_id, defer_index, omit_states, events } = c.req.valid('json');
+    const { items, lease_id, defer_index, omit_states, events, artifacts, artifact_progress } =
+      c.req.valid('json');
+    // Checked before anything is applied, so a refused artifact leaves the whole batch unapplied.
+    const now = new Date();
+    const made = checkedArtifacts(artifacts, { now, flowRunId: id, fieldPrefix: (i) => `artifacts[${i}].` });
     const reply = await flowRunObject(c.env, id).applyTaskBatch(items, {
       leaseId: lease_id,
       deferIndex: defer_index,
@@ -195,6 +200,8 @@ export const flowRunsRouter = createRouter()
     });
     if (reply.kind === 'not_found') throw notFound('flow_run', id);
     if (reply.kind === 'stale_lease') throw staleLease();
+    // After the run took the batch: a resend stores each artifact once (by id), docs/artifacts.md.
+    await saveArtifacts(c.env, made, { flowRunId: id, updates: artifact_progress, now });
     return c.json({ results: reply.results }, 200);
   })
   .openapi(taskRunList, async (c) => {

@@ -78,6 +78,9 @@ export async function runPage(c: DashboardContext): Promise<Response> {
       <Live src={`${base}/live?part=header`} label="Run summary" class="run-header">
         <RunHeader view={view} viewer={viewer} />
       </Live>
+      <p class="run-links">
+        <a href={`${base}/artifacts`}>Artifacts</a>
+      </p>
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">States</h2>
         <Live src={`${base}/live?part=states`} label="State timeline" class="state-timeline">

@@ -1,5 +1,6 @@
 // The worker agent: claims flow runs from a work pool and runs them in child processes of its own.
-export { Agent, type AgentLifecycle, type AgentOptions } from './agent.ts';
+export { Agent } from './agent.ts';
+export type { AgentLifecycle, AgentOptions } from './agent-options.ts';
 export { ChildPool, type ChildPoolSettings } from './child-pool.ts';
 export { EntrypointError, loadEntrypoint, parseEntrypoint } from './entrypoint.ts';
 export {

@@ -2,6 +2,7 @@
 // The `edgeflow` command line: one file per command under ./commands.
 import { ApiError } from '../client/index.ts';
 import { agentCommand } from './commands/agent.ts';
+import { artifactCommand } from './commands/artifact.ts';
 import { automationCommand } from './commands/automation.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { deployCommand } from './commands/deploy.ts';
@@ -10,6 +11,7 @@ import { limitCommand } from './commands/limit.ts';
 import { logsCommand } from './commands/logs.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { variableCommand } from './commands/variable.ts';
 import { UsageError } from './connection.ts';
 import { describeApiError } from './format.ts';
 
@@ -30,6 +32,8 @@ const COMMANDS: Command[] = [
   cancelCommand,
   limitCommand,
   automationCommand,
+  variableCommand,
+  artifactCommand,
 ];
 
 function help(): string {

@@ -35,10 +35,12 @@ import {
   type WorkQueueCreateSchema,
   WorkQueueSchema,
 } from '../protocol/index.ts';
+import { ArtifactsClient } from './artifacts-client.ts';
 import { AutomationsClient } from './automations-client.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
+import { VariablesClient } from './variables-client.ts';
 
 /** What a caller may leave out of a set_state body (force defaults to false on the server). */
 export type SetStateRequest = Omit<SetStateBody, 'force'> & { force?: boolean };
@@ -57,11 +59,17 @@ export class EdgeflowClient {
   readonly limits: LimitsClient;
   /** Automations: list, read, pause, resume, delete. */
   readonly automations: AutomationsClient;
+  /** Variables, by name (docs/variables.md). */
+  readonly variables: VariablesClient;
+  /** Reading artifacts (flows send theirs in the report batches; docs/artifacts.md). */
+  readonly artifacts: ArtifactsClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
     this.limits = new LimitsClient(this.#http);
     this.automations = new AutomationsClient(this.#http);
+    this.variables = new VariablesClient(this.#http);
+    this.artifacts = new ArtifactsClient(this.#http);
   }
 
   get apiUrl(): string {

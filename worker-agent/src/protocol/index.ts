@@ -1,5 +1,6 @@
 // The wire contract between the Edgeflow Worker, the agent and the SDK. Both sides parse with these.
 export * from './api-keys.ts';
+export * from './artifacts.ts';
 export * from './blocks.ts';
 export * from './common.ts';
 export * from './concurrency-limits.ts';
@@ -12,4 +13,5 @@ export * from './logs.ts';
 export * from './retries.ts';
 export * from './states.ts';
 export * from './task-runs.ts';
+export * from './variables.ts';
 export * from './work-pools.ts';

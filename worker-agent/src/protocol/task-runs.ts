@@ -1,5 +1,6 @@
 // Task runs: created by the SDK with ids of its own, reported one by one or in batches per flow run.
 import { z } from 'zod';
+import { ArtifactCreateSchema, ArtifactProgressSchema } from './artifacts.ts';
 import {
   IsoDateTimeSchema,
   KeyTextSchema,
@@ -127,6 +128,10 @@ export const TaskRunBatchBodySchema = z
      * run object's transaction, and delivered with its index write (docs/events.md).
      */
     events: z.array(EventCreateSchema).max(1000).default([]),
+    /** Artifacts the flow created since the last batch, linked to this flow run (docs/artifacts.md). */
+    artifacts: z.array(ArtifactCreateSchema).max(100).default([]),
+    /** Progress artifacts of this run moved since the last batch, applied after the creates. */
+    artifact_progress: z.array(ArtifactProgressSchema).max(1000).default([]),
     /** The flow run's lease, when an agent's process reports: a stale one gets 409. */
     lease_id: z.string().min(1).max(100).optional(),
     /**
@@ -141,10 +146,11 @@ export const TaskRunBatchBodySchema = z
      */
     omit_states: z.boolean().default(false),
   })
-  .refine((body) => body.items.length + body.events.length > 0, {
-    path: ['items'],
-    error: 'a batch holds at least one item or event',
-  });
+  .refine(
+    (body) =>
+      body.items.length + body.events.length + body.artifacts.length + body.artifact_progress.length > 0,
+    { path: ['items'], error: 'a batch holds at least one item, event or artifact' },
+  );
 export type TaskRunBatchBody = z.infer<typeof TaskRunBatchBodySchema>;
 
 export const TaskRunBatchResultSchema = z.object({

@@ -1,6 +1,15 @@
 // The SDK: flows, tasks, futures, cache policies, the run logger, and the run context they share.
 
 export {
+  type ArtifactOptions,
+  createImageArtifact,
+  createLinkArtifact,
+  createMarkdownArtifact,
+  createProgressArtifact,
+  createTableArtifact,
+  updateProgressArtifact,
+} from './artifacts.ts';
+export {
   type CacheKeyContext,
   type CacheKeyFn,
   CachePolicy,
@@ -59,3 +68,9 @@ export {
   type TaskRunInfo,
   task,
 } from './task.ts';
+export {
+  getVariable,
+  type SetVariableOptions,
+  setVariable,
+  VariableExistsError,
+} from './variables.ts';

@@ -5,19 +5,23 @@
 // once nothing else is in flight, and its caller waits.
 import { randomUUID } from 'node:crypto';
 import { type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
-import type { EventCreate, StateCreate, TaskRunBatchItem, TaskRunBatchResult } from '../protocol/index.ts';
-import { FlowRunAbortedError } from './errors.ts';
+import type {
+  ArtifactCreate,
+  ArtifactProgress,
+  EventCreate,
+  StateCreate,
+  TaskRunBatchItem,
+  TaskRunBatchResult,
+} from '../protocol/index.ts';
+import { failureError, type ReporterFailure } from './reporter-failure.ts';
+import { type Beside, countBeside, nothingBeside, ReportsBeside } from './reports-beside.ts';
+
+export { failureError, type ReporterFailure } from './reporter-failure.ts';
 
 export interface ReporterOptions {
   intervalMs?: number;
   maxBatch?: number;
 }
-
-/** Why the run can take no more reports: the server aborted it, the lease moved, or it is unreachable. */
-export type ReporterFailure =
-  | { kind: 'aborted'; reason: string }
-  | { kind: 'stale_lease' }
-  | { kind: 'error'; error: unknown };
 
 interface Queued {
   item: TaskRunBatchItem;
@@ -32,14 +36,12 @@ interface Queued {
  */
 const MAX_IN_FLIGHT = 2;
 
-/** Events one batch carries at most (the server's limit). */
-const MAX_EVENTS_PER_BATCH = 1000;
-
-/** What one request carries: task-run items, and events in the order they were emitted. */
-interface Batch {
+/** What one request carries: task-run items, and what rides beside them (reports-beside.ts). */
+interface Batch extends Beside {
   items: Queued[];
-  events: EventCreate[];
 }
+
+const isEmpty = (batch: Batch) => batch.items.length + countBeside(batch) === 0;
 
 const taskRunIdOf = (item: TaskRunBatchItem) => (item.op === 'create' ? item.task_run.id : item.task_run_id);
 
@@ -59,8 +61,8 @@ export class TaskRunReporter {
    * batch, not the queue (a flow of 10,000 quick tasks queues 30,000 items faster than they go out).
    */
   #groups = new Map<string, Queued[]>();
-  /** Events emitted and not sent yet; counted in `#size` with the items. */
-  #events: EventCreate[] = [];
+  /** Events, artifacts and progress not sent yet; counted in `#size` with the items. */
+  readonly #beside = new ReportsBeside();
   #size = 0;
   #seq = 0;
   /** Queued items whose caller waits for the answer. */
@@ -103,9 +105,28 @@ export class TaskRunReporter {
   /** Queues a custom event: it goes with the next batch, with whatever items are due then. */
   enqueueEvent(event: EventCreate): void {
     if (this.failure) return;
+    this.#beside.add('event', event);
+    this.#queuedBeside();
+  }
+
+  /** Queues an artifact (docs/artifacts.md): it goes with the next batch, like an event. */
+  enqueueArtifact(artifact: ArtifactCreate): void {
+    if (this.failure) return;
+    this.#beside.add('artifact', artifact);
+    this.#queuedBeside();
+  }
+
+  /** Queues a progress artifact's new value; it is applied after the creates of its batch. */
+  enqueueArtifactProgress(progress: ArtifactProgress): void {
+    if (this.failure) return;
+    this.#beside.add('progress', progress);
+    this.#queuedBeside();
+  }
+
+  /** Something that rides beside the task-run items was queued: count it and make sure it goes. */
+  #queuedBeside(): void {
     if (this.#size === 0) this.#oldest = Date.now();
     this.#size++;
-    this.#events.push(event);
     if (this.#size >= this.#maxBatch) this.#start();
     else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
   }
@@ -212,8 +233,8 @@ export class TaskRunReporter {
       const batch =
         due && this.#inFlight < (waiting ? 1 : MAX_IN_FLIGHT)
           ? this.#takeBatch(!waiting)
-          : { items: [], events: [] };
-      if (batch.items.length === 0 && batch.events.length === 0) {
+          : { items: [], ...nothingBeside() };
+      if (isEmpty(batch)) {
         await new Promise<void>((wake) => {
           this.#wake = wake;
         });
@@ -227,6 +248,7 @@ export class TaskRunReporter {
 
   async #dispatch(batch: Batch): Promise<void> {
     this.#inFlight++;
+    const landed = this.#beside.sending(batch);
     const ids = new Set(batch.items.map((queued) => taskRunIdOf(queued.item)));
     for (const id of ids) this.#busy.add(id);
     try {
@@ -234,6 +256,7 @@ export class TaskRunReporter {
     } finally {
       for (const id of ids) this.#busy.delete(id);
       this.#inFlight--;
+      landed();
       this.#nudge();
       for (const landed of this.#onLanded) landed();
       this.#onLanded.clear();
@@ -267,12 +290,12 @@ export class TaskRunReporter {
     if (everything) batch.sort((a, b) => a.seq - b.seq);
     this.#size -= batch.length;
     for (const queued of batch) if (queued.answer) this.#waiters--;
-    const events = this.#events.splice(0, MAX_EVENTS_PER_BATCH);
-    this.#size -= events.length;
-    return { items: batch, events };
+    const beside = this.#beside.take();
+    this.#size -= countBeside(beside);
+    return { items: batch, ...beside };
   }
 
-  async #send({ items: batch, events }: Batch): Promise<void> {
+  async #send({ items: batch, events, artifacts, progress }: Batch): Promise<void> {
     if (this.failure) {
       for (const queued of batch) queued.answer?.reject(failureError(this.failure));
       return;
@@ -282,6 +305,8 @@ export class TaskRunReporter {
       const { results } = await this.#client.applyTaskRunBatch(this.#flowRunId, {
         items: batch.map((queued) => queued.item),
         ...(events.length > 0 ? { events } : {}),
+        ...(artifacts.length > 0 ? { artifacts } : {}),
+        ...(progress.length > 0 ? { artifact_progress: progress } : {}),
         lease_id: this.#leaseId,
         // Nobody waits on the index or the states for plain reports; the flow run's final state
         // catches the index up, and an ABORT still says why in its details.
@@ -304,16 +329,5 @@ export class TaskRunReporter {
     const reason = result.details.type === 'abort_details' ? result.details.reason : null;
     // A missing task run after a failed create is the create's failure, already recorded.
     this.failure ??= { kind: 'aborted', reason: reason ?? 'The server aborted the task run.' };
-  }
-}
-
-export function failureError(failure: ReporterFailure): Error {
-  switch (failure.kind) {
-    case 'aborted':
-      return new FlowRunAbortedError(failure.reason);
-    case 'stale_lease':
-      return new FlowRunAbortedError('The flow run is leased to another process now.');
-    case 'error':
-      return failure.error instanceof Error ? failure.error : new Error(String(failure.error));
   }
 }

@@ -1,7 +1,7 @@
 // The task runner of a flow run: makes each task call's ids and dynamic keys, queues its `create`,
 // and runs it (task-attempts.ts) or its subflow (subflows.ts) in this process (docs/sdk.md).
 import { randomUUID } from 'node:crypto';
-import type { EventCreate, TaskRun } from '../protocol/index.ts';
+import type { ArtifactCreate, ArtifactProgress, EventCreate, TaskRun } from '../protocol/index.ts';
 import type { RunContext } from './context.ts';
 import type { FlowDefinition } from './flow.ts';
 import { TaskRunFuture, type TaskRunOutcome, type TaskRunState } from './futures.ts';
@@ -54,6 +54,15 @@ export class TaskRunner {
   /** Sends a custom event with the run's next report batch (see events.ts). */
   emitEvent(event: EventCreate): void {
     this.#options.reporter.enqueueEvent(event);
+  }
+
+  /** Sends an artifact with the run's next report batch (see artifacts.ts). */
+  sendArtifact(artifact: ArtifactCreate): void {
+    this.#options.reporter.enqueueArtifact(artifact);
+  }
+
+  sendArtifactProgress(progress: ArtifactProgress): void {
+    this.#options.reporter.enqueueArtifactProgress(progress);
   }
 
   /** Resolves once every task run and subflow started so far has ended. */

@@ -1,4 +1,5 @@
 // The bindings and settings the Worker runs with; see wrangler.toml.
+import type { AutomationsObject } from './durable/automations-object';
 import type { ConcurrencyLimitObject } from './durable/concurrency-limit-object';
 import type { FlowRunObject } from './durable/flow-run-object';
 import type { WorkPoolObject } from './durable/work-pool-object';
@@ -9,6 +10,7 @@ export interface Env {
   FLOW_RUNS: DurableObjectNamespace<FlowRunObject>;
   WORK_POOLS: DurableObjectNamespace<WorkPoolObject>;
   CONCURRENCY_LIMITS: DurableObjectNamespace<ConcurrencyLimitObject>;
+  AUTOMATIONS: DurableObjectNamespace<AutomationsObject>;
   /** This Worker version's id: the dashboard's static files are named with it, so a deploy refreshes them. */
   VERSION?: WorkerVersionMetadata;
   /** The admin key. Locally `.dev.vars` supplies it; deployed, `wrangler secret put EDGEFLOW_API_KEY`. */

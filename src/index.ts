@@ -4,6 +4,7 @@ import type { Env } from './env';
 import { pruneExpiredEvents } from './scheduler/event-retention';
 import { schedulerTick } from './scheduler/tick';
 
+export { AutomationsObject } from './durable/automations-object';
 export { ConcurrencyLimitObject } from './durable/concurrency-limit-object';
 export { FlowRunObject } from './durable/flow-run-object';
 export { WorkPoolObject } from './durable/work-pool-object';

@@ -13,6 +13,7 @@ import { requiresScope } from './route-scopes';
 import type { AppEnv } from './router';
 import { apiKeysRouter } from './routes/api-keys';
 import { artifactsRouter } from './routes/artifacts';
+import { automationsRouter } from './routes/automations';
 import { blockDocumentsRouter } from './routes/block-documents';
 import { blockSchemasRouter } from './routes/block-schemas';
 import { blockTypesRouter } from './routes/block-types';
@@ -122,6 +123,7 @@ export function createApp() {
   app.route('/api', webhooksRouter);
   app.route('/api', eventsRouter);
   app.route('/api', eventStreamRouter);
+  app.route('/api', automationsRouter);
   app.route('/api', resultsRouter);
   app.route('/api', concurrencyLimitsRouter);
   app.route('/api', tagConcurrencyLimitsRouter);

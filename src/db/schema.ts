@@ -372,6 +372,20 @@ export const events = sqliteTable(
   ],
 );
 
+/** Automations (docs/automations.md): the whole body as Prefect writes it, `enabled` beside it for filters. */
+export const automations = sqliteTable(
+  'automations',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    doc: text('doc').notNull(),
+    created: text('created').notNull(),
+    updated: text('updated').notNull(),
+  },
+  (t) => [index('automations_name').on(t.name, t.id)],
+);
+
 /** Variables (docs/variables.md): a named JSON value, kept as its JSON text. */
 export const variables = sqliteTable('variables', {
   id: text('id').primaryKey(),

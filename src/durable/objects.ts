@@ -1,5 +1,6 @@
 // The one way into the Durable Objects: a typed handle per object, found by name. The API, the
 // scheduler and the objects themselves reach each other only through here.
+import type { AutomationsObject } from './automations-object';
 import type { ConcurrencyLimitObject } from './concurrency-limit-object';
 import type { FlowRunObject } from './flow-run-object';
 import type { WorkPoolObject } from './work-pool-object';
@@ -57,11 +58,14 @@ export type ConcurrencyLimitHandle = Pick<
   | 'limitHolders'
 >;
 
+export type AutomationsHandle = Pick<AutomationsObject, 'nudge' | 'firings'>;
+
 /** The namespaces the handles come from; the Worker's Env has them all. */
 export interface ObjectBindings {
   FLOW_RUNS: DurableObjectNamespace<FlowRunObject>;
   WORK_POOLS: DurableObjectNamespace<WorkPoolObject>;
   CONCURRENCY_LIMITS: DurableObjectNamespace<ConcurrencyLimitObject>;
+  AUTOMATIONS: DurableObjectNamespace<AutomationsObject>;
 }
 
 function byName<Handle, Target extends Rpc.DurableObjectBranded>(
@@ -89,4 +93,19 @@ export function namedLimitObject(env: ObjectBindings, name: string): Concurrency
 /** A deployment's or schedule's concurrency limit object, named by its key (see run-concurrency.ts). */
 export function concurrencyLimitObject(env: ObjectBindings, key: string): ConcurrencyLimitHandle {
   return byName(env.CONCURRENCY_LIMITS, key);
+}
+
+/** The one automations evaluator (docs/automations.md). */
+export function automationsObject(env: ObjectBindings): AutomationsHandle {
+  return byName(env.AUTOMATIONS, 'automations');
+}
+
+/**
+ * Tells the evaluator that events were stored, without waiting for it: a lost nudge costs latency
+ * (its alarm reads the events anyway), never an event.
+ */
+export function nudgeAutomations(env: ObjectBindings): Promise<void> {
+  return automationsObject(env)
+    .nudge()
+    .catch(() => undefined);
 }

@@ -8,7 +8,7 @@ import { type CacheRecord, writeRunIndex } from '../db/run-index';
 import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';
 import { parentTaskProposal } from '../domain/orchestration';
 import type { Env } from '../env';
-import { flowRunObject, workPoolObject } from './objects';
+import { flowRunObject, nudgeAutomations, workPoolObject } from './objects';
 import type { RunStorage } from './run-storage';
 
 /** How soon a failed index write or pool notification is tried again. */
@@ -156,7 +156,11 @@ export class RunOutbox {
     try {
       const eventRows = events ? eventInsertStatements(this.env.DB, events.jsonTexts, now) : [];
       await writeRunIndex(this.env.DB, flowRun, pending.taskRuns, cacheRecords, now, eventRows);
-      if (events) storage.events.delivered(events.lastSeq);
+      if (events) {
+        storage.events.delivered(events.lastSeq);
+        // The automations evaluator reads what was just stored (docs/automations.md); not awaited.
+        void nudgeAutomations(this.env);
+      }
       if (tags) this.indexedTags = tags;
       storage.clearOutbox([
         ...(pending.flowRun

@@ -3,7 +3,7 @@ import type { RequestSpec } from './generate.ts';
 
 /** Routes that address what they create by its name: a name no URL can hold makes it unreachable. */
 const BY_NAME = /^\/api\/(work_pools|work_pools\/[^/]+\/queues|flows|v2\/concurrency_limits)$/;
-const BY_ID = ['/api/deployments', '/api/flow_runs', '/api/webhooks'];
+const BY_ID = ['/api/deployments', '/api/flow_runs', '/api/webhooks', '/api/automations'];
 
 function json(text: string): Record<string, unknown> | null {
   try {
@@ -59,7 +59,7 @@ export function createdPaths(spec: RequestSpec, answerText: string): string[] {
     return at === null ? [] : [`${spec.path}/${at}`];
   }
   if (
-    ['/api/deployments', '/api/webhooks', '/api/api_keys'].includes(spec.path) &&
+    ['/api/deployments', '/api/webhooks', '/api/api_keys', '/api/automations'].includes(spec.path) &&
     typeof one.id === 'string'
   )
     return [`${spec.path}/${one.id}`];

@@ -143,8 +143,12 @@ export function requiredByRule(operation: Pick<Operation, 'method' | 'path'>): A
   if (agentWork.some(([m, pattern]) => m === method && pattern.test(path))) return 'agent';
   // Deleting or reconfiguring deployments, pools, queues, keys and webhooks is admin's.
   if (method === 'DELETE') return 'admin';
-  if (method === 'PATCH' && /^\/api\/(deployments|work_pools|webhooks|v2\/concurrency_limits)\//.test(path))
+  if (
+    method === 'PATCH' &&
+    /^\/api\/(deployments|work_pools|webhooks|automations|v2\/concurrency_limits)\//.test(path)
+  )
     return 'admin';
+  if (/^\/api\/automations(\/\{id\})?$/.test(path)) return 'admin';
   if (/^\/api\/deployments\/\{id\}\/(pause|resume)_deployment$/.test(path)) return 'admin';
   if (method === 'POST' && /^\/api\/(webhooks|deployments\/\{id\}\/schedules)$/.test(path)) return 'admin';
   // Creating deployments and queues is left to each route's declaration.

@@ -20,6 +20,7 @@ import {
   type PageCursor,
   timeBuckets,
 } from '../../domain/events';
+import { nudgeAutomations } from '../../durable/objects';
 import { ApiError } from '../errors';
 import { utcEvent } from '../events-input';
 import { requiresScope } from '../route-scopes';
@@ -132,6 +133,7 @@ async function counts(db: D1Database, countable: 'day' | 'time' | 'event', body:
 export const eventsRouter = createRouter()
   .openapi(create, async (c) => {
     await insertEvents(c.env.DB, c.req.valid('json').map(utcEvent), new Date());
+    c.executionCtx.waitUntil(nudgeAutomations(c.env));
     return c.body(null, 204);
   })
   .openapi(filter, async (c) => c.json(await page(c.env.DB, c.req.valid('json'), null), 200))

@@ -6,8 +6,8 @@ import type { NewEvent } from './state-events';
 export type LifecycleAction = 'created' | 'updated' | 'deleted' | 'paused' | 'resumed';
 
 export interface ObjectRef {
-  /** `deployment`, `work-pool`, `work-queue`: the resource id is `prefect.<kind>.<id>`. */
-  kind: 'deployment' | 'work-pool' | 'work-queue';
+  /** `deployment`, `work-pool`, `work-queue`, `automation`: the resource id is `prefect.<kind>.<id>`. */
+  kind: 'deployment' | 'work-pool' | 'work-queue' | 'automation';
   id: string;
   name: string;
 }

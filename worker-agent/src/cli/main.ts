@@ -3,6 +3,7 @@
 import { ApiError } from '../client/index.ts';
 import { agentCommand } from './commands/agent.ts';
 import { artifactCommand } from './commands/artifact.ts';
+import { automationCommand } from './commands/automation.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { eventsCommand } from './commands/events.ts';
@@ -30,6 +31,7 @@ const COMMANDS: Command[] = [
   eventsCommand,
   cancelCommand,
   limitCommand,
+  automationCommand,
   variableCommand,
   artifactCommand,
 ];

@@ -36,6 +36,7 @@ import {
   WorkQueueSchema,
 } from '../protocol/index.ts';
 import { ArtifactsClient } from './artifacts-client.ts';
+import { AutomationsClient } from './automations-client.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
@@ -56,6 +57,8 @@ export class EdgeflowClient {
   readonly #http: HttpTransport;
   /** Named concurrency and rate limits, their leases, and task tag limits. */
   readonly limits: LimitsClient;
+  /** Automations: list, read, pause, resume, delete. */
+  readonly automations: AutomationsClient;
   /** Variables, by name (docs/variables.md). */
   readonly variables: VariablesClient;
   /** Reading artifacts (flows send theirs in the report batches; docs/artifacts.md). */
@@ -64,6 +67,7 @@ export class EdgeflowClient {
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
     this.limits = new LimitsClient(this.#http);
+    this.automations = new AutomationsClient(this.#http);
     this.variables = new VariablesClient(this.#http);
     this.artifacts = new ArtifactsClient(this.#http);
   }

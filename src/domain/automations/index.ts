@@ -1,0 +1,6 @@
+// Automations: triggers, their evaluation, actions and their templates (docs/automations.md).
+export * from './evaluation';
+export * from './matching';
+export * from './outcomes';
+export * from './schemas';
+export * from './templates';

@@ -1,0 +1,261 @@
+// The automations evaluator (docs/automations.md): one object that reads D1's events after its seq
+// cursor, feeds them to every enabled automation's trigger (a pure state machine), records firings
+// and their actions in its own SQLite in one transaction, then carries the actions out, each once per
+// firing, and stores their outcomes as events. Writers nudge it after storing events; its alarm wakes
+// it for proactive windows and as the fallback when a nudge is lost.
+import { DurableObject } from 'cloudflare:workers';
+import type { Event } from 'edgeflow/protocol';
+import { enabledAutomations } from '../db/automations';
+import { insertEvents } from '../db/events';
+import {
+  type Action,
+  type Automation,
+  actionOutcomeEvent,
+  evaluateEvent,
+  evaluateTime,
+  type Firing,
+  firingActions,
+  firingKey,
+  initialTriggerState,
+  isOwnEvent,
+  nextWindowEnd,
+  type TriggerState,
+  templateContext,
+} from '../domain/automations';
+import type { Env } from '../env';
+import { executeAction } from './automation-actions';
+import { type Clock, systemClock } from './clock';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS trigger_states (automation_id TEXT PRIMARY KEY, trigger TEXT NOT NULL, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS firings (key TEXT PRIMARY KEY, automation_id TEXT NOT NULL, doc TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_actions (key TEXT NOT NULL, idx INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (key, idx));
+`;
+
+/** Events read per D1 query; a longer backlog is read page after page in the same pass. */
+const PAGE = 500;
+/** The fallback wake-up when no nudge comes: a lost nudge costs at most this much latency. */
+const FALLBACK_MS = 5_000;
+
+interface PendingAction {
+  automation: { id: string; name: string };
+  firing: Firing;
+  action: Action;
+}
+
+export class AutomationsObject extends DurableObject<Env> {
+  /** Replaced by tests to move time (see clock.ts). */
+  clock: Clock = systemClock;
+  private draining: Promise<void> | null = null;
+  private again = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(SCHEMA);
+  }
+
+  /**
+   * Called by writers after they stored events: evaluate now. One drain at a time; a nudge during it
+   * makes it go round again, and every caller's promise settles once its events have been evaluated.
+   */
+  async nudge(): Promise<void> {
+    this.again = true;
+    this.draining ??= this.drain().finally(() => {
+      this.draining = null;
+    });
+    await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.again) {
+      this.again = false;
+      await this.pass();
+      await this.runPendingActions();
+    }
+    await this.armAlarm();
+  }
+
+  async alarm(): Promise<void> {
+    await this.nudge();
+  }
+
+  /** Firings recorded, newest first (the automation's history). */
+  firings(automationId: string, limit = 50): { key: string; firing: Firing }[] {
+    return this.ctx.storage.sql
+      .exec<{ key: string; doc: string }>(
+        'SELECT key, doc FROM firings WHERE automation_id = ? ORDER BY at DESC LIMIT ?',
+        automationId,
+        limit,
+      )
+      .toArray()
+      .map((row) => ({ key: row.key, firing: JSON.parse(row.doc) as Firing }));
+  }
+
+  private cursor(): number | null {
+    return this.ctx.storage.sql.exec<{ seq: number }>('SELECT seq FROM cursor').toArray()[0]?.seq ?? null;
+  }
+
+  /** One page of events through every enabled trigger, committed with the cursor in one transaction. */
+  private async pass(): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const automationsRead = await enabledAutomations(this.env.DB);
+    if (automationsRead.length === 0) {
+      // Nothing to evaluate: no events read, no alarm; the next automation starts from its creation.
+      sql.exec('DELETE FROM cursor');
+      sql.exec('DELETE FROM trigger_states');
+      return;
+    }
+    const cursor = this.cursor();
+    // A first cursor starts at the earliest enabled automation's creation: it acts on what follows.
+    const since = automationsRead.map((a) => a.created).sort()[0] ?? '';
+    const eventsRead =
+      cursor === null
+        ? await this.env.DB.prepare(
+            'SELECT COALESCE(MAX(seq), 0) AS seq, NULL AS doc FROM events WHERE occurred < ?',
+          )
+            .bind(since)
+            .all<{ seq: number; doc: string | null }>()
+        : await this.env.DB.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+            .bind(cursor, PAGE)
+            .all<{ seq: number; doc: string | null }>();
+    const now = this.clock.now();
+    const rows = eventsRead.results;
+    const events = cursor === null ? [] : rows.map((row) => JSON.parse(row.doc as string) as Event);
+    const nextCursor = rows.length > 0 ? (rows[rows.length - 1]?.seq ?? cursor ?? 0) : (cursor ?? 0);
+    const stored = new Map(
+      sql
+        .exec<{ automation_id: string; trigger: string; state: string }>(
+          'SELECT automation_id, trigger, state FROM trigger_states',
+        )
+        .toArray()
+        .map((row) => [row.automation_id, row]),
+    );
+    const results: { automation: Automation; trigger: string; state: TriggerState; firings: Firing[] }[] = [];
+    for (const automation of automationsRead) {
+      const trigger = JSON.stringify(automation.trigger);
+      const previous = stored.get(automation.id);
+      // A new, re-enabled or changed trigger starts afresh.
+      let state =
+        previous && previous.trigger === trigger
+          ? (JSON.parse(previous.state) as TriggerState)
+          : initialTriggerState(automation.trigger, now);
+      const firings: Firing[] = [];
+      for (const event of events) {
+        if (isOwnEvent(automation.id, event)) continue;
+        const settled = evaluateTime(automation.trigger, state, Math.min(Date.parse(event.occurred), now));
+        const evaluated = evaluateEvent(automation.trigger, settled.state, event);
+        firings.push(...settled.firings, ...evaluated.firings);
+        state = evaluated.state;
+      }
+      const settled = evaluateTime(automation.trigger, state, now);
+      firings.push(...settled.firings);
+      results.push({ automation, trigger, state: settled.state, firings });
+    }
+    this.ctx.storage.transactionSync(() => {
+      sql.exec(
+        'INSERT INTO cursor (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq',
+        nextCursor,
+      );
+      sql.exec('DELETE FROM trigger_states');
+      for (const { automation, trigger, state, firings } of results) {
+        sql.exec(
+          'INSERT INTO trigger_states (automation_id, trigger, state) VALUES (?, ?, ?)',
+          automation.id,
+          trigger,
+          JSON.stringify(state),
+        );
+        for (const firing of firings) this.recordFiring(automation, firing, now);
+      }
+    });
+    // The first pass only placed the cursor; the events after it are read straight away.
+    if (cursor === null || rows.length === PAGE) this.again = true;
+  }
+
+  /** A firing and its actions, once: a replayed firing has the same key and is ignored. */
+  private recordFiring(automation: Automation, firing: Firing, now: number) {
+    const key = firingKey(automation.id, firing);
+    const sql = this.ctx.storage.sql;
+    const inserted = sql.exec(
+      'INSERT INTO firings (key, automation_id, doc, at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
+      key,
+      automation.id,
+      JSON.stringify(firing),
+      now,
+    ).rowsWritten;
+    if (inserted === 0) return;
+    for (const [index, action] of firingActions(automation).entries()) {
+      const pending: PendingAction = {
+        automation: { id: automation.id, name: automation.name },
+        firing,
+        action,
+      };
+      sql.exec(
+        'INSERT INTO pending_actions (key, idx, doc) VALUES (?, ?, ?)',
+        key,
+        index,
+        JSON.stringify(pending),
+      );
+    }
+  }
+
+  /**
+   * Each pending action, then its outcome event, then its row deleted. A failure is an outcome like
+   * any other, so it never holds up the actions after it; only a refused outcome write leaves the row
+   * for the next pass (run-deployment is keyed by the firing, so a repeat finds its run).
+   */
+  private async runPendingActions(): Promise<void> {
+    const rows = this.ctx.storage.sql
+      .exec<{ key: string; idx: number; doc: string }>(
+        'SELECT key, idx, doc FROM pending_actions ORDER BY rowid',
+      )
+      .toArray();
+    for (const row of rows) {
+      const { automation, firing, action } = JSON.parse(row.doc) as PendingAction;
+      const now = new Date(this.clock.now());
+      const context = templateContext(firing.event, automation, {
+        id: row.key,
+        triggered: firing.triggered,
+        labels: firing.labels,
+      });
+      const outcome = await executeAction(this.env, {
+        action,
+        key: `${row.key} ${row.idx}`,
+        context,
+        event: firing.event,
+        now,
+      });
+      const event = actionOutcomeEvent(
+        automation,
+        { key: row.key, posture: firing.posture, event_id: firing.event?.id ?? null },
+        { index: row.idx, type: action.type },
+        outcome,
+        { id: crypto.randomUUID(), occurred: now },
+      );
+      try {
+        await insertEvents(this.env.DB, [event], now);
+      } catch {
+        continue;
+      }
+      this.ctx.storage.sql.exec('DELETE FROM pending_actions WHERE key = ? AND idx = ?', row.key, row.idx);
+    }
+  }
+
+  /** The earliest proactive window end, the fallback poll, or soon when actions are still pending. */
+  private async armAlarm(): Promise<void> {
+    const now = this.clock.now();
+    const watching = this.ctx.storage.sql.exec('SELECT 1 FROM trigger_states LIMIT 1').toArray().length > 0;
+    let next = watching ? now + FALLBACK_MS : Number.POSITIVE_INFINITY;
+    for (const row of this.ctx.storage.sql.exec<{ state: string; trigger: string }>(
+      'SELECT trigger, state FROM trigger_states',
+    )) {
+      const end = nextWindowEnd(JSON.parse(row.trigger), JSON.parse(row.state) as TriggerState);
+      if (end !== null && end < next) next = end;
+    }
+    if (this.ctx.storage.sql.exec('SELECT 1 FROM pending_actions LIMIT 1').toArray().length > 0)
+      next = Math.min(next, now + 1_000);
+    if (next === Number.POSITIVE_INFINITY) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next || current < now) await this.ctx.storage.setAlarm(next);
+  }
+}

@@ -248,7 +248,7 @@ export class TaskRunReporter {
 
   async #dispatch(batch: Batch): Promise<void> {
     this.#inFlight++;
-    const landed = this.#beside.sending(batch);
+    const besideLanded = this.#beside.sending(batch);
     const ids = new Set(batch.items.map((queued) => taskRunIdOf(queued.item)));
     for (const id of ids) this.#busy.add(id);
     try {
@@ -256,7 +256,7 @@ export class TaskRunReporter {
     } finally {
       for (const id of ids) this.#busy.delete(id);
       this.#inFlight--;
-      landed();
+      besideLanded();
       this.#nudge();
       for (const landed of this.#onLanded) landed();
       this.#onLanded.clear();

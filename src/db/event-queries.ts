@@ -2,7 +2,13 @@
 // number fits D1's bound-parameter limit), pages by (occurred, seq), counts by day, time or name,
 // and the live stream's read by seq (docs/events.md).
 import type { Event, EventFilter } from 'edgeflow/protocol';
-import { likePrefix, type PageCursor, splitWildcards } from '../domain/events';
+import { type PageCursor, splitWildcards } from '../domain/events';
+
+/**
+ * `column` starts with the list's `p.value`: compared with substr() rather than LIKE, since D1 refuses
+ * LIKE patterns of 50 characters or more (a 500 the fuzz found) and LIKE folds ASCII case.
+ */
+const startsWith = (column: string) => `substr(${column}, 1, length(p.value)) = p.value`;
 
 interface Clause {
   sql: string[];
@@ -15,15 +21,15 @@ const json = (values: readonly string[]) => JSON.stringify(values);
 function idCondition(clause: Clause, column: string, ids?: string[], prefixes: string[] = []): void {
   if (!ids && prefixes.length === 0) return;
   const split = splitWildcards(ids);
-  const likes = [...split.prefixes, ...prefixes].map(likePrefix);
+  const starts = [...split.prefixes, ...prefixes];
   const parts: string[] = [];
   if (split.exact.length > 0) {
     parts.push(`${column} IN (SELECT value FROM json_each(?))`);
     clause.params.push(json(split.exact));
   }
-  if (likes.length > 0) {
-    parts.push(`EXISTS (SELECT 1 FROM json_each(?) p WHERE ${column} LIKE p.value ESCAPE '\\')`);
-    clause.params.push(json(likes));
+  if (starts.length > 0) {
+    parts.push(`EXISTS (SELECT 1 FROM json_each(?) p WHERE ${startsWith(column)})`);
+    clause.params.push(json(starts));
   }
   clause.sql.push(`(${parts.join(' OR ')})`);
 }
@@ -35,8 +41,8 @@ function eventNameConditions(clause: Clause, filter: NonNullable<EventFilter['ev
     clause.params.push(json(filter.exclude_name));
   }
   if (filter.exclude_prefix) {
-    clause.sql.push(`NOT EXISTS (SELECT 1 FROM json_each(?) p WHERE event LIKE p.value ESCAPE '\\')`);
-    clause.params.push(json(filter.exclude_prefix.map(likePrefix)));
+    clause.sql.push(`NOT EXISTS (SELECT 1 FROM json_each(?) p WHERE ${startsWith('event')})`);
+    clause.params.push(json(filter.exclude_prefix));
   }
 }
 

@@ -93,6 +93,12 @@ describe('POST /api/events/filter', () => {
       `${ns}.early`,
     ]);
     expect(await names({ event: { prefix: [`${ns.slice(0, 3)}_`] } })).toEqual([]);
+    // D1 refuses LIKE patterns of 50 characters or more: prefixes that long were a 500 (fuzz).
+    const long = `${ns}.${'x'.repeat(1_000)}`;
+    expect(await names({ event: { prefix: [long] }, resource: { id_prefix: ['%'.repeat(60)] } })).toEqual([]);
+    expect(await names({ event: { prefix: [`${ns}.`], exclude_prefix: [long, `${ns}.ea`] } })).toEqual([
+      `${ns}.late`,
+    ]);
   });
 
   it('pages through every match once with next_page, newest first', async () => {

@@ -23,7 +23,7 @@ export type NavKey = (typeof NAV)[number]['key'];
 /** The client scripts, one per concern; each page loads what it uses. */
 export type Script = 'dashboard.js' | 'events-live.js' | 'run-graph.js' | 'run-logs.js';
 /** Stylesheets beyond the base and the pages' ones. */
-export type Style = 'run.css';
+export type Style = 'events.css' | 'run.css';
 
 export function assetUrl(c: DashboardContext, file: string): string {
   return `/static/${file}?v=${encodeURIComponent(c.env.VERSION?.id ?? 'dev')}`;

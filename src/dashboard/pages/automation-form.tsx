@@ -184,7 +184,7 @@ export async function newAutomationPage(c: DashboardContext): Promise<Response> 
   if (!c.get('viewer').may(WRITE_ROUTES.create)) return refused(c, 'New automation', WRITE_ROUTES.create);
   return page(
     c,
-    { title: 'New automation', current: 'automations' },
+    { title: 'New automation', current: 'automations', styles: ['events.css'] },
     <>
       <p class="crumbs">
         <a href="/automations">Automations</a> /
@@ -202,7 +202,7 @@ export async function editAutomationPage(c: DashboardContext): Promise<Response>
   if (!automation) return c.redirect('/automations', 303);
   return page(
     c,
-    { title: `Edit ${automation.name}`, current: 'automations' },
+    { title: `Edit ${automation.name}`, current: 'automations', styles: ['events.css'] },
     <>
       <p class="crumbs">
         <a href="/automations">Automations</a> /{' '}

@@ -104,7 +104,7 @@ function AutomationsTable(props: { automations: Automation[]; last: LastFiring[]
             </td>
             <td class="wrap">{triggerSummary(automation.trigger)}</td>
             <td class="wrap">{automation.actions.map((action) => action.type).join(', ') || '—'}</td>
-            <td>
+            <td class="wrap">
               <LastFiringCell last={last.get(automation.id)} />
             </td>
             {writes ? (
@@ -133,7 +133,7 @@ export async function automationsPage(c: DashboardContext): Promise<Response> {
   const data = await loadList(c);
   return page(
     c,
-    { title: 'Automations', current: 'automations' },
+    { title: 'Automations', current: 'automations', styles: ['events.css'] },
     <>
       <div class="title-row">
         <h1>Automations</h1>
@@ -275,7 +275,7 @@ export async function automationPage(c: DashboardContext): Promise<Response> {
   if (!data) {
     const response = await page(
       c,
-      { title: 'Automation', current: 'automations' },
+      { title: 'Automation', current: 'automations', styles: ['events.css'] },
       <>
         {crumbs}
         <Empty>No automation has this id.</Empty>
@@ -285,7 +285,7 @@ export async function automationPage(c: DashboardContext): Promise<Response> {
   }
   return page(
     c,
-    { title: data.automation.name, current: 'automations' },
+    { title: data.automation.name, current: 'automations', styles: ['events.css'] },
     <>
       {crumbs}
       <Live src={`/automations/${data.automation.id}/live`} label="Automation">

@@ -144,7 +144,7 @@ export async function newBlockPage(c: DashboardContext): Promise<Response> {
   const schema = type ? await newestSchema(c.env.DB, type) : null;
   return page(
     c,
-    { title: `New ${type?.name ?? 'block'}`, current: 'blocks' },
+    { title: `New ${type?.name ?? 'block'}`, current: 'blocks', styles: ['events.css'] },
     <>
       <p class="crumbs">
         <a href="/blocks">Blocks</a> /

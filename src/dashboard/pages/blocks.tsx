@@ -67,7 +67,7 @@ export async function blocksPage(c: DashboardContext): Promise<Response> {
   const canCreate = viewer.may(BLOCK_ROUTES.update);
   return page(
     c,
-    { title: 'Blocks', current: 'blocks' },
+    { title: 'Blocks', current: 'blocks', styles: ['events.css'] },
     <>
       <h1>Blocks</h1>
       {canCreate ? null : <p class="note">This key is {viewer.scope}: changing blocks needs an admin key.</p>}
@@ -157,7 +157,7 @@ export async function blockDocumentPage(c: DashboardContext): Promise<Response> 
   if (!document) {
     const response = await page(
       c,
-      { title: 'Block', current: 'blocks' },
+      { title: 'Block', current: 'blocks', styles: ['events.css'] },
       <>
         {crumbs}
         <Empty>No block document has this id.</Empty>
@@ -168,7 +168,7 @@ export async function blockDocumentPage(c: DashboardContext): Promise<Response> 
   const data = masked(document);
   return page(
     c,
-    { title: document.name, current: 'blocks' },
+    { title: document.name, current: 'blocks', styles: ['events.css'] },
     <>
       {crumbs}
       <div class="title-row">

@@ -174,7 +174,7 @@ export async function eventsPage(c: DashboardContext): Promise<Response> {
     : undefined;
   return page(
     c,
-    { title: 'Events', current: 'events', scripts: ['events-live.js'] },
+    { title: 'Events', current: 'events', scripts: ['events-live.js'], styles: ['events.css'] },
     <>
       <h1>Events</h1>
       <Filters query={query} />

@@ -7,12 +7,13 @@ import { type LastFiring, lastFirings } from '../../db/automation-firings';
 import { filterAutomations, readAutomation } from '../../db/automations';
 import { filterEvents } from '../../db/event-queries';
 import type { Automation } from '../../domain/automations';
-import { FIRING_EVENT_PREFIX, type FiringView, firingHistory, triggerSummary } from '../../domain/dashboard';
+import { FIRING_EVENT_PREFIX, firingHistory, triggerSummary } from '../../domain/dashboard';
 import { ApiButton, Empty, Live, Time } from '../components';
 import { formatJson } from '../format';
 import { liveHtml } from '../live';
 import { page } from '../shell';
 import type { DashboardContext, Viewer } from '../viewer';
+import { Firings } from './automation-firings';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Outcome events read for one automation's history: the newest firings. */
@@ -155,56 +156,6 @@ export async function automationsPage(c: DashboardContext): Promise<Response> {
 
 export async function automationsLive(c: DashboardContext): Promise<Response> {
   return liveHtml(c, <AutomationsTable {...(await loadList(c))} viewer={c.get('viewer')} />);
-}
-
-function Firings(props: { firings: FiringView[] }) {
-  if (props.firings.length === 0) return <Empty>It has not fired yet.</Empty>;
-  return (
-    <table class="firings">
-      <caption class="visually-hidden">Firings, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col" class="col-time">
-            Fired
-          </th>
-          <th scope="col" class="col-duration">
-            Outcome
-          </th>
-          <th scope="col">Actions</th>
-          <th scope="col">Triggering event</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.firings.map((firing) => (
-          <tr data-firing={firing.key}>
-            <td>
-              <Time iso={firing.occurred} />
-            </td>
-            <td class={firing.ok ? undefined : 'error-text'}>{firing.ok ? 'executed' : 'failed'}</td>
-            <td class="wrap">
-              <ol class="outcomes">
-                {firing.actions.map((action) => (
-                  <li class={action.ok ? undefined : 'error-text'}>
-                    {action.type}: {action.ok ? 'executed' : 'failed'}
-                    {Object.keys(action.details).length > 0 ? (
-                      <code> {JSON.stringify(action.details)}</code>
-                    ) : null}
-                  </li>
-                ))}
-              </ol>
-            </td>
-            <td>
-              {firing.triggeringEventId ? (
-                <code>{firing.triggeringEventId.slice(0, 8)}</code>
-              ) : (
-                <span class="muted">{firing.posture === 'Proactive' ? 'none (a window ended)' : '—'}</span>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
 }
 
 function AutomationView(props: { automation: Automation; events: Event[]; viewer: Viewer }) {

@@ -31,6 +31,8 @@ describe('the events page query', () => {
       range: 'day',
       from: '2026-12-07T07:30:00.000Z',
       to: null,
+      id: null,
+      before: null,
     });
     expect(readEventsQuery({ prefix: ['x'.repeat(1_025)] }).prefix).toBeNull();
   });
@@ -52,6 +54,19 @@ describe('the events page query', () => {
     const ahead = readEventsQuery({ to: ['2026-12-07T09:00:00Z'] });
     expect(streamFilter(ahead, NOW)?.occurred).toEqual({ until: '2026-12-07T09:00:00.000Z' });
     expect(streamFilter(readEventsQuery({ to: ['2026-12-07T07:00:00Z'] }), NOW)).toBeNull();
+  });
+
+  it('reads an older page by its (occurred, seq) cursor and one event by id; neither follows the stream', () => {
+    const older = readEventsQuery({ before: ['2026-12-07T07:00:00.000Z_42'], prefix: ['a.'] });
+    expect(older.before).toEqual({ occurred: '2026-12-07T07:00:00.000Z', seq: 42 });
+    expect(eventsQueryString(older)).toBe('?prefix=a.&before=2026-12-07T07%3A00%3A00.000Z_42');
+    expect(streamFilter(older, NOW)).toBeNull();
+    expect(readEventsQuery({ before: ['yesterday_1'] }).before).toBeNull();
+    const id = '0B6C3C55-8D2A-4F0E-9A57-3A3B8E1F2C11';
+    const one = readEventsQuery({ id: [id], range: ['hour'] });
+    expect(eventsFilter(one, NOW)).toEqual({ order: 'DESC', id: { id: [id.toLowerCase()] } });
+    expect(streamFilter(one, NOW)).toBeNull();
+    expect(readEventsQuery({ id: ['not-an-id'] }).id).toBeNull();
   });
 
   it('writes the query back as URL parameters, defaults left out', () => {

@@ -70,6 +70,30 @@ describe('the events page', () => {
     expect(filter).toEqual({ order: 'DESC', event: { prefix: [`${tag}.`] }, resource: { id: [resource] } });
   });
 
+  it('pages back to older events by cursor, skipping none, and shows one event by id expanded', async () => {
+    const tag = unique('paged');
+    const events = Array.from({ length: 55 }, (_, i) =>
+      event(`${tag}.n${String(i).padStart(2, '0')}`, `edgeflow.test.${tag}`),
+    );
+    expect((await api('POST', '/events', events)).status).toBe(204);
+    const first = await get(`/events?prefix=${tag}.`, readKey);
+    const shown = (text: string) => new Set(text.match(new RegExp(`${tag}\\.n\\d\\d`, 'g')));
+    expect(shown(first.text).size).toBe(50);
+    expect(first.text).toContain('50 of 55 events, the newest');
+    const older = /href="(\/events\?[^"]*before=[^"]+)" rel="next"/
+      .exec(first.text)?.[1]
+      ?.replaceAll('&amp;', '&');
+    const second = await get(older!, readKey);
+    expect(second.text).not.toContain('data-stream=');
+    expect(shown(second.text).size).toBe(5);
+    expect(new Set([...shown(first.text), ...shown(second.text)]).size).toBe(55);
+    expect(second.text).not.toContain('rel="next"');
+
+    const one = await get(`/events?id=${events[7]!.id}`, readKey);
+    expect(one.text).toMatch(new RegExp(`<details id="event-${events[7]!.id}" class="event" open`));
+    expect(shown(one.text)).toEqual(new Set([`${tag}.n07`]));
+  });
+
   it('does not follow the stream once its range has ended', async () => {
     const page = await get('/events?to=2020-01-01T00:00', readKey);
     expect(page.status).toBe(200);
@@ -116,6 +140,7 @@ describe('the automations pages', () => {
     expect(detail.text).toContain(`data-firing="${id}/event:one"`);
     expect(detail.text).toContain('call-webhook: failed');
     expect(detail.text).toContain('HTTP 502 from the receiver');
+    expect(detail.text).toContain(`href="/events?range=all&amp;resource=prefect.automation.${id}"`);
     expect((await get(`/automations/${crypto.randomUUID()}`, readKey)).status).toBe(404);
   });
 

@@ -41,7 +41,9 @@ export function Firings(props: { firings: FiringView[] }) {
             </td>
             <td>
               {firing.triggeringEventId ? (
-                <code>{firing.triggeringEventId.slice(0, 8)}</code>
+                <a href={`/events?id=${encodeURIComponent(firing.triggeringEventId)}`}>
+                  <code>{firing.triggeringEventId.slice(0, 8)}</code>
+                </a>
               ) : (
                 <span class="muted">{firing.posture === 'Proactive' ? 'none (a window ended)' : '—'}</span>
               )}

@@ -193,6 +193,11 @@ function AutomationView(props: { automation: Automation; events: Event[]; viewer
         </pre>
       </details>
       <h2>Firings</h2>
+      <p class="muted">
+        From its actions' outcome events;{' '}
+        <a href={`/events?range=all&resource=prefect.automation.${automation.id}`}>all its events</a> include
+        its changes too.
+      </p>
       <Firings firings={firingHistory(props.events)} />
     </>
   );

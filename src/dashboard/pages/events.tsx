@@ -15,6 +15,7 @@ import {
   resourcePage,
   streamFilter,
 } from '../../domain/dashboard';
+import type { PageCursor } from '../../domain/events';
 import { Empty, Live, Time } from '../components';
 import { formatCount, formatJson } from '../format';
 import { liveHtml } from '../live';
@@ -22,7 +23,7 @@ import { page } from '../shell';
 import type { DashboardContext } from '../viewer';
 
 async function loadEvents(c: DashboardContext, query: EventsQuery, now: Date) {
-  return filterEvents(c.env.DB, eventsFilter(query, now), EVENTS_PAGE_SIZE, null);
+  return filterEvents(c.env.DB, eventsFilter(query, now), EVENTS_PAGE_SIZE, query.before);
 }
 
 /** A resource id, linked to its page when the dashboard has one, with a link filtering by it. */
@@ -31,7 +32,10 @@ function ResourceId(props: { id: string; query: EventsQuery }) {
   return (
     <>
       {href ? <a href={href}>{props.id}</a> : <code>{props.id}</code>}{' '}
-      <a class="filter-link" href={`/events${eventsQueryString(props.query, { resource: props.id })}`}>
+      <a
+        class="filter-link"
+        href={`/events${eventsQueryString(props.query, { resource: props.id, id: null, before: null })}`}
+      >
         (its events)
       </a>
     </>
@@ -57,7 +61,7 @@ function EventItem(props: { event: Event; query: EventsQuery }) {
   const name = event.resource['prefect.resource.name'];
   return (
     <li>
-      <details id={`event-${event.id}`} class="event">
+      <details id={`event-${event.id}`} class="event" open={query.id === event.id}>
         <summary>
           <Time iso={event.occurred} /> <strong class="event-name">{event.event}</strong>{' '}
           <span class="muted">{name ? `${name} · ${resourceId}` : resourceId}</span>
@@ -92,17 +96,33 @@ function EventItem(props: { event: Event; query: EventsQuery }) {
   );
 }
 
-function Feed(props: { query: EventsQuery; events: Event[]; total: number }) {
-  const { events, total } = props;
+function Feed(props: { query: EventsQuery; events: Event[]; total: number; next: PageCursor | null }) {
+  const { query, events, total, next } = props;
+  const older = next ? `/events${eventsQueryString(query, { before: next })}` : null;
+  const newest = query.before ? `/events${eventsQueryString(query, { before: null })}` : null;
   return (
     <>
-      <p class="count" data-total={total}>
-        {total === 0
-          ? 'No events'
-          : total > events.length
-            ? `The newest ${formatCount(events.length)} of ${formatCount(total)} events`
-            : `${formatCount(total)} events`}
-      </p>
+      <div class="list-head">
+        <p class="count" data-total={total}>
+          {total === 0
+            ? 'No events'
+            : total > events.length || query.before
+              ? `${formatCount(events.length)} of ${formatCount(total)} events, ${query.before ? 'older' : 'the newest'}`
+              : `${formatCount(total)} events`}
+        </p>
+        <nav class="pager" aria-label="Older and newer events">
+          {newest ? (
+            <a class="button" href={newest}>
+              Newest
+            </a>
+          ) : null}
+          {older ? (
+            <a class="button" href={older} rel="next">
+              Older
+            </a>
+          ) : null}
+        </nav>
+      </div>
       {events.length === 0 ? (
         <Empty>No events match these filters.</Empty>
       ) : (
@@ -184,7 +204,7 @@ export async function eventsPage(c: DashboardContext): Promise<Response> {
           : 'This range has ended: nothing new can match.'}
       </p>
       <Live src={`/events/live${eventsQueryString(query)}`} label="Events" class="events-region" push>
-        <Feed query={query} events={data.events} total={data.total} />
+        <Feed query={query} events={data.events} total={data.total} next={data.next} />
       </Live>
     </>,
   );
@@ -193,5 +213,5 @@ export async function eventsPage(c: DashboardContext): Promise<Response> {
 export async function eventsLive(c: DashboardContext): Promise<Response> {
   const query = readEventsQuery(c.req.queries());
   const data = await loadEvents(c, query, new Date());
-  return liveHtml(c, <Feed query={query} events={data.events} total={data.total} />);
+  return liveHtml(c, <Feed query={query} events={data.events} total={data.total} next={data.next} />);
 }

@@ -2,6 +2,7 @@
 // read leniently (a bad value is dropped, never an error page), the event filter it means, and
 // whether the live stream still has anything to add (a range that has ended does not).
 import type { EventFilter } from 'edgeflow/protocol';
+import type { PageCursor } from '../events';
 import type { QueryParams } from './runs-query';
 
 export const EVENTS_PAGE_SIZE = 50;
@@ -25,6 +26,10 @@ export interface EventsQuery {
   /** A custom range, ISO times (UTC); `from` replaces the range's start. */
   from: string | null;
   to: string | null;
+  /** One event by its id (a firing's triggering event), whatever its time. */
+  id: string | null;
+  /** Older pages: the events after this (occurred, seq), newest first; null for the newest. */
+  before: PageCursor | null;
 }
 
 /** The API's limit on a name or an id (docs/events.md). */
@@ -43,14 +48,28 @@ export function readTime(text: string | null): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `<occurred>_<seq>`, as `cursorText` writes it. */
+function readCursor(text: string | null): PageCursor | null {
+  const match = text ? /^(.{1,40})_(\d{1,15})$/.exec(text) : null;
+  const occurred = match ? readTime(match[1]!) : null;
+  return match && occurred ? { occurred, seq: Number(match[2]) } : null;
+}
+
+const cursorText = (cursor: PageCursor) => `${cursor.occurred}_${cursor.seq}`;
+
 export function readEventsQuery(params: QueryParams): EventsQuery {
   const range = single(params, 'range');
+  const id = single(params, 'id');
   return {
     prefix: single(params, 'prefix'),
     resource: single(params, 'resource'),
     range: range && range in EVENT_RANGES ? (range as EventRange) : DEFAULT_EVENT_RANGE,
     from: readTime(single(params, 'from')),
     to: readTime(single(params, 'to')),
+    id: id && UUID.test(id) ? id.toLowerCase() : null,
+    before: readCursor(single(params, 'before')),
   };
 }
 
@@ -66,6 +85,7 @@ export function eventsFilter(query: EventsQuery, now: Date): EventFilter {
   }
   if (query.prefix) filter.event = { prefix: [query.prefix] };
   if (query.resource) filter.resource = { id: [query.resource] };
+  if (query.id) return { order: 'DESC', id: { id: [query.id] } };
   return filter;
 }
 
@@ -75,6 +95,8 @@ export function eventsFilter(query: EventsQuery, now: Date): EventFilter {
  * not stop matching events while the page stays open.
  */
 export function streamFilter(query: EventsQuery, now: Date): EventFilter | null {
+  // An older page, or one event by id, has nothing new to follow.
+  if (query.before || query.id) return null;
   if (query.to && new Date(query.to).getTime() <= now.getTime()) return null;
   const { occurred, ...rest } = eventsFilter(query, now);
   return occurred?.until ? { ...rest, occurred: { until: occurred.until } } : rest;
@@ -89,6 +111,8 @@ export function eventsQueryString(query: EventsQuery, changes: Partial<EventsQue
   if (next.range !== DEFAULT_EVENT_RANGE) params.set('range', next.range);
   if (next.from) params.set('from', next.from);
   if (next.to) params.set('to', next.to);
+  if (next.id) params.set('id', next.id);
+  if (next.before) params.set('before', cursorText(next.before));
   const text = params.toString();
   return text ? `?${text}` : '';
 }

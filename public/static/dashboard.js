@@ -174,7 +174,9 @@ function fieldValue(field) {
     const number = Number(text);
     return Number.isFinite(number) ? number : text;
   }
-  if (kind === 'json' || kind === 'choice') {
+  // A secret that may be text or an object (Prefect's Secret): JSON only when it looks like an object.
+  if (kind === 'json-or-text' && !/^\s*[[{]/.test(text)) return text;
+  if (kind === 'json' || kind === 'choice' || kind === 'json-or-text') {
     try {
       return JSON.parse(text);
     } catch {

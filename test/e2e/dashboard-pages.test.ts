@@ -170,9 +170,14 @@ describe('dashboard pages: events, automations, blocks', () => {
           username: { type: 'string', title: 'Username' },
           password: { type: 'string', title: 'Password', format: 'password', writeOnly: true },
           port: { type: 'integer', title: 'Port', default: 443 },
+          // Prefect's Secret value: text or an object.
+          pin: {
+            title: 'PIN',
+            anyOf: [{ type: 'string', format: 'password', writeOnly: true }, { type: 'object' }],
+          },
         },
         required: ['username', 'password'],
-        secret_fields: ['password'],
+        secret_fields: ['password', 'pin'],
       },
     });
     expect(schema.id).toBeTruthy();
@@ -181,6 +186,7 @@ describe('dashboard pages: events, automations, blocks', () => {
     await page.getByLabel('Name', { exact: true }).fill('shop');
     await page.getByLabel('Username').fill('edge');
     await page.getByLabel('Password').fill(secret);
+    await page.getByLabel('PIN').fill('1234');
     await Promise.all([
       page.waitForURL(/\/blocks\/[0-9a-f-]{36}$/),
       page.click('form.fields button[type="submit"]'),
@@ -203,7 +209,8 @@ describe('dashboard pages: events, automations, blocks', () => {
       'GET',
       `/block_documents/${id}?include_secrets=true`,
     );
-    expect(stored.data).toEqual({ username: 'edge-2', password: secret, port: 443 });
+    // The PIN typed as digits stays text (a secret is JSON only when it looks like an object).
+    expect(stored.data).toEqual({ username: 'edge-2', password: secret, port: 443, pin: '1234' });
 
     for (const path of ['/blocks', `/blocks/${id}`, `/blocks/new/${slug}`, '/events?range=all']) {
       const fresh = await open(admin, path);

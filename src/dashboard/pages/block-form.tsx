@@ -25,8 +25,16 @@ function Control(props: { field: BlockField; id: string }) {
     'aria-required': field.required ? 'true' : undefined,
   };
   if (field.secret)
-    // The placeholder, never a value; typed JSON still reads as JSON for a secret object.
-    return <input type="password" autocomplete="new-password" {...common} value={field.initial} />;
+    // The placeholder, never a value; a secret that may be an object reads typed `{…}` as JSON.
+    return (
+      <input
+        type="password"
+        autocomplete="new-password"
+        {...common}
+        data-kind={field.kind === 'json' ? 'json-or-text' : field.kind}
+        value={field.initial}
+      />
+    );
   switch (field.kind) {
     case 'boolean':
       return <input type="checkbox" {...common} checked={field.initial === 'true'} />;

@@ -113,7 +113,10 @@ export const blockDocumentsRouter = createRouter()
       );
     }
     const schema = await readBlockSchema(c.env.DB, { id: input.block_schema_id });
-    if (!schema?.block_type && !(await readBlockType(c.env.DB, { id: input.block_type_id }))) {
+    const typeKnown =
+      schema?.block_type_id === input.block_type_id ||
+      (await readBlockType(c.env.DB, { id: input.block_type_id })) !== null;
+    if (!typeKnown) {
       throw new ApiError(
         404,
         'block_type.not_found',

@@ -153,6 +153,33 @@ describe('rotating EDGEFLOW_SECRET_KEY', () => {
     expect(delivered.status).toBe(201);
   });
 
+  it('reads and re-encrypts a ciphertext sealed before key ids, under the admin key of old', async () => {
+    const stored = await api<BlockDocument>(
+      'POST',
+      '/block_documents',
+      documentBody(secret, 'legacy', { value: 'placeholder' }),
+    );
+    // As src/api/block-data.ts sealed it before: `<iv>.<ciphertext>`, the admin key when no secret key.
+    const legacy = await legacySeal('test-admin-key', JSON.stringify({ value: 'sealed-long-ago' }));
+    await env.DB.prepare('UPDATE block_documents SET data_cipher = ? WHERE id = ?')
+      .bind(legacy, stored.body.id)
+      .run();
+    const withAdminAsPrevious = { EDGEFLOW_SECRET_KEY_PREVIOUS: 'test-admin-key' };
+    const read = await withEnv<BlockDocument>(
+      withAdminAsPrevious,
+      'GET',
+      `/block_documents/${stored.body.id}?include_secrets=true`,
+    );
+    expect(read.body.data).toEqual({ value: 'sealed-long-ago' });
+    const report = await withEnv<{ done: boolean }>(withAdminAsPrevious, 'POST', '/admin/secrets/reencrypt');
+    expect(report.body.done).toBe(true);
+    expect(await storedCipher(stored.body.id)).toMatch(
+      new RegExp(`^v2\\.${await keyIdOf('test-secret-key')}\\.`),
+    );
+    const after = await api<BlockDocument>('GET', `/block_documents/${stored.body.id}?include_secrets=true`);
+    expect(after.body.data).toEqual({ value: 'sealed-long-ago' });
+  });
+
   it('is admin only', async () => {
     const { body } = await api<{ key: string }>('POST', '/api_keys', {
       name: 'rotation agent',
@@ -161,3 +188,30 @@ describe('rotating EDGEFLOW_SECRET_KEY', () => {
     expect((await api('POST', '/admin/secrets/reencrypt', undefined, body.key)).status).toBe(403);
   });
 });
+
+async function legacySeal(material: string, plain: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const base = await crypto.subtle.importKey('raw', encoder.encode(material), 'HKDF', false, ['deriveKey']);
+  const key = await crypto.subtle.deriveKey(
+    {
+      name: 'HKDF',
+      hash: 'SHA-256',
+      salt: encoder.encode('edgeflow-blocks'),
+      info: encoder.encode('block-data-v1'),
+    },
+    base,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt'],
+  );
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, encoder.encode(plain)),
+  );
+  const b64 = (bytes: Uint8Array) =>
+    btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
+  return `${b64(iv)}.${b64(sealed)}`;
+}

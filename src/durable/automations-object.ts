@@ -9,18 +9,18 @@ import { enabledAutomations } from '../db/automations';
 import { insertEvents } from '../db/events';
 import {
   type Action,
+  type AnyTriggerState,
   type Automation,
   actionOutcomeEvent,
-  evaluateEvent,
-  evaluateTime,
   type Firing,
   firingActions,
   firingKey,
-  initialTriggerState,
   isOwnEvent,
-  nextWindowEnd,
-  type TriggerState,
+  nextWake,
+  startTrigger,
   templateContext,
+  triggerAtTime,
+  triggerOnEvent,
 } from '../domain/automations';
 import type { Env } from '../env';
 import { executeAction } from './automation-actions';
@@ -131,24 +131,25 @@ export class AutomationsObject extends DurableObject<Env> {
         .toArray()
         .map((row) => [row.automation_id, row]),
     );
-    const results: { automation: Automation; trigger: string; state: TriggerState; firings: Firing[] }[] = [];
+    const results: { automation: Automation; trigger: string; state: AnyTriggerState; firings: Firing[] }[] =
+      [];
     for (const automation of automationsRead) {
       const trigger = JSON.stringify(automation.trigger);
       const previous = stored.get(automation.id);
       // A new, re-enabled or changed trigger starts afresh.
       let state =
         previous && previous.trigger === trigger
-          ? (JSON.parse(previous.state) as TriggerState)
-          : initialTriggerState(automation.trigger, now);
+          ? (JSON.parse(previous.state) as AnyTriggerState)
+          : startTrigger(automation.trigger, now);
       const firings: Firing[] = [];
       for (const event of events) {
         if (isOwnEvent(automation.id, event)) continue;
-        const settled = evaluateTime(automation.trigger, state, Math.min(Date.parse(event.occurred), now));
-        const evaluated = evaluateEvent(automation.trigger, settled.state, event);
+        const settled = triggerAtTime(automation.trigger, state, Math.min(Date.parse(event.occurred), now));
+        const evaluated = triggerOnEvent(automation.trigger, settled.state, event);
         firings.push(...settled.firings, ...evaluated.firings);
         state = evaluated.state;
       }
-      const settled = evaluateTime(automation.trigger, state, now);
+      const settled = triggerAtTime(automation.trigger, state, now);
       firings.push(...settled.firings);
       results.push({ automation, trigger, state: settled.state, firings });
     }
@@ -184,7 +185,7 @@ export class AutomationsObject extends DurableObject<Env> {
       now,
     ).rowsWritten;
     if (inserted === 0) return;
-    for (const [index, action] of firingActions(automation).entries()) {
+    for (const [index, action] of firingActions(automation, firing).entries()) {
       const pending: PendingAction = {
         automation: { id: automation.id, name: automation.name },
         firing,
@@ -227,7 +228,12 @@ export class AutomationsObject extends DurableObject<Env> {
       });
       const event = actionOutcomeEvent(
         automation,
-        { key: row.key, posture: firing.posture, event_id: firing.event?.id ?? null },
+        {
+          key: row.key,
+          trigger_type: firing.trigger_type ?? 'event',
+          posture: firing.posture,
+          event_id: firing.event?.id ?? null,
+        },
         { index: row.idx, type: action.type },
         outcome,
         { id: crypto.randomUUID(), occurred: now },
@@ -249,7 +255,7 @@ export class AutomationsObject extends DurableObject<Env> {
     for (const row of this.ctx.storage.sql.exec<{ state: string; trigger: string }>(
       'SELECT trigger, state FROM trigger_states',
     )) {
-      const end = nextWindowEnd(JSON.parse(row.trigger), JSON.parse(row.state) as TriggerState);
+      const end = nextWake(JSON.parse(row.trigger), JSON.parse(row.state) as AnyTriggerState);
       if (end !== null && end < next) next = end;
     }
     if (this.ctx.storage.sql.exec('SELECT 1 FROM pending_actions LIMIT 1').toArray().length > 0)

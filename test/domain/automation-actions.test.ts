@@ -120,10 +120,10 @@ describe('automation bodies', () => {
     expect(result.error?.issues[0]?.message).toMatch(/cannot suspend/);
   });
 
-  it('refuses compound and sequence triggers by name until they are evaluated', () => {
+  it('refuses a trigger type it does not know, naming the field', () => {
     const result = AutomationCreateSchema.safeParse({
       ...base,
-      trigger: { type: 'compound', triggers: [], require: 'any' },
+      trigger: { type: 'metric', posture: 'Metric' },
     });
     expect(result.error?.issues[0]?.path).toEqual(['trigger', 'type']);
   });

@@ -8,9 +8,16 @@ import type { Action, Automation } from './schemas';
 /** A firing's key across automations: the automation and the firing's own (replay-stable) id. */
 export const firingKey = (automationId: string, firing: Firing) => `${automationId}/${firing.id}`;
 
-/** The actions a trigger firing runs, in order: `actions`, then `actions_on_trigger`. */
-export function firingActions(automation: Automation): Action[] {
-  return [...automation.actions, ...automation.actions_on_trigger];
+/**
+ * The actions a firing runs, in Prefect's order: when it triggers, `actions` then `actions_on_trigger`;
+ * when it resolves, `actions_on_resolve` (a Reactive firing does both at once).
+ */
+export function firingActions(automation: Automation, firing: Pick<Firing, 'states'>): Action[] {
+  const states = firing.states ?? ['Triggered'];
+  return [
+    ...(states.includes('Triggered') ? [...automation.actions, ...automation.actions_on_trigger] : []),
+    ...(states.includes('Resolved') ? automation.actions_on_resolve : []),
+  ];
 }
 
 /** The id in `prefect.<kind>.<id>` on the event's resource, else on its first related resource of that kind. */
@@ -33,7 +40,7 @@ export interface ActionOutcome {
 /** `prefect.automation.action.executed|failed`, about the automation, related to the triggering event. */
 export function actionOutcomeEvent(
   automation: { id: string; name: string },
-  firing: { key: string; posture: string; event_id: string | null },
+  firing: { key: string; trigger_type: string; posture: string | null; event_id: string | null },
   action: { index: number; type: string },
   outcome: ActionOutcome,
   stamp: { id: string; occurred: Date },
@@ -45,8 +52,9 @@ export function actionOutcomeEvent(
     resource: {
       'prefect.resource.id': `prefect.automation.${automation.id}`,
       'prefect.resource.name': automation.name,
-      'prefect.trigger-type': 'event',
-      'prefect.posture': firing.posture,
+      'prefect.trigger-type': firing.trigger_type,
+      // Prefect labels the posture of event triggers only.
+      ...(firing.posture ? { 'prefect.posture': firing.posture } : {}),
     },
     related: firing.event_id
       ? [

@@ -6,24 +6,27 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Event } from 'edgeflow/protocol';
 import { enabledAutomations } from '../db/automations';
-import { insertEvents } from '../db/events';
 import {
   type Action,
   type AnyTriggerState,
   type Automation,
   actionOutcomeEvent,
+  actionStateEventId,
   type Firing,
   firingActions,
   firingKey,
+  firingStates,
   isOwnEvent,
   nextWake,
   startTrigger,
   templateContext,
   triggerAtTime,
   triggerOnEvent,
+  triggerStateEvents,
 } from '../domain/automations';
 import type { Env } from '../env';
 import { executeAction } from './automation-actions';
+import { StateEventOutbox } from './automation-state-events';
 import { type Clock, systemClock } from './clock';
 
 const SCHEMA = `
@@ -42,6 +45,8 @@ interface PendingAction {
   automation: { id: string; name: string };
   firing: Firing;
   action: Action;
+  /** Its firing's `prefect.automation.triggered|resolved` event (absent on actions recorded before those). */
+  state_event_id?: string | null;
 }
 
 export class AutomationsObject extends DurableObject<Env> {
@@ -50,9 +55,12 @@ export class AutomationsObject extends DurableObject<Env> {
   private draining: Promise<void> | null = null;
   private again = false;
 
+  private readonly stateEvents: StateEventOutbox;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    this.stateEvents = new StateEventOutbox(ctx.storage.sql, env.DB);
   }
 
   /**
@@ -185,11 +193,17 @@ export class AutomationsObject extends DurableObject<Env> {
       now,
     ).rowsWritten;
     if (inserted === 0) return;
-    for (const [index, action] of firingActions(automation, firing).entries()) {
+    // The state events are stored with the first action outcome written after them (off the action's path).
+    const ids = { Triggered: crypto.randomUUID(), Resolved: crypto.randomUUID() };
+    const stateEvents = triggerStateEvents(automation, firing, ids);
+    this.stateEvents.add(stateEvents);
+    const stored = Object.fromEntries(firingStates(firing).map((state) => [state, ids[state]]));
+    for (const [index, { list, action }] of firingActions(automation, firing).entries()) {
       const pending: PendingAction = {
         automation: { id: automation.id, name: automation.name },
         firing,
         action,
+        state_event_id: actionStateEventId(list, stored),
       };
       sql.exec(
         'INSERT INTO pending_actions (key, idx, doc) VALUES (?, ?, ?)',
@@ -212,7 +226,7 @@ export class AutomationsObject extends DurableObject<Env> {
       )
       .toArray();
     for (const row of rows) {
-      const { automation, firing, action } = JSON.parse(row.doc) as PendingAction;
+      const { automation, firing, action, state_event_id } = JSON.parse(row.doc) as PendingAction;
       const now = new Date(this.clock.now());
       const context = templateContext(firing.event, automation, {
         id: row.key,
@@ -233,18 +247,17 @@ export class AutomationsObject extends DurableObject<Env> {
           trigger_type: firing.trigger_type ?? 'event',
           posture: firing.posture,
           event_id: firing.event?.id ?? null,
+          state_event_id: state_event_id ?? null,
         },
         { index: row.idx, type: action.type },
         outcome,
         { id: crypto.randomUUID(), occurred: now },
       );
-      try {
-        await insertEvents(this.env.DB, [event], now);
-      } catch {
-        continue;
-      }
+      if (!(await this.stateEvents.write([event], now))) continue;
       this.ctx.storage.sql.exec('DELETE FROM pending_actions WHERE key = ? AND idx = ?', row.key, row.idx);
     }
+    // A firing with no actions still leaves its state events.
+    if (this.stateEvents.waiting) await this.stateEvents.write([], new Date(this.clock.now()));
   }
 
   /** The earliest proactive window end, the fallback poll, or soon when actions are still pending. */

@@ -217,10 +217,10 @@ describe('trigger states and the actions they run', () => {
       labels: { 'prefect.resource.id': 'prefect.flow-run.a' },
       id: `resolved:${later.firings[0]?.event?.id}`,
     });
-    expect(firingActions(automation, later.firings[0] as Firing).map((a) => a.type)).toEqual([
+    expect(firingActions(automation, later.firings[0] as Firing).map((a) => a.action.type)).toEqual([
       'call-webhook',
     ]);
-    expect(firingActions(automation, fired.firings[0] as Firing).map((a) => a.type)).toEqual([
+    expect(firingActions(automation, fired.firings[0] as Firing).map((a) => a.action.type)).toEqual([
       'cancel-flow-run',
       'do-nothing',
     ]);
@@ -230,7 +230,7 @@ describe('trigger states and the actions they run', () => {
     const t = TriggerSchema.parse(reactive('boom'));
     const { firings } = feed(t, [event('boom', 'x', 0)]);
     expect(firings[0]?.states).toEqual(['Triggered', 'Resolved']);
-    expect(firingActions(automation, firings[0] as Firing).map((a) => a.type)).toEqual([
+    expect(firingActions(automation, firings[0] as Firing).map((a) => a.action.type)).toEqual([
       'cancel-flow-run',
       'do-nothing',
       'call-webhook',
@@ -238,6 +238,9 @@ describe('trigger states and the actions they run', () => {
   });
 
   it('a firing recorded before trigger states (none stored) runs the trigger actions only', () => {
-    expect(firingActions(automation, {}).map((a) => a.type)).toEqual(['cancel-flow-run', 'do-nothing']);
+    expect(firingActions(automation, {}).map((a) => a.action.type)).toEqual([
+      'cancel-flow-run',
+      'do-nothing',
+    ]);
   });
 });

@@ -2,9 +2,22 @@
 // firings act once, a Proactive child fires its parent from the alarm, and actions_on_trigger and
 // actions_on_resolve run when the automation triggers and when it resolves (docs/automations.md).
 import { runDurableObjectAlarm } from 'cloudflare:test';
+import type { Event, EventPage } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { api } from './api';
 import { createAutomation, emit, evaluator, event, nudge, outcomes, setClock, T0 } from './automations';
+
+async function stateEvents(automationId: string): Promise<Event[]> {
+  const { body } = await api<EventPage>('POST', '/events/filter', {
+    filter: {
+      resource: { id: [`prefect.automation.${automationId}`] },
+      event: { name: ['prefect.automation.triggered', 'prefect.automation.resolved'] },
+      order: 'ASC',
+    },
+    limit: 50,
+  });
+  return body.events;
+}
 
 const reactive = (name: string) => ({ type: 'event', posture: 'Reactive', expect: [name] });
 
@@ -100,6 +113,20 @@ describe('trigger states in the evaluator', () => {
     ]);
     expect(found[1]?.related[0]?.['prefect.resource.id']).toBe(`prefect.event.${completed.id}`);
     expect((await api<{ enabled: boolean }>('GET', `/automations/${other}`)).body.enabled).toBe(true);
+
+    // Prefect's state events, each action pointing back at the one it answered to.
+    const states = await stateEvents(id);
+    expect(states.map((e) => [e.event, e.resource['prefect.posture']])).toEqual([
+      ['prefect.automation.triggered', 'Proactive'],
+      ['prefect.automation.resolved', 'Proactive'],
+    ]);
+    expect(states[1]?.payload.triggering_event).toMatchObject({ id: completed.id });
+    const answersTo = (e: Event | undefined) =>
+      e?.related.find((r) => r['prefect.resource.role'] === 'automation-triggered-event')?.[
+        'prefect.resource.id'
+      ];
+    expect(answersTo(found[0])).toBe(`prefect.event.${states[0]?.id}`);
+    expect(answersTo(found[1])).toBe(`prefect.event.${states[1]?.id}`);
   });
 
   it('a Reactive firing runs actions, actions_on_trigger and actions_on_resolve; a failure holds none up', async () => {
@@ -122,5 +149,9 @@ describe('trigger states in the evaluator', () => {
         ['prefect.automation.action.executed', 2, 'do-nothing'],
       ],
     );
+    expect((await stateEvents(id)).map((e) => e.event)).toEqual([
+      'prefect.automation.triggered',
+      'prefect.automation.resolved',
+    ]);
   });
 });

@@ -2,7 +2,7 @@
 // proactive ones at their window's end (its clock moved, no sleeps); each action runs once per firing,
 // and a failed action is recorded without holding up the others (docs/automations.md).
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import type { FlowRun } from 'edgeflow/protocol';
+import type { EventPage, FlowRun } from 'edgeflow/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import type { AutomationsObject } from '../../src/durable/automations-object';
 import { api } from './api';
@@ -125,10 +125,26 @@ describe('reactive triggers in the evaluator', () => {
       actions: [{ type: 'do-nothing' }],
     });
     await nudge();
-    // Another automation's `created` event fires it once; its own outcome event must not fire it again.
-    await createAutomation({ trigger: { type: 'event', posture: 'Reactive', expect: ['never'] } });
+    // Another automation's `created` event fires it; its own outcome and state events must not.
+    // (Other test files may write automation events meanwhile: they may fire it too.)
+    const other = await createAutomation({
+      trigger: { type: 'event', posture: 'Reactive', expect: ['never'] },
+    });
     for (let i = 0; i < 3; i++) await nudge();
-    expect(await outcomes(id)).toHaveLength(1);
+    const { body } = await api<EventPage>('POST', '/events/filter', {
+      filter: { resource: { id: [`prefect.automation.${id}`, `prefect.automation.${other}`] } },
+      limit: 200,
+    });
+    const about = new Map(
+      body.events.map((e) => [`prefect.event.${e.id}`, e.resource['prefect.resource.id']]),
+    );
+    const causes = (await outcomes(id)).map(
+      (e) =>
+        e.related.find((r) => r['prefect.resource.role'] === 'triggering-event')?.['prefect.resource.id'] ??
+        '',
+    );
+    expect(causes.map((cause) => about.get(cause))).toContain(`prefect.automation.${other}`);
+    expect(causes.map((cause) => about.get(cause))).not.toContain(`prefect.automation.${id}`);
   });
 
   it('does not act for a paused automation', async () => {

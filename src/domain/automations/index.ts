@@ -6,6 +6,7 @@ export * from './matching';
 export * from './outcomes';
 export * from './resolution';
 export * from './schemas';
+export * from './state-events';
 export * from './templates';
 export * from './trigger-evaluation';
 export * from './trigger-schemas';

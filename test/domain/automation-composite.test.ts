@@ -68,6 +68,13 @@ describe('compound and sequence triggers as Prefect writes them', () => {
     ).toEqual(['trigger', 'require']);
     expect(issue({ type: 'sequence', triggers: [reactive('a')] })).toEqual(['trigger', 'within']);
     expect(issue({ type: 'sequence', within: 10, triggers: [] })).toEqual(['trigger', 'triggers']);
+    expect(issue({ posture: 'Reactive' })).toEqual(['trigger', 'type']);
+    expect(issue({ type: 'compound', require: 'all', within: 10, triggers: [{}] })).toEqual([
+      'trigger',
+      'triggers',
+      0,
+      'type',
+    ]);
   });
 
   it('refuses triggers nested deeper than five levels before walking them', () => {

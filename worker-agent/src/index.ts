@@ -1,6 +1,7 @@
 // The `edgeflow` package: SDK entry point. `flow` comes from serve/, which adds `serve()` to the SDK's.
 export * from './client/index.ts';
 export * from './protocol/index.ts';
+// Result serializers and storages (docs/sdk.md, "Results").
 export {
   type AllowFailure,
   type ArtifactOptions,
@@ -11,6 +12,7 @@ export {
   type ConcurrencyOptions,
   ConcurrencySlotAcquisitionError,
   ConcurrencySlotTimeoutError,
+  type CustomSerializer,
   cacheKeyFnPolicy,
   concurrency,
   createImageArtifact,
@@ -33,16 +35,25 @@ export {
   INPUTS,
   LOG_LEVELS,
   type LogLevelName,
+  localFolderStorage,
   NONE,
   NonRetriableError,
   ParameterValidationError,
+  ResultKeyError,
   ResultMissingError,
+  type ResultOptions,
+  type ResultStorage,
   type RetryCondition,
   RUN_ID,
   type RunContext,
   type RunLogger,
   rateLimit,
+  type S3StorageOptions,
+  type SerializerChoice,
   type SetVariableOptions,
+  type StorageChoice,
+  s3Storage,
+  serverStorage,
   setVariable,
   TASK_SOURCE,
   type Task,

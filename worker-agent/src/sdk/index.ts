@@ -68,6 +68,7 @@ export {
   serverStorage,
   storageFromSpec,
 } from './result-storage.ts';
+export { loadResult, type ResultRecord } from './results.ts';
 export { type S3StorageOptions, s3Storage } from './s3-storage.ts';
 export type { CustomSerializer, SerializerChoice } from './serializers.ts';
 export {

@@ -98,6 +98,22 @@ export const structuredFlow = flow(async ({ day }) => new Map([[day, new Date(da
   resultStorageKey: 'flows/{parameters.day}.json',
 });
 
+const child = flow(async ({ day }) => new Map([[day, 10n ** 20n]]), {
+  name: 'structured-child',
+  resultSerializer: 'structured',
+});
+
+/** A subflow's structured result, read back from R2 by the parent's retry instead of running it again. */
+export const parentOfStructured = flow(async ({ marker, file }) => {
+  const value = await child({ day: 'monday' });
+  if (!existsSync(marker)) {
+    writeFileSync(marker, 'failed once');
+    throw new Error('the first attempt fails after its subflow');
+  }
+  appendFileSync(file, 'second attempt\\n');
+  return { isMap: value instanceof Map, big: typeof value.get('monday') === 'bigint' };
+}, { name: 'parent-of-structured' });
+
 const badKey = task((path, file) => {
   appendFileSync(file, 'ran\\n');
   return path;
@@ -180,6 +196,7 @@ describe('result serializers and storages', () => {
       world,
       await runFlow(world, 'flows/serializers.ts:structuredFlow', { day: '2026-12-07' }),
     );
+    expect(run.state?.message ?? '').toBe('');
     expect(run.state_type).toBe('COMPLETED');
     expect(run.state?.data).toMatchObject({
       storage_key: 'flows/2026-12-07.json',
@@ -188,6 +205,23 @@ describe('result serializers and storages', () => {
     });
     const value = await loadResult(world.server.client, run.state?.data);
     expect(value).toEqual(new Map([['2026-12-07', new Date('2026-12-07')]]));
+  });
+
+  it("reads a subflow's structured result back when its parent is retried, without running the child again", async () => {
+    const parameters = { marker: file('subflow.marker'), file: file('subflow.log') };
+    const run = await finished(
+      world,
+      await runFlow(world, 'flows/serializers.ts:parentOfStructured', parameters, 1),
+    );
+    expect(run.state_type).toBe('COMPLETED');
+    expect(run.state?.data).toEqual({ isMap: true, big: true });
+    expect(lines(parameters.file)).toEqual(['second attempt']);
+    const link = (await taskRuns(world, run.id)).get('structured-child-0')!;
+    expect(link.state?.data).toMatchObject({ serializer: { type: 'structured' } });
+    const children = await world.server.client.filterFlowRuns({
+      flow_runs: { parent_task_run_id: { any_: [link.id] } },
+    });
+    expect(children).toHaveLength(1);
   });
 
   it('fails a task whose key template would leave its folder, without running it', async () => {

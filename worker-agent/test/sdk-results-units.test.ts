@@ -232,6 +232,35 @@ describe('result settings', () => {
     expect(environmentResultSettings({}).serializer).toBeUndefined();
   });
 
+  it("lets a task's own choice win over its flow's, and its flow's over the settings", () => {
+    const request = {
+      persistResult: undefined,
+      persistByDefault: undefined,
+      defaultKey: 'task-runs/x',
+      keyContext: () => ({ parameters: {}, flow_run: { id: 'f', name: 'f', parameters: {} } }),
+    };
+    const saved = process.env.EDGEFLOW_RESULTS_SERIALIZER;
+    process.env.EDGEFLOW_RESULTS_SERIALIZER = 'structured';
+    try {
+      expect(resultPolicy({ ...request, own: undefined })).toMatchObject({
+        persist: true,
+        byReference: true,
+      });
+      expect(resultPolicy({ ...request, own: undefined }).serializer?.name).toBe('structured');
+      const json = resultSettingsOf({ resultSerializer: 'json' }, 'flow');
+      expect(resultPolicy({ ...request, own: undefined, flow: json }).serializer?.name).toBe('json');
+      const custom = resultSettingsOf(
+        { resultSerializer: { name: 'c', dumps: String, loads: String } },
+        'task',
+      );
+      expect(resultPolicy({ ...request, own: custom, flow: json }).serializer?.name).toBe('c');
+      expect(resultPolicy({ ...request, own: custom, persistResult: false }).persist).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.EDGEFLOW_RESULTS_SERIALIZER;
+      else process.env.EDGEFLOW_RESULTS_SERIALIZER = saved;
+    }
+  });
+
   it('parses storage specs: server, local:<folder>, s3://<bucket>?credentials=<block>', () => {
     expect(storageFromSpec('server').description).toBeNull();
     expect(storageFromSpec('local:/tmp/r').description).toEqual({ type: 'local', basepath: '/tmp/r' });

@@ -1,6 +1,7 @@
 // The `edgeflow` package: SDK entry point. `flow` comes from serve/, which adds `serve()` to the SDK's.
 export * from './client/index.ts';
 export * from './protocol/index.ts';
+// Result serializers and storages (docs/sdk.md, "Results").
 export {
   type AllowFailure,
   type ArtifactOptions,
@@ -13,6 +14,7 @@ export {
   type ConcurrencyOptions,
   ConcurrencySlotAcquisitionError,
   ConcurrencySlotTimeoutError,
+  type CustomSerializer,
   cacheKeyFnPolicy,
   concurrency,
   createImageArtifact,
@@ -36,17 +38,26 @@ export {
   LOG_LEVELS,
   type LogLevelName,
   loadBlock,
+  localFolderStorage,
   NONE,
   NonRetriableError,
   ParameterValidationError,
+  ResultKeyError,
   ResultMissingError,
+  type ResultOptions,
+  type ResultStorage,
   type RetryCondition,
   RUN_ID,
   type RunContext,
   type RunLogger,
   rateLimit,
+  type S3StorageOptions,
   Secret,
+  type SerializerChoice,
   type SetVariableOptions,
+  type StorageChoice,
+  s3Storage,
+  serverStorage,
   setVariable,
   TASK_SOURCE,
   type Task,

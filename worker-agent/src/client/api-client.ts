@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
+  BlockDocumentSchema,
   type ClaimBody,
   ClaimResponseSchema,
   type DeploymentCreateSchema,
@@ -171,13 +172,18 @@ export class EdgeflowClient {
   }
 
   /** Stores serialized result bytes under `key` (`PUT /api/results/{key}`). */
-  async writeResult(key: string, body: string, contentType = 'application/json'): Promise<void> {
+  async writeResult(key: string, body: string | Uint8Array, contentType = 'application/json'): Promise<void> {
     await this.#http.requestText('PUT', `/api/results/${resultPath(key)}`, { body, contentType });
   }
 
   /** The bytes stored under `key`, or null when there are none. */
   readResult(key: string): Promise<string | null> {
     return this.#http.requestText('GET', `/api/results/${resultPath(key)}`);
+  }
+
+  /** The bytes stored under `key` as they are, or null when there are none. */
+  readResultBytes(key: string): Promise<Buffer | null> {
+    return this.#http.requestBytes('GET', `/api/results/${resultPath(key)}`);
   }
 
   createLogs(logs: LogCreate[]) {

@@ -60,6 +60,18 @@ export {
   unmapped,
 } from './futures.ts';
 export { getRunLogger, LOG_LEVELS, type LogLevelName, type RunLogger } from './logger.ts';
+export { ResultKeyError } from './result-keys.ts';
+export type { ResultOptions } from './result-settings.ts';
+export {
+  localFolderStorage,
+  type ResultStorage,
+  type StorageChoice,
+  serverStorage,
+  storageFromSpec,
+} from './result-storage.ts';
+export { loadResult, type ResultRecord } from './results.ts';
+export { type S3StorageOptions, s3Storage } from './s3-storage.ts';
+export type { CustomSerializer, SerializerChoice } from './serializers.ts';
 export {
   type RetryCondition,
   type Task,

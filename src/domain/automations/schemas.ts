@@ -94,6 +94,9 @@ export const ActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('suspend-flow-run') }),
   selected('work_pool_id').extend({ type: z.literal('pause-work-pool') }),
   selected('work_pool_id').extend({ type: z.literal('resume-work-pool') }),
+  /** `work_queue_id`: the queue's id (`GET /api/work_pools/{pool}/queues/{name}` shows it). */
+  selected('work_queue_id').extend({ type: z.literal('pause-work-queue') }),
+  selected('work_queue_id').extend({ type: z.literal('resume-work-queue') }),
   selected('automation_id').extend({ type: z.literal('pause-automation') }),
   selected('automation_id').extend({ type: z.literal('resume-automation') }),
   z.object({
@@ -124,6 +127,8 @@ export function actionProblem(action: Action): { field: string; message: string 
     'resume-deployment': 'deployment_id',
     'pause-work-pool': 'work_pool_id',
     'resume-work-pool': 'work_pool_id',
+    'pause-work-queue': 'work_queue_id',
+    'resume-work-queue': 'work_queue_id',
     'pause-automation': 'automation_id',
     'resume-automation': 'automation_id',
   } as const;

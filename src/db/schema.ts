@@ -209,6 +209,8 @@ export const deployments = sqliteTable(
     concurrencyLimit: integer('concurrency_limit'),
     collisionStrategy: text('collision_strategy'),
     gracePeriodSeconds: integer('grace_period_seconds'),
+    /** The `triggers` as declared (docs/deployments.md, "Triggers"); each is an automation it owns. */
+    triggers: text('triggers', { mode: 'json' }).$type<Record<string, unknown>[]>().notNull().default([]),
     created: text('created').notNull(),
     updated: text('updated').notNull(),
   },
@@ -382,8 +384,14 @@ export const automations = sqliteTable(
     doc: text('doc').notNull(),
     created: text('created').notNull(),
     updated: text('updated').notNull(),
+    /** A deployment trigger's automation: its deployment and the trigger's position in `triggers`. */
+    deploymentId: text('deployment_id'),
+    deploymentTrigger: integer('deployment_trigger'),
   },
-  (t) => [index('automations_name').on(t.name, t.id)],
+  (t) => [
+    index('automations_name').on(t.name, t.id),
+    uniqueIndex('automations_deployment_trigger').on(t.deploymentId, t.deploymentTrigger),
+  ],
 );
 
 /** Variables (docs/variables.md): a named JSON value, kept as its JSON text. */

@@ -1,4 +1,5 @@
 // Automations: triggers, their evaluation, actions and their templates (docs/automations.md).
+export * from './deployment-triggers';
 export * from './evaluation';
 export * from './matching';
 export * from './outcomes';

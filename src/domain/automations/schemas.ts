@@ -175,6 +175,8 @@ const AutomationFields = {
   actions: ActionsSchema,
   actions_on_trigger: ActionsSchema,
   actions_on_resolve: ActionsSchema,
+  /** Prefect's owner: `prefect.deployment.<id>` for a deployment trigger's automation, which goes with it. */
+  owner_resource: z.string().min(1).max(1_024).nullish(),
 };
 
 function checkActions(
@@ -203,6 +205,7 @@ export const AutomationPatchSchema = z
     actions: z.array(ActionSchema).max(50),
     actions_on_trigger: z.array(ActionSchema).max(50),
     actions_on_resolve: z.array(ActionSchema).max(50),
+    owner_resource: AutomationFields.owner_resource,
   })
   .partial()
   .superRefine(checkActions);

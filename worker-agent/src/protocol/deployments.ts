@@ -4,6 +4,7 @@ import {
   IsoDateTimeSchema,
   JsonObjectInputSchema,
   JsonObjectSchema,
+  jsonValueWithinLimit,
   KeyTextSchema,
   LikeTextSchema,
   LimitSchema,
@@ -89,6 +90,24 @@ export const ConcurrencyOptionsSchema = z.object({
 });
 export type ConcurrencyOptions = z.infer<typeof ConcurrencyOptionsSchema>;
 
+/**
+ * A deployment trigger, as Prefect's `DeploymentEventTrigger`: an automation's trigger fields (`type`
+ * "event" and `posture` "Reactive" by default, `match`, `expect`, `within`, …) beside the automation's
+ * `name`, `description`, `enabled` and the run's `parameters` and `job_variables`. The server checks
+ * the trigger itself (a 422 naming the field) and keeps the object as written, so a client compares it
+ * with what it declares (docs/deployments.md, "Triggers").
+ */
+export const DeploymentTriggerSchema = z
+  .looseObject({
+    type: z.string().max(100).optional(),
+    name: z.string().min(1).max(256).nullish(),
+    description: z.string().max(10_000).optional(),
+    enabled: z.boolean().optional(),
+    parameters: JsonObjectSchema.nullish(),
+    job_variables: JsonObjectSchema.nullish(),
+  });
+export type DeploymentTrigger = z.infer<typeof DeploymentTriggerSchema>;
+
 const deploymentFields = {
   entrypoint: EntrypointSchema.nullish(),
   work_pool_name: NameSchema.nullish(),
@@ -105,6 +124,9 @@ const deploymentFields = {
   schedules: z.array(DeploymentScheduleCreateSchema).max(100),
   concurrency_limit: z.number().int().min(0).max(100_000).nullish(),
   concurrency_options: ConcurrencyOptionsSchema.nullish(),
+  /** Each becomes an automation that runs this deployment; given, they replace the ones before. */
+  /** At most as much JSON in all as one free-form value, so the deployment's row stays small. */
+  triggers: z.array(DeploymentTriggerSchema).max(50).superRefine(jsonValueWithinLimit),
 };
 
 export const DeploymentCreateSchema = z
@@ -119,6 +141,7 @@ export const DeploymentCreateSchema = z
     tags: deploymentFields.tags.default([]),
     paused: deploymentFields.paused.default(false),
     schedules: deploymentFields.schedules.default([]),
+    triggers: deploymentFields.triggers.default([]),
   })
   .refine((body) => body.flow_id !== undefined || body.flow_name !== undefined, {
     message: 'give flow_id or flow_name',
@@ -149,6 +172,7 @@ export const DeploymentSchema = z.object({
   schedules: z.array(DeploymentScheduleSchema),
   concurrency_limit: z.number().int().nullable(),
   concurrency_options: ConcurrencyOptionsSchema.nullable(),
+  triggers: z.array(JsonObjectSchema),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 

@@ -270,13 +270,16 @@ export const webhooks = sqliteTable(
     id: text('id').primaryKey(),
     slug: text('slug').notNull().unique(),
     name: text('name').notNull(),
-    deploymentId: text('deployment_id').notNull(),
+    /** The deployment each call runs; null for a webhook that only emits its event. */
+    deploymentId: text('deployment_id'),
     auth: text('auth').notNull(),
     /** token: SHA-256 of the token, hex. */
     secretHash: text('secret_hash'),
     /** hmac: the key, AES-GCM encrypted under a key derived from EDGEFLOW_SECRET_KEY. */
     secretCipher: text('secret_cipher'),
     parameterMapping: text('parameter_mapping', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** The event each call emits, templated from the request (docs/deployments.md, "Webhooks"). */
+    event: text('event', { mode: 'json' }).$type<Record<string, unknown>>(),
     active: integer('active', { mode: 'boolean' }).notNull(),
     created: text('created').notNull(),
     updated: text('updated').notNull(),

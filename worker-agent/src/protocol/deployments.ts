@@ -97,15 +97,14 @@ export type ConcurrencyOptions = z.infer<typeof ConcurrencyOptionsSchema>;
  * the trigger itself (a 422 naming the field) and keeps the object as written, so a client compares it
  * with what it declares (docs/deployments.md, "Triggers").
  */
-export const DeploymentTriggerSchema = z
-  .looseObject({
-    type: z.string().max(100).optional(),
-    name: z.string().min(1).max(256).nullish(),
-    description: z.string().max(10_000).optional(),
-    enabled: z.boolean().optional(),
-    parameters: JsonObjectSchema.nullish(),
-    job_variables: JsonObjectSchema.nullish(),
-  });
+export const DeploymentTriggerSchema = z.looseObject({
+  type: z.string().max(100).optional(),
+  name: z.string().min(1).max(256).nullish(),
+  description: z.string().max(10_000).optional(),
+  enabled: z.boolean().optional(),
+  parameters: JsonObjectSchema.nullish(),
+  job_variables: JsonObjectSchema.nullish(),
+});
 export type DeploymentTrigger = z.infer<typeof DeploymentTriggerSchema>;
 
 const deploymentFields = {
@@ -237,6 +236,28 @@ export type ParameterMapping = z.infer<typeof ParameterMappingSchema>;
 
 export const WEBHOOK_AUTH_KINDS = ['token', 'hmac'] as const;
 
+/** Labels of a resource, each value a template over the request (`{{ body.order.id }}`). */
+const LabelTemplatesSchema = z.record(z.string().min(1).max(1_024), z.string().max(10_000));
+
+/**
+ * The event a webhook call emits, each string a template over the request: `body` (its JSON),
+ * `headers` (lowercase names, secrets left out) and `webhook` (`id`, `name`, `slug`). `payload`
+ * absent: the body itself (an object) or `{body}` (anything else). The server checks every template
+ * (docs/deployments.md, "Webhooks").
+ */
+export const WebhookEventSchema = z
+  .object({
+    event: z.string().min(1).max(1_024),
+    resource: LabelTemplatesSchema.refine((labels) => labels['prefect.resource.id'] !== undefined, {
+      message: 'needs "prefect.resource.id"',
+    }),
+    /** At most 98: the server adds the webhook and the run it made. */
+    related: z.array(LabelTemplatesSchema).max(98).default([]),
+    payload: JsonObjectSchema.nullish(),
+  })
+  .strict();
+export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
 export const WebhookCreateSchema = z.object({
   name: NameSchema,
   /** The public path segment, `POST /api/webhooks/{slug}`; generated when absent. */
@@ -244,10 +265,13 @@ export const WebhookCreateSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{2,99}$/, 'use 3-100 lowercase letters, digits and dashes')
     .optional(),
-  deployment_id: UuidSchema,
+  /** The deployment each call runs; absent, the webhook only emits its `event`. */
+  deployment_id: UuidSchema.nullish(),
   /** `token`: `Authorization: Bearer <secret>`; `hmac`: `X-Edgeflow-Signature: t=<unix>,v1=<hex>` (docs/deployments.md). */
   auth: z.enum(WEBHOOK_AUTH_KINDS).default('token'),
   parameter_mapping: ParameterMappingSchema.nullish(),
+  /** The event each call emits, instead of a run (no `deployment_id`) or besides it. */
+  event: WebhookEventSchema.nullish(),
   active: z.boolean().default(true),
 });
 export type WebhookCreate = z.infer<typeof WebhookCreateSchema>;
@@ -255,8 +279,9 @@ export type WebhookCreate = z.infer<typeof WebhookCreateSchema>;
 export const WebhookUpdateSchema = z
   .object({
     name: NameSchema,
-    deployment_id: UuidSchema,
+    deployment_id: UuidSchema.nullable(),
     parameter_mapping: ParameterMappingSchema.nullable(),
+    event: WebhookEventSchema.nullable(),
     active: z.boolean(),
   })
   .partial()
@@ -269,11 +294,15 @@ export const WebhookSchema = z.object({
   updated: IsoDateTimeSchema,
   name: z.string(),
   slug: z.string(),
-  deployment_id: UuidSchema,
+  deployment_id: UuidSchema.nullable(),
   auth: z.enum(WEBHOOK_AUTH_KINDS),
   parameter_mapping: ParameterMappingSchema.nullable(),
+  event: WebhookEventSchema.nullable(),
   active: z.boolean(),
 });
+
+/** The answer to a call of a webhook that emits an event and runs nothing. */
+export const WebhookEventAcceptedSchema = z.object({ event_id: UuidSchema });
 export type Webhook = z.infer<typeof WebhookSchema>;
 
 /** The answer to a create: the only time the secret is shown. */

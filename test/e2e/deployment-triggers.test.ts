@@ -1,12 +1,14 @@
 // Deployment triggers end to end (docs/deployments.md, "Triggers"): `edgeflow deploy` with a trigger in
 // edgeflow.json creates the automation once however often it is deployed, and an event posted to the
-// API runs the deployment, its parameter templated from the event, through a real agent.
+// API runs the deployment, its parameter templated from the event, through a real agent; so does the
+// event a webhook emits from its request ("Webhooks").
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cli } from './cli-harness.ts';
 import { FLOWS } from './cli-project.ts';
 import {
+  DEV_KEY,
   type LocalServer,
   type ProcessGroup,
   startAgent,
@@ -100,4 +102,37 @@ it('edgeflow deploy makes the trigger an automation once, and an event runs the 
     'a COMPLETED run of on-order for shop.order.42',
   );
   expect(runs.filter((run) => run.parameters.name === 'shop.order.42')).toHaveLength(1);
+});
+
+it("a webhook's event, templated from its request, runs the deployment through its trigger", {
+  timeout: 120_000,
+}, async () => {
+  const deployment = await server.client.readDeploymentByName('greet', 'on-order');
+  const admin = { authorization: `Bearer ${DEV_KEY}`, 'content-type': 'application/json' };
+  const created = await fetch(`${server.url}/api/webhooks`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({
+      name: 'shop',
+      event: {
+        event: 'shop.order.{{ body.status }}',
+        resource: { 'prefect.resource.id': 'shop.order.{{ body.id }}' },
+      },
+    }),
+  });
+  expect(created.status).toBe(201);
+  const webhook = (await created.json()) as { slug: string; secret: string };
+  const called = await fetch(`${server.url}/api/webhooks/${webhook.slug}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${webhook.secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: 'w-7', status: 'placed' }),
+  });
+  expect(called.status).toBe(202);
+  await waitUntil(
+    async () => server.client.filterFlowRuns({ flow_runs: { deployment_id: { any_: [deployment.id] } } }),
+    (found) =>
+      found.some((run) => run.parameters.name === 'shop.order.w-7' && run.state_type === 'COMPLETED'),
+    90_000,
+    'a COMPLETED run of on-order for shop.order.w-7',
+  );
 });

@@ -3,12 +3,21 @@
 import { readAutomation, writeAutomation } from '../db/automations';
 import { pauseDeployment, readDeployment, resumeDeployment } from '../db/deployments';
 import { newEventStatements } from '../db/events';
-import { updateWorkPool } from '../db/work-pools';
+import { readPoolConfig, updateWorkPool } from '../db/work-pools';
 import { readWorkQueue, readWorkQueueById, updateWorkQueue } from '../db/work-queues';
 import { inferredId } from '../domain/automations';
 import { lifecycleEvent } from '../domain/events';
 import type { Env } from '../env';
 import { type ActionCall, done, failed, target } from './action-call';
+import { workPoolObject } from './objects';
+
+/**
+ * The pool's object dispatches from its own copy of the configuration (read from D1 only when it has
+ * none): a pause or resume written to D1 reaches its claims only once it is handed the new copy.
+ */
+async function syncPool(env: Env, pool: string) {
+  await workPoolObject(env, pool).configure(await readPoolConfig(env.DB, pool));
+}
 
 export async function setAutomationEnabled(env: Env, call: ActionCall, id: string | null, enabled: boolean) {
   const automationId = id ?? call.context.automation.id;
@@ -43,6 +52,7 @@ export async function setPoolPaused(
   });
   if (!(await updateWorkPool(env.DB, name, { paused }, call.now, [event])))
     return failed(`work pool ${name} does not exist`);
+  await syncPool(env, name);
   return done({ work_pool_name: name });
 }
 
@@ -95,7 +105,7 @@ async function queueOf(env: Env, call: ActionCall, selected: string | null | und
   return pool ? readWorkQueue(env.DB, pool, ref, call.now) : null;
 }
 
-/** Pauses or resumes a work queue; its pool's object takes the change with the pool's next config. */
+/** Pauses or resumes a work queue; its pool's object is handed the change at once. */
 export async function setQueuePaused(
   env: Env,
   call: ActionCall,
@@ -121,5 +131,6 @@ export async function setQueuePaused(
   );
   if (!(await updateWorkQueue(env.DB, pool, queue.name, { paused }, call.now, [event])))
     return failed(`work queue ${pool}/${queue.name} does not exist`);
+  await syncPool(env, pool);
   return done({ work_queue_id: queue.id, work_pool_name: pool, work_queue_name: queue.name });
 }

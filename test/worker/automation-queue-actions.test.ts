@@ -13,7 +13,7 @@ import {
   outcomes,
   setEvaluatorClock,
 } from './automations-harness';
-import { createPool, createQueue } from './pools';
+import { claim, createPool, createPoolRun, createQueue } from './pools';
 
 const T0 = Date.parse('2026-03-02T12:00:00.000Z');
 
@@ -73,6 +73,43 @@ describe('work queue actions', () => {
     expect((await outcomes(id)).map((e) => e.event)).toEqual(['prefect.automation.action.executed']);
     expect((await readQueue(pool, 'slow')).paused).toBe(true);
     expect((await readQueue(other, 'slow')).paused).toBe(false);
+  });
+
+  it("stops claims from a paused queue at once, and from a paused pool: the pool's object is told", async () => {
+    await setEvaluatorClock(T0);
+    const pool = await createPool();
+    await createQueue(pool, { name: 'urgent' });
+    const queue = await readQueue(pool, 'urgent');
+    const expectName = (name: string) => ({ type: 'event', posture: 'Reactive', expect: [name] });
+    await createAutomation({
+      trigger: expectName(`stop.${pool}`),
+      actions: [{ type: 'pause-work-queue', work_queue_id: queue.id }],
+    });
+    await createAutomation({
+      trigger: expectName(`go.${pool}`),
+      actions: [{ type: 'resume-work-queue', work_queue_id: queue.id }],
+    });
+    await createAutomation({
+      trigger: expectName(`halt.${pool}`),
+      actions: [{ type: 'pause-work-pool', work_pool_id: pool }],
+    });
+    // The pool's object has its copy of the configuration before the pause.
+    expect((await claim(pool, { name: 'agent' })).runs).toEqual([]);
+    await evaluate();
+    await emit(anEvent(`stop.${pool}`, 'x', T0 + 1_000));
+    await evaluate();
+    const run = await createPoolRun(pool, { work_queue_name: 'urgent' });
+    expect((await claim(pool, { name: 'agent' })).runs).toEqual([]);
+
+    await emit(anEvent(`go.${pool}`, 'x', T0 + 2_000));
+    await evaluate();
+    await emit(anEvent(`halt.${pool}`, 'x', T0 + 3_000));
+    await evaluate();
+    expect((await claim(pool, { name: 'agent' })).runs).toEqual([]);
+    expect((await api('PATCH', `/work_pools/${pool}`, { paused: false })).status).toBe(204);
+    expect((await claim(pool, { name: 'agent' })).runs.map((claimed) => claimed.flow_run.id)).toEqual([
+      run.id,
+    ]);
   });
 
   it('records a failed outcome when the queue does not exist, naming why', async () => {

@@ -164,6 +164,16 @@ describe('webhooks that emit an event', () => {
     ],
     [{ event: { event: 'x', resource: { 'prefect.resource.name': 'n' } } }, 'event.resource'],
     [{ event: { event: 'x {{ body.a + 1 }}', resource: { 'prefect.resource.id': 'x' } } }, 'event.event'],
+    [
+      {
+        event: {
+          event: 'x',
+          resource: { 'prefect.resource.id': 'x' },
+          related: [{ 'prefect.resource.id': 'y' }],
+        },
+      },
+      'event.related[0]',
+    ],
   ])('refuses a webhook %j with 422 naming %s', async (body, field) => {
     const answer = await api<{ field: string }>('POST', '/webhooks', { name: 'bad', ...body });
     expect(answer.status).toBe(422);

@@ -252,7 +252,16 @@ export const WebhookEventSchema = z
       message: 'needs "prefect.resource.id"',
     }),
     /** At most 98: the server adds the webhook and the run it made. */
-    related: z.array(LabelTemplatesSchema).max(98).default([]),
+    related: z
+      .array(
+        LabelTemplatesSchema.refine(
+          (labels) =>
+            labels['prefect.resource.id'] !== undefined && labels['prefect.resource.role'] !== undefined,
+          { message: 'needs "prefect.resource.id" and "prefect.resource.role"' },
+        ),
+      )
+      .max(98)
+      .default([]),
     payload: JsonObjectSchema.nullish(),
   })
   .strict();

@@ -136,6 +136,21 @@ describe('deployment triggers', () => {
       ).toHaveLength(1);
   });
 
+  it("DELETE /automations/owned-by/{resource} deletes a deployment's trigger automations and no others", async () => {
+    const deployment = await deploy(await deploymentBody([onSignal('o1'), onSignal('o2')]));
+    const other = await deploy(await deploymentBody([onSignal('o3')]));
+    const owned = await ownedBy(deployment.id);
+    const owner = `prefect.deployment.${deployment.id}`;
+    expect((await api('DELETE', `/automations/owned-by/${owner}`)).status).toBe(202);
+    expect(await ownedBy(deployment.id)).toEqual([]);
+    expect(await ownedBy(other.id)).toHaveLength(1);
+    for (const automation of owned)
+      expect(
+        await eventsNamed('prefect.automation.deleted', `prefect.automation.${automation.id}`),
+      ).toHaveLength(1);
+    expect((await api('DELETE', `/automations/owned-by/${owner}`)).status).toBe(202);
+  });
+
   it.each([
     [{ posture: 'Proactive', expect: ['x'], within: 5 }, 'triggers[0].within'],
     [{ posture: 'Sideways' }, 'triggers[0].posture'],

@@ -63,8 +63,9 @@ async function owned(deploymentId: string) {
 it('edgeflow deploy makes the trigger an automation once, and an event runs the deployment through the agent', {
   timeout: 120_000,
 }, async () => {
-  for (let i = 0; i < 2; i++) {
-    const deployed = await cli(server, project.dir, ['deploy']);
+  // The second time forced: sent to the server again, which updates the automation in place.
+  for (const args of [['deploy'], ['deploy', '--force']]) {
+    const deployed = await cli(server, project.dir, args);
     expect(deployed.stderr).toBe('');
     expect(deployed.code).toBe(0);
   }

@@ -7,6 +7,7 @@ import type { FlowRef } from '../db/deployment-upserts';
 import type { DeploymentWrite } from '../db/deployments';
 import { readFlow } from '../db/flows';
 import type { Withdrawal } from '../db/withdrawals';
+import { type TriggerAutomation, triggerAutomations } from '../domain/automations';
 import { draftSchedules, type FieldProblem, schemaProblem } from '../domain/deployments';
 import { requestScheduleBudget, type WorkBudget, WriteRunBudget } from '../domain/schedules';
 import type { Env } from '../env';
@@ -56,10 +57,14 @@ function fields(body: DeploymentCreate | (DeploymentUpdate & Fields)): Fields {
             collision_strategy: body.concurrency_options?.collision_strategy ?? 'ENQUEUE',
             grace_period_seconds: body.concurrency_options?.grace_period_seconds ?? 300,
           },
+    triggers: body.triggers ?? [],
   };
 }
 
-/** The deployment and its schedules as they will be stored, or a 422 naming the bad field. */
+/**
+ * The deployment, its schedules and its triggers' automations as they will be stored, or a 422 naming
+ * the bad field.
+ */
 export function draftDeployment(
   name: string,
   body: DeploymentCreate | (DeploymentUpdate & Fields),
@@ -67,7 +72,7 @@ export function draftDeployment(
   now: Date,
   /** The request's schedule work budget: a bulk write shares one across its deployments. */
   scheduleWork: WorkBudget = requestScheduleBudget(),
-): { deployment: DeploymentWrite; schedules: ScheduleWrite[] } {
+): { deployment: DeploymentWrite; schedules: ScheduleWrite[]; triggers: TriggerAutomation[] } {
   const deployment: DeploymentWrite = { name, ...fields(body) };
   if (deployment.parameter_openapi_schema) {
     const problem = schemaProblem(deployment.parameter_openapi_schema);
@@ -75,7 +80,9 @@ export function draftDeployment(
   }
   const drafted = draftSchedules(schedules, deployment, now, 'schedules', scheduleWork);
   if ('problem' in drafted) throw invalid(drafted.problem);
-  return { deployment, schedules: drafted.schedules };
+  const triggers = triggerAutomations(name, deployment.triggers);
+  if ('problem' in triggers) throw invalid(triggers.problem);
+  return { deployment, schedules: drafted.schedules, triggers: triggers.automations };
 }
 
 /** A PATCH applied over the stored deployment: what is absent stays. */

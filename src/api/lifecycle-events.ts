@@ -1,4 +1,5 @@
 // The lifecycle events a deployment or work pool change stores in its own D1 batch (docs/events.md).
+import type { AutomationEventMaker } from '../db/deployment-triggers';
 import type { DeploymentUpsert, UpsertEvents } from '../db/deployment-upserts';
 import { newEventStatements } from '../db/events';
 import { type LifecycleAction, lifecycleEvent, type NewEvent } from '../domain/events';
@@ -50,4 +51,10 @@ export const eventStatements = (db: D1Database, events: readonly NewEvent[], now
 export function pauseActions(before: boolean, after: boolean | undefined): LifecycleAction[] {
   if (after === undefined || after === before) return [];
   return [after ? 'paused' : 'resumed'];
+}
+
+/** A deployment trigger's automation events (`prefect.automation.created|updated|deleted`); the batch sets its id. */
+export function triggerAutomationEvents(now: Date): AutomationEventMaker {
+  return (action, name) =>
+    lifecycleEvent({ kind: 'automation', id: '', name }, action, { id: crypto.randomUUID(), occurred: now });
 }

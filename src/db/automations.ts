@@ -119,3 +119,33 @@ export async function enabledAutomations(db: D1Database): Promise<Automation[]> 
     .all<AutomationRow>();
   return results.map(toAutomation);
 }
+
+/** The automations an owner has (Prefect's `owner_resource`, a deployment's trigger automations). */
+export async function ownedAutomations(db: D1Database, ownerResource: string): Promise<Automation[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, doc, created, updated FROM automations WHERE doc ->> '$.owner_resource' = ? ORDER BY id LIMIT 1000`,
+    )
+    .bind(ownerResource)
+    .all<AutomationRow>();
+  return results.map(toAutomation);
+}
+
+/** Deletes these automations, if still owned by that owner, with their events in the same batch. */
+export async function deleteOwnedAutomations(
+  db: D1Database,
+  ownerResource: string,
+  ids: readonly string[],
+  events: readonly NewEvent[],
+  now: Date,
+) {
+  if (ids.length === 0) return;
+  await db.batch([
+    ...newEventStatements(db, events, now),
+    db
+      .prepare(
+        `DELETE FROM automations WHERE id IN (SELECT value FROM json_each(?)) AND doc ->> '$.owner_resource' = ?`,
+      )
+      .bind(JSON.stringify(ids), ownerResource),
+  ]);
+}

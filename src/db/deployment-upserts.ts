@@ -1,7 +1,9 @@
 // Creating or replacing deployments by (flow, name) in one D1 batch: the flows named but missing, the
 // deployments, their schedules and the withdrawals replaced deployments owe commit together or not at all.
+import type { TriggerAutomation } from '../domain/automations';
 import type { NewEvent } from '../domain/events';
 import { SCHEDULE_COLUMNS, type ScheduleWrite, scheduleValues } from './deployment-schedules';
+import { type AutomationEventMaker, triggerAutomationStatements } from './deployment-triggers';
 import { DEPLOYMENT_FIELDS, type DeploymentWrite, deploymentValues } from './deployments';
 import { derivedEventStatement } from './events';
 import { insertStatements } from './statements';
@@ -14,6 +16,8 @@ export interface DeploymentUpsert {
   flow: FlowRef;
   deployment: DeploymentWrite;
   schedules: ScheduleWrite[];
+  /** Its triggers' automations: they replace the ones it had. */
+  triggers: TriggerAutomation[];
 }
 
 export interface UpsertResult {
@@ -79,7 +83,9 @@ export async function upsertDeployments(
   items: DeploymentUpsert[],
   now: Date,
   /** Each item's events, stored in the same batch: the one that happened (their ids are filled in). */
-  events?: (item: DeploymentUpsert) => UpsertEvents,
+  events: ((item: DeploymentUpsert) => UpsertEvents) | undefined,
+  /** The trigger automations' events. */
+  automationEvents: AutomationEventMaker,
 ): Promise<{ results: UpsertResult[]; withdrawals: Withdrawal[] }> {
   const at = now.toISOString();
   const fresh = items.map(() => crypto.randomUUID());
@@ -142,6 +148,18 @@ export async function upsertDeployments(
     ),
   );
 
+  const triggers = items.flatMap((item) =>
+    triggerAutomationStatements(
+      db,
+      {
+        ...('id' in item.flow ? { flow_id: item.flow.id } : { flow_name: item.flow.name }),
+        name: item.deployment.name,
+      },
+      item.triggers,
+      automationEvents,
+      now,
+    ),
+  );
   const candidates = events
     ? items.map((item, i) => {
         const flow = 'id' in item.flow ? { flow_id: item.flow.id } : { flow_name: item.flow.name };
@@ -155,6 +173,7 @@ export async function upsertDeployments(
     ...withdrawals,
     ...oldSchedules,
     ...schedules,
+    ...triggers,
     ...eventRows,
   ]);
   const idOf = new Map<string, string>();

@@ -29,6 +29,8 @@ export interface DeploymentWrite {
   paused: boolean;
   concurrency_limit: number | null;
   concurrency_options: ConcurrencyOptions | null;
+  /** As declared; their automations are written beside (deployment-triggers.ts). */
+  triggers: Record<string, unknown>[];
 }
 
 /** The columns a write sets, in `deploymentValues` order; `id` and `flow_id` come first, from the caller. */
@@ -47,6 +49,7 @@ export const DEPLOYMENT_FIELDS = [
   'concurrency_limit',
   'collision_strategy',
   'grace_period_seconds',
+  'triggers',
   'created',
   'updated',
 ] as const;
@@ -67,6 +70,7 @@ export function deploymentValues(d: DeploymentWrite, at: string): unknown[] {
     d.concurrency_limit,
     d.concurrency_options?.collision_strategy ?? null,
     d.concurrency_options?.grace_period_seconds ?? null,
+    JSON.stringify(d.triggers),
     at,
     at,
   ];
@@ -89,6 +93,7 @@ interface DeploymentRow {
   concurrency_limit: number | null;
   collision_strategy: string | null;
   grace_period_seconds: number | null;
+  triggers: string;
   created: string;
   updated: string;
 }
@@ -120,6 +125,7 @@ function toDeployment(row: DeploymentRow, schedules: ScheduleRow[]): Deployment 
           grace_period_seconds: row.grace_period_seconds ?? 300,
         }
       : null,
+    triggers: JSON.parse(row.triggers) as Record<string, unknown>[],
   };
 }
 
@@ -197,7 +203,7 @@ export async function updateDeployment(
   schedules: ScheduleWrite[] | undefined,
   options: { withdraw: 'future' | 'all' },
   now: Date,
-  /** Its events (docs/events.md), stored in the same batch. */
+  /** Its events (docs/events.md) and trigger automations, stored in the same batch. */
   events: D1PreparedStatement[] = [],
 ): Promise<Withdrawal> {
   const at = now.toISOString();

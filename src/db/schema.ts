@@ -209,6 +209,8 @@ export const deployments = sqliteTable(
     concurrencyLimit: integer('concurrency_limit'),
     collisionStrategy: text('collision_strategy'),
     gracePeriodSeconds: integer('grace_period_seconds'),
+    /** The `triggers` as declared (docs/deployments.md, "Triggers"); each is an automation it owns. */
+    triggers: text('triggers', { mode: 'json' }).$type<Record<string, unknown>[]>().notNull().default([]),
     created: text('created').notNull(),
     updated: text('updated').notNull(),
   },
@@ -268,13 +270,16 @@ export const webhooks = sqliteTable(
     id: text('id').primaryKey(),
     slug: text('slug').notNull().unique(),
     name: text('name').notNull(),
-    deploymentId: text('deployment_id').notNull(),
+    /** The deployment each call runs; null for a webhook that only emits its event. */
+    deploymentId: text('deployment_id'),
     auth: text('auth').notNull(),
     /** token: SHA-256 of the token, hex. */
     secretHash: text('secret_hash'),
     /** hmac: the key, AES-GCM encrypted under a key derived from EDGEFLOW_SECRET_KEY. */
     secretCipher: text('secret_cipher'),
     parameterMapping: text('parameter_mapping', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** The event each call emits, templated from the request (docs/deployments.md, "Webhooks"). */
+    event: text('event', { mode: 'json' }).$type<Record<string, unknown>>(),
     active: integer('active', { mode: 'boolean' }).notNull(),
     created: text('created').notNull(),
     updated: text('updated').notNull(),
@@ -382,8 +387,14 @@ export const automations = sqliteTable(
     doc: text('doc').notNull(),
     created: text('created').notNull(),
     updated: text('updated').notNull(),
+    /** A deployment trigger's automation: its deployment and the trigger's position in `triggers`. */
+    deploymentId: text('deployment_id'),
+    deploymentTrigger: integer('deployment_trigger'),
   },
-  (t) => [index('automations_name').on(t.name, t.id)],
+  (t) => [
+    index('automations_name').on(t.name, t.id),
+    uniqueIndex('automations_deployment_trigger').on(t.deploymentId, t.deploymentTrigger),
+  ],
 );
 
 /** Variables (docs/variables.md): a named JSON value, kept as its JSON text. */

@@ -4,8 +4,10 @@ import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type { WorkQueue, WorkQueueCreate, WorkQueueFilterBody, WorkQueueUpdate } from 'edgeflow/protocol';
 import { nextQueuePriority, queueStatus } from '../domain/dispatch';
+import type { NewEvent } from '../domain/events';
+import { newEventsSelect } from './events';
 import { inList } from './filters';
-import { workQueues } from './schema';
+import { events as eventRows, workQueues } from './schema';
 import { bumpVersion, readPoolRow } from './work-pools';
 
 type QueueRow = typeof workQueues.$inferSelect;
@@ -79,12 +81,20 @@ export async function readWorkQueue(
   return row ? toWorkQueue(row, now) : null;
 }
 
+/** The queue with this id, whatever its pool (automation actions name queues by id, as Prefect does). */
+export async function readWorkQueueById(d1: D1Database, id: string, now: Date): Promise<WorkQueue | null> {
+  const [row] = await drizzle(d1).select().from(workQueues).where(eq(workQueues.id, id)).limit(1);
+  return row ? toWorkQueue(row, now) : null;
+}
+
 export async function updateWorkQueue(
   d1: D1Database,
   poolName: string,
   name: string,
   patch: WorkQueueUpdate,
   now: Date,
+  /** Its events, stored in the same batch when the queue is there. */
+  events: NewEvent[] = [],
 ): Promise<boolean> {
   const db = drizzle(d1);
   const at = now.toISOString();
@@ -101,6 +111,11 @@ export async function updateWorkQueue(
       .where(and(eq(workQueues.workPoolName, poolName), eq(workQueues.name, name)))
       .returning({ id: workQueues.id }),
     bumpVersion(db, poolName, at),
+    // After the bump, which changed a row only if the queue was there.
+    db
+      .insert(eventRows)
+      .select(newEventsSelect(events, now, { onlyIfChanged: true }))
+      .onConflictDoNothing(),
   ]);
   return updated.length > 0;
 }

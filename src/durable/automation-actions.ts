@@ -3,41 +3,22 @@
 // Runs are made through the same creation path as every other run, keyed by the firing so a retried
 // action finds its run instead of making another.
 import type { StateCreate } from 'edgeflow/protocol';
-import { readAutomation, writeAutomation } from '../db/automations';
-import { pauseDeployment, readDeployment, resumeDeployment } from '../db/deployments';
-import { newEventStatements } from '../db/events';
-import { updateWorkPool } from '../db/work-pools';
-import {
-  type Action,
-  type ActionOutcome,
-  inferredId,
-  renderParameters,
-  renderTemplate,
-  type TemplateContext,
-} from '../domain/automations';
+import { readDeployment } from '../db/deployments';
+import { type ActionOutcome, inferredId, renderParameters, renderTemplate } from '../domain/automations';
 import { mergeParameters, runParameterProblem } from '../domain/deployments';
-import { lifecycleEvent } from '../domain/events';
 import { deploymentLimitKey } from '../domain/orchestration';
 import type { Env } from '../env';
+import { type ActionCall, done, failed, target } from './action-call';
+import {
+  setAutomationEnabled,
+  setDeploymentPaused,
+  setPoolPaused,
+  setQueuePaused,
+} from './automation-pauses';
 import { createFlowRun } from './flow-run-creation';
 import { flowRunObject } from './objects';
 
-export interface ActionCall {
-  action: Action;
-  /** `automation/<firing>` and the action's index: the run-deployment idempotency key. */
-  key: string;
-  context: TemplateContext;
-  event: Parameters<typeof inferredId>[0];
-  now: Date;
-}
-
-const failed = (reason: string): ActionOutcome => ({ ok: false, details: { reason } });
-const done = (details: Record<string, unknown> = {}): ActionOutcome => ({ ok: true, details });
-
-function target(call: ActionCall, kind: string, selected: string | null | undefined): string | null {
-  const source = 'source' in call.action ? call.action.source : 'inferred';
-  return source === 'selected' ? (selected ?? null) : inferredId(call.event, kind);
-}
+export type { ActionCall } from './action-call';
 
 async function runDeployment(env: Env, call: ActionCall & { action: { type: 'run-deployment' } }) {
   const id = target(call, 'deployment', call.action.deployment_id);
@@ -114,73 +95,6 @@ async function post(url: string, headers: Record<string, string>, body: string) 
   return done({ status_code: response.status });
 }
 
-async function setAutomationEnabled(env: Env, call: ActionCall, id: string | null, enabled: boolean) {
-  const automationId = id ?? call.context.automation.id;
-  const current = await readAutomation(env.DB, automationId);
-  if (!current) return failed(`automation ${automationId} does not exist`);
-  const next = { ...current, enabled, updated: call.now.toISOString() };
-  const actions =
-    current.enabled === enabled
-      ? ['updated' as const]
-      : (['updated', enabled ? 'resumed' : 'paused'] as const);
-  const events = actions.map((action) =>
-    lifecycleEvent({ kind: 'automation', id: current.id, name: current.name }, action, {
-      id: crypto.randomUUID(),
-      occurred: call.now,
-    }),
-  );
-  await writeAutomation(env.DB, next, events, call.now);
-  return done({ automation_id: automationId });
-}
-
-async function setPoolPaused(
-  env: Env,
-  call: ActionCall,
-  selected: string | null | undefined,
-  paused: boolean,
-) {
-  const name = target(call, 'work-pool', selected);
-  if (!name) return failed('no work pool: none selected, and the triggering event names none');
-  const event = lifecycleEvent({ kind: 'work-pool', id: name, name }, paused ? 'paused' : 'resumed', {
-    id: crypto.randomUUID(),
-    occurred: call.now,
-  });
-  if (!(await updateWorkPool(env.DB, name, { paused }, call.now, [event])))
-    return failed(`work pool ${name} does not exist`);
-  return done({ work_pool_name: name });
-}
-
-/**
- * Pauses or resumes a deployment in D1 with its lifecycle event. The pause records the withdrawal of
- * its unstarted runs and the resume makes its schedules due: the scheduler's next tick carries both
- * out (the API does it at once, from a floor above this one).
- */
-async function setDeploymentPaused(
-  env: Env,
-  call: ActionCall,
-  selected: string | null | undefined,
-  paused: boolean,
-) {
-  const id = target(call, 'deployment', selected);
-  if (!id) return failed('no deployment: none selected, and the triggering event names none');
-  const deployment = await readDeployment(env.DB, id);
-  if (!deployment) return failed(`deployment ${id} does not exist`);
-  const flow = {
-    'prefect.resource.id': `prefect.flow.${deployment.flow_id}`,
-    'prefect.resource.role': 'flow',
-  };
-  const event = lifecycleEvent(
-    { kind: 'deployment', id, name: deployment.name },
-    paused ? 'paused' : 'resumed',
-    { id: crypto.randomUUID(), occurred: call.now },
-    [flow],
-  );
-  const events = newEventStatements(env.DB, [event], call.now);
-  if (paused) await pauseDeployment(env.DB, id, call.now, events);
-  else await resumeDeployment(env.DB, id, call.now, events);
-  return done({ deployment_id: id });
-}
-
 /** Carries out one action; a thrown error is an outcome too, so one action never stops the next. */
 export async function executeAction(env: Env, call: ActionCall): Promise<ActionOutcome> {
   const { action, context } = call;
@@ -232,6 +146,9 @@ export async function executeAction(env: Env, call: ActionCall): Promise<ActionO
       case 'pause-work-pool':
       case 'resume-work-pool':
         return await setPoolPaused(env, call, action.work_pool_id, action.type === 'pause-work-pool');
+      case 'pause-work-queue':
+      case 'resume-work-queue':
+        return await setQueuePaused(env, call, action.work_queue_id, action.type === 'pause-work-queue');
       case 'call-webhook':
         return await post(action.url, action.headers, renderTemplate(action.payload, context));
       case 'send-notification': {
@@ -243,6 +160,8 @@ export async function executeAction(env: Env, call: ActionCall): Promise<ActionO
             : { subject, body, event: context.event };
         return await post(action.url, action.headers, JSON.stringify(json));
       }
+      // suspend-flow-run is refused when an automation is written (schemas.ts, actionProblem) until the
+      // SDK can suspend a run; then it goes here, proposing PAUSED with `pause_reschedule`.
       default:
         return failed(`${action.type} is not supported yet`);
     }

@@ -206,7 +206,7 @@ describe('webhook bodies get the same limits', () => {
     const { status, body } = await deliver(webhook, nested(1000));
     expect(status).toBe(422);
     expect(body).toMatchObject({ code: 'request.too_deep', field: 'body' });
-    expect(await runsOf(webhook.deployment_id)).toEqual([]);
+    expect(await runsOf(webhook.deployment_id!)).toEqual([]);
   });
 
   it('names body for a JSON-typed body too, checked once its token is verified', async () => {
@@ -226,7 +226,7 @@ describe('webhook bodies get the same limits', () => {
     const key = await deliver(webhook, '{}', { 'idempotency-key': 'k'.repeat(600) });
     expect(key.status).toBe(422);
     expect(key.body.field).toBe('Idempotency-Key');
-    expect(await runsOf(webhook.deployment_id)).toEqual([]);
+    expect(await runsOf(webhook.deployment_id!)).toEqual([]);
   });
 });
 

@@ -126,7 +126,7 @@ describe('signed requests carry their time and are delivered once', () => {
       expect(status).toBe(409);
       expect(error.code).toBe('webhook.replayed');
     }
-    expect(await runsOf(webhook.deployment_id)).toHaveLength(1);
+    expect(await runsOf(webhook.deployment_id!)).toHaveLength(1);
   });
 
   it('returns the run to a redelivery signed anew with the same Idempotency-Key', async () => {
@@ -159,7 +159,7 @@ describe('signed requests carry their time and are delivered once', () => {
     expect((await deliver(webhook.slug, body, { 'x-edgeflow-signature': unkeyed })).status).toBe(201);
     const added = { 'x-edgeflow-signature': unkeyed, 'idempotency-key': 'delivery-3' };
     expect((await deliver(webhook.slug, body, added)).status).toBe(401);
-    expect(await runsOf(webhook.deployment_id)).toHaveLength(2);
+    expect(await runsOf(webhook.deployment_id!)).toHaveLength(2);
   });
 
   it('answers an Idempotency-Key too long for a run with 422 naming it', async () => {

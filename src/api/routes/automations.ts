@@ -3,8 +3,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   deleteAutomation,
+  deleteOwnedAutomations,
   filterAutomations,
   insertAutomation,
+  ownedAutomations,
   readAutomation,
   writeAutomation,
 } from '../../db/automations';
@@ -75,6 +77,15 @@ const remove = createRoute({
   responses: { 204: { description: 'Deleted' } },
 });
 
+const removeOwned = createRoute({
+  method: 'delete',
+  path: '/automations/owned-by/{resource_id}',
+  summary: "Delete the automations a resource owns (Prefect's owner_resource: a deployment's triggers)",
+  security: requiresScope('admin'),
+  request: { params: z.object({ resource_id: z.string().min(1).max(1_024) }) },
+  responses: { 202: { description: 'Deleted (none owned is not an error)' } },
+});
+
 const filter = createRoute({
   method: 'post',
   path: '/automations/filter',
@@ -136,5 +147,19 @@ export const automationsRouter = createRouter()
     if (!(await deleteAutomation(c.env.DB, current.id, automationEvents(current, ['deleted'], now), now)))
       throw notFound('automation', current.id);
     return c.body(null, 204);
+  })
+  .openapi(removeOwned, async (c) => {
+    const now = new Date();
+    const owner = c.req.valid('param').resource_id;
+    const owned = await ownedAutomations(c.env.DB, owner);
+    const events = owned.flatMap((automation) => automationEvents(automation, ['deleted'], now));
+    await deleteOwnedAutomations(
+      c.env.DB,
+      owner,
+      owned.map((automation) => automation.id),
+      events,
+      now,
+    );
+    return c.body(null, 202);
   })
   .openapi(filter, async (c) => c.json(await filterAutomations(c.env.DB, c.req.valid('json')), 200));

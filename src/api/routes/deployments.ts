@@ -11,6 +11,7 @@ import {
   DeploymentUpdateSchema,
   FlowRunSchema,
 } from 'edgeflow/protocol';
+import { triggerAutomationStatements } from '../../db/deployment-triggers';
 import { type FlowRef, upsertDeployments } from '../../db/deployment-upserts';
 import {
   deleteDeployment,
@@ -22,6 +23,7 @@ import {
   updateDeployment,
 } from '../../db/deployments';
 import { requestScheduleBudget } from '../../domain/schedules';
+import { nudgeAutomations } from '../../durable/objects';
 import type { Env } from '../../env';
 import { createDeploymentRun } from '../deployment-runs';
 import {
@@ -34,7 +36,13 @@ import {
   withdrawOrRefuse,
 } from '../deployment-writes';
 import { notFound } from '../errors';
-import { deploymentEvents, eventStatements, pauseActions, upsertEvents } from '../lifecycle-events';
+import {
+  deploymentEvents,
+  eventStatements,
+  pauseActions,
+  triggerAutomationEvents,
+  upsertEvents,
+} from '../lifecycle-events';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
 
@@ -149,8 +157,10 @@ export const deploymentsRouter = createRouter()
       [{ flow, ...draft }],
       now,
       upsertEvents(now),
+      triggerAutomationEvents(now),
     );
     const result = results[0]!;
+    if (draft.triggers.length > 0) c.executionCtx.waitUntil(nudgeAutomations(c.env));
     await regenerate(c.env, result.id, withdrawals, now);
     return c.json(await deploymentOr404(c.env, result.id), result.created ? 201 : 200);
   })
@@ -173,7 +183,14 @@ export const deploymentsRouter = createRouter()
         throw error;
       }
     }
-    const { results, withdrawals } = await upsertDeployments(c.env.DB, items, now, upsertEvents(now));
+    const { results, withdrawals } = await upsertDeployments(
+      c.env.DB,
+      items,
+      now,
+      upsertEvents(now),
+      triggerAutomationEvents(now),
+    );
+    if (items.some((item) => item.triggers.length > 0)) c.executionCtx.waitUntil(nudgeAutomations(c.env));
     // Replaced deployments give back their future runs; the next tick plans every schedule written here.
     await withdrawOrRefuse(c.env, withdrawals, now);
     return c.json({ results }, 200);
@@ -201,12 +218,19 @@ export const deploymentsRouter = createRouter()
       patch.schedules ? draft.schedules : undefined,
       { withdraw: draft.deployment.paused ? 'all' : 'future' },
       now,
-      eventStatements(
-        c.env.DB,
-        deploymentEvents(existing, ['updated', ...pauseActions(existing.paused, patch.paused)], now),
-        now,
-      ),
+      [
+        ...eventStatements(
+          c.env.DB,
+          deploymentEvents(existing, ['updated', ...pauseActions(existing.paused, patch.paused)], now),
+          now,
+        ),
+        // Triggers given replace the automations they make; absent, those stay as they are.
+        ...(patch.triggers
+          ? triggerAutomationStatements(c.env.DB, { id }, draft.triggers, triggerAutomationEvents(now), now)
+          : []),
+      ],
     );
+    if (patch.triggers) c.executionCtx.waitUntil(nudgeAutomations(c.env));
     await regenerate(c.env, id, [withdrawal], now);
     return c.body(null, 204);
   })
@@ -214,7 +238,11 @@ export const deploymentsRouter = createRouter()
     const { id } = c.req.valid('param');
     const deployment = await deploymentOr404(c.env, id);
     const now = new Date();
-    const events = eventStatements(c.env.DB, deploymentEvents(deployment, ['deleted'], now), now);
+    const events = [
+      ...eventStatements(c.env.DB, deploymentEvents(deployment, ['deleted'], now), now),
+      // Its trigger automations go with it.
+      ...triggerAutomationStatements(c.env.DB, { id }, [], triggerAutomationEvents(now), now),
+    ];
     await withdrawOrRefuse(c.env, [await deleteDeployment(c.env.DB, id, now, events)], now);
     return c.body(null, 204);
   })

@@ -5,8 +5,10 @@ import {
   ApiErrorBodySchema,
   DeploymentFlowRunCreateSchema,
   FlowRunSchema,
+  type Webhook,
   WebhookCreatedSchema,
   WebhookCreateSchema,
+  WebhookEventAcceptedSchema,
   WebhookSchema,
   WebhookUpdateSchema,
 } from 'edgeflow/protocol';
@@ -20,15 +22,19 @@ import {
   readWebhookBySlug,
   toWebhook,
   updateWebhook,
+  webhookEventStored,
 } from '../../db/webhooks';
-import { webhookCalledEvent } from '../../domain/events';
+import { type NewEvent, webhookCalledEvent } from '../../domain/events';
+import { withRun } from '../../domain/webhooks/events';
 import { webhookParameters } from '../../domain/webhooks/parameters';
 import { isValidIdempotencyKey } from '../../domain/webhooks/signatures';
+import { nudgeAutomations } from '../../durable/objects';
 import { createDeploymentRun } from '../deployment-runs';
 import { ApiError, conflict, notFound } from '../errors';
 import { assertJsonTextWithinLimits } from '../input-guards';
 import { requiresScope } from '../route-scopes';
 import { type AppEnv, createRouter, jsonBody, jsonResponse } from '../router';
+import { checkWebhookTargets, draftWebhookEvent } from '../webhook-events';
 import { encryptSecret, hashToken, newWebhookSecret, verifyWebhook } from '../webhook-secrets';
 import { deploymentOr404 } from './deployments';
 
@@ -42,21 +48,58 @@ function unauthorized(): ApiError {
   );
 }
 
+function replayedError(): ApiError {
+  return new ApiError(
+    409,
+    'webhook.replayed',
+    'This signed request was already delivered. Sign each delivery anew, or send an Idempotency-Key so that a redelivery returns its run or event.',
+  );
+}
+
 async function webhookOr404(c: Context<AppEnv>, id: string) {
   const row = await readWebhook(c.env.DB, id);
   if (!row) throw notFound('webhook', id);
   return row;
 }
 
+/** Stores a call's events and has the automations evaluate them at once (not awaited). */
+async function storeEvents(c: Context<AppEnv>, events: NewEvent[], now: Date) {
+  if (events.length === 0) return;
+  await insertEvents(c.env.DB, events, now);
+  c.executionCtx.waitUntil(nudgeAutomations(c.env));
+}
+
+/**
+ * A webhook without a deployment: its event (and the call's) stored. A signed replay without an
+ * Idempotency-Key finds its event already stored and is refused, as a replayed run is.
+ */
+async function emitOnly(
+  c: Context<AppEnv>,
+  webhook: Webhook,
+  event: NewEvent,
+  delivery: string | undefined,
+  now: Date,
+) {
+  const replayed = await webhookEventStored(c.env.DB, event.id);
+  if (replayed && delivery === undefined) throw replayedError();
+  if (!replayed) {
+    const called = webhookCalledEvent(webhook, null, null, { id: crypto.randomUUID(), occurred: now });
+    await storeEvents(c, [event, called], now);
+  }
+  return { event_id: event.id };
+}
+
 const receive = createRoute({
   method: 'post',
   path: '/webhooks/{slug}',
-  summary: "Make a run of the webhook's deployment; guarded by the webhook's own secret",
+  summary:
+    "Make a run of the webhook's deployment, emit its event, or both; guarded by the webhook's own secret",
   // Public: in the auth exemption list (docs/api-scopes.md).
   security: [],
   request: { params: z.object({ slug: z.string().min(1).max(100) }) },
   responses: {
-    201: jsonResponse(FlowRunSchema, 'A run of the deployment was created'),
+    201: jsonResponse(FlowRunSchema, 'A run of the deployment was created (and its event stored)'),
+    202: jsonResponse(WebhookEventAcceptedSchema, 'A webhook without a deployment: its event was stored'),
     200: jsonResponse(FlowRunSchema, 'The run for this Idempotency-Key already existed'),
     401: jsonResponse(ApiErrorBodySchema, 'No such active webhook, or no valid secret: one answer for all'),
     409: jsonResponse(ApiErrorBodySchema, 'A signed request without Idempotency-Key, delivered again'),
@@ -141,11 +184,15 @@ export const webhooksRouter = createRouter()
     } catch {
       throw new ApiError(400, 'request.malformed_json', 'The body is not valid JSON.', 'body');
     }
-    const mapped = webhookParameters(toWebhook(row).parameter_mapping, body);
-    if ('problem' in mapped) throw new ApiError(422, 'webhook.unmappable_body', mapped.problem, 'body');
-    // A signed request without a key is its own delivery: its signature keys the run, so a replay of
-    // it inside the signature's window finds that run instead of making another.
+    const webhook = toWebhook(row);
+    // A signed request without a key is its own delivery: its signature keys the run and the event,
+    // so a replay of it inside the signature's window finds them instead of making more.
     const key = delivery ?? (caller.signature ? `signature ${caller.signature}` : undefined);
+    // The event is checked before the run is made: a body that cannot make it runs nothing.
+    const emitted = await draftWebhookEvent(webhook, body, c.req.raw.headers, key, now);
+    if (!webhook.deployment_id) return c.json(await emitOnly(c, webhook, emitted!, delivery, now), 202);
+    const mapped = webhookParameters(webhook.parameter_mapping, body);
+    if ('problem' in mapped) throw new ApiError(422, 'webhook.unmappable_body', mapped.problem, 'body');
     const request = DeploymentFlowRunCreateSchema.safeParse({
       parameters: mapped.parameters,
       tags: ['webhook'],
@@ -156,27 +203,25 @@ export const webhooksRouter = createRouter()
       const field = issue?.path[0] === 'idempotency_key' ? 'Idempotency-Key' : 'body';
       throw new ApiError(422, 'webhook.unusable_body', `Invalid ${field}: ${issue?.message}`, field);
     }
-    const deployment = await deploymentOr404(c.env, row.deployment_id);
+    const deployment = await deploymentOr404(c.env, webhook.deployment_id);
     const { created, run } = await createDeploymentRun(c.env, deployment, request.data, now);
-    if (!created && delivery === undefined) {
-      throw new ApiError(
-        409,
-        'webhook.replayed',
-        'This signed request was already delivered. Sign each delivery anew, or send an Idempotency-Key so that a redelivery returns its run.',
+    if (!created && delivery === undefined) throw replayedError();
+    const events = emitted ? [withRun(emitted, run.id)] : [];
+    if (created)
+      events.push(
+        webhookCalledEvent({ id: row.id, name: row.name }, deployment.id, run.id, {
+          id: crypto.randomUUID(),
+          occurred: now,
+        }),
       );
-    }
-    if (created) {
-      const event = webhookCalledEvent({ id: row.id, name: row.name }, deployment.id, run.id, {
-        id: crypto.randomUUID(),
-        occurred: now,
-      });
-      await insertEvents(c.env.DB, [event], now);
-    }
+    // A redelivery's event has the first delivery's id: stored once.
+    await storeEvents(c, events, now);
     return c.json(run, created ? 201 : 200);
   })
   .openapi(create, async (c) => {
     const body = c.req.valid('json');
-    await deploymentOr404(c.env, body.deployment_id);
+    checkWebhookTargets(body);
+    if (body.deployment_id) await deploymentOr404(c.env, body.deployment_id);
     const secret = newWebhookSecret();
     const id = crypto.randomUUID();
     const row = await insertWebhook(
@@ -185,11 +230,12 @@ export const webhooksRouter = createRouter()
         id,
         slug: body.slug ?? `wh-${id.slice(0, 12)}`,
         name: body.name,
-        deployment_id: body.deployment_id,
+        deployment_id: body.deployment_id ?? null,
         auth: body.auth,
         secret_hash: body.auth === 'token' ? await hashToken(secret) : null,
         secret_cipher: body.auth === 'hmac' ? await encryptSecret(c.env, secret) : null,
         parameter_mapping: body.parameter_mapping ? JSON.stringify(body.parameter_mapping) : null,
+        event: body.event ? JSON.stringify(body.event) : null,
         active: body.active ? 1 : 0,
       },
       new Date(),
@@ -209,6 +255,7 @@ export const webhooksRouter = createRouter()
     const current = toWebhook(await webhookOr404(c, id));
     if (patch.deployment_id) await deploymentOr404(c.env, patch.deployment_id);
     const next = { ...current, ...patch };
+    checkWebhookTargets(next);
     await updateWebhook(
       c.env.DB,
       id,
@@ -216,6 +263,7 @@ export const webhooksRouter = createRouter()
         name: next.name,
         deployment_id: next.deployment_id,
         parameter_mapping: next.parameter_mapping ? JSON.stringify(next.parameter_mapping) : null,
+        event: next.event ? JSON.stringify(next.event) : null,
         active: next.active ? 1 : 0,
       },
       new Date(),

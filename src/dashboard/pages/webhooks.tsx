@@ -43,9 +43,13 @@ function Hooks(props: { webhooks: Webhook[]; names: Map<string, string>; viewer:
           <tr>
             <td class="name">{hook.name}</td>
             <td>
-              <a href={`/deployments/${hook.deployment_id}`}>
-                {props.names.get(hook.deployment_id) ?? hook.deployment_id}
-              </a>
+              {hook.deployment_id ? (
+                <a href={`/deployments/${hook.deployment_id}`}>
+                  {props.names.get(hook.deployment_id) ?? hook.deployment_id}
+                </a>
+              ) : (
+                'none: emits its event'
+              )}
             </td>
             <td>
               <code>/api/webhooks/{hook.slug}</code>

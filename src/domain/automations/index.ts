@@ -1,6 +1,6 @@
 // Automations: triggers, their evaluation, actions and their templates (docs/automations.md).
-
 export * from './composite';
+export * from './deployment-triggers';
 export * from './evaluation';
 export * from './matching';
 export * from './outcomes';

@@ -44,6 +44,9 @@ export const ActionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('suspend-flow-run') }),
   selected('work_pool_id').extend({ type: z.literal('pause-work-pool') }),
   selected('work_pool_id').extend({ type: z.literal('resume-work-pool') }),
+  /** `work_queue_id`: the queue's id (`GET /api/work_pools/{pool}/queues/{name}` shows it). */
+  selected('work_queue_id').extend({ type: z.literal('pause-work-queue') }),
+  selected('work_queue_id').extend({ type: z.literal('resume-work-queue') }),
   selected('automation_id').extend({ type: z.literal('pause-automation') }),
   selected('automation_id').extend({ type: z.literal('resume-automation') }),
   z.object({
@@ -74,6 +77,8 @@ export function actionProblem(action: Action): { field: string; message: string 
     'resume-deployment': 'deployment_id',
     'pause-work-pool': 'work_pool_id',
     'resume-work-pool': 'work_pool_id',
+    'pause-work-queue': 'work_queue_id',
+    'resume-work-queue': 'work_queue_id',
     'pause-automation': 'automation_id',
     'resume-automation': 'automation_id',
   } as const;
@@ -120,6 +125,8 @@ const AutomationFields = {
   actions: ActionsSchema,
   actions_on_trigger: ActionsSchema,
   actions_on_resolve: ActionsSchema,
+  /** Prefect's owner: `prefect.deployment.<id>` for a deployment trigger's automation, which goes with it. */
+  owner_resource: z.string().min(1).max(1_024).nullish(),
 };
 
 function checkActions(
@@ -148,6 +155,7 @@ export const AutomationPatchSchema = z
     actions: z.array(ActionSchema).max(50),
     actions_on_trigger: z.array(ActionSchema).max(50),
     actions_on_resolve: z.array(ActionSchema).max(50),
+    owner_resource: AutomationFields.owner_resource,
   })
   .partial()
   .superRefine(checkActions);

@@ -74,8 +74,11 @@ function show(value: unknown, json: boolean): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-/** Renders the template over the context; a missing field renders empty, as Jinja's undefined does. */
-export function renderTemplate(template: string, context: TemplateContext): string {
+/**
+ * Renders the template over the context (an automation's `TemplateContext`, or any plain object of
+ * fields: a webhook's); a missing field renders empty, as Jinja's undefined does.
+ */
+export function renderTemplate(template: string, context: TemplateContext | object): string {
   const parts = parse(template);
   if (typeof parts === 'string') return template;
   return parts
@@ -129,7 +132,7 @@ export function templateContext(
 }
 
 /** Run-deployment parameters with every template rendered (Prefect's `{__prefect_kind: "jinja"}` too). */
-export function renderParameters(value: unknown, context: TemplateContext): unknown {
+export function renderParameters(value: unknown, context: TemplateContext | object): unknown {
   if (typeof value === 'string') return value.includes('{{') ? renderTemplate(value, context) : value;
   if (Array.isArray(value)) return value.map((item) => renderParameters(item, context));
   if (value && typeof value === 'object') {

@@ -71,16 +71,22 @@ export function agentEvent(
   };
 }
 
-/** A webhook was called: `edgeflow.webhook.called`, related to the deployment it runs and its run. */
+/**
+ * A webhook was called: `edgeflow.webhook.called`, related to the deployment it runs and its run
+ * (neither for a webhook that only emits an event).
+ */
 export function webhookCalledEvent(
   webhook: { id: string; name: string },
-  deploymentId: string,
+  deploymentId: string | null,
   flowRunId: string | null,
   stamp: EventStamp,
 ): NewEvent {
-  const related: RelatedResource[] = [
-    { 'prefect.resource.id': `prefect.deployment.${deploymentId}`, 'prefect.resource.role': 'deployment' },
-  ];
+  const related: RelatedResource[] = [];
+  if (deploymentId)
+    related.push({
+      'prefect.resource.id': `prefect.deployment.${deploymentId}`,
+      'prefect.resource.role': 'deployment',
+    });
   if (flowRunId)
     related.push({
       'prefect.resource.id': `prefect.flow-run.${flowRunId}`,

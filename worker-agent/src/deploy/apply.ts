@@ -85,6 +85,8 @@ export function differences(stored: Deployment, declared: DeploymentCreate): str
             grace_period_seconds: declared.concurrency_options?.grace_period_seconds ?? 300,
           },
     schedules: declared.schedules.map((schedule, i) => storedShape(schedule, stored.schedules[i])),
+    // Kept by the server as written, so compared as written.
+    triggers: declared.triggers,
   };
   const have: Record<string, unknown> = {
     ...stored,

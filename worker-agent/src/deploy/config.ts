@@ -8,6 +8,7 @@ import {
   type DeploymentCreate,
   DeploymentCreateSchema,
   DeploymentScheduleCreateSchema,
+  DeploymentTriggerSchema,
   JsonObjectSchema,
   TagsSchema,
 } from '../protocol/index.ts';
@@ -50,6 +51,8 @@ export const DeploymentConfigSchema = z
     paused: z.boolean().default(false),
     concurrency_limit: z.number().int().min(0).max(100_000).optional(),
     concurrency_options: ConcurrencyOptionsSchema.partial().optional(),
+    /** Prefect's deployment triggers: each an automation that runs this deployment (docs/deployments.md). */
+    triggers: z.array(DeploymentTriggerSchema).max(50).default([]),
   })
   .strict();
 export type DeploymentConfig = z.infer<typeof DeploymentConfigSchema>;

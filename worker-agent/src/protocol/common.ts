@@ -50,7 +50,7 @@ export const JsonObjectSchema = z.record(z.string(), z.unknown());
  */
 export const MAX_JSON_VALUE_CHARS = 512 * 1024;
 
-function jsonValueWithinLimit(value: unknown, ctx: z.RefinementCtx): void {
+export function jsonValueWithinLimit(value: unknown, ctx: z.RefinementCtx): void {
   let chars: number;
   try {
     chars = JSON.stringify(value)?.length ?? 0;

@@ -4,6 +4,7 @@ import {
   IsoDateTimeSchema,
   JsonObjectInputSchema,
   JsonObjectSchema,
+  jsonValueWithinLimit,
   KeyTextSchema,
   LikeTextSchema,
   LimitSchema,
@@ -89,6 +90,23 @@ export const ConcurrencyOptionsSchema = z.object({
 });
 export type ConcurrencyOptions = z.infer<typeof ConcurrencyOptionsSchema>;
 
+/**
+ * A deployment trigger, as Prefect's `DeploymentEventTrigger`: an automation's trigger fields (`type`
+ * "event" and `posture` "Reactive" by default, `match`, `expect`, `within`, …) beside the automation's
+ * `name`, `description`, `enabled` and the run's `parameters` and `job_variables`. The server checks
+ * the trigger itself (a 422 naming the field) and keeps the object as written, so a client compares it
+ * with what it declares (docs/deployments.md, "Triggers").
+ */
+export const DeploymentTriggerSchema = z.looseObject({
+  type: z.string().max(100).optional(),
+  name: z.string().min(1).max(256).nullish(),
+  description: z.string().max(10_000).optional(),
+  enabled: z.boolean().optional(),
+  parameters: JsonObjectSchema.nullish(),
+  job_variables: JsonObjectSchema.nullish(),
+});
+export type DeploymentTrigger = z.infer<typeof DeploymentTriggerSchema>;
+
 const deploymentFields = {
   entrypoint: EntrypointSchema.nullish(),
   work_pool_name: NameSchema.nullish(),
@@ -105,6 +123,9 @@ const deploymentFields = {
   schedules: z.array(DeploymentScheduleCreateSchema).max(100),
   concurrency_limit: z.number().int().min(0).max(100_000).nullish(),
   concurrency_options: ConcurrencyOptionsSchema.nullish(),
+  /** Each becomes an automation that runs this deployment; given, they replace the ones before. */
+  /** At most as much JSON in all as one free-form value, so the deployment's row stays small. */
+  triggers: z.array(DeploymentTriggerSchema).max(50).superRefine(jsonValueWithinLimit),
 };
 
 export const DeploymentCreateSchema = z
@@ -119,6 +140,7 @@ export const DeploymentCreateSchema = z
     tags: deploymentFields.tags.default([]),
     paused: deploymentFields.paused.default(false),
     schedules: deploymentFields.schedules.default([]),
+    triggers: deploymentFields.triggers.default([]),
   })
   .refine((body) => body.flow_id !== undefined || body.flow_name !== undefined, {
     message: 'give flow_id or flow_name',
@@ -149,6 +171,7 @@ export const DeploymentSchema = z.object({
   schedules: z.array(DeploymentScheduleSchema),
   concurrency_limit: z.number().int().nullable(),
   concurrency_options: ConcurrencyOptionsSchema.nullable(),
+  triggers: z.array(JsonObjectSchema),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
@@ -213,6 +236,37 @@ export type ParameterMapping = z.infer<typeof ParameterMappingSchema>;
 
 export const WEBHOOK_AUTH_KINDS = ['token', 'hmac'] as const;
 
+/** Labels of a resource, each value a template over the request (`{{ body.order.id }}`). */
+const LabelTemplatesSchema = z.record(z.string().min(1).max(1_024), z.string().max(10_000));
+
+/**
+ * The event a webhook call emits, each string a template over the request: `body` (its JSON),
+ * `headers` (lowercase names, secrets left out) and `webhook` (`id`, `name`, `slug`). `payload`
+ * absent: the body itself (an object) or `{body}` (anything else). The server checks every template
+ * (docs/deployments.md, "Webhooks").
+ */
+export const WebhookEventSchema = z
+  .object({
+    event: z.string().min(1).max(1_024),
+    resource: LabelTemplatesSchema.refine((labels) => labels['prefect.resource.id'] !== undefined, {
+      message: 'needs "prefect.resource.id"',
+    }),
+    /** At most 98: the server adds the webhook and the run it made. */
+    related: z
+      .array(
+        LabelTemplatesSchema.refine(
+          (labels) =>
+            labels['prefect.resource.id'] !== undefined && labels['prefect.resource.role'] !== undefined,
+          { message: 'needs "prefect.resource.id" and "prefect.resource.role"' },
+        ),
+      )
+      .max(98)
+      .default([]),
+    payload: JsonObjectSchema.nullish(),
+  })
+  .strict();
+export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
 export const WebhookCreateSchema = z.object({
   name: NameSchema,
   /** The public path segment, `POST /api/webhooks/{slug}`; generated when absent. */
@@ -220,10 +274,13 @@ export const WebhookCreateSchema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{2,99}$/, 'use 3-100 lowercase letters, digits and dashes')
     .optional(),
-  deployment_id: UuidSchema,
+  /** The deployment each call runs; absent, the webhook only emits its `event`. */
+  deployment_id: UuidSchema.nullish(),
   /** `token`: `Authorization: Bearer <secret>`; `hmac`: `X-Edgeflow-Signature: t=<unix>,v1=<hex>` (docs/deployments.md). */
   auth: z.enum(WEBHOOK_AUTH_KINDS).default('token'),
   parameter_mapping: ParameterMappingSchema.nullish(),
+  /** The event each call emits, instead of a run (no `deployment_id`) or besides it. */
+  event: WebhookEventSchema.nullish(),
   active: z.boolean().default(true),
 });
 export type WebhookCreate = z.infer<typeof WebhookCreateSchema>;
@@ -231,8 +288,9 @@ export type WebhookCreate = z.infer<typeof WebhookCreateSchema>;
 export const WebhookUpdateSchema = z
   .object({
     name: NameSchema,
-    deployment_id: UuidSchema,
+    deployment_id: UuidSchema.nullable(),
     parameter_mapping: ParameterMappingSchema.nullable(),
+    event: WebhookEventSchema.nullable(),
     active: z.boolean(),
   })
   .partial()
@@ -245,11 +303,15 @@ export const WebhookSchema = z.object({
   updated: IsoDateTimeSchema,
   name: z.string(),
   slug: z.string(),
-  deployment_id: UuidSchema,
+  deployment_id: UuidSchema.nullable(),
   auth: z.enum(WEBHOOK_AUTH_KINDS),
   parameter_mapping: ParameterMappingSchema.nullable(),
+  event: WebhookEventSchema.nullable(),
   active: z.boolean(),
 });
+
+/** The answer to a call of a webhook that emits an event and runs nothing. */
+export const WebhookEventAcceptedSchema = z.object({ event_id: UuidSchema });
 export type Webhook = z.infer<typeof WebhookSchema>;
 
 /** The answer to a create: the only time the secret is shown. */

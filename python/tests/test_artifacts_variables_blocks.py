@@ -7,6 +7,7 @@ Each test does its work through Prefect's own functions (`create_*_artifact`, `v
 import json
 import uuid
 
+import pytest
 from prefect.blocks.system import JSON, Secret, String
 from prefect.client.schemas.filters import (
     ArtifactCollectionFilter,
@@ -127,6 +128,13 @@ def test_json_and_string_blocks_save_and_load_their_values():
     assert api("GET", f"/block_types/slug/string/block_documents/name/bucket-{suffix}")["data"] == {
         "value": "s3://bucket/prefix"
     }
+    listed = with_client(lambda client: client.read_block_documents_by_type("json"))
+    assert {document.name: document.data for document in listed}[f"settings-{suffix}"] == {"value": value}
+
+    with temporary_settings(updates=as_admin()):
+        String.delete(f"bucket-{suffix}")
+        with pytest.raises(ValueError, match="Unable to find block document"):
+            String.load(f"bucket-{suffix}")
 
 
 def test_a_custom_block_with_a_nested_secret_field_hides_it_on_read_and_loads_it_whole():
@@ -147,3 +155,11 @@ def test_a_custom_block_with_a_nested_secret_field_hides_it_on_read_and_loads_it
         "connection": {"host": "db.internal", "password": "********"},
     }
     assert api("GET", path, params={"include_secrets": "true"})["data"]["connection"]["password"] == "s3cret"
+    # Hidden on every other read path too: by id, and in a filter.
+    assert api("GET", f"/block_documents/{raw['id']}")["data"]["connection"]["password"] == "********"
+    [listed] = api(
+        "POST",
+        "/block_documents/filter",
+        {"block_documents": {"name": {"any_": [name]}}, "block_types": {"slug": {"any_": ["suite-warehouse"]}}},
+    )
+    assert listed["data"]["connection"] == {"host": "db.internal", "password": "********"}

@@ -163,3 +163,7 @@ def test_a_custom_block_with_a_nested_secret_field_hides_it_on_read_and_loads_it
         {"block_documents": {"name": {"any_": [name]}}, "block_types": {"slug": {"any_": ["suite-warehouse"]}}},
     )
     assert listed["data"]["connection"] == {"host": "db.internal", "password": "********"}
+    # What `prefect block ls` and `prefect block type ls` read: the client asks with include_secrets.
+    documents = with_client(lambda client: client.read_block_documents())
+    assert {d.name: d.data for d in documents}[name]["connection"]["password"] == "s3cret"
+    assert "suite-warehouse" in {block_type.slug for block_type in with_client(lambda c: c.read_block_types())}

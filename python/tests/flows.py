@@ -1,6 +1,10 @@
 """The flows the suite runs: plain Prefect 2 code, nothing Edgeflow-specific."""
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, variables
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.blocks.core import Block
+from prefect.blocks.system import Secret
+from pydantic import BaseModel, SecretStr
 
 # How often each task body really ran, per test run (the suite runs in one process).
 calls: dict[str, int] = {}
@@ -87,3 +91,39 @@ def logging_flow(word: str):
 @flow
 def failing_flow():
     raise ValueError("this flow fails on purpose")
+
+
+@task
+def report_task(key: str, rows: list[dict]):
+    create_table_artifact(rows, key=f"{key}-table", description="rows from a task")
+    return len(rows)
+
+
+@flow
+def reporting_flow(key: str, rows: list[dict]):
+    create_markdown_artifact(f"# Report {key}", key=f"{key}-summary", description="from the flow")
+    create_link_artifact("https://example.com/report", link_text="the report", key=f"{key}-link")
+    return report_task(key, rows)
+
+
+@flow
+def variable_reading_flow(name: str):
+    return variables.get(name), variables.get(f"{name}_missing", default="fallback")
+
+
+@flow
+def secret_loading_flow(name: str):
+    return Secret.load(name).get()
+
+
+class Connection(BaseModel):
+    host: str
+    password: SecretStr
+
+
+class Warehouse(Block):
+    """A user's own block type with a secret inside a nested model."""
+
+    _block_type_slug = "suite-warehouse"
+    account: str
+    connection: Connection

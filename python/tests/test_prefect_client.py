@@ -4,39 +4,15 @@ Each test runs a flow through the client, then reads the run back twice: through
 read methods, and through plain HTTP on the API paths Edgeflow and Prefect share.
 """
 
-import asyncio
-import os
 import uuid
 
-import httpx
 import pytest
-from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
 from prefect.client.schemas.sorting import LogSort
 from prefect.logging.handlers import APILogHandler
 
 import flows
-
-
-def api(method: str, path: str, body=None, params=None):
-    """One call to the server's REST API, with the Bearer key when there is one."""
-    key = os.environ.get("PREFECT_API_KEY")
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    response = httpx.request(
-        method, os.environ["PREFECT_API_URL"] + path, json=body, params=params, headers=headers, timeout=30
-    )
-    response.raise_for_status()
-    return response.json()
-
-
-def with_client(read):
-    """Runs `read(client)` with the stock async client."""
-
-    async def go():
-        async with get_client() as client:
-            return await read(client)
-
-    return asyncio.run(go())
+from helpers import api, with_client
 
 
 def task_runs_of(flow_run_id):
@@ -209,20 +185,3 @@ def test_a_flow_that_raises_ends_failed_and_the_caller_sees_the_exception():
     assert raw["state"]["type"] == "FAILED"
     assert "fails on purpose" in raw["state"]["message"]
 
-
-def test_a_named_secret_block_saves_loads_and_reads_hidden_without_include_secrets():
-    from prefect.blocks.system import Secret
-    from prefect.settings import PREFECT_API_KEY, temporary_settings
-
-    name = f"password-{uuid.uuid4().hex[:12]}"
-    # Naming a block document is an admin's act on Edgeflow (docs/api-scopes.md); Prefect's server has no keys.
-    admin = {PREFECT_API_KEY: "edgeflow-dev-key"} if os.environ.get("PREFECT_API_KEY") else {}
-    with temporary_settings(updates=admin):
-        Secret(value="hunter2").save(name)
-        assert Secret.load(name).get() == "hunter2"
-        Secret(value="changed").save(name, overwrite=True)
-        assert Secret.load(name).get() == "changed"
-
-    raw = api("GET", f"/block_types/slug/secret/block_documents/name/{name}")
-    assert raw["data"] == {"value": "********"}
-    assert raw["block_type"]["slug"] == "secret"

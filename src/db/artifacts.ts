@@ -106,6 +106,8 @@ function conditions(body: ArtifactFilterBody): SQL[] {
   if (filter?.type?.not_any_) out.push(notInArray(artifacts.type, filter.type.not_any_));
   if (filter?.flow_run_id?.any_) out.push(inArray(artifacts.flowRunId, filter.flow_run_id.any_));
   if (filter?.task_run_id?.any_) out.push(inArray(artifacts.taskRunId, filter.task_run_id.any_));
+  if (body.flow_runs?.id?.any_) out.push(inArray(artifacts.flowRunId, body.flow_runs.id.any_));
+  if (body.task_runs?.id?.any_) out.push(inArray(artifacts.taskRunId, body.task_runs.id.any_));
   return out;
 }
 

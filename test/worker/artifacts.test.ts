@@ -156,3 +156,39 @@ describe('artifacts in report batches', () => {
     expect(count.body).toBe(0);
   });
 });
+
+describe("Prefect's run filters on artifacts", () => {
+  it('flow_runs and task_runs by id answer only those runs’ artifacts; another run field is refused', async () => {
+    const [mineRun, otherRun, mineTask] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    const inFlow = await create({ type: 'markdown', data: 'in the flow', flow_run_id: mineRun });
+    const inTask = await create({
+      type: 'markdown',
+      data: 'in a task',
+      flow_run_id: mineRun,
+      task_run_id: mineTask,
+    });
+    await create({ type: 'markdown', data: 'another run', flow_run_id: otherRun });
+    // The body as Prefect's `read_artifacts(flow_run_filter=FlowRunFilter(id=…))` sends it.
+    const byFlowRun = await api<Artifact[]>('POST', '/artifacts/filter', {
+      artifacts: null,
+      flow_runs: { operator: 'and_', id: { any_: [mineRun] }, name: null, tags: null },
+      task_runs: null,
+      sort: null,
+      limit: null,
+      offset: 0,
+    });
+    expect(byFlowRun.body.map((artifact) => artifact.id).sort()).toEqual(
+      [inFlow.body.id, inTask.body.id].sort(),
+    );
+    const byTaskRun = await api<Artifact[]>('POST', '/artifacts/filter', {
+      task_runs: { operator: 'and_', id: { any_: [mineTask] } },
+    });
+    expect(byTaskRun.body.map((artifact) => artifact.id)).toEqual([inTask.body.id]);
+    const counted = await api<number>('POST', '/artifacts/count', { flow_runs: { id: { any_: [mineRun] } } });
+    expect(counted.body).toBe(2);
+    const byName = await api<{ field: string }>('POST', '/artifacts/filter', {
+      flow_runs: { name: { any_: ['some-run'] } },
+    });
+    expect(byName.status).toBe(422);
+  });
+});

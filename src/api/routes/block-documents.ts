@@ -63,6 +63,15 @@ const readByName = createRoute({
   responses: { 200: jsonResponse(BlockDocumentSchema, 'The block document') },
 });
 
+const listOfType = createRoute({
+  method: 'get',
+  path: '/block_types/slug/{slug}/block_documents',
+  security: requiresScope('read'),
+  summary: "A block type's named documents, by name (Prefect's `read_block_documents_by_type`)",
+  request: { params: z.object({ slug: BlockSlugSchema }), query: SecretsQuery },
+  responses: { 200: jsonResponse(z.array(BlockDocumentSchema), 'The first 200 documents of the type') },
+});
+
 const update = createRoute({
   method: 'patch',
   path: '/block_documents/{id}',
@@ -161,6 +170,17 @@ export const blockDocumentsRouter = createRouter()
     if (!row) throw notFound('block_document', `${slug}/${name}`);
     const includeSecrets = secretsAsked(c, c.req.valid('query').include_secrets === 'true');
     return c.json(await blockDocumentOf(c.env, row, { includeSecrets }), 200);
+  })
+  .openapi(listOfType, async (c) => {
+    const { slug } = c.req.valid('param');
+    // Prefect answers 404 for an unknown type, where a filter by slug would answer [].
+    if (!(await readBlockType(c.env.DB, { slug }))) throw notFound('block_type', slug);
+    const includeSecrets = secretsAsked(c, c.req.valid('query').include_secrets === 'true');
+    const rows = await filterBlockDocumentRows(c.env.DB, {
+      block_types: { slug: { any_: [slug] } },
+      include_secrets: includeSecrets,
+    });
+    return c.json(await Promise.all(rows.map((row) => blockDocumentOf(c.env, row, { includeSecrets }))), 200);
   })
   .openapi(update, async (c) => {
     const { id } = c.req.valid('param');

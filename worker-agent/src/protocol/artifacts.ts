@@ -2,6 +2,7 @@
 // images), versioned by key (docs/artifacts.md).
 import { z } from 'zod';
 import { IsoDateTimeSchema, UuidSchema } from './common.ts';
+import { AndOperatorSchema } from './flows.ts';
 
 export const ARTIFACT_TYPES = ['markdown', 'table', 'link', 'progress', 'image'] as const;
 export const ArtifactTypeSchema = z.enum(ARTIFACT_TYPES);
@@ -76,6 +77,21 @@ export type ArtifactCollection = z.infer<typeof ArtifactCollectionSchema>;
 
 const AnyOf = <T extends z.ZodType>(item: T) => z.array(item).max(200).nullish();
 
+/**
+ * Prefect's `read_artifacts(flow_run_filter=…, task_run_filter=…)`: the runs' ids narrow the artifacts to
+ * theirs. Any other run field is refused rather than ignored, which would answer every artifact.
+ */
+const RunIdFilterSchema = z
+  .object({
+    operator: AndOperatorSchema,
+    id: z
+      .object({ any_: AnyOf(UuidSchema) })
+      .strict()
+      .nullish(),
+  })
+  .strict()
+  .nullish();
+
 export const ArtifactFilterBodySchema = z.object({
   artifacts: z
     .object({
@@ -92,6 +108,8 @@ export const ArtifactFilterBodySchema = z.object({
       task_run_id: z.object({ any_: AnyOf(UuidSchema) }).nullish(),
     })
     .nullish(),
+  flow_runs: RunIdFilterSchema,
+  task_runs: RunIdFilterSchema,
   sort: z.enum(['CREATED_DESC', 'UPDATED_DESC', 'ID_DESC', 'KEY_DESC', 'KEY_ASC']).default('CREATED_DESC'),
   offset: z.number().int().min(0).max(1_000_000).nullish(),
   limit: z.number().int().min(1).max(200).nullish(),

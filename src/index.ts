@@ -2,6 +2,7 @@
 import { createApp } from './api/app';
 import type { Env } from './env';
 import { pruneExpiredEvents } from './scheduler/event-retention';
+import { pruneExpiredRecords } from './scheduler/run-retention';
 import { schedulerTick } from './scheduler/tick';
 
 export { AutomationsObject } from './durable/automations-object';
@@ -14,8 +15,9 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    // Beside the tick, not before it: a backlog of expired events never delays planning.
+    // Beside the tick, not before it: a backlog of expired events, runs or logs never delays planning.
     ctx.waitUntil(pruneExpiredEvents(env, new Date(controller.scheduledTime)));
+    ctx.waitUntil(pruneExpiredRecords(env, new Date(controller.scheduledTime)));
     // The tick's instant is the trigger's, so a late or replayed tick plans exactly what it would have.
     const report = await schedulerTick(env, new Date(controller.scheduledTime));
     if (report.runs_created > 0 || report.runs_cancelled > 0)

@@ -41,6 +41,8 @@ export const flowRuns = sqliteTable(
     index('flow_runs_deployment').on(t.deploymentId),
     index('flow_runs_expected_start').on(t.expectedStartTime),
     index('flow_runs_parent_task').on(t.parentTaskRunId),
+    // Retention walks finished runs oldest end first (docs/retention.md).
+    index('flow_runs_end_time').on(t.endTime, t.id),
   ],
 );
 
@@ -87,7 +89,11 @@ export const taskRunCache = sqliteTable(
     state: text('state', { mode: 'json' }).notNull(),
     created: text('created').notNull(),
   },
-  (t) => [index('task_run_cache_key').on(t.cacheKey, t.id)],
+  (t) => [
+    index('task_run_cache_key').on(t.cacheKey, t.id),
+    // Retention deletes a run's cache records by its task runs (docs/retention.md).
+    index('task_run_cache_task_run').on(t.taskRunId),
+  ],
 );
 
 export const logs = sqliteTable(
@@ -209,6 +215,8 @@ export const deployments = sqliteTable(
     concurrencyLimit: integer('concurrency_limit'),
     collisionStrategy: text('collision_strategy'),
     gracePeriodSeconds: integer('grace_period_seconds'),
+    /** Days this deployment's runs are kept, with their logs, artifacts and results; null: the server's settings. */
+    retentionDays: integer('retention_days'),
     created: text('created').notNull(),
     updated: text('updated').notNull(),
   },

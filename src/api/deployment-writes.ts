@@ -56,6 +56,7 @@ function fields(body: DeploymentCreate | (DeploymentUpdate & Fields)): Fields {
             collision_strategy: body.concurrency_options?.collision_strategy ?? 'ENQUEUE',
             grace_period_seconds: body.concurrency_options?.grace_period_seconds ?? 300,
           },
+    retention_days: body.retention_days ?? null,
   };
 }
 

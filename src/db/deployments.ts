@@ -29,6 +29,7 @@ export interface DeploymentWrite {
   paused: boolean;
   concurrency_limit: number | null;
   concurrency_options: ConcurrencyOptions | null;
+  retention_days: number | null;
 }
 
 /** The columns a write sets, in `deploymentValues` order; `id` and `flow_id` come first, from the caller. */
@@ -47,6 +48,7 @@ export const DEPLOYMENT_FIELDS = [
   'concurrency_limit',
   'collision_strategy',
   'grace_period_seconds',
+  'retention_days',
   'created',
   'updated',
 ] as const;
@@ -67,6 +69,7 @@ export function deploymentValues(d: DeploymentWrite, at: string): unknown[] {
     d.concurrency_limit,
     d.concurrency_options?.collision_strategy ?? null,
     d.concurrency_options?.grace_period_seconds ?? null,
+    d.retention_days,
     at,
     at,
   ];
@@ -89,6 +92,7 @@ interface DeploymentRow {
   concurrency_limit: number | null;
   collision_strategy: string | null;
   grace_period_seconds: number | null;
+  retention_days: number | null;
   created: string;
   updated: string;
 }
@@ -120,6 +124,7 @@ function toDeployment(row: DeploymentRow, schedules: ScheduleRow[]): Deployment 
           grace_period_seconds: row.grace_period_seconds ?? 300,
         }
       : null,
+    retention_days: row.retention_days,
   };
 }
 

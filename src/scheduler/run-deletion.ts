@@ -55,9 +55,16 @@ async function askObjects<T>(
  */
 export async function deleteRunTrees(env: Env, rootIds: string[]): Promise<RunDeletion> {
   const outcome: RunDeletion = { deleted: [], skipped: [] };
-  const trees = await runTrees(env.DB, rootIds);
+  const trees = await runTrees(env.DB, [...new Set(rootIds)]);
+  // A root that is a subflow run of another deletable root goes with that one.
+  const covered = new Set(
+    [...trees].flatMap(([root, members]) =>
+      treeIsDeletable(members) ? members.filter((m) => m.id !== root).map((m) => m.id) : [],
+    ),
+  );
   const due = new Map<string, string[]>();
   for (const [root, members] of trees) {
+    if (covered.has(root)) continue;
     if (members.length === 0) outcome.skipped.push({ id: root, reason: 'not_found' });
     else if (!treeIsDeletable(members)) outcome.skipped.push({ id: root, reason: 'not_final' });
     else

@@ -1,6 +1,6 @@
 // Retention decisions (docs/retention.md): how many days each kind of record is kept, the cut-offs
 // that follow, which runs may go (only whole finished trees) and which R2 results a run owns. Pure.
-import { isTerminal, type State, type StateType } from 'edgeflow/protocol';
+import { type FlowRunDeleteBody, isTerminal, type State, type StateType } from 'edgeflow/protocol';
 
 const DAY_MS = 86_400_000;
 
@@ -106,4 +106,15 @@ export function ownedResultKeys(states: readonly Pick<State, 'name' | 'data'>[])
     if (key) keys.add(key);
   }
   return [...keys];
+}
+
+/** A filter that narrows something: a key besides `operator` with a value. */
+function narrows(filter: object | undefined): boolean {
+  return Object.entries(filter ?? {}).some(([key, value]) => key !== 'operator' && value !== undefined);
+}
+
+/** A delete by hand names at least one condition: an empty filter would match every run. */
+export function deleteFilterProblem(body: Pick<FlowRunDeleteBody, 'flows' | 'flow_runs'>): string | null {
+  if (narrows(body.flows) || narrows(body.flow_runs)) return null;
+  return 'give at least one condition in flow_runs or flows: an empty filter would delete every run';
 }

@@ -85,6 +85,7 @@ export function differences(stored: Deployment, declared: DeploymentCreate): str
             grace_period_seconds: declared.concurrency_options?.grace_period_seconds ?? 300,
           },
     schedules: declared.schedules.map((schedule, i) => storedShape(schedule, stored.schedules[i])),
+    retention_days: declared.retention_days ?? null,
   };
   const have: Record<string, unknown> = {
     ...stored,

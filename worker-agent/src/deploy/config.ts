@@ -9,6 +9,7 @@ import {
   DeploymentCreateSchema,
   DeploymentScheduleCreateSchema,
   JsonObjectSchema,
+  RetentionDaysSchema,
   TagsSchema,
 } from '../protocol/index.ts';
 import { resolveFlow } from './flows.ts';
@@ -50,6 +51,7 @@ export const DeploymentConfigSchema = z
     paused: z.boolean().default(false),
     concurrency_limit: z.number().int().min(0).max(100_000).optional(),
     concurrency_options: ConcurrencyOptionsSchema.partial().optional(),
+    retention_days: RetentionDaysSchema.optional(),
   })
   .strict();
 export type DeploymentConfig = z.infer<typeof DeploymentConfigSchema>;

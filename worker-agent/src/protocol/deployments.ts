@@ -17,6 +17,9 @@ import { FlowFilterSchema } from './flows.ts';
 
 const TimezoneSchema = z.string().min(1).max(100);
 
+/** Up to a hundred years: a whole number of days (docs/retention.md). */
+export const RetentionDaysSchema = z.number().int().min(1).max(36_500);
+
 /** Prefect's CronSchedule: `day_or` false ANDs day-of-month with day-of-week ("the 2nd Friday"). */
 export const CronScheduleSchema = z
   .object({
@@ -105,6 +108,8 @@ const deploymentFields = {
   schedules: z.array(DeploymentScheduleCreateSchema).max(100),
   concurrency_limit: z.number().int().min(0).max(100_000).nullish(),
   concurrency_options: ConcurrencyOptionsSchema.nullish(),
+  /** Days this deployment's finished runs are kept, with their logs, artifacts and results; null: the server's setting. */
+  retention_days: RetentionDaysSchema.nullish(),
 };
 
 export const DeploymentCreateSchema = z
@@ -149,6 +154,7 @@ export const DeploymentSchema = z.object({
   schedules: z.array(DeploymentScheduleSchema),
   concurrency_limit: z.number().int().nullable(),
   concurrency_options: ConcurrencyOptionsSchema.nullable(),
+  retention_days: z.number().int().nullish(),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 

@@ -122,4 +122,35 @@ describe('run retention', () => {
     await expectDeleted(longer);
     await expectDeleted(ordinary);
   });
+
+  it('leaves a result a due run only took from the cache to the run that computed it', async () => {
+    const computed = await makeRun(later(20));
+    const { body: flowRun } = await api<FlowRun>('POST', '/flow_runs', { flow_id: await createFlow() });
+    await api('POST', `/flow_runs/${flowRun.id}/set_state`, { state: { type: 'RUNNING' } });
+    const taskRunId = crypto.randomUUID();
+    const { body } = await api<{ results: { state: { name: string } }[] }>(
+      'POST',
+      `/flow_runs/${flowRun.id}/task_runs/batch`,
+      {
+        items: [
+          {
+            op: 'create',
+            task_run: {
+              id: taskRunId,
+              task_key: 't',
+              dynamic_key: '0',
+              cache_key: `key-${computed.taskRunId}`,
+            },
+          },
+          { op: 'set_state', task_run_id: taskRunId, state: { type: 'RUNNING' } },
+        ],
+      },
+    );
+    expect(body.results[1]!.state.name).toBe('Cached');
+    await api('POST', `/flow_runs/${flowRun.id}/set_state`, { state: { type: 'COMPLETED' } });
+
+    expect((await retain(later(40))).runs).toBe(1);
+    expect(await count('flow_runs', 'id', flowRun.id)).toBe(0);
+    await expectKept(computed, { finished: true });
+  });
 });

@@ -31,4 +31,6 @@ export interface Env {
   EDGEFLOW_LOGS_RETENTION_DAYS?: string;
   /** Days artifact versions are kept (docs/retention.md); 30 when unset. */
   EDGEFLOW_ARTIFACTS_RETENTION_DAYS?: string;
+  /** Days finished runs' R2 results are kept, at most as long as the run (docs/retention.md); 30 when unset. */
+  EDGEFLOW_RESULTS_RETENTION_DAYS?: string;
 }

@@ -52,6 +52,50 @@ export async function expiredRootRuns(
   return results;
 }
 
+/** Where the results sweep stands: the last run it went past (null: it has not started). */
+export async function readResultsMark(db: D1Database): Promise<RunCursor | null> {
+  return db
+    .prepare("SELECT end_time, flow_run_id AS id FROM retention_marks WHERE name = 'results'")
+    .first<RunCursor>();
+}
+
+export async function writeResultsMark(db: D1Database, mark: RunCursor): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO retention_marks (name, end_time, flow_run_id) VALUES ('results', ?1, ?2)
+       ON CONFLICT (name) DO UPDATE SET end_time = excluded.end_time, flow_run_id = excluded.flow_run_id`,
+    )
+    .bind(mark.end_time, mark.id)
+    .run();
+}
+
+/**
+ * Up to `limit` final runs after `after` that ended before `cutoff`, oldest end first, subflow runs
+ * too, except those of deployments that set `retention_days` (their results go with the run).
+ */
+export async function finishedRunsAfter(
+  db: D1Database,
+  cutoff: Date,
+  after: RunCursor | null,
+  limit: number,
+): Promise<RunCursor[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT r.id, r.end_time FROM flow_runs r
+       WHERE r.end_time < ?1 AND (r.end_time, r.id) > (?2, ?3) AND r.state_type IN ${FINAL}
+         AND (r.deployment_id IS NULL OR NOT EXISTS (${OVERRIDDEN}))
+       ORDER BY r.end_time, r.id LIMIT ?4`,
+    )
+    .bind(cutoff.toISOString(), after?.end_time ?? '', after?.id ?? '', limit)
+    .all<RunCursor>();
+  return results;
+}
+
+/** The cache records the runs' task runs wrote: their results are gone. */
+export async function deleteCacheRecords(db: D1Database, flowRunIds: string[]): Promise<void> {
+  if (flowRunIds.length > 0) await db.batch([leftoverStatements(db, JSON.stringify(flowRunIds))[0]!]);
+}
+
 /** Each root with itself and every subflow run below it, as the index has them. */
 export async function runTrees(db: D1Database, rootIds: string[]): Promise<Map<string, RunTreeMember[]>> {
   const trees = new Map<string, RunTreeMember[]>(rootIds.map((id) => [id, []]));

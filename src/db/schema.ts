@@ -426,3 +426,13 @@ export const artifacts = sqliteTable(
   },
   (t) => [index('artifacts_key').on(t.key, t.seq), index('artifacts_flow_run').on(t.flowRunId, t.seq)],
 );
+
+/**
+ * Where retention's sweeps stand (docs/retention.md): `results` is the (end_time, id) of the last
+ * finished run whose R2 results were deleted ahead of the run, so no tick looks at a run twice.
+ */
+export const retentionMarks = sqliteTable('retention_marks', {
+  name: text('name').primaryKey(),
+  endTime: text('end_time').notNull(),
+  flowRunId: text('flow_run_id').notNull(),
+});

@@ -1,7 +1,13 @@
 // Deleting whole finished runs (docs/retention.md): each run with its subflow runs, its run objects,
 // its R2 results and artifact data, then every D1 row it left. Used by retention and by
 // `POST /api/flow_runs/delete`.
-import { artifactDataKeys, deleteRunLeftovers, deleteRunRecords, runTrees } from '../db/retention';
+import {
+  artifactDataKeys,
+  deleteCacheRecords,
+  deleteRunLeftovers,
+  deleteRunRecords,
+  runTrees,
+} from '../db/retention';
 import { treeIsDeletable } from '../domain/retention';
 import { flowRunObject } from '../durable/objects';
 import type { Env } from '../env';
@@ -119,4 +125,24 @@ export async function deleteOneRun(env: Env, id: string): Promise<boolean> {
   await deleteFromR2(env, [...keys, ...(await artifactDataKeys(env.DB, [id]))]);
   await deleteRunLeftovers(env.DB, [id]);
   return run.remove();
+}
+
+/**
+ * Deletes the R2 results of finished runs that are kept for longer than their results, and the cache
+ * records pointing at them. A run that is not final (by its object) keeps its results. Answers how
+ * many runs lost theirs.
+ */
+export async function deleteRunResults(env: Env, ids: string[]): Promise<number> {
+  const keys = await askObjects(
+    ids,
+    (id) => flowRunObject(env, id).resultKeys(),
+    (answer) => answer.kind === 'keys',
+  );
+  const swept = [...keys.answers.keys()];
+  await deleteFromR2(
+    env,
+    [...keys.answers.values()].flatMap((answer) => (answer.kind === 'keys' ? answer.keys : [])),
+  );
+  await deleteCacheRecords(env.DB, swept);
+  return swept.length;
 }

@@ -6,12 +6,20 @@ import {
   deploymentRetentionDays,
   expiredArtifacts,
   expiredRootRuns,
+  finishedRunsAfter,
   pruneLogs,
   type RunCursor,
+  readResultsMark,
+  writeResultsMark,
 } from '../db/retention';
-import { retentionCutoff, retentionSettings, runRetentionClasses } from '../domain/retention';
+import {
+  resultsGoWithRuns,
+  retentionCutoff,
+  retentionSettings,
+  runRetentionClasses,
+} from '../domain/retention';
 import type { Env } from '../env';
-import { deleteRunTrees } from './run-deletion';
+import { deleteRunResults, deleteRunTrees } from './run-deletion';
 
 export interface RetentionBounds {
   /** Root runs (or log lines, artifact versions) per batch. */
@@ -26,6 +34,8 @@ export interface RetentionReport {
   runs: number;
   logs: number;
   artifacts: number;
+  /** Runs whose R2 results went ahead of the run. */
+  results: number;
 }
 
 /** Deletes up to one tick's share of what retention has made due. */
@@ -37,7 +47,7 @@ export async function pruneExpiredRecords(
   const started = Date.now();
   const inBudget = () => Date.now() - started < budgetMs;
   const settings = retentionSettings(env);
-  const report: RetentionReport = { runs: 0, logs: 0, artifacts: 0 };
+  const report: RetentionReport = { runs: 0, logs: 0, artifacts: 0, results: 0 };
   const step = async (kind: keyof RetentionReport, work: () => Promise<number>) => {
     try {
       report[kind] += await work();
@@ -68,6 +78,26 @@ export async function pruneExpiredRecords(
       }
     }
     return deleted;
+  });
+
+  // Results kept for less time than their runs: a sweep behind a mark, so no run is looked at twice.
+  await step('results', async () => {
+    if (resultsGoWithRuns(settings)) return 0;
+    let swept = 0;
+    const cutoff = retentionCutoff(now, settings.results);
+    let mark = await readResultsMark(env.DB);
+    for (let i = 0; i < batches && inBudget(); i++) {
+      const runs = await finishedRunsAfter(env.DB, cutoff, mark, batchSize);
+      if (runs.length === 0) break;
+      swept += await deleteRunResults(
+        env,
+        runs.map((run) => run.id),
+      );
+      mark = runs[runs.length - 1]!;
+      await writeResultsMark(env.DB, mark);
+      if (runs.length < batchSize) break;
+    }
+    return swept;
   });
 
   await step('logs', async () => {

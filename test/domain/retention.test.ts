@@ -12,14 +12,14 @@ const NOW = new Date('2026-06-15T00:00:00.000Z');
 
 describe('retention settings', () => {
   it('are 30 days unless set to a positive number of days', () => {
-    expect(retentionSettings({})).toEqual({ runs: 30, logs: 30, artifacts: 30 });
+    expect(retentionSettings({})).toEqual({ runs: 30, logs: 30, artifacts: 30, results: 30 });
     expect(
       retentionSettings({
         EDGEFLOW_RUNS_RETENTION_DAYS: '90',
         EDGEFLOW_LOGS_RETENTION_DAYS: '0',
         EDGEFLOW_ARTIFACTS_RETENTION_DAYS: 'soon',
       }),
-    ).toEqual({ runs: 90, logs: 30, artifacts: 30 });
+    ).toEqual({ runs: 90, logs: 30, artifacts: 30, results: 30 });
   });
 
   it('make one class for the server setting and one per distinct deployment override', () => {

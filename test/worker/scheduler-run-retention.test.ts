@@ -20,7 +20,11 @@ import {
 } from './retention-runs';
 
 /** Only runs age out here, unless a test says otherwise. */
-const RUNS_ONLY = { EDGEFLOW_LOGS_RETENTION_DAYS: '3650', EDGEFLOW_ARTIFACTS_RETENTION_DAYS: '3650' };
+const RUNS_ONLY = {
+  EDGEFLOW_LOGS_RETENTION_DAYS: '3650',
+  EDGEFLOW_ARTIFACTS_RETENTION_DAYS: '3650',
+  EDGEFLOW_RESULTS_RETENTION_DAYS: '3650',
+};
 const retain = (now: Date, vars: Partial<Env> = {}, bounds = {}) =>
   pruneExpiredRecords({ ...(env as unknown as Env), ...RUNS_ONLY, ...vars }, now, bounds);
 
@@ -88,7 +92,7 @@ describe('run retention', () => {
       EDGEFLOW_LOGS_RETENTION_DAYS: '30',
       EDGEFLOW_ARTIFACTS_RETENTION_DAYS: '30',
     });
-    expect(report).toEqual({ runs: 0, logs: 1, artifacts: 1 });
+    expect(report).toEqual({ runs: 0, logs: 1, artifacts: 1, results: 0 });
     expect(await indexRows(run)).toEqual([1, 1, 0, 0, 1]);
     expect(await inR2(run.resultKeys)).toEqual([true, true, false]);
     await api('DELETE', `/flow_runs/${run.id}`);
@@ -152,5 +156,18 @@ describe('run retention', () => {
     expect((await retain(later(40))).runs).toBe(1);
     expect(await count('flow_runs', 'id', flowRun.id)).toBe(0);
     await expectKept(computed, { finished: true });
+  });
+
+  it('deletes the R2 results of a run kept longer than its results, once, and keeps the run', async () => {
+    const run = await makeRun('now');
+    const vars = { EDGEFLOW_RUNS_RETENTION_DAYS: '60', EDGEFLOW_RESULTS_RETENTION_DAYS: '30' };
+    expect(await retain(later(40), vars)).toEqual({ runs: 0, logs: 0, artifacts: 0, results: 1 });
+    // The task and flow results go (the artifact's data is the artifact setting's), and the cache record.
+    expect(await inR2(run.resultKeys)).toEqual([false, false, true]);
+    expect(await indexRows(run)).toEqual([1, 1, 1, 1, 0]);
+    expect((await objectStorage(run.id)).tables).toContain('run');
+    // The sweep went past it: the next tick does not ask its object again.
+    expect((await retain(later(40), vars)).results).toBe(0);
+    await api('DELETE', `/flow_runs/${run.id}`);
   });
 });

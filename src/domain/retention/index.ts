@@ -5,7 +5,7 @@ import { type FlowRunDeleteBody, isTerminal, type State, type StateType } from '
 const DAY_MS = 86_400_000;
 
 /** Days kept when nothing is configured. Events have their own setting (docs/events.md). */
-export const DEFAULT_RETENTION_DAYS = { runs: 30, logs: 30, artifacts: 30 } as const;
+export const DEFAULT_RETENTION_DAYS = { runs: 30, logs: 30, artifacts: 30, results: 30 } as const;
 
 export interface RetentionSettings {
   /** Finished flow runs, with their task runs, states, run object, results, logs and artifacts. */
@@ -14,6 +14,8 @@ export interface RetentionSettings {
   logs: number;
   /** Artifact versions, by when they were created, likewise. */
   artifacts: number;
+  /** R2 results of finished runs, by the run's end, likewise; never longer than the run. */
+  results: number;
 }
 
 /** A setting's days: a positive number, or the default when unset or not one. */
@@ -26,11 +28,13 @@ export function retentionSettings(vars: {
   EDGEFLOW_RUNS_RETENTION_DAYS?: string;
   EDGEFLOW_LOGS_RETENTION_DAYS?: string;
   EDGEFLOW_ARTIFACTS_RETENTION_DAYS?: string;
+  EDGEFLOW_RESULTS_RETENTION_DAYS?: string;
 }): RetentionSettings {
   return {
     runs: retentionDays(vars.EDGEFLOW_RUNS_RETENTION_DAYS, DEFAULT_RETENTION_DAYS.runs),
     logs: retentionDays(vars.EDGEFLOW_LOGS_RETENTION_DAYS, DEFAULT_RETENTION_DAYS.logs),
     artifacts: retentionDays(vars.EDGEFLOW_ARTIFACTS_RETENTION_DAYS, DEFAULT_RETENTION_DAYS.artifacts),
+    results: retentionDays(vars.EDGEFLOW_RESULTS_RETENTION_DAYS, DEFAULT_RETENTION_DAYS.results),
   };
 }
 
@@ -106,6 +110,11 @@ export function ownedResultKeys(states: readonly Pick<State, 'name' | 'data'>[])
     if (key) keys.add(key);
   }
   return [...keys];
+}
+
+/** Results kept at least as long as runs simply go with their run; only a shorter setting sweeps them ahead. */
+export function resultsGoWithRuns(settings: RetentionSettings): boolean {
+  return settings.results >= settings.runs;
 }
 
 /** A filter that narrows something: a key besides `operator` with a value. */

@@ -1,14 +1,30 @@
 // `edgeflow runs delete` end to end (docs/retention.md): it needs a filter, lists without --yes,
-// deletes the finished runs that match with --yes, and keeps the rest.
+// deletes the finished runs that match with --yes, and keeps the rest. And a deployment's
+// `retention_days` from edgeflow.json.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli-harness.ts';
-import { type LocalServer, startServer, tempProject } from './harness.ts';
+import { type LocalServer, SDK_URL, startServer, tempProject } from './harness.ts';
+
+const FLOW = `import { flow } from '${SDK_URL}';
+export const nightly = flow(async () => 1, { name: 'nightly-retention' });
+`;
+const config = (retention_days: number) =>
+  JSON.stringify({
+    deployments: [
+      { name: 'kept', entrypoint: 'flows/nightly.ts', work_pool_name: 'retention', retention_days },
+    ],
+  });
 
 let server: LocalServer;
 let project: ReturnType<typeof tempProject>;
 
 beforeAll(async () => {
-  [server, project] = await Promise.all([startServer(), tempProject({})]);
+  [server, project] = await Promise.all([
+    startServer(),
+    tempProject({ 'flows/nightly.ts': FLOW, 'edgeflow.json': config(90) }),
+  ]);
 });
 
 afterAll(async () => {
@@ -70,5 +86,19 @@ describe('edgeflow runs delete', () => {
     ]);
     expect(byState.code).toBe(2);
     expect(byState.stderr).toContain('only final runs');
+  });
+});
+
+describe('retention_days in edgeflow.json', () => {
+  it('is deployed with the deployment, and a value that is no whole number of days is refused', async () => {
+    const deployed = await cli(server, project.dir, ['deploy']);
+    expect(deployed.stderr).toBe('');
+    expect(deployed.code).toBe(0);
+    expect((await server.client.readDeploymentByName('nightly-retention', 'kept')).retention_days).toBe(90);
+
+    writeFileSync(join(project.dir, 'edgeflow.json'), config(0));
+    const refused = await cli(server, project.dir, ['deploy']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('retention_days');
   });
 });

@@ -39,6 +39,7 @@ import {
 } from '../protocol/index.ts';
 import { ArtifactsClient } from './artifacts-client.ts';
 import { AutomationsClient } from './automations-client.ts';
+import { BlocksClient } from './blocks-client.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
@@ -65,6 +66,8 @@ export class EdgeflowClient {
   readonly variables: VariablesClient;
   /** Reading artifacts (flows send theirs in the report batches; docs/artifacts.md). */
   readonly artifacts: ArtifactsClient;
+  /** Block types and documents, by slug and name (docs/blocks.md). */
+  readonly blocks: BlocksClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
@@ -72,6 +75,7 @@ export class EdgeflowClient {
     this.automations = new AutomationsClient(this.#http);
     this.variables = new VariablesClient(this.#http);
     this.artifacts = new ArtifactsClient(this.#http);
+    this.blocks = new BlocksClient(this.#http);
   }
 
   get apiUrl(): string {

@@ -9,6 +9,7 @@ export {
   createTableArtifact,
   updateProgressArtifact,
 } from './artifacts.ts';
+export { Block, BlockNotFoundError, loadBlock, Secret } from './blocks.ts';
 export {
   type CacheKeyContext,
   type CacheKeyFn,

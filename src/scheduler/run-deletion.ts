@@ -30,28 +30,28 @@ async function deleteFromR2(env: Env, keys: string[]): Promise<void> {
     await env.RESULTS.delete(keys.slice(i, i + R2_DELETE_MAX));
 }
 
-/** Asks every run object; the answers `ok` accepts, and the ids refused or unreachable. */
+/** Asks every run object: the answers `ok` accepts, the ids it refused, the ids that could not be asked. */
 async function askObjects<T>(
   ids: string[],
   ask: (id: string) => Promise<T>,
   ok: (answer: T) => boolean,
-): Promise<{ answers: Map<string, T>; refused: Set<string> }> {
+): Promise<{ answers: Map<string, T>; refused: Set<string>; failed: Set<string> }> {
   const settled = await settleAll(
     ids.map((id) => () => ask(id)),
     PARALLEL_OBJECTS,
   );
   const answers = new Map<string, T>();
   const refused = new Set<string>();
+  const failed = new Set<string>();
   settled.forEach((result, i) => {
     const id = ids[i]!;
-    if (result.status === 'fulfilled' && ok(result.value)) answers.set(id, result.value);
-    else {
-      if (result.status === 'rejected')
-        console.error(`retention: run ${id} could not be asked`, result.reason);
-      refused.add(id);
-    }
+    if (result.status === 'rejected') {
+      console.error(`retention: run ${id} could not be asked`, result.reason);
+      failed.add(id);
+    } else if (ok(result.value)) answers.set(id, result.value);
+    else refused.add(id);
   });
-  return { answers, refused };
+  return { answers, refused, failed };
 }
 
 /**
@@ -93,6 +93,7 @@ export async function deleteRunTrees(env: Env, rootIds: string[]): Promise<RunDe
   );
   for (const [root, members] of [...due]) {
     if (members.some((id) => keys.refused.has(id))) keep(root, 'not_final');
+    else if (members.some((id) => keys.failed.has(id))) keep(root, 'unavailable');
   }
   const resultKeys = ids().flatMap((id) => {
     const answer = keys.answers.get(id);
@@ -106,7 +107,8 @@ export async function deleteRunTrees(env: Env, rootIds: string[]): Promise<RunDe
     (answer) => answer !== 'not_final',
   );
   for (const [root, members] of [...due]) {
-    if (members.some((id) => purged.refused.has(id))) keep(root, 'unavailable');
+    if (members.some((id) => purged.refused.has(id))) keep(root, 'not_final');
+    else if (members.some((id) => purged.failed.has(id))) keep(root, 'unavailable');
   }
   await deleteRunRecords(env.DB, ids());
   outcome.deleted = ids();

@@ -26,4 +26,15 @@ export interface Env {
   EDGEFLOW_LOCAL_DEV?: string;
   /** Days events are kept (docs/events.md, "Retention"); 7 when unset, as Prefect's default. */
   EDGEFLOW_EVENTS_RETENTION_DAYS?: string;
+  /**
+   * Days finished runs are kept, with their task runs, run objects, results, logs and artifacts; a
+   * deployment's `retention_days` overrides it for its runs (docs/retention.md). 30 when unset.
+   */
+  EDGEFLOW_RUNS_RETENTION_DAYS?: string;
+  /** Days log lines are kept (docs/retention.md); 30 when unset. */
+  EDGEFLOW_LOGS_RETENTION_DAYS?: string;
+  /** Days artifact versions are kept (docs/retention.md); 30 when unset. */
+  EDGEFLOW_ARTIFACTS_RETENTION_DAYS?: string;
+  /** Days finished runs' R2 results are kept, at most as long as the run (docs/retention.md); 30 when unset. */
+  EDGEFLOW_RESULTS_RETENTION_DAYS?: string;
 }

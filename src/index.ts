@@ -3,6 +3,7 @@ import { createApp } from './api/app';
 import { ensureSystemBlocks } from './api/system-blocks';
 import type { Env } from './env';
 import { pruneExpiredEvents } from './scheduler/event-retention';
+import { pruneExpiredRecords } from './scheduler/run-retention';
 import { schedulerTick } from './scheduler/tick';
 
 export { AutomationsObject } from './durable/automations-object';
@@ -15,8 +16,9 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    // Beside the tick, not before it: a backlog of expired events never delays planning.
+    // Beside the tick, not before it: a backlog of expired events, runs or logs never delays planning.
     ctx.waitUntil(pruneExpiredEvents(env, new Date(controller.scheduledTime)));
+    ctx.waitUntil(pruneExpiredRecords(env, new Date(controller.scheduledTime)));
     // Installed by the first tick after a deploy, so the dashboard lists them before any block request.
     ctx.waitUntil(
       ensureSystemBlocks(env, new Date(controller.scheduledTime)).catch((error) =>

@@ -24,6 +24,7 @@ import { eventStreamRouter } from './routes/event-stream';
 import { eventsRouter } from './routes/events';
 import { flowRunsRouter } from './routes/flow-runs';
 import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
+import { flowRunsDeleteRouter } from './routes/flow-runs-delete';
 import { flowsRouter } from './routes/flows';
 import { healthRouter } from './routes/health';
 import { logsRouter } from './routes/logs';
@@ -117,6 +118,7 @@ export function createApp() {
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);
   app.route('/api', flowRunsBulkRouter);
+  app.route('/api', flowRunsDeleteRouter);
   app.route('/api', flowRunsRouter);
   app.route('/api', taskRunsRouter);
   app.route('/api', runStatesRouter);

@@ -58,6 +58,7 @@ function fields(body: DeploymentCreate | (DeploymentUpdate & Fields)): Fields {
             grace_period_seconds: body.concurrency_options?.grace_period_seconds ?? 300,
           },
     triggers: body.triggers ?? [],
+    retention_days: body.retention_days ?? null,
   };
 }
 

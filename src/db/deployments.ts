@@ -31,6 +31,7 @@ export interface DeploymentWrite {
   concurrency_options: ConcurrencyOptions | null;
   /** As declared; their automations are written beside (deployment-triggers.ts). */
   triggers: Record<string, unknown>[];
+  retention_days: number | null;
 }
 
 /** The columns a write sets, in `deploymentValues` order; `id` and `flow_id` come first, from the caller. */
@@ -50,6 +51,7 @@ export const DEPLOYMENT_FIELDS = [
   'collision_strategy',
   'grace_period_seconds',
   'triggers',
+  'retention_days',
   'created',
   'updated',
 ] as const;
@@ -71,6 +73,7 @@ export function deploymentValues(d: DeploymentWrite, at: string): unknown[] {
     d.concurrency_options?.collision_strategy ?? null,
     d.concurrency_options?.grace_period_seconds ?? null,
     JSON.stringify(d.triggers),
+    d.retention_days,
     at,
     at,
   ];
@@ -94,6 +97,7 @@ interface DeploymentRow {
   collision_strategy: string | null;
   grace_period_seconds: number | null;
   triggers: string;
+  retention_days: number | null;
   created: string;
   updated: string;
 }
@@ -126,6 +130,7 @@ function toDeployment(row: DeploymentRow, schedules: ScheduleRow[]): Deployment 
         }
       : null,
     triggers: JSON.parse(row.triggers) as Record<string, unknown>[],
+    retention_days: row.retention_days,
   };
 }
 

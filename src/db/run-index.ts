@@ -188,12 +188,16 @@ export function deleteRunIndex(database: D1Database, flowRunId: string): Promise
 /** Removes deleted runs and everything indexed under them: one batch, whatever their number. */
 export async function deleteRunIndexes(database: D1Database, flowRunIds: string[]): Promise<void> {
   if (flowRunIds.length === 0) return;
-  const ids = JSON.stringify(flowRunIds);
+  await database.batch(runIndexDeleteStatements(database, JSON.stringify(flowRunIds)));
+}
+
+/** The statements deleting the runs (`ids`: a JSON array of their ids) and every row indexed under them. */
+export function runIndexDeleteStatements(database: D1Database, ids: string): D1PreparedStatement[] {
   const inIds = 'IN (SELECT value FROM json_each(?))';
-  await database.batch([
+  return [
     database.prepare(`DELETE FROM flow_runs WHERE id ${inIds}`).bind(ids),
     database.prepare(`DELETE FROM flow_run_tags WHERE flow_run_id ${inIds}`).bind(ids),
     database.prepare(`DELETE FROM task_runs WHERE flow_run_id ${inIds}`).bind(ids),
     database.prepare(`DELETE FROM logs WHERE flow_run_id ${inIds}`).bind(ids),
-  ]);
+  ];
 }

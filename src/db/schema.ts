@@ -41,6 +41,8 @@ export const flowRuns = sqliteTable(
     index('flow_runs_deployment').on(t.deploymentId),
     index('flow_runs_expected_start').on(t.expectedStartTime),
     index('flow_runs_parent_task').on(t.parentTaskRunId),
+    // Retention walks finished runs oldest end first (docs/retention.md).
+    index('flow_runs_end_time').on(t.endTime, t.id),
   ],
 );
 
@@ -87,7 +89,11 @@ export const taskRunCache = sqliteTable(
     state: text('state', { mode: 'json' }).notNull(),
     created: text('created').notNull(),
   },
-  (t) => [index('task_run_cache_key').on(t.cacheKey, t.id)],
+  (t) => [
+    index('task_run_cache_key').on(t.cacheKey, t.id),
+    // Retention deletes a run's cache records by its task runs (docs/retention.md).
+    index('task_run_cache_task_run').on(t.taskRunId),
+  ],
 );
 
 export const logs = sqliteTable(
@@ -211,6 +217,8 @@ export const deployments = sqliteTable(
     gracePeriodSeconds: integer('grace_period_seconds'),
     /** The `triggers` as declared (docs/deployments.md, "Triggers"); each is an automation it owns. */
     triggers: text('triggers', { mode: 'json' }).$type<Record<string, unknown>[]>().notNull().default([]),
+    /** Days this deployment's runs are kept, with their logs, artifacts and results; null: the server's settings. */
+    retentionDays: integer('retention_days'),
     created: text('created').notNull(),
     updated: text('updated').notNull(),
   },
@@ -429,3 +437,13 @@ export const artifacts = sqliteTable(
   },
   (t) => [index('artifacts_key').on(t.key, t.seq), index('artifacts_flow_run').on(t.flowRunId, t.seq)],
 );
+
+/**
+ * Where retention's sweeps stand (docs/retention.md): `results` is the (end_time, id) of the last
+ * finished run whose R2 results were deleted ahead of the run, so no tick looks at a run twice.
+ */
+export const retentionMarks = sqliteTable('retention_marks', {
+  name: text('name').primaryKey(),
+  endTime: text('end_time').notNull(),
+  flowRunId: text('flow_run_id').notNull(),
+});

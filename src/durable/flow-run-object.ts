@@ -15,6 +15,7 @@ import type {
 import { deleteRunIndex, readCachedStates } from '../db/run-index';
 import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
+import { isFinalRun, ownedResultKeys } from '../domain/retention';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import { expiryProposal } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
@@ -159,6 +160,37 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     await deleteRunIndex(this.env.DB, stored.doc.id);
     await this.wipe();
     return true;
+  }
+
+  /**
+   * The R2 results this run wrote (docs/retention.md); refused while the run is not final, unless
+   * `anyState` (a run deleted by id, as Prefect deletes it, whatever its state).
+   */
+  async resultKeys({
+    anyState = false,
+  }: {
+    anyState?: boolean;
+  } = {}): Promise<{ kind: 'keys'; keys: string[] } | { kind: 'not_final' } | { kind: 'absent' }> {
+    const doc = this.storage.readRun()?.doc;
+    if (!doc) return { kind: 'absent' };
+    if (!anyState && !isFinalRun(doc.state_type)) return { kind: 'not_final' };
+    const rows = this.ctx.storage.sql.exec<{ doc: string }>('SELECT doc FROM states').toArray();
+    return { kind: 'keys', keys: ownedResultKeys(rows.map((row) => JSON.parse(row.doc) as State)) };
+  }
+
+  /**
+   * Retention's delete-everything: empties the object (storage and alarm) once its index writes have
+   * landed, so none lands after the caller deletes the index rows. Refused unless the run is final.
+   */
+  async purge(): Promise<'purged' | 'not_final' | 'absent'> {
+    const stored = this.storage.readRun();
+    if (stored && !isFinalRun(stored.doc.state_type)) return 'not_final';
+    if (stored) {
+      await this.outbox.caughtUp();
+      await this.tagSlots.releaseAll();
+    }
+    await this.wipe();
+    return stored ? 'purged' : 'absent';
   }
 
   /**

@@ -32,6 +32,8 @@ export type FlowRunHandle = Pick<
   | 'crash'
   | 'markLate'
   | 'holdsConcurrencySlot'
+  | 'resultKeys'
+  | 'purge'
 >;
 
 export type WorkPoolHandle = Pick<

@@ -18,6 +18,7 @@ import { countFlowRuns, filterFlowRuns } from '../../db/flow-run-queries';
 import { createFlowRun } from '../../durable/flow-run-creation';
 import type { SetStateReply } from '../../durable/flow-run-object';
 import { flowRunObject } from '../../durable/objects';
+import { deleteOneRun } from '../../scheduler/run-deletion';
 import { checkedArtifacts, saveArtifacts } from '../artifact-data';
 import { conflict, flowNotFound, notFound } from '../errors';
 import { utcEvent } from '../events-input';
@@ -161,7 +162,7 @@ export const flowRunsRouter = createRouter()
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await flowRunObject(c.env, id).remove())) throw notFound('flow_run', id);
+    if (!(await deleteOneRun(c.env, id))) throw notFound('flow_run', id);
     return c.body(null, 204);
   })
   .openapi(setState, async (c) => {

@@ -15,6 +15,8 @@ import {
   type FlowCreateSchema,
   type FlowFilterBodySchema,
   type FlowRunCreateSchema,
+  type FlowRunDeleteBodySchema,
+  FlowRunDeleteResultSchema,
   type FlowRunFilterBodySchema,
   FlowRunSchema,
   FlowSchema,
@@ -121,6 +123,11 @@ export class EdgeflowClient {
 
   filterFlowRuns(body: z.input<typeof FlowRunFilterBodySchema>) {
     return this.#http.request('POST', '/api/flow_runs/filter', { body, schema: z.array(FlowRunSchema) });
+  }
+
+  /** Deletes the final runs a filter matches, each with its subflow runs (docs/retention.md). */
+  deleteFlowRuns(body: z.input<typeof FlowRunDeleteBodySchema>) {
+    return this.#http.request('POST', '/api/flow_runs/delete', { body, schema: FlowRunDeleteResultSchema });
   }
 
   /**

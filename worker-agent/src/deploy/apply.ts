@@ -87,6 +87,7 @@ export function differences(stored: Deployment, declared: DeploymentCreate): str
     schedules: declared.schedules.map((schedule, i) => storedShape(schedule, stored.schedules[i])),
     // Kept by the server as written, so compared as written.
     triggers: declared.triggers,
+    retention_days: declared.retention_days ?? null,
   };
   const have: Record<string, unknown> = {
     ...stored,

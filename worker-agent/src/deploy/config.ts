@@ -10,6 +10,7 @@ import {
   DeploymentScheduleCreateSchema,
   DeploymentTriggerSchema,
   JsonObjectSchema,
+  RetentionDaysSchema,
   TagsSchema,
 } from '../protocol/index.ts';
 import { resolveFlow } from './flows.ts';
@@ -53,6 +54,7 @@ export const DeploymentConfigSchema = z
     concurrency_options: ConcurrencyOptionsSchema.partial().optional(),
     /** Prefect's deployment triggers: each an automation that runs this deployment (docs/deployments.md). */
     triggers: z.array(DeploymentTriggerSchema).max(50).default([]),
+    retention_days: RetentionDaysSchema.optional(),
   })
   .strict();
 export type DeploymentConfig = z.infer<typeof DeploymentConfigSchema>;

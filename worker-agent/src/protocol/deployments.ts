@@ -18,6 +18,9 @@ import { FlowFilterSchema } from './flows.ts';
 
 const TimezoneSchema = z.string().min(1).max(100);
 
+/** Up to a hundred years: a whole number of days (docs/retention.md). */
+export const RetentionDaysSchema = z.number().int().min(1).max(36_500);
+
 /** Prefect's CronSchedule: `day_or` false ANDs day-of-month with day-of-week ("the 2nd Friday"). */
 export const CronScheduleSchema = z
   .object({
@@ -126,6 +129,8 @@ const deploymentFields = {
   /** Each becomes an automation that runs this deployment; given, they replace the ones before. */
   /** At most as much JSON in all as one free-form value, so the deployment's row stays small. */
   triggers: z.array(DeploymentTriggerSchema).max(50).superRefine(jsonValueWithinLimit),
+  /** Days this deployment's finished runs are kept, with their logs, artifacts and results; null: the server's setting. */
+  retention_days: RetentionDaysSchema.nullish(),
 };
 
 export const DeploymentCreateSchema = z
@@ -172,6 +177,7 @@ export const DeploymentSchema = z.object({
   concurrency_limit: z.number().int().nullable(),
   concurrency_options: ConcurrencyOptionsSchema.nullable(),
   triggers: z.array(JsonObjectSchema),
+  retention_days: z.number().int().nullish(),
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 

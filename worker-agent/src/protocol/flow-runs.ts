@@ -191,6 +191,23 @@ export const FlowRunFilterBodySchema = z.object({
 });
 export type FlowRunFilterBody = z.infer<typeof FlowRunFilterBodySchema>;
 
+/**
+ * `POST /flow_runs/delete`: up to `limit` runs the filters match, each deleted whole with its subflow
+ * runs, and only when final (docs/retention.md). At least one filter is required.
+ */
+export const FlowRunDeleteBodySchema = FlowRunFilterBodySchema.pick({ flows: true, flow_runs: true }).extend({
+  limit: LimitSchema.default(100),
+});
+export type FlowRunDeleteBody = z.infer<typeof FlowRunDeleteBodySchema>;
+
+export const FlowRunDeleteResultSchema = z.object({
+  /** Every run deleted: those matched and their subflow runs. */
+  deleted: z.array(UuidSchema),
+  /** Matched runs kept: `not_final` when the run or one of its subflow runs is not in a final state. */
+  skipped: z.array(z.object({ id: UuidSchema, reason: z.enum(['not_final', 'not_found', 'unavailable']) })),
+});
+export type FlowRunDeleteResult = z.infer<typeof FlowRunDeleteResultSchema>;
+
 export const ResumeBodySchema = z.object({ run_input: JsonObjectInputSchema.optional() });
 
 /** How many flow runs one `POST /flow_runs/bulk` creates at most (docs/dashboard.md, "Bulk flow-run create"). */

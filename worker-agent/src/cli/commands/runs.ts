@@ -1,9 +1,11 @@
 // `edgeflow runs`: lists flow runs, newest first.
 import { parseArgs } from 'node:util';
-import { type FlowRunFilter, STATE_TYPES, type StateType } from '../../protocol/index.ts';
+import type { FlowRunFilter } from '../../protocol/index.ts';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, UsageError } from '../connection.ts';
 import { dateTime, runDuration, stateLabel, table } from '../format.ts';
 import type { Command } from '../main.ts';
+import { deploymentId, stateFilter } from './run-filters.ts';
+import { DELETE_USAGE, runsDelete } from './runs-delete.ts';
 
 const USAGE = `Usage: edgeflow runs [options]
 
@@ -17,9 +19,12 @@ Options:
                             state name (Late, AwaitingRetry, …); repeat for several
   --upcoming                runs planned for later instead, soonest first
   --limit N                 at most N runs (default 20, up to 200)
-${CONNECTION_USAGE}`;
+${CONNECTION_USAGE}
+
+${DELETE_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'delete') return runsDelete(argv.slice(1));
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -40,21 +45,9 @@ async function run(argv: string[]): Promise<number> {
     operator: 'and_',
     expected_start_time: values.upcoming ? { after_: now } : { before_: now },
   };
-  const states = values.state ?? [];
-  const types = states
-    .map((state) => state.toUpperCase())
-    .filter((state): state is StateType => (STATE_TYPES as readonly string[]).includes(state));
-  const names = states.filter((state) => !(STATE_TYPES as readonly string[]).includes(state.toUpperCase()));
-  if (types.length > 0 && names.length > 0)
-    throw new UsageError('--state takes state types or state names, not both');
-  if (types.length > 0) filter.state = { type: { any_: types } };
-  if (names.length > 0) filter.state = { name: { any_: names } };
-  if (values.deployment) {
-    const [flowName, name] = values.deployment.split('/');
-    if (!flowName || !name) throw new UsageError('--deployment takes FLOW/NAME');
-    const deployment = await client.readDeploymentByName(flowName, name);
-    filter.deployment_id = { any_: [deployment.id] };
-  }
+  const state = stateFilter(values.state ?? []);
+  if (state) filter.state = state;
+  if (values.deployment) filter.deployment_id = { any_: [await deploymentId(client, values.deployment)] };
   const runs = await client.filterFlowRuns({
     flows: values.flow ? { name: { any_: values.flow } } : undefined,
     flow_runs: filter,

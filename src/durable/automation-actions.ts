@@ -18,6 +18,7 @@ import {
 import { mergeParameters, runParameterProblem } from '../domain/deployments';
 import { lifecycleEvent } from '../domain/events';
 import { deploymentLimitKey } from '../domain/orchestration';
+import { suspendedByAutomation } from '../domain/runs/pauses';
 import type { Env } from '../env';
 import { createFlowRun } from './flow-run-creation';
 import { flowRunObject } from './objects';
@@ -212,6 +213,8 @@ export async function executeAction(env: Env, call: ActionCall): Promise<ActionO
             }) as StateCreate,
           action.force,
         );
+      case 'suspend-flow-run':
+        return await flowRunState(env, call, () => suspendedByAutomation(call.now), false);
       case 'resume-flow-run': {
         const id = inferredId(call.event, 'flow-run');
         if (!id) return failed('the triggering event names no flow run');
@@ -244,7 +247,7 @@ export async function executeAction(env: Env, call: ActionCall): Promise<ActionO
         return await post(action.url, action.headers, JSON.stringify(json));
       }
       default:
-        return failed(`${action.type} is not supported yet`);
+        return failed(`${(action as { type: string }).type} is not supported yet`);
     }
   } catch (error) {
     return failed(error instanceof Error ? error.message : String(error));

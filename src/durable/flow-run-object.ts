@@ -3,6 +3,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import type {
   FlowRun,
+  FlowRunInput,
+  FlowRunInputCreate,
+  FlowRunInputFilter,
   FlowRunUpdate,
   OrchestrationResult,
   SetStateBody,
@@ -16,6 +19,7 @@ import { deleteRunIndex, readCachedStates } from '../db/run-index';
 import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
 import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
+import { newRunInput, pauseSchemaKey, resumeInputDecision } from '../domain/runs/pauses';
 import { expiryProposal } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
@@ -23,9 +27,11 @@ import type { ClaimReply, FlowRunDispatchApi } from './dispatch';
 import { transitionFlowRun } from './flow-transitions';
 import { RunConcurrency } from './run-concurrency';
 import { RunDispatch } from './run-dispatch';
+import { RunInputCalls } from './run-inputs';
 import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
+import { RunWatchers } from './run-watchers';
 import { applyTaskBatch, cacheKeysToLookUp, toCacheRecord } from './task-batch';
 import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
 import { TaskTagSlots } from './task-tag-slots';
@@ -34,6 +40,9 @@ export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
   | { kind: 'not_found' }
   | { kind: 'stale_lease' };
+
+/** A resume refused for its `run_input` (422 naming the field). */
+export type ResumeReply = SetStateReply | { kind: 'invalid_input'; field: string; message: string };
 
 export interface TaskBatchOptions {
   /** The caller's lease: a stale one is refused. */
@@ -58,6 +67,8 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   private readonly proposals: RunProposals;
   private readonly dispatch: RunDispatch;
   private readonly tagSlots: TaskTagSlots;
+  private readonly watchers = new RunWatchers();
+  private readonly inputs: RunInputCalls;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,9 +86,11 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
       tagSlots: () => this.tagSlots,
       outbox: this.outbox,
       armAlarm: () => this.armAlarm(),
+      stateWritten: () => this.watchers.wake(),
     };
     this.proposals = new RunProposals(parts);
     this.dispatch = new RunDispatch(parts, this.proposals);
+    this.inputs = new RunInputCalls(() => this.storage, this.watchers);
   }
 
   /**
@@ -133,12 +146,55 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     return { kind: 'ok', ...answer };
   }
 
-  async resume(): Promise<SetStateReply> {
+  /**
+   * Resumes a paused run. A pause that waits for typed input checks `runInput` against its stored
+   * schema first; the input is kept, as the pause's response, in the transaction that resumes the run.
+   */
+  async resume(runInput?: Record<string, unknown>): Promise<ResumeReply> {
     const stored = this.storage.readRun();
     if (!stored) return { kind: 'not_found' };
     const proposal = resumeProposal(flowRunSnapshot(stored.doc));
     if ('status' in proposal) return { kind: 'ok', written: false, result: proposal };
-    return this.setState({ state: proposal, force: false });
+    const schemaKey = pauseSchemaKey(stored.doc.state);
+    const schema = schemaKey ? this.storage.inputs.read(schemaKey) : null;
+    const decision = resumeInputDecision(stored.doc.state, schema, runInput);
+    if (decision.kind === 'invalid')
+      return { kind: 'invalid_input', field: decision.field, message: decision.message };
+    const { response } = decision;
+    const answer = await this.proposals.propose(proposal, {
+      onAccept: response
+        ? () => this.storage.inputs.add(newRunInput(stored.doc.id, response, new Date(), crypto.randomUUID()))
+        : undefined,
+    });
+    if (!answer) return { kind: 'not_found' };
+    if (answer.written) await this.proposals.publish();
+    return { kind: 'ok', ...answer };
+  }
+
+  /** The run once its state is no longer `afterStateId` (at once if it is not), or as it is after `waitMs`. */
+  async nextState(afterStateId: string | undefined, waitMs: number): Promise<FlowRun | null> {
+    const moved = await this.watchers.until(() => {
+      const doc = this.storage.readRun()?.doc;
+      return !doc || doc.state_id !== afterStateId ? (doc ?? 'gone') : null;
+    }, waitMs);
+    if (moved === 'gone') return null;
+    return moved ?? this.storage.readRun()?.doc ?? null;
+  }
+
+  addInput(input: FlowRunInputCreate): FlowRunInput | 'exists' | null {
+    return this.inputs.add(input);
+  }
+
+  readInput(key: string): FlowRunInput | 'absent' | null {
+    return this.inputs.read(key);
+  }
+
+  filterInputs(filter: FlowRunInputFilter): Promise<FlowRunInput[] | null> {
+    return this.inputs.filter(filter);
+  }
+
+  removeInput(key: string): 'removed' | 'absent' | null {
+    return this.inputs.remove(key);
   }
 
   async update(patch: FlowRunUpdate): Promise<FlowRun | null> {

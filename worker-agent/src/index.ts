@@ -1,6 +1,7 @@
 // The `edgeflow` package: SDK entry point. `flow` comes from serve/, which adds `serve()` to the SDK's.
 export * from './client/index.ts';
 export * from './protocol/index.ts';
+// Pause, suspend and run input (docs/sdk.md, "Pause, suspend and input").
 export {
   type AllowFailure,
   type ArtifactOptions,
@@ -20,6 +21,7 @@ export {
   createTableArtifact,
   currentRun,
   DEFAULT,
+  DEFAULT_PAUSE_TIMEOUT_SECONDS,
   type EmitEventOptions,
   emitEvent,
   FLOW_DEFINITION,
@@ -28,6 +30,7 @@ export {
   type FlowHookContext,
   type FlowOptions,
   FlowRunAbortedError,
+  FlowRunStoppedSignal,
   getRunLogger,
   getVariable,
   INPUTS,
@@ -36,14 +39,24 @@ export {
   NONE,
   NonRetriableError,
   ParameterValidationError,
+  type PauseOptions,
+  pauseFlowRun,
+  type ReceivedInput,
+  type ReceiveInputOptions,
+  ReceiveInputTimeoutError,
   ResultMissingError,
   type RetryCondition,
   RUN_ID,
   type RunContext,
+  RunInputValidationError,
   type RunLogger,
   rateLimit,
+  receiveInput,
+  type SendInputOptions,
   type SetVariableOptions,
+  sendInput,
   setVariable,
+  suspendFlowRun,
   TASK_SOURCE,
   type Task,
   type TaskHook,

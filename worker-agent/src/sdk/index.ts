@@ -60,6 +60,22 @@ export {
 } from './futures.ts';
 export { getRunLogger, LOG_LEVELS, type LogLevelName, type RunLogger } from './logger.ts';
 export {
+  DEFAULT_PAUSE_TIMEOUT_SECONDS,
+  type PauseOptions,
+  pauseFlowRun,
+  RunInputValidationError,
+  suspendFlowRun,
+} from './pause.ts';
+export { FlowRunStoppedSignal } from './pause-watch.ts';
+export {
+  type ReceivedInput,
+  type ReceiveInputOptions,
+  ReceiveInputTimeoutError,
+  receiveInput,
+  type SendInputOptions,
+  sendInput,
+} from './run-input.ts';
+export {
   type RetryCondition,
   type Task,
   type TaskHook,

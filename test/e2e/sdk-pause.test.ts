@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../worker-agent/src/client/index.ts';
 import type { FlowRun } from '../../worker-agent/src/protocol/index.ts';
+import { cli } from './cli-harness.ts';
 import { ROOT, SDK_URL, startAgent, waitUntil } from './harness.ts';
 import { finished, lines, runFlow, type SdkWorld, startWorld, stopWorld, taskRuns } from './sdk-helpers.ts';
 
@@ -103,10 +104,17 @@ describe('pauseFlowRun', () => {
     expect(refused).toBeInstanceOf(ApiError);
     expect((refused as ApiError).status).toBe(422);
     expect((refused as ApiError).field).toBe('run_input.amount');
+    // The same through `edgeflow resume`: refused, naming the field, then accepted.
+    const dir = world.project.dir;
+    const cliRefused = await cli(world.server, dir, ['resume', created.id, '--input', '{"approver":"ada"}']);
+    expect(cliRefused.code).not.toBe(0);
+    expect(cliRefused.stderr).toContain('run_input.amount');
     expect((await world.server.client.readFlowRun(created.id)).state_type).toBe('PAUSED');
 
-    const resumed = await world.server.client.resumeFlowRun(created.id, { approver: 'ada', amount: 5 });
-    expect(resumed.status).toBe('ACCEPT');
+    const input = '{"approver":"ada","amount":5}';
+    const resumed = await cli(world.server, dir, ['resume', created.id, '--input', input]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('ACCEPT');
     const run = await finished(world, created);
     expect(run.state_type).toBe('COMPLETED');
     expect(run.state?.data).toEqual({

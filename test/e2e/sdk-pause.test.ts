@@ -1,7 +1,7 @@
 // Pause, suspend and run input through a real agent: a paused run resumed with typed input (and input
 // refused, naming its field), a suspended run resumed on another agent without re-running completed
 // tasks, a run paused from outside that stops at its next task boundary, and inputs between runs.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,12 @@ describe('suspendFlowRun', () => {
     const suspended = await inState(created, 'PAUSED', 'Suspended');
     expect(suspended.state?.state_details.pause_reschedule).toBe(true);
     // The process ended and the agent reported nothing: the run stays Suspended.
+    await waitUntil(
+      async () => world.agent.output,
+      (output) => output.includes(`flow run ${created.id}: suspended, its process ended`),
+      30_000,
+      'the suspended run to end its process',
+    );
     await world.agent.stop('SIGTERM', 10_000);
     expect(world.agent.output).not.toMatch(/CRASHED/);
     expect((await world.server.client.readFlowRun(created.id)).state_name).toBe('Suspended');
@@ -165,7 +171,8 @@ describe('suspendFlowRun', () => {
 describe('a pause from outside', () => {
   it('stops the run at its next task boundary and goes on from there once resumed', async () => {
     const log = file('paced.log');
-    const dir = world.project.dir;
+    const dir = file('paced-pause');
+    mkdirSync(dir);
     const created = await runFlow(world, 'flows/pauses.ts:paced', { file: log, dir });
     writeFileSync(join(dir, 'go-0'), '');
     await waitUntil(
@@ -198,6 +205,54 @@ describe('a pause from outside', () => {
     const run = await finished(world, created);
     expect(run.state_type).toBe('COMPLETED');
     expect(lines(log)).toEqual(['paced-0', 'paced-1', 'paced-2']);
+  });
+});
+
+describe('a suspension from outside', () => {
+  it('stops the run at its next task boundary, ends its process, and resumes with its completed tasks reused', async () => {
+    const log = file('suspended-paced.log');
+    const dir = file('paced-suspend');
+    mkdirSync(dir);
+    const created = await runFlow(world, 'flows/pauses.ts:paced', { file: log, dir });
+    writeFileSync(join(dir, 'go-0'), '');
+    await waitUntil(
+      async () => lines(log),
+      (found) => found.length === 1,
+      30_000,
+      'the first step',
+    );
+    const suspended = await world.server.client.setFlowRunState(created.id, {
+      state: { type: 'PAUSED', name: 'Suspended', state_details: { pause_reschedule: true } },
+    });
+    expect(suspended.status).toBe('ACCEPT');
+    await waitUntil(
+      () => world.server.client.filterLogs({ logs: { flow_run_id: { any_: [created.id] } } }),
+      (logs) => logs.some((log) => log.message.includes('was suspended: no new task starts')),
+      30_000,
+      'the flow to see the suspension',
+    );
+    writeFileSync(join(dir, 'go-1'), '');
+    writeFileSync(join(dir, 'go-2'), '');
+    // Its process ends at the next task, and nothing is reported for it: it stays Suspended. (Had the
+    // step run anyway, the run would have ended before the resume below, and no Resuming would follow.)
+    await waitUntil(
+      () => taskRuns(world, created.id),
+      (runs) => runs.has('step-1'),
+      30_000,
+      'the second step to be submitted',
+    );
+    expect(lines(log)).toEqual(['paced-0']);
+    expect((await world.server.client.readFlowRun(created.id)).state_name).toBe('Suspended');
+
+    await world.server.client.resumeFlowRun(created.id);
+    const run = await finished(world, created);
+    expect(run.state_type).toBe('COMPLETED');
+    expect(run.state?.data).toEqual(['PACED-0', 'PACED-1', 'PACED-2']);
+    // The first step ran once: the resumed run read its result back.
+    expect(lines(log)).toEqual(['paced-0', 'paced-1', 'paced-2']);
+    const states = (await world.server.client.readFlowRunStates(created.id)).map((state) => state.name);
+    expect(states).toEqual(expect.arrayContaining(['Suspended', 'Resuming']));
+    expect(states).not.toContain('Crashed');
   });
 });
 

@@ -126,7 +126,10 @@ export class PauseWatch {
       if (release) this.#say('The flow run was resumed: its tasks go on.');
       this.#gate = null;
     } else {
-      const stopped = Promise.reject(new FlowRunStoppedSignal(run.state));
+      const signal = new FlowRunStoppedSignal(run.state);
+      if (!this.#stoppedSaid) this.#say(`${signal.message}: no new task starts.`);
+      this.#stoppedSaid = true;
+      const stopped = Promise.reject(signal);
       stopped.catch(() => undefined);
       this.#gate = stopped;
     }
@@ -135,4 +138,5 @@ export class PauseWatch {
   }
 
   #release: (() => void) | null = null;
+  #stoppedSaid = false;
 }

@@ -1,8 +1,10 @@
 // Flow run inputs (Prefect's /flow_runs/{id}/input shapes), resumes checked against the schema a pause
 // stored, the held read of a run's next state, and a suspended run's lease.
 import { runDurableObjectAlarm } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import type { FlowRun, FlowRunInput, OrchestrationResult } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
+import { executeAction } from '../../src/durable/automation-actions';
 import { api, createFlow } from './api';
 import { advancePoolClock, claim, createPool, createPoolRun, poolStub, readRun } from './pools';
 
@@ -192,5 +194,36 @@ describe('a suspended run', () => {
     expect(resumed.body.state).toMatchObject({ type: 'SCHEDULED', name: 'Resuming' });
     const again = await claim(pool, { name: 'agent-b' });
     expect(again.runs.map((run) => run.flow_run.id)).toEqual([created.id]);
+  });
+
+  it('is what the suspend-flow-run action makes of the running run its event names', async () => {
+    const pool = await createPool();
+    const created = await createPoolRun(pool);
+    const { runs } = await claim(pool, { name: 'agent-a' });
+    await api('POST', `/flow_runs/${created.id}/set_state`, {
+      state: { type: 'RUNNING' },
+      lease_id: runs[0]!.lease_id,
+    });
+    const now = new Date();
+    const event = {
+      id: crypto.randomUUID(),
+      occurred: now.toISOString(),
+      event: 'prefect.flow-run.Running',
+      resource: { 'prefect.resource.id': `prefect.flow-run.${created.id}` },
+      related: [],
+      payload: {},
+    };
+    const outcome = await executeAction(env, {
+      action: { type: 'suspend-flow-run' },
+      key: 'test/0',
+      context: {} as never,
+      event: event as never,
+      now,
+    });
+    expect(outcome.ok).toBe(true);
+    const run = await readRun(created.id);
+    expect(run).toMatchObject({ state_type: 'PAUSED', state_name: 'Suspended' });
+    expect(run.state?.state_details.pause_reschedule).toBe(true);
+    expect(Date.parse(run.state!.state_details.pause_timeout!)).toBe(now.getTime() + 3600_000);
   });
 });

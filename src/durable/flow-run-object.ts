@@ -17,9 +17,8 @@ import type {
 } from 'edgeflow/protocol';
 import { deleteRunIndex, readCachedStates } from '../db/run-index';
 import { isUnstartedAutoScheduled } from '../domain/deployments';
-import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
-import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
-import { newRunInput, pauseSchemaKey, resumeInputDecision } from '../domain/runs/pauses';
+import { defaultPolicy, type RunConcurrencyLimit } from '../domain/orchestration';
+import { applyFlowRunUpdate } from '../domain/runs/flow-run-docs';
 import { expiryProposal } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
@@ -30,6 +29,7 @@ import { RunDispatch } from './run-dispatch';
 import { RunInputCalls } from './run-inputs';
 import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
+import { type ResumeReply, resumeRun } from './run-resume';
 import { RunStorage } from './run-storage';
 import { RunWatchers } from './run-watchers';
 import { applyTaskBatch, cacheKeysToLookUp, toCacheRecord } from './task-batch';
@@ -40,9 +40,6 @@ export type SetStateReply =
   | { kind: 'ok'; written: boolean; result: OrchestrationResult }
   | { kind: 'not_found' }
   | { kind: 'stale_lease' };
-
-/** A resume refused for its `run_input` (422 naming the field). */
-export type ResumeReply = SetStateReply | { kind: 'invalid_input'; field: string; message: string };
 
 export interface TaskBatchOptions {
   /** The caller's lease: a stale one is refused. */
@@ -146,29 +143,9 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     return { kind: 'ok', ...answer };
   }
 
-  /**
-   * Resumes a paused run. A pause that waits for typed input checks `runInput` against its stored
-   * schema first; the input is kept, as the pause's response, in the transaction that resumes the run.
-   */
-  async resume(runInput?: Record<string, unknown>): Promise<ResumeReply> {
-    const stored = this.storage.readRun();
-    if (!stored) return { kind: 'not_found' };
-    const proposal = resumeProposal(flowRunSnapshot(stored.doc));
-    if ('status' in proposal) return { kind: 'ok', written: false, result: proposal };
-    const schemaKey = pauseSchemaKey(stored.doc.state);
-    const schema = schemaKey ? this.storage.inputs.read(schemaKey) : null;
-    const decision = resumeInputDecision(stored.doc.state, schema, runInput);
-    if (decision.kind === 'invalid')
-      return { kind: 'invalid_input', field: decision.field, message: decision.message };
-    const { response } = decision;
-    const answer = await this.proposals.propose(proposal, {
-      onAccept: response
-        ? () => this.storage.inputs.add(newRunInput(stored.doc.id, response, new Date(), crypto.randomUUID()))
-        : undefined,
-    });
-    if (!answer) return { kind: 'not_found' };
-    if (answer.written) await this.proposals.publish();
-    return { kind: 'ok', ...answer };
+  /** Resumes a paused run; a pause waiting for typed input checks `runInput` (run-resume.ts). */
+  resume(runInput?: Record<string, unknown>): Promise<ResumeReply> {
+    return resumeRun(this.storage, this.proposals, runInput);
   }
 
   /** The run once its state is no longer `afterStateId` (at once if it is not), or as it is after `waitMs`. */

@@ -12,7 +12,14 @@ function workerProject(test: { name: string; include: string[]; exclude?: string
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations, EDGEFLOW_API_KEY: 'test-admin-key' } },
+        miniflare: {
+          // As deployed: a secret key of its own, no EDGEFLOW_LOCAL_DEV (docs/blocks.md).
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            EDGEFLOW_API_KEY: 'test-admin-key',
+            EDGEFLOW_SECRET_KEY: 'test-secret-key',
+          },
+        },
       }),
     ],
     test: { ...test, setupFiles: ['test/worker/setup.ts'] },

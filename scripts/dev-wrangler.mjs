@@ -67,6 +67,9 @@ const served = await run([
   '--persist-to',
   persistTo,
   '--show-interactive-dev-session=false',
+  // Local development: the admin key may stand in for EDGEFLOW_SECRET_KEY (docs/blocks.md).
+  '--var',
+  'EDGEFLOW_LOCAL_DEV:true',
   '--log-level',
   process.env.EDGEFLOW_LOG_LEVEL ?? 'info',
 ]);

@@ -16,10 +16,14 @@ export interface Env {
   /** The admin key. Locally `.dev.vars` supplies it; deployed, `wrangler secret put EDGEFLOW_API_KEY`. */
   EDGEFLOW_API_KEY?: string;
   /**
-   * Encrypts webhook HMAC secrets at rest (`wrangler secret put EDGEFLOW_SECRET_KEY`); without it the
-   * admin key is used, which is fine locally but ties the secrets to that key.
+   * Encrypts every secret at rest, webhook HMAC keys and block data (`wrangler secret put
+   * EDGEFLOW_SECRET_KEY`). Required when deployed; locally the admin key stands in (docs/blocks.md).
    */
   EDGEFLOW_SECRET_KEY?: string;
+  /** The key before the last rotation: still read, until `POST /api/admin/secrets/reencrypt` is done. */
+  EDGEFLOW_SECRET_KEY_PREVIOUS?: string;
+  /** `true` only under the local server and `wrangler dev`: the admin key may stand in for the secret key. */
+  EDGEFLOW_LOCAL_DEV?: string;
   /** Days events are kept (docs/events.md, "Retention"); 7 when unset, as Prefect's default. */
   EDGEFLOW_EVENTS_RETENTION_DAYS?: string;
 }

@@ -1,5 +1,6 @@
 // The Worker: the HTTP API, the Cron Trigger, and the Durable Object classes it binds.
 import { createApp } from './api/app';
+import { ensureSystemBlocks } from './api/system-blocks';
 import type { Env } from './env';
 import { pruneExpiredEvents } from './scheduler/event-retention';
 import { schedulerTick } from './scheduler/tick';
@@ -16,6 +17,12 @@ export default {
   async scheduled(controller, env, ctx) {
     // Beside the tick, not before it: a backlog of expired events never delays planning.
     ctx.waitUntil(pruneExpiredEvents(env, new Date(controller.scheduledTime)));
+    // Installed by the first tick after a deploy, so the dashboard lists them before any block request.
+    ctx.waitUntil(
+      ensureSystemBlocks(env, new Date(controller.scheduledTime)).catch((error) =>
+        console.error('installing system block types failed', error),
+      ),
+    );
     // The tick's instant is the trigger's, so a late or replayed tick plans exactly what it would have.
     const report = await schedulerTick(env, new Date(controller.scheduledTime));
     if (report.runs_created > 0 || report.runs_cancelled > 0)

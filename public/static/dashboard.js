@@ -4,6 +4,8 @@
 // (and refusals, field by field) it shows.
 
 const POLL_MS = 2000;
+/** A region that a page script refreshes when something changed (data-push) polls only as a safety net. */
+const PUSHED_POLL_MS = 30_000;
 const MAX_BACKOFF_MS = 30_000;
 
 /** @param {string} message @param {boolean} [isError] */
@@ -21,15 +23,21 @@ function announce(message, isError = false) {
 function watch(region) {
   const src = region.dataset.live;
   if (!src) return;
+  const every = region.dataset.push ? PUSHED_POLL_MS : POLL_MS;
   let etag = '';
-  let delay = POLL_MS;
+  let delay = every;
   /** @type {number | undefined} */
   let timer;
   let busy = false;
+  // A refresh asked for while a poll is in flight may concern what that poll read too early: go again.
+  let again = false;
 
   async function poll() {
     window.clearTimeout(timer);
-    if (busy) return;
+    if (busy) {
+      again = true;
+      return;
+    }
     if (document.hidden) return; // visibilitychange polls again
     busy = true;
     try {
@@ -42,26 +50,30 @@ function watch(region) {
         etag = response.headers.get('ETag') ?? '';
         swap(region, await response.text());
       }
-      delay = response.ok || response.status === 304 ? POLL_MS : Math.min(delay * 2, MAX_BACKOFF_MS);
+      delay = response.ok || response.status === 304 ? every : Math.min(delay * 2, MAX_BACKOFF_MS);
     } catch {
       delay = Math.min(delay * 2, MAX_BACKOFF_MS);
     } finally {
       busy = false;
-      timer = window.setTimeout(poll, delay);
+      timer = window.setTimeout(poll, again ? 0 : delay);
+      again = false;
     }
   }
   document.addEventListener('live:refresh', () => void poll());
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void poll();
   });
-  timer = window.setTimeout(poll, POLL_MS);
+  timer = window.setTimeout(poll, every);
 }
 
 /** Replaces a region's content, keeping keyboard focus on the element with the same id. */
 function swap(/** @type {HTMLElement} */ region, /** @type {string} */ html) {
   const focused = document.activeElement;
   const focusId = focused && region.contains(focused) ? focused.id : '';
+  // What the reader expanded stays expanded (the events feed's items, by their ids).
+  const open = [...region.querySelectorAll('details[open][id]')].map((details) => details.id);
   region.innerHTML = html;
+  for (const id of open) document.getElementById(id)?.setAttribute('open', '');
   tick();
   if (focusId) document.getElementById(focusId)?.focus();
   region.dispatchEvent(new CustomEvent('live:updated', { bubbles: true }));
@@ -134,6 +146,8 @@ document.addEventListener('click', async (event) => {
     const answer = await callApi(JSON.parse(button.dataset.call ?? '{}'));
     const { text, error } = describe(answer);
     announce(text, error);
+    // A button whose change removes what the page shows (a delete) goes where it says.
+    if (answer.ok && button.dataset.open) window.location.assign(button.dataset.open);
   } catch (error) {
     announce(`The request failed: ${error instanceof Error ? error.message : String(error)}`, true);
   } finally {
@@ -160,7 +174,9 @@ function fieldValue(field) {
     const number = Number(text);
     return Number.isFinite(number) ? number : text;
   }
-  if (kind === 'json' || kind === 'choice') {
+  // A secret that may be text or an object (Prefect's Secret): JSON only when it looks like an object.
+  if (kind === 'json-or-text' && !/^\s*[[{]/.test(text)) return text;
+  if (kind === 'json' || kind === 'choice' || kind === 'json-or-text') {
     try {
       return JSON.parse(text);
     } catch {
@@ -212,6 +228,8 @@ document.addEventListener('submit', async (event) => {
       form.dispatchEvent(new CustomEvent('api:done', { bubbles: true, detail: answer.body }));
       if (form.dataset.then === 'open-run' && answer.body?.id)
         window.location.assign(`/runs/${answer.body.id}`);
+      else if (form.dataset.open)
+        window.location.assign(form.dataset.open.replace('{id}', String(answer.body?.id ?? '')));
       else if (form.dataset.secret) showSecret(form, String(answer.body?.[form.dataset.secret] ?? ''));
       else announce('Done.');
       document.dispatchEvent(new Event('live:refresh'));
@@ -239,6 +257,20 @@ function showSecret(/** @type {HTMLFormElement} */ form, /** @type {string} */ s
   announce('Created. Copy the secret now: it is not shown again.');
 }
 
+/**
+ * The control for a field the server names, or for the nearest enclosing one: `trigger.posture` and
+ * `actions[0].url` go by the JSON editors named `trigger` and `actions`.
+ * @param {HTMLFormElement} form @param {string} name
+ */
+function fieldNamed(form, name) {
+  for (let path = name; path; path = path.replace(/(\.[^.[\]]*|\[\d+\])$/, '')) {
+    const field = form.querySelector(`[name="${CSS.escape(path)}"]`);
+    if (field) return field;
+    if (!/(\.[^.[\]]*|\[\d+\])$/.test(path)) break;
+  }
+  return null;
+}
+
 /** Puts the server's message by the field it names (or on the form), and moves focus there. */
 function showRefusal(
   /** @type {HTMLFormElement} */ form,
@@ -246,7 +278,7 @@ function showRefusal(
   /** @type {number} */ status,
 ) {
   const detail = body.detail ?? `Refused (HTTP ${status})`;
-  const field = body.field ? form.querySelector(`[name="${CSS.escape(body.field)}"]`) : null;
+  const field = body.field ? fieldNamed(form, String(body.field)) : null;
   if (field instanceof HTMLElement) {
     field.setAttribute('aria-invalid', 'true');
     const message = document.getElementById(`${field.id}-error`);

@@ -46,6 +46,8 @@ export function serverOptions({ miniflare, config, workerOptions, bundlePath, ..
     workers: [
       {
         ...workerOptions,
+        // Local development: the admin key may stand in for EDGEFLOW_SECRET_KEY (docs/blocks.md).
+        bindings: { ...workerOptions.bindings, EDGEFLOW_LOCAL_DEV: 'true' },
         name: config.name,
         modules: true,
         modulesRoot: join(bundlePath, '..'),

@@ -30,6 +30,7 @@ import { healthRouter } from './routes/health';
 import { logsRouter } from './routes/logs';
 import { resultsRouter } from './routes/results';
 import { runStatesRouter } from './routes/run-states';
+import { secretKeyRouter } from './routes/secret-key';
 import { signInRouter } from './routes/sign-in';
 import { signInTokensRouter } from './routes/sign-in-tokens';
 import { tagConcurrencyLimitsRouter } from './routes/tag-concurrency-limits';
@@ -38,6 +39,7 @@ import { variablesRouter } from './routes/variables';
 import { webhooksRouter } from './routes/webhooks';
 import { workPoolDispatchRouter } from './routes/work-pool-dispatch';
 import { workPoolsRouter } from './routes/work-pools';
+import { ensureSystemBlocks, needsSystemBlocks } from './system-blocks';
 
 /** Prefect caps parameters at 512 KB; batches of task runs and logs need more room than that. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -108,6 +110,10 @@ export function createApp() {
   app.use('/api/*', refuseMalformedPaths);
   app.use('/api/*', guardJsonBodies);
   app.use('/api/*', filterBodiesTakeNulls);
+  app.use('*', async (c, next) => {
+    if (needsSystemBlocks(c.req.path)) await ensureSystemBlocks(c.env, new Date());
+    return next();
+  });
 
   app.route('/api', healthRouter);
   app.route('/api', flowsRouter);
@@ -132,6 +138,7 @@ export function createApp() {
   app.route('/api', blockTypesRouter);
   app.route('/api', blockSchemasRouter);
   app.route('/api', blockDocumentsRouter);
+  app.route('/api', secretKeyRouter);
   app.route('/api', variablesRouter);
   app.route('/api', artifactsRouter);
   app.route('/api', signInTokensRouter);

@@ -1,9 +1,8 @@
 // Webhook secrets: made once and shown once. A token is kept as its SHA-256; an HMAC key must be read
-// back to check signatures, so it is kept AES-GCM encrypted under a key derived (HKDF) from
-// EDGEFLOW_SECRET_KEY, or from EDGEFLOW_API_KEY when that is not set (local development).
+// back to check signatures, so it is sealed under EDGEFLOW_SECRET_KEY (src/api/sealed-secrets.ts).
 import { checkSignature } from '../domain/webhooks/signatures';
 import type { Env } from '../env';
-import { ApiError } from './errors';
+import { openSecret, sealSecret } from './sealed-secrets';
 import { sha256Hex } from './secrets';
 
 const encoder = new TextEncoder();
@@ -13,11 +12,6 @@ function base64url(bytes: Uint8Array): string {
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
     .replace(/=+$/, '');
-}
-
-function fromBase64url(text: string): Uint8Array {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 /** Equal strings in time that does not depend on where they differ. */
@@ -31,44 +25,8 @@ export function newWebhookSecret(): string {
   return `whsec_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
 }
 
-async function encryptionKey(env: Env): Promise<CryptoKey> {
-  const material = env.EDGEFLOW_SECRET_KEY ?? env.EDGEFLOW_API_KEY;
-  if (!material) {
-    throw new ApiError(503, 'webhook.no_secret_key', 'Set EDGEFLOW_SECRET_KEY to use HMAC webhooks.');
-  }
-  const base = await crypto.subtle.importKey('raw', encoder.encode(material), 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    {
-      name: 'HKDF',
-      hash: 'SHA-256',
-      salt: encoder.encode('edgeflow-webhooks'),
-      info: encoder.encode('hmac-secret-v1'),
-    },
-    base,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-}
-
-export async function encryptSecret(env: Env, secret: string): Promise<string> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv },
-    await encryptionKey(env),
-    encoder.encode(secret),
-  );
-  return `${base64url(iv)}.${base64url(new Uint8Array(sealed))}`;
-}
-
-async function decryptSecret(env: Env, cipher: string): Promise<string> {
-  const [iv, sealed] = cipher.split('.');
-  const plain = await crypto.subtle.decrypt(
-    { name: 'AES-GCM', iv: fromBase64url(iv!) },
-    await encryptionKey(env),
-    fromBase64url(sealed!),
-  );
-  return new TextDecoder().decode(plain);
+export function encryptSecret(env: Env, secret: string): Promise<string> {
+  return sealSecret(env, 'webhookHmac', secret);
 }
 
 export const hashToken = sha256Hex;
@@ -105,7 +63,7 @@ export async function verifyWebhook(
   }
   if (!request.signature || !stored.secret_cipher) return null;
   const check = await checkSignature(
-    await decryptSecret(env, stored.secret_cipher),
+    await openSecret(env, 'webhookHmac', stored.secret_cipher),
     { header: request.signature, idempotencyKey: request.idempotencyKey, body: request.body },
     now,
   );

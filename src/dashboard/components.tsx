@@ -52,6 +52,8 @@ export function ApiButton(props: {
   confirm?: string;
   id?: string;
   variant?: 'danger' | 'primary';
+  /** Where the page goes once the call succeeds (a delete leaves a page about nothing). */
+  open?: string | undefined;
 }) {
   const allowed = props.viewer.may(props.route);
   const needs = props.viewer.needs(props.route);
@@ -65,6 +67,7 @@ export function ApiButton(props: {
       class={props.variant ? `button ${props.variant}` : 'button'}
       data-call={JSON.stringify(props.call)}
       data-confirm={props.confirm}
+      data-open={props.open}
       disabled={!allowed}
       title={reason}
       aria-describedby={allowed ? undefined : 'scope-note'}
@@ -119,13 +122,25 @@ export function Empty(props: { children: Child }) {
   return <p class="empty">{props.children}</p>;
 }
 
-/** A region the page refreshes in place (static/dashboard.js polls `src`; docs/dashboard.md). */
-export function Live(props: { src: string; label: string; children: Child; class?: string; id?: string }) {
+/**
+ * A region the page refreshes in place (static/dashboard.js polls `src`; docs/dashboard.md). `push`:
+ * a script of the page says when to refresh (the events page follows the event stream), so the
+ * region only polls slowly, as a safety net.
+ */
+export function Live(props: {
+  src: string;
+  label: string;
+  children: Child;
+  class?: string;
+  id?: string;
+  push?: boolean;
+}) {
   return (
     <section
       id={props.id}
       class={props.class ? `live ${props.class}` : 'live'}
       data-live={props.src}
+      data-push={props.push ? 'true' : undefined}
       aria-label={props.label}
     >
       {props.children}

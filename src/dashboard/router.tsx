@@ -3,8 +3,13 @@
 import { Hono } from 'hono';
 import { apiKeysLive, apiKeysPage } from './pages/api-keys';
 import { artifactKeyPage, artifactPage, artifactsPage, runArtifactsPage } from './pages/artifacts';
+import { editAutomationPage, newAutomationPage } from './pages/automation-form';
+import { automationLive, automationPage, automationsLive, automationsPage } from './pages/automations';
+import { newBlockPage } from './pages/block-form';
+import { blockDocumentPage, blocksPage } from './pages/blocks';
 import { concurrencyLive, concurrencyPage } from './pages/concurrency';
 import { deploymentLive, deploymentPage, deploymentsPage } from './pages/deployments';
+import { eventsLive, eventsPage } from './pages/events';
 import { flowsPage } from './pages/flows';
 import { overviewLive, overviewPage } from './pages/overview';
 import { runGraph, runLive, runLogs, runPage } from './pages/run';
@@ -31,6 +36,17 @@ export function dashboardRouter(routes: () => RouteDefinitions) {
     .get('/artifacts/key/:key', viewer, artifactKeyPage)
     .get('/artifacts/:id', viewer, artifactPage)
     .get('/variables', viewer, variablesPage)
+    .get('/events', viewer, eventsPage)
+    .get('/events/live', viewer, eventsLive)
+    .get('/automations', viewer, automationsPage)
+    .get('/automations/live', viewer, automationsLive)
+    .get('/automations/new', viewer, newAutomationPage)
+    .get('/automations/:id', viewer, automationPage)
+    .get('/automations/:id/live', viewer, automationLive)
+    .get('/automations/:id/edit', viewer, editAutomationPage)
+    .get('/blocks', viewer, blocksPage)
+    .get('/blocks/new/:slug', viewer, newBlockPage)
+    .get('/blocks/:id', viewer, blockDocumentPage)
     .get('/deployments', viewer, deploymentsPage)
     .get('/deployments/:id', viewer, deploymentPage)
     .get('/deployments/:id/live', viewer, deploymentLive)

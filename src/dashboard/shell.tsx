@@ -10,6 +10,9 @@ export const NAV = [
   { key: 'deployments', href: '/deployments', label: 'Deployments' },
   { key: 'work-pools', href: '/work-pools', label: 'Work pools' },
   { key: 'concurrency', href: '/concurrency', label: 'Concurrency' },
+  { key: 'events', href: '/events', label: 'Events' },
+  { key: 'automations', href: '/automations', label: 'Automations' },
+  { key: 'blocks', href: '/blocks', label: 'Blocks' },
   { key: 'artifacts', href: '/artifacts', label: 'Artifacts' },
   { key: 'variables', href: '/variables', label: 'Variables' },
   { key: 'api-keys', href: '/api-keys', label: 'API keys' },
@@ -18,9 +21,9 @@ export const NAV = [
 export type NavKey = (typeof NAV)[number]['key'];
 
 /** The client scripts, one per concern; each page loads what it uses. */
-export type Script = 'dashboard.js' | 'run-graph.js' | 'run-logs.js';
+export type Script = 'dashboard.js' | 'events-live.js' | 'run-graph.js' | 'run-logs.js';
 /** Stylesheets beyond the base and the pages' ones. */
-export type Style = 'run.css';
+export type Style = 'events.css' | 'run.css';
 
 export function assetUrl(c: DashboardContext, file: string): string {
   return `/static/${file}?v=${encodeURIComponent(c.env.VERSION?.id ?? 'dev')}`;

@@ -44,16 +44,20 @@ export async function readVariable(
   return row ? toVariable(row) : null;
 }
 
-/** Saves a changed variable; false when its new name belongs to another one. */
+/**
+ * Saves a changed variable; false when its new name belongs to another one. The name check sits in
+ * the UPDATE's own WHERE, so it holds against a concurrent rename without catching a constraint
+ * error (drizzle wraps D1's errors, so their text is not a reliable signal).
+ */
 export async function saveVariable(database: D1Database, variable: Variable): Promise<boolean> {
-  try {
-    const { id, ...fields } = toRow(variable);
-    await drizzle(database).update(variables).set(fields).where(eq(variables.id, id));
-    return true;
-  } catch (error) {
-    if (/UNIQUE constraint failed/.test(String(error))) return false;
-    throw error;
-  }
+  const { id, ...fields } = toRow(variable);
+  const nameFree = sql`NOT EXISTS (SELECT 1 FROM ${variables} AS other WHERE other.name = ${fields.name} AND other.id <> ${id})`;
+  const rows = await drizzle(database)
+    .update(variables)
+    .set(fields)
+    .where(and(eq(variables.id, id), nameFree))
+    .returning({ id: variables.id });
+  return rows.length > 0;
 }
 
 export async function deleteVariable(

@@ -6,24 +6,27 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Event } from 'edgeflow/protocol';
 import { enabledAutomations } from '../db/automations';
-import { insertEvents } from '../db/events';
 import {
   type Action,
+  type AnyTriggerState,
   type Automation,
   actionOutcomeEvent,
-  evaluateEvent,
-  evaluateTime,
+  actionStateEventId,
   type Firing,
   firingActions,
   firingKey,
-  initialTriggerState,
+  firingStates,
   isOwnEvent,
-  nextWindowEnd,
-  type TriggerState,
+  nextWake,
+  startTrigger,
   templateContext,
+  triggerAtTime,
+  triggerOnEvent,
+  triggerStateEvents,
 } from '../domain/automations';
 import type { Env } from '../env';
 import { executeAction } from './automation-actions';
+import { StateEventOutbox } from './automation-state-events';
 import { type Clock, systemClock } from './clock';
 
 const SCHEMA = `
@@ -42,6 +45,8 @@ interface PendingAction {
   automation: { id: string; name: string };
   firing: Firing;
   action: Action;
+  /** Its firing's `prefect.automation.triggered|resolved` event (absent on actions recorded before those). */
+  state_event_id?: string | null;
 }
 
 export class AutomationsObject extends DurableObject<Env> {
@@ -50,9 +55,12 @@ export class AutomationsObject extends DurableObject<Env> {
   private draining: Promise<void> | null = null;
   private again = false;
 
+  private readonly stateEvents: StateEventOutbox;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    this.stateEvents = new StateEventOutbox(ctx.storage.sql, env.DB);
   }
 
   /**
@@ -131,24 +139,25 @@ export class AutomationsObject extends DurableObject<Env> {
         .toArray()
         .map((row) => [row.automation_id, row]),
     );
-    const results: { automation: Automation; trigger: string; state: TriggerState; firings: Firing[] }[] = [];
+    const results: { automation: Automation; trigger: string; state: AnyTriggerState; firings: Firing[] }[] =
+      [];
     for (const automation of automationsRead) {
       const trigger = JSON.stringify(automation.trigger);
       const previous = stored.get(automation.id);
       // A new, re-enabled or changed trigger starts afresh.
       let state =
         previous && previous.trigger === trigger
-          ? (JSON.parse(previous.state) as TriggerState)
-          : initialTriggerState(automation.trigger, now);
+          ? (JSON.parse(previous.state) as AnyTriggerState)
+          : startTrigger(automation.trigger, now);
       const firings: Firing[] = [];
       for (const event of events) {
         if (isOwnEvent(automation.id, event)) continue;
-        const settled = evaluateTime(automation.trigger, state, Math.min(Date.parse(event.occurred), now));
-        const evaluated = evaluateEvent(automation.trigger, settled.state, event);
+        const settled = triggerAtTime(automation.trigger, state, Math.min(Date.parse(event.occurred), now));
+        const evaluated = triggerOnEvent(automation.trigger, settled.state, event);
         firings.push(...settled.firings, ...evaluated.firings);
         state = evaluated.state;
       }
-      const settled = evaluateTime(automation.trigger, state, now);
+      const settled = triggerAtTime(automation.trigger, state, now);
       firings.push(...settled.firings);
       results.push({ automation, trigger, state: settled.state, firings });
     }
@@ -184,11 +193,17 @@ export class AutomationsObject extends DurableObject<Env> {
       now,
     ).rowsWritten;
     if (inserted === 0) return;
-    for (const [index, action] of firingActions(automation).entries()) {
+    // The state events are stored with the first action outcome written after them (off the action's path).
+    const ids = { Triggered: crypto.randomUUID(), Resolved: crypto.randomUUID() };
+    const stateEvents = triggerStateEvents(automation, firing, ids);
+    this.stateEvents.add(stateEvents);
+    const stored = Object.fromEntries(firingStates(firing).map((state) => [state, ids[state]]));
+    for (const [index, { list, action }] of firingActions(automation, firing).entries()) {
       const pending: PendingAction = {
         automation: { id: automation.id, name: automation.name },
         firing,
         action,
+        state_event_id: actionStateEventId(list, stored),
       };
       sql.exec(
         'INSERT INTO pending_actions (key, idx, doc) VALUES (?, ?, ?)',
@@ -211,7 +226,7 @@ export class AutomationsObject extends DurableObject<Env> {
       )
       .toArray();
     for (const row of rows) {
-      const { automation, firing, action } = JSON.parse(row.doc) as PendingAction;
+      const { automation, firing, action, state_event_id } = JSON.parse(row.doc) as PendingAction;
       const now = new Date(this.clock.now());
       const context = templateContext(firing.event, automation, {
         id: row.key,
@@ -227,18 +242,22 @@ export class AutomationsObject extends DurableObject<Env> {
       });
       const event = actionOutcomeEvent(
         automation,
-        { key: row.key, posture: firing.posture, event_id: firing.event?.id ?? null },
+        {
+          key: row.key,
+          trigger_type: firing.trigger_type ?? 'event',
+          posture: firing.posture,
+          event_id: firing.event?.id ?? null,
+          state_event_id: state_event_id ?? null,
+        },
         { index: row.idx, type: action.type },
         outcome,
         { id: crypto.randomUUID(), occurred: now },
       );
-      try {
-        await insertEvents(this.env.DB, [event], now);
-      } catch {
-        continue;
-      }
+      if (!(await this.stateEvents.write([event], now))) continue;
       this.ctx.storage.sql.exec('DELETE FROM pending_actions WHERE key = ? AND idx = ?', row.key, row.idx);
     }
+    // A firing with no actions still leaves its state events.
+    if (this.stateEvents.waiting) await this.stateEvents.write([], new Date(this.clock.now()));
   }
 
   /** The earliest proactive window end, the fallback poll, or soon when actions are still pending. */
@@ -249,7 +268,7 @@ export class AutomationsObject extends DurableObject<Env> {
     for (const row of this.ctx.storage.sql.exec<{ state: string; trigger: string }>(
       'SELECT trigger, state FROM trigger_states',
     )) {
-      const end = nextWindowEnd(JSON.parse(row.trigger), JSON.parse(row.state) as TriggerState);
+      const end = nextWake(JSON.parse(row.trigger), JSON.parse(row.state) as AnyTriggerState);
       if (end !== null && end < next) next = end;
     }
     if (this.ctx.storage.sql.exec('SELECT 1 FROM pending_actions LIMIT 1').toArray().length > 0)

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   AutomationCreateSchema,
   AutomationPatchSchema,
+  actionStateEventId,
   renderParameters,
   renderTemplate,
   templateContext,
   templateProblem,
+  triggerStateEvents,
 } from '../../src/domain/automations';
 
 const failed: Event = {
@@ -118,10 +120,10 @@ describe('automation bodies', () => {
     expect(result.success).toBe(true);
   });
 
-  it('refuses compound and sequence triggers by name until they are evaluated', () => {
+  it('refuses a trigger type it does not know, naming the field', () => {
     const result = AutomationCreateSchema.safeParse({
       ...base,
-      trigger: { type: 'compound', triggers: [], require: 'any' },
+      trigger: { type: 'metric', posture: 'Metric' },
     });
     expect(result.error?.issues[0]?.path).toEqual(['trigger', 'type']);
   });
@@ -163,5 +165,53 @@ describe('automation bodies', () => {
 
   it('patches only the fields given (pause is enabled: false)', () => {
     expect(AutomationPatchSchema.parse({ enabled: false })).toEqual({ enabled: false });
+  });
+});
+
+describe('trigger state events', () => {
+  const ids = { Triggered: 't-1', Resolved: 'r-1' };
+  const firing = {
+    id: 'event:1',
+    triggered: failed.occurred,
+    posture: 'Reactive' as const,
+    states: ['Triggered' as const, 'Resolved' as const],
+    labels: {},
+    count: 1,
+    event: failed,
+  };
+
+  it("makes Prefect's triggered and resolved events, Triggered first, related to the triggering event", () => {
+    const events = triggerStateEvents({ id: 'auto-1', name: 'on failure' }, firing, ids);
+    expect(events.map((e) => [e.id, e.event])).toEqual([
+      ['t-1', 'prefect.automation.triggered'],
+      ['r-1', 'prefect.automation.resolved'],
+    ]);
+    expect(events[0]).toMatchObject({
+      occurred: failed.occurred,
+      resource: { 'prefect.resource.id': 'prefect.automation.auto-1', 'prefect.posture': 'Reactive' },
+      related: [
+        { 'prefect.resource.id': `prefect.event.${failed.id}`, 'prefect.resource.role': 'triggering-event' },
+      ],
+      payload: { triggering_labels: {}, triggering_event: { id: failed.id, payload: failed.payload } },
+    });
+  });
+
+  it('carries a triggering event over 256 KB as its summary', () => {
+    const large = { ...failed, payload: { blob: 'x'.repeat(300_000) } };
+    const [event] = triggerStateEvents({ id: 'a', name: 'n' }, { ...firing, event: large }, ids);
+    expect(event?.payload.triggering_event).toEqual({
+      id: failed.id,
+      occurred: failed.occurred,
+      event: failed.event,
+      resource: failed.resource,
+      truncated: true,
+    });
+  });
+
+  it('links actions to the state they answer, as Prefect does', () => {
+    expect(actionStateEventId('actions', ids)).toBe('t-1');
+    expect(actionStateEventId('actions_on_trigger', ids)).toBe('t-1');
+    expect(actionStateEventId('actions_on_resolve', ids)).toBe('r-1');
+    expect(actionStateEventId('actions', { Resolved: 'r-1' })).toBe('r-1');
   });
 });

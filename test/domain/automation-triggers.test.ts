@@ -110,6 +110,29 @@ describe('reactive event triggers', () => {
     expect(close.firings[0]?.count).toBe(3);
   });
 
+  it('fires once per window: events after it fired and before the window ends do not fire it again', () => {
+    const t = trigger({ posture: 'Reactive', expect: ['boom'], threshold: 2, within: 60 });
+    const { firings } = feed(t, [
+      event('boom', 'r', 0),
+      event('boom', 'r', 10), // fires: the window [0, 60] is spent
+      event('boom', 'r', 20),
+      event('boom', 'r', 30),
+      event('boom', 'r', 65), // the next window, [60, 120]
+      event('boom', 'r', 70), // fires
+    ]);
+    expect(firings.map((f) => f.event?.occurred)).toEqual([
+      new Date(T0 + 10_000).toISOString(),
+      new Date(T0 + 70_000).toISOString(),
+    ]);
+  });
+
+  it('fires for every event when its window is 0 seconds', () => {
+    const t = trigger({ posture: 'Reactive', expect: ['boom'] });
+    expect(
+      feed(t, [event('boom', 'r', 0), event('boom', 'r', 0), event('boom', 'r', 1)]).firings,
+    ).toHaveLength(3);
+  });
+
   it('counts each for_each bucket on its own', () => {
     const t = trigger({
       posture: 'Reactive',

@@ -6,7 +6,6 @@ import {
   encodePageToken,
   flowRunStateEvent,
   lifecycleEvent,
-  likePrefix,
   retentionCutoff,
   splitWildcards,
   taskRunStateEvent,
@@ -177,10 +176,6 @@ describe('reading', () => {
       exact: ['prefect.flow.1'],
       prefixes: ['prefect.flow-run.'],
     });
-  });
-
-  it('escapes LIKE wildcards in a prefix', () => {
-    expect(likePrefix('a_b%c')).toBe('a\\_b\\%c%');
   });
 
   it('reads back the page token it wrote', () => {

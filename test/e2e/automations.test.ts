@@ -108,9 +108,27 @@ describe('automations end to end', () => {
       trigger: { type: 'event', posture: 'Reactive', expect: ['never'] },
       actions: [{ type: 'do-nothing' }],
     });
+    await server.client.automations.create({
+      name: 'e2e-cli-compound',
+      trigger: {
+        type: 'compound',
+        require: 'all',
+        within: 60,
+        triggers: [
+          { type: 'event', posture: 'Reactive', expect: ['e2e.a'] },
+          {
+            type: 'sequence',
+            within: null,
+            triggers: [{ type: 'event', posture: 'Reactive', expect: ['e2e.b'] }],
+          },
+        ],
+      },
+      actions: [{ type: 'do-nothing' }],
+    });
     const ls = await cli(server, project.dir, ['automation', 'ls']);
     expect(ls.code).toBe(0);
     expect(ls.stdout).toContain('e2e-cli');
+    expect(ls.stdout).toContain('compound(all) [Reactive e2e.a; sequence [Reactive e2e.b]]');
     expect((await cli(server, project.dir, ['automation', 'pause', automation.id])).code).toBe(0);
     const inspected = await cli(server, project.dir, ['automation', 'inspect', automation.id]);
     expect(JSON.parse(inspected.stdout)).toMatchObject({ id: automation.id, enabled: false });

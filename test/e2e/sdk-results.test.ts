@@ -128,7 +128,7 @@ describe('caching and results', () => {
     const computed = (await taskRuns(world, run.id)).get('expensive-0')!;
     expect(computed.state?.data).toEqual({
       storage_key: `task-runs/${computed.id}`,
-      serializer: 'json',
+      serializer: { type: 'json' },
       expiration: computed.state?.state_details.cache_expiration,
     });
     const stored = await fetch(`${world.server.url}/api/results/task-runs/${computed.id}`, {

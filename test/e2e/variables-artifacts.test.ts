@@ -1,5 +1,6 @@
-// Variables and artifacts end to end: a flow run by a real agent reads and writes variables with the
-// SDK; `edgeflow variable` sets, reads, lists and unsets them (docs/variables.md).
+// Variables, artifacts and blocks end to end: a flow run by a real agent reads and writes variables,
+// creates each artifact type and loads a Secret and an S3 credentials block with the SDK; `edgeflow
+// variable` and `edgeflow block` manage them (docs/variables.md, docs/artifacts.md, docs/blocks.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Artifact, FlowRun } from '../../worker-agent/src/protocol/index.ts';
 import { cli } from './cli-harness.ts';
@@ -9,8 +10,8 @@ import { finished, runFlow, type SdkWorld, startWorld, stopWorld } from './sdk-h
 const FLOWS = {
   'flows/publish.ts': `
 import {
-  createImageArtifact, createLinkArtifact, createMarkdownArtifact, createProgressArtifact,
-  createTableArtifact, flow, getVariable, task, updateProgressArtifact,
+  Block, createImageArtifact, createLinkArtifact, createMarkdownArtifact, createProgressArtifact,
+  createTableArtifact, flow, getRunLogger, getVariable, Secret, task, updateProgressArtifact,
 } from '${SDK_URL}';
 
 const summarise = task(async (region: string) => {
@@ -19,19 +20,17 @@ const summarise = task(async (region: string) => {
   return region;
 }, { name: 'summarise' });
 
-/** A Secret block through the block routes, as Prefect's Secret.load reads it (no SDK Block.load yet). */
-async function loadSecret(name: string): Promise<string> {
-  const response = await fetch(
-    process.env.EDGEFLOW_API_URL + '/api/block_types/slug/secret/block_documents/name/' + name + '?include_secrets=true',
-    { headers: { authorization: 'Bearer ' + process.env.EDGEFLOW_API_KEY } },
-  );
-  return (await response.json()).data.value;
-}
-
 export const publish = flow(async () => {
   const config = await getVariable('publish_config', { region: 'none' });
-  const secret = await loadSecret('shop-token');
-  createMarkdownArtifact('token ok: ' + (secret === 's3cr3t-token'), { key: 'secret-check' });
+  const secret = await Secret.load('shop-token');
+  const bucket = await Block.load('s3-credentials/orders-bucket');
+  // Printed, a Secret shows only its placeholder.
+  getRunLogger().info('loaded ' + secret + ' ' + JSON.stringify({ secret }));
+  createMarkdownArtifact(
+    'token ok: ' + (secret.get() === 's3cr3t-token') +
+      ', bucket: ' + bucket.bucket_name + ', key ok: ' + (bucket.aws_secret_access_key === 'r2-s3cr3t-key'),
+    { key: 'secret-check' },
+  );
   const progress = createProgressArtifact(0, { key: 'orders-progress' });
   const region = await summarise(config.region);
   updateProgressArtifact(progress, 50);
@@ -79,7 +78,28 @@ beforeAll(async () => {
   expect(set.code, set.stderr).toBe(0);
   run = await finished(world, await runFlow(world, 'flows/report.ts:report'));
   await world.server.client.variables.create({ name: 'publish_config', value: { region: 'eu' } });
-  await storeSecretBlock('shop-token', 's3cr3t-token');
+  // The system block types are there from the start: the CLI stores documents of them directly.
+  for (const [reference, data] of [
+    ['secret/shop-token', { value: 's3cr3t-token' }],
+    [
+      's3-credentials/orders-bucket',
+      {
+        aws_access_key_id: 'orders-key-id',
+        aws_secret_access_key: 'r2-s3cr3t-key',
+        endpoint_url: 'https://account.r2.cloudflarestorage.com',
+        region_name: 'auto',
+        bucket_name: 'orders',
+      },
+    ],
+  ] as const) {
+    const created = await cli(world.server, world.project.dir, [
+      'block',
+      'create',
+      reference,
+      JSON.stringify(data),
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+  }
   published = await finished(world, await runFlow(world, 'flows/publish.ts:publish'));
 });
 
@@ -130,21 +150,6 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return (await response.json()) as T;
 }
 
-/** A Secret block document: type, schema with its secret field, and a named document (admin key). */
-async function storeSecretBlock(name: string, value: string): Promise<void> {
-  const type = await call<{ id: string }>('POST', '/block_types', { name: 'Secret', slug: 'secret' });
-  const schema = await call<{ id: string }>('POST', '/block_schemas', {
-    block_type_id: type.id,
-    fields: { title: 'Secret', type: 'object', block_type_slug: 'secret', secret_fields: ['value'] },
-  });
-  await call('POST', '/block_documents', {
-    name,
-    block_type_id: type.id,
-    block_schema_id: schema.id,
-    data: { value },
-  });
-}
-
 async function latest(key: string): Promise<Artifact> {
   const response = await fetch(`${world.server.url}/api/artifacts/${key}/latest`, {
     headers: { authorization: 'Bearer edgeflow-dev-key' },
@@ -185,14 +190,39 @@ describe('artifacts from a flow run', () => {
     });
   });
 
-  it('loaded the Secret block with its secret, which plain reads mask', async () => {
-    expect((await latest('secret-check')).data).toBe('token ok: true');
+  it('loaded the Secret and S3 blocks with their secrets, which no log, read or CLI output shows', async () => {
+    expect((await latest('secret-check')).data).toBe('token ok: true, bucket: orders, key ok: true');
     const plain = await call<{ data: { value: string } }>(
       'GET',
       '/block_types/slug/secret/block_documents/name/shop-token',
     );
     expect(plain.data.value).toBe('********');
-    expect(world.agent.output).not.toContain('s3cr3t-token');
+    const logs = await world.server.client.filterLogs({ logs: { flow_run_id: { any_: [published.id] } } });
+    expect(logs.map((log) => log.message)).toContainEqual(expect.stringContaining('loaded ********'));
+    const everything = JSON.stringify(logs) + world.agent.output;
+    for (const secret of ['s3cr3t-token', 'r2-s3cr3t-key']) expect(everything).not.toContain(secret);
+  });
+
+  it('edgeflow block ls, inspect (secrets masked) and delete', async () => {
+    const dir = world.project.dir;
+    const ls = await cli(world.server, dir, ['block', 'ls']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout).toContain('secret/shop-token');
+    expect(ls.stdout).toContain('s3-credentials/orders-bucket');
+    const inspect = await cli(world.server, dir, ['block', 'inspect', 's3-credentials/orders-bucket']);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(JSON.parse(inspect.stdout).data).toMatchObject({
+      aws_access_key_id: 'orders-key-id',
+      aws_secret_access_key: '********',
+      bucket_name: 'orders',
+    });
+    expect(inspect.stdout + ls.stdout).not.toContain('r2-s3cr3t-key');
+    const again = await cli(world.server, dir, ['block', 'create', 'secret/shop-token', '{"value":"x"}']);
+    expect(again.code).not.toBe(0);
+    const bad = await cli(world.server, dir, ['block', 'create', 'no-such-type/x', '{}']);
+    expect(bad.code).not.toBe(0);
+    expect((await cli(world.server, dir, ['block', 'delete', 'secret/shop-token'])).code).toBe(0);
+    expect((await cli(world.server, dir, ['block', 'inspect', 'secret/shop-token'])).code).not.toBe(0);
   });
 
   it('moves the progress artifact in place to its last value', async () => {

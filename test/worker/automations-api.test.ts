@@ -110,6 +110,23 @@ describe('automations CRUD', () => {
     expect(found.body.map((automation) => automation.name)).toEqual([name]);
   });
 
+  it('stores a compound trigger as Prefect writes it, and names the field of a bad child with a 422', async () => {
+    const reactive = (name: string) => ({ type: 'event', posture: 'Reactive', expect: [name] });
+    const trigger = { type: 'compound', require: 2, within: 600, triggers: [reactive('a'), reactive('b')] };
+    const created = await api<Automation>('POST', '/automations', { name: 'compound', trigger, actions: [] });
+    expect(created.status).toBe(201);
+    expect((await api<Automation>('GET', `/automations/${created.body.id}`)).body.trigger).toMatchObject(
+      trigger,
+    );
+    const bad = await api<{ field: string }>('POST', '/automations', {
+      name: 'compound',
+      trigger: { ...trigger, triggers: [reactive('a'), { type: 'event', posture: 'Proactive', within: 5 }] },
+      actions: [],
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.field).toBe('trigger.triggers[1].within');
+  });
+
   it('answers 404 for a missing automation and stores no event for it', async () => {
     const id = crypto.randomUUID();
     expect((await api('PATCH', `/automations/${id}`, { enabled: false })).status).toBe(404);

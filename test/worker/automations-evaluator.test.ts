@@ -2,58 +2,12 @@
 // proactive ones at their window's end (its clock moved, no sleeps); each action runs once per firing,
 // and a failed action is recorded without holding up the others (docs/automations.md).
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
-import type { Event, EventPage, FlowRun } from 'edgeflow/protocol';
+import type { EventPage, FlowRun } from 'edgeflow/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import type { AutomationsObject } from '../../src/durable/automations-object';
 import { api } from './api';
+import { createAutomation, emit, evaluator, event, nudge, outcomes, setClock, T0 } from './automations';
 import { createDeployment } from './deployments-api';
-
-const T0 = Date.parse('2026-03-01T12:00:00.000Z');
-const evaluator = () => env.AUTOMATIONS.get(env.AUTOMATIONS.idFromName('automations'));
-
-async function setClock(now: number) {
-  await runInDurableObject(evaluator(), (instance: AutomationsObject) => {
-    instance.clock = { now: () => now };
-  });
-}
-
-async function nudge() {
-  await runInDurableObject(evaluator(), (instance: AutomationsObject) => instance.nudge());
-}
-
-async function createAutomation(body: Record<string, unknown>): Promise<string> {
-  const { status, body: created } = await api<{ id: string }>('POST', '/automations', { name: 'a', ...body });
-  expect(status).toBe(201);
-  return created.id;
-}
-
-function event(name: string, resource: string, seconds: number, related: Record<string, string>[] = []) {
-  return {
-    id: crypto.randomUUID(),
-    occurred: new Date(T0 + seconds * 1_000).toISOString(),
-    event: name,
-    resource: { 'prefect.resource.id': resource },
-    related,
-    payload: {},
-  };
-}
-
-async function emit(...events: ReturnType<typeof event>[]) {
-  expect((await api('POST', '/events', events)).status).toBe(204);
-}
-
-async function outcomes(automationId: string): Promise<Event[]> {
-  const { body } = await api<EventPage>('POST', '/events/filter', {
-    filter: {
-      resource: { id: [`prefect.automation.${automationId}`] },
-      event: { prefix: ['prefect.automation.action.'] },
-      order: 'ASC',
-    },
-    limit: 200,
-  });
-  return body.events;
-}
 
 describe('reactive triggers in the evaluator', () => {
   it('runs each action once per firing; a failed action is recorded and the next still runs', async () => {
@@ -171,10 +125,26 @@ describe('reactive triggers in the evaluator', () => {
       actions: [{ type: 'do-nothing' }],
     });
     await nudge();
-    // Another automation's `created` event fires it once; its own outcome event must not fire it again.
-    await createAutomation({ trigger: { type: 'event', posture: 'Reactive', expect: ['never'] } });
+    // Another automation's `created` event fires it; its own outcome and state events must not.
+    // (Other test files may write automation events meanwhile: they may fire it too.)
+    const other = await createAutomation({
+      trigger: { type: 'event', posture: 'Reactive', expect: ['never'] },
+    });
     for (let i = 0; i < 3; i++) await nudge();
-    expect(await outcomes(id)).toHaveLength(1);
+    const { body } = await api<EventPage>('POST', '/events/filter', {
+      filter: { resource: { id: [`prefect.automation.${id}`, `prefect.automation.${other}`] } },
+      limit: 200,
+    });
+    const about = new Map(
+      body.events.map((e) => [`prefect.event.${e.id}`, e.resource['prefect.resource.id']]),
+    );
+    const causes = (await outcomes(id)).map(
+      (e) =>
+        e.related.find((r) => r['prefect.resource.role'] === 'triggering-event')?.['prefect.resource.id'] ??
+        '',
+    );
+    expect(causes.map((cause) => about.get(cause))).toContain(`prefect.automation.${other}`);
+    expect(causes.map((cause) => about.get(cause))).not.toContain(`prefect.automation.${id}`);
   });
 
   it('does not act for a paused automation', async () => {

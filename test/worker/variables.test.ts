@@ -52,6 +52,21 @@ describe('variables', () => {
     expect((await api('PATCH', `/variables/name/${unique('missing')}`, { value: 1 })).status).toBe(404);
   });
 
+  it('renaming a variable to a name another variable holds is a 409 naming the name, and changes nothing', async () => {
+    const taken = unique('holder');
+    const moving = unique('mover');
+    await api('POST', '/variables', { name: taken, value: 'kept' });
+    const created = await api<Variable>('POST', '/variables', { name: moving, value: 'mine' });
+    for (const path of [`/variables/${created.body.id}`, `/variables/name/${moving}`]) {
+      expect(await api('PATCH', path, { name: taken, value: 'stolen' })).toMatchObject({
+        status: 409,
+        body: { code: 'variable.exists', field: 'name' },
+      });
+    }
+    expect((await api<Variable>('GET', `/variables/name/${taken}`)).body.value).toBe('kept');
+    expect((await api<Variable>('GET', `/variables/name/${moving}`)).body.value).toBe('mine');
+  });
+
   it('refuses bad names and values over 5,000 characters, naming the field, and writes nothing', async () => {
     const bad = await api<{ field: string }>('POST', '/variables', { name: 'Has Spaces', value: 1 });
     expect(bad).toMatchObject({ status: 422, body: { field: 'name' } });

@@ -18,6 +18,7 @@ interface Sent {
 /** Records each batch; with `gated`, answers none until `open()` is called. */
 function recordingServer({ gated = false } = {}) {
   const sent: Sent[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
   let open: () => void = () => {};
   const gate = gated ? new Promise<void>((resolve) => (open = resolve)) : Promise.resolve();
   const client = {
@@ -34,11 +35,17 @@ function recordingServer({ gated = false } = {}) {
         artifacts: body.artifacts ?? [],
         progress: body.artifact_progress ?? [],
       });
+      for (const waiter of waiters.filter((w) => sent.length >= w.count)) waiter.resolve();
       await gate;
       return { results: [] };
     },
   } as unknown as EdgeflowClient;
-  return { client, sent, open: () => open() };
+  /** Settles once `count` batches have been sent (answered or not). */
+  const requests = (count: number) =>
+    sent.length >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ count, resolve }));
+  return { client, sent, open: () => open(), requests };
 }
 
 const artifact = (key: string): ArtifactCreate => ({
@@ -86,7 +93,7 @@ describe('artifact helpers', () => {
 
 describe('progress in the report batches', () => {
   it('waits while the artifact it moves is in flight, then goes in a later request', async () => {
-    const { client, sent, open } = recordingServer({ gated: true });
+    const { client, sent, open, requests } = recordingServer({ gated: true });
     // A full batch (2) goes at once, beside the one in flight: two requests may be in flight.
     const reporter = new TaskRunReporter(client, 'run-1', undefined, { intervalMs: 1, maxBatch: 2 });
     const created = artifact('progress');
@@ -94,10 +101,11 @@ describe('progress in the report batches', () => {
     reporter.enqueueArtifactProgress({ id: created.id!, progress: 50 });
     const flushed = reporter.flush();
     // Same batch: the server applies creates before progress.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await requests(1);
     reporter.enqueueArtifact(artifact('second'));
     reporter.enqueueArtifactProgress({ id: created.id!, progress: 90 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The full batch goes beside the one in flight, without the progress that would overtake it.
+    await requests(2);
     expect(sent.flatMap((batch) => batch.artifacts.map((a) => a.key))).toEqual(['progress', 'second']);
     expect(sent.flatMap((batch) => batch.progress.map((p) => p.progress))).toEqual([50]);
     open();

@@ -19,6 +19,7 @@ import {
   readBlockDocumentRow,
   readBlockDocumentRowByName,
   readBlockSchema,
+  readBlockType,
   updateBlockDocumentRow,
 } from '../../db/blocks';
 import { scopeSatisfies } from '../../domain/auth/scopes';
@@ -112,6 +113,17 @@ export const blockDocumentsRouter = createRouter()
       );
     }
     const schema = await readBlockSchema(c.env.DB, { id: input.block_schema_id });
+    const typeKnown =
+      schema?.block_type_id === input.block_type_id ||
+      (await readBlockType(c.env.DB, { id: input.block_type_id })) !== null;
+    if (!typeKnown) {
+      throw new ApiError(
+        404,
+        'block_type.not_found',
+        `Block type ${input.block_type_id} not found.`,
+        'block_type_id',
+      );
+    }
     if (!schema || schema.block_type_id !== input.block_type_id) {
       throw new ApiError(
         404,

@@ -10,6 +10,8 @@ import {
   BlockTypeUpdateSchema,
 } from 'edgeflow/protocol';
 import { filterBlockTypes, insertBlockType, readBlockType, updateBlockType } from '../../db/blocks';
+import { installSystemBlocks } from '../../db/system-blocks';
+import { SYSTEM_BLOCKS } from '../../domain/blocks/system-types';
 import { ApiError, conflict, notFound } from '../errors';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
@@ -56,6 +58,14 @@ const update = createRoute({
   },
 });
 
+const installSystem = createRoute({
+  method: 'post',
+  path: '/block_types/install_system_block_types',
+  security: requiresScope('admin'),
+  summary: 'Install the system block types (done at start already; Prefect has this route)',
+  responses: { 200: { description: 'Installed' } },
+});
+
 const filter = createRoute({
   method: 'post',
   path: '/block_types/filter',
@@ -65,6 +75,10 @@ const filter = createRoute({
 });
 
 export const blockTypesRouter = createRouter()
+  .openapi(installSystem, async (c) => {
+    await installSystemBlocks(c.env.DB, SYSTEM_BLOCKS, new Date());
+    return c.body(null, 200);
+  })
   .openapi(create, async (c) => {
     const input = c.req.valid('json');
     const created = await insertBlockType(c.env.DB, input, new Date());

@@ -3,7 +3,7 @@
 // fires when a window ends below it. Firing ids are derived from their cause, so a replay repeats them.
 import type { Event } from 'edgeflow/protocol';
 import { bucketOf, triggerCovers, triggerExpects, triggerStartsAfter } from './matching';
-import { type EventTrigger, windowMs } from './schemas';
+import { type EventTrigger, windowMs } from './trigger-schemas';
 
 export interface Bucket {
   labels: Record<string, string>;
@@ -19,11 +19,19 @@ export interface TriggerState {
   buckets: Record<string, Bucket>;
 }
 
+/** Prefect's trigger states: a firing puts the automation in one or both (docs/automations.md). */
+export type TriggerStateName = 'Triggered' | 'Resolved';
+
 export interface Firing {
   /** Unique per automation and stable under replay: the same cause makes the same id. */
   id: string;
   triggered: string;
-  posture: EventTrigger['posture'];
+  /** The event trigger's posture; null for a compound or sequence firing. */
+  posture: EventTrigger['posture'] | null;
+  /** Absent on firings recorded before composite triggers: those were `event` firings. */
+  trigger_type?: 'event' | 'compound' | 'sequence';
+  /** Absent on firings recorded before resolution was evaluated: those were Triggered. */
+  states?: TriggerStateName[];
   labels: Record<string, string>;
   count: number;
   /** The event that fired it (Reactive) or the window's last event (Proactive); null for an empty window. */
@@ -63,6 +71,8 @@ export function evaluateEvent(trigger: EventTrigger, state: TriggerState, event:
   let bucket = buckets[key];
   // A Reactive window that has passed is forgotten; a Proactive one is settled by evaluateTime.
   if (bucket && trigger.posture === 'Reactive' && bucket.end < at) bucket = undefined;
+  // A Reactive bucket that starts later is the window after a firing: its own window is spent.
+  if (bucket && trigger.posture === 'Reactive' && at < bucket.start) return { state, firings: [] };
   if (!bucket && triggerStartsAfter(trigger, event.event)) {
     buckets[key] = openBucket(trigger, labels, at, event);
     return { state: { buckets }, firings: [] };
@@ -78,11 +88,18 @@ export function evaluateEvent(trigger: EventTrigger, state: TriggerState, event:
   bucket.count += 1;
   bucket.last_event = event;
   if (trigger.posture === 'Reactive' && bucket.count >= trigger.threshold) {
-    delete buckets[key];
+    // Once per window, as Prefect's: the next window starts where this one ends, and the events
+    // until then are ignored. With `after`, the bucket waits for the next `after` event instead.
+    if (trigger.after.length === 0 && windowMs(trigger) > 0)
+      buckets[key] = openBucket(trigger, labels, bucket.end, null);
+    else delete buckets[key];
     const firing: Firing = {
       id: `event:${event.id}`,
       triggered: event.occurred,
       posture: 'Reactive',
+      trigger_type: 'event',
+      // A presence holds at an instant: the automation is triggered and resolved by the same event.
+      states: ['Triggered', 'Resolved'],
       labels,
       count: bucket.count,
       event,
@@ -112,6 +129,9 @@ export function evaluateTime(trigger: EventTrigger, state: TriggerState, now: nu
         id: `window:${end}:${key}`,
         triggered: new Date(end).toISOString(),
         posture: 'Proactive',
+        trigger_type: 'event',
+        // Resolved later, when the expected events come back (resolution.ts).
+        states: ['Triggered'],
         labels: bucket.labels,
         count,
         event,

@@ -1,6 +1,12 @@
 // Automations: triggers, their evaluation, actions and their templates (docs/automations.md).
+
+export * from './composite';
 export * from './evaluation';
 export * from './matching';
 export * from './outcomes';
+export * from './resolution';
 export * from './schemas';
+export * from './state-events';
 export * from './templates';
+export * from './trigger-evaluation';
+export * from './trigger-schemas';

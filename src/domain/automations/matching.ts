@@ -1,7 +1,7 @@
 // Which events a trigger covers (docs/automations.md): resource specifications with Prefect's
 // wildcards, event names with prefixes, and the for_each labels that split events into buckets.
 import type { Event } from 'edgeflow/protocol';
-import type { EventTrigger, ResourceSpecification } from './schemas';
+import type { EventTrigger, ResourceSpecification } from './trigger-schemas';
 
 /** One label value against one pattern: `x*` is a prefix, `*` anything, otherwise exact. */
 function valueMatches(pattern: string, value: string): boolean {

@@ -8,9 +8,22 @@ import type { Action, Automation } from './schemas';
 /** A firing's key across automations: the automation and the firing's own (replay-stable) id. */
 export const firingKey = (automationId: string, firing: Firing) => `${automationId}/${firing.id}`;
 
-/** The actions a trigger firing runs, in order: `actions`, then `actions_on_trigger`. */
-export function firingActions(automation: Automation): Action[] {
-  return [...automation.actions, ...automation.actions_on_trigger];
+export type ActionList = 'actions' | 'actions_on_trigger' | 'actions_on_resolve';
+
+/**
+ * The actions a firing runs, in Prefect's order, each with the list it comes from: when it triggers,
+ * `actions` then `actions_on_trigger`; when it resolves, `actions_on_resolve` (a Reactive firing does both).
+ */
+export function firingActions(
+  automation: Automation,
+  firing: Pick<Firing, 'states'>,
+): { list: ActionList; action: Action }[] {
+  const states = firing.states ?? ['Triggered'];
+  const lists: ActionList[] = [
+    ...(states.includes('Triggered') ? (['actions', 'actions_on_trigger'] as const) : []),
+    ...(states.includes('Resolved') ? (['actions_on_resolve'] as const) : []),
+  ];
+  return lists.flatMap((list) => automation[list].map((action) => ({ list, action })));
 }
 
 /** The id in `prefect.<kind>.<id>` on the event's resource, else on its first related resource of that kind. */
@@ -33,7 +46,14 @@ export interface ActionOutcome {
 /** `prefect.automation.action.executed|failed`, about the automation, related to the triggering event. */
 export function actionOutcomeEvent(
   automation: { id: string; name: string },
-  firing: { key: string; posture: string; event_id: string | null },
+  firing: {
+    key: string;
+    trigger_type: string;
+    posture: string | null;
+    event_id: string | null;
+    /** The `prefect.automation.triggered|resolved` event the action answers to. */
+    state_event_id: string | null;
+  },
   action: { index: number; type: string },
   outcome: ActionOutcome,
   stamp: { id: string; occurred: Date },
@@ -45,17 +65,28 @@ export function actionOutcomeEvent(
     resource: {
       'prefect.resource.id': `prefect.automation.${automation.id}`,
       'prefect.resource.name': automation.name,
-      'prefect.trigger-type': 'event',
-      'prefect.posture': firing.posture,
+      'prefect.trigger-type': firing.trigger_type,
+      // Prefect labels the posture of event triggers only.
+      ...(firing.posture ? { 'prefect.posture': firing.posture } : {}),
     },
-    related: firing.event_id
-      ? [
-          {
-            'prefect.resource.id': `prefect.event.${firing.event_id}`,
-            'prefect.resource.role': 'triggering-event',
-          },
-        ]
-      : [],
+    related: [
+      ...(firing.event_id
+        ? [
+            {
+              'prefect.resource.id': `prefect.event.${firing.event_id}`,
+              'prefect.resource.role': 'triggering-event',
+            },
+          ]
+        : []),
+      ...(firing.state_event_id
+        ? [
+            {
+              'prefect.resource.id': `prefect.event.${firing.state_event_id}`,
+              'prefect.resource.role': 'automation-triggered-event',
+            },
+          ]
+        : []),
+    ],
     payload: {
       action_index: action.index,
       action_type: action.type,

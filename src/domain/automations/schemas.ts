@@ -3,57 +3,7 @@
 import { StateTypeSchema, UuidSchema } from 'edgeflow/protocol';
 import { z } from 'zod';
 import { templateProblem } from './templates';
-
-/** Label values as Prefect writes them: one value or a list; `*` ends a prefix, `!` negates. */
-const LabelValuesSchema = z.union([z.string().max(1_024), z.array(z.string().max(1_024)).max(100)]);
-export const ResourceSpecificationSchema = z.record(z.string().max(1_024), LabelValuesSchema);
-export type ResourceSpecification = z.infer<typeof ResourceSpecificationSchema>;
-
-const EventNamesSchema = z.array(z.string().min(1).max(1_024)).max(100).default([]);
-
-/** Prefect's trigger types; only `event` is evaluated so far, the others are refused by name. */
-const TriggerTypeSchema = z.string().refine((type) => type === 'event', {
-  error: (issue) =>
-    issue.input === 'compound' || issue.input === 'sequence'
-      ? `"${issue.input}" triggers are not supported yet; use an "event" trigger`
-      : 'must be "event"',
-});
-
-export const EventTriggerSchema = z
-  .object({
-    type: TriggerTypeSchema,
-    id: UuidSchema.optional(),
-    match: ResourceSpecificationSchema.default({}),
-    match_related: z
-      .union([ResourceSpecificationSchema, z.array(ResourceSpecificationSchema).max(100)])
-      .default({}),
-    after: EventNamesSchema,
-    expect: EventNamesSchema,
-    for_each: z.array(z.string().min(1).max(1_024)).max(20).default([]),
-    posture: z.enum(['Reactive', 'Proactive']),
-    threshold: z.number().int().min(1).max(1_000_000).default(1),
-    /** Seconds (Prefect's timedelta as a number); by default 0 for Reactive and 10 for Proactive. */
-    within: z
-      .number()
-      .min(0)
-      .max(31 * 86_400)
-      .optional(),
-  })
-  .superRefine((trigger, ctx) => {
-    if (trigger.posture === 'Proactive' && trigger.within !== undefined && trigger.within < 10)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['within'],
-        message: 'a Proactive trigger needs a window of at least 10 seconds',
-      });
-  });
-export type EventTrigger = z.output<typeof EventTriggerSchema>;
-export const TriggerSchema = EventTriggerSchema;
-
-/** The trigger's window in milliseconds, with Prefect's defaults. */
-export function windowMs(trigger: EventTrigger): number {
-  return (trigger.within ?? (trigger.posture === 'Proactive' ? 10 : 0)) * 1_000;
-}
+import { TriggerSchema } from './trigger-schemas';
 
 /** A string that is a valid template (checked once at creation, never at firing). */
 const TemplateSchema = z

@@ -13,11 +13,6 @@ export function splitWildcards(ids: readonly string[] = []): { exact: string[]; 
   return { exact, prefixes };
 }
 
-/** A prefix as a LIKE pattern (escape `\`): `%` and `_` in the prefix match only themselves. */
-export function likePrefix(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** Where the next page starts: after this (occurred, seq) in the filter's order. */
 export interface PageCursor {
   occurred: string;

@@ -4,6 +4,7 @@ import { ApiError } from '../client/index.ts';
 import { agentCommand } from './commands/agent.ts';
 import { artifactCommand } from './commands/artifact.ts';
 import { automationCommand } from './commands/automation.ts';
+import { blockCommand } from './commands/block.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { eventsCommand } from './commands/events.ts';
@@ -36,6 +37,7 @@ const COMMANDS: Command[] = [
   automationCommand,
   variableCommand,
   artifactCommand,
+  blockCommand,
 ];
 
 function help(): string {

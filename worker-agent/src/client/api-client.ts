@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
+  BlockDocumentSchema,
   type ClaimBody,
   ClaimResponseSchema,
   type DeploymentCreateSchema,
@@ -37,6 +38,7 @@ import {
 } from '../protocol/index.ts';
 import { ArtifactsClient } from './artifacts-client.ts';
 import { AutomationsClient } from './automations-client.ts';
+import { BlocksClient } from './blocks-client.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
@@ -66,6 +68,8 @@ export class EdgeflowClient {
   readonly artifacts: ArtifactsClient;
   /** Flow run inputs and the held read of a run's next state (docs/sdk.md, "Pause, suspend and input"). */
   readonly runInputs: RunInputsClient;
+  /** Block types and documents, by slug and name (docs/blocks.md). */
+  readonly blocks: BlocksClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
@@ -74,6 +78,7 @@ export class EdgeflowClient {
     this.variables = new VariablesClient(this.#http);
     this.artifacts = new ArtifactsClient(this.#http);
     this.runInputs = new RunInputsClient(this.#http);
+    this.blocks = new BlocksClient(this.#http);
   }
 
   get apiUrl(): string {
@@ -179,13 +184,18 @@ export class EdgeflowClient {
   }
 
   /** Stores serialized result bytes under `key` (`PUT /api/results/{key}`). */
-  async writeResult(key: string, body: string, contentType = 'application/json'): Promise<void> {
+  async writeResult(key: string, body: string | Uint8Array, contentType = 'application/json'): Promise<void> {
     await this.#http.requestText('PUT', `/api/results/${resultPath(key)}`, { body, contentType });
   }
 
   /** The bytes stored under `key`, or null when there are none. */
   readResult(key: string): Promise<string | null> {
     return this.#http.requestText('GET', `/api/results/${resultPath(key)}`);
+  }
+
+  /** The bytes stored under `key` as they are, or null when there are none. */
+  readResultBytes(key: string): Promise<Buffer | null> {
+    return this.#http.requestBytes('GET', `/api/results/${resultPath(key)}`);
   }
 
   createLogs(logs: LogCreate[]) {

@@ -94,12 +94,22 @@ export class HttpTransport {
   async requestText(
     method: 'GET' | 'PUT',
     path: string,
-    options: { body?: string; contentType?: string } = {},
+    options: { body?: string | Uint8Array; contentType?: string } = {},
   ): Promise<string | null> {
+    const bytes = await this.requestBytes(method, path, options);
+    return bytes === null ? null : bytes.toString('utf8');
+  }
+
+  /** As `requestText`, with the answer's bytes as they came (results of binary serializers). */
+  async requestBytes(
+    method: 'GET' | 'PUT',
+    path: string,
+    options: { body?: string | Uint8Array; contentType?: string } = {},
+  ): Promise<Buffer | null> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}` };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     try {
-      return await this.#send(method, path, { headers, body: options.body }, (text) => text);
+      return await this.#send(method, path, { headers, body: options.body }, (_text, bytes) => bytes);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
@@ -111,9 +121,9 @@ export class HttpTransport {
     path: string,
     options: Omit<RequestOptions<z.ZodType>, 'body' | 'schema'> & {
       headers: Record<string, string>;
-      body: string | undefined;
+      body: string | Uint8Array | undefined;
     },
-    parse: (text: string) => T,
+    parse: (text: string, bytes: Buffer) => T,
   ): Promise<T> {
     const { headers, body } = options;
     let lastFailure = '';
@@ -128,7 +138,7 @@ export class HttpTransport {
       let waitMs: number | null = null;
       try {
         const reply = await exchange(new URL(`${this.apiUrl}${path}`), { method, headers, body, signal });
-        if (reply.status >= 200 && reply.status < 300) return parse(reply.text);
+        if (reply.status >= 200 && reply.status < 300) return parse(reply.text, reply.bytes);
         if (!isTransientStatus(reply.status))
           throw this.#apiError(reply.status, reply.text, method, path, options, reply.retryAfter);
         lastFailure = `${reply.status} ${reply.text.slice(0, 200)}`;

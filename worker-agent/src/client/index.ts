@@ -3,6 +3,7 @@ export { EdgeflowClient, type SetStateRequest } from './api-client.ts';
 export { ArtifactsClient } from './artifacts-client.ts';
 export { type AutomationSummary, AutomationsClient } from './automations-client.ts';
 export { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
+export { BlocksClient } from './blocks-client.ts';
 export { ApiError, ApiResponseError, ApiUnavailableError, LockedError, StaleLeaseError } from './errors.ts';
 export { clientFromEnvironment, DEFAULT_API_URL, MissingApiKeyError } from './from-environment.ts';
 export type { HttpOptions } from './http.ts';

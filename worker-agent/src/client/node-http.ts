@@ -14,7 +14,7 @@ let https: typeof Https | undefined;
 export interface HttpExchange {
   method: string;
   headers: Record<string, string>;
-  body: string | undefined;
+  body: string | Uint8Array | undefined;
   signal: AbortSignal;
 }
 
@@ -23,6 +23,8 @@ export interface HttpReply {
   /** The Retry-After header, when the server sent one. */
   retryAfter: string | null;
   text: string;
+  /** The body as received (stored results may be binary). */
+  bytes: Buffer;
 }
 
 /** Published once a request has been handed to the operating system, so that work can wait for it. */
@@ -50,14 +52,15 @@ export function exchange(url: URL, { method, headers, body, signal }: HttpExchan
         signal,
       },
       (response) => {
-        response.setEncoding('utf8');
-        let text = '';
-        response.on('data', (chunk: string) => {
-          text += chunk;
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
         });
         response.on('end', () => {
           const retryAfter = response.headers['retry-after'];
-          resolve({ status: response.statusCode ?? 0, retryAfter: retryAfter ?? null, text });
+          const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
+          resolve({ status: response.statusCode ?? 0, retryAfter: retryAfter ?? null, text, bytes });
         });
         response.on('error', reject);
       },

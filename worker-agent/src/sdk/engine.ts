@@ -11,6 +11,7 @@ import { LOG_LEVELS } from './logger.ts';
 import { PauseWatch, stoppedState } from './pause-watch.ts';
 import { captureConsole } from './prints.ts';
 import { TaskRunReporter } from './reporter.ts';
+import { resultPolicy } from './result-settings.ts';
 import { storeResult } from './results.ts';
 import type { SubflowOutcome } from './subflows.ts';
 import { TaskRunner } from './task-runner.ts';
@@ -91,6 +92,7 @@ async function runAttempt(
       reporter,
       runSubflow,
       flowParameters: (parameters ?? {}) as Record<string, unknown>,
+      flowResults: flow.results,
     });
     runContext.taskRunner = taskRunner;
     // Only a top-level run is watched: a paused or suspended run stops its subflows with it.
@@ -110,6 +112,7 @@ async function runAttempt(
     // A retried or re-run flow run finds its completed task runs and gets their results back.
     if (attempt > 1 || context.flowRun.run_count > 0) await taskRunner.loadEarlierRuns();
     if (logPrints) captureConsole();
+    const policy = flowResultPolicy(flow, context, parameters);
     const body = withRunContext(runContext, () => flow!.fn(parameters));
     const value = await withTimeout(
       body,
@@ -117,10 +120,7 @@ async function runAttempt(
       () => new TimedOutError(`Flow run ${context.flowRun.name}`, flow!.timeoutSeconds ?? 0),
     );
     await taskRunner.settle();
-    const stored = await storeResult(context.client, value, {
-      persist: flow.persistResult ?? true,
-      storageKey: `flow-runs/${context.flowRun.id}`,
-    });
+    const stored = await storeResult(context.client, value, policy);
     return { final: { type: 'COMPLETED', name: 'Completed', data: stored.data }, flow, value };
   } catch (error) {
     await taskRunner?.settle();
@@ -138,6 +138,22 @@ async function runAttempt(
   } finally {
     await watch?.stop();
   }
+}
+
+/** Made before the flow's function runs: a key template that cannot be filled in fails the run first. */
+function flowResultPolicy(flow: FlowDefinition<unknown>, context: RunContext, parameters: unknown) {
+  const { flowRun } = context;
+  const flowParameters = (parameters ?? {}) as Record<string, unknown>;
+  return resultPolicy({
+    own: flow.results,
+    persistResult: flow.persistResult,
+    persistByDefault: true,
+    defaultKey: `flow-runs/${flowRun.id}`,
+    keyContext: () => ({
+      parameters: flowParameters,
+      flow_run: { id: flowRun.id, name: flowRun.name, parameters: flowParameters },
+    }),
+  });
 }
 
 async function runHooks(hooks: FlowHook[] | undefined, context: RunContext, state: State, attempt: Attempt) {

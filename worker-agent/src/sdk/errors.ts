@@ -39,7 +39,8 @@ export function isNonRetriable(error: unknown): boolean {
     error instanceof Error &&
     (error.name === 'NonRetriableError' ||
       error.name === 'FlowRunAbortedError' ||
-      error.name === 'UpstreamFailedError')
+      error.name === 'UpstreamFailedError' ||
+      error.name === 'ResultKeyError')
   );
 }
 

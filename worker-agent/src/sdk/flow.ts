@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { FlowRun, FlowRunPolicy, State } from '../protocol/index.ts';
 import { currentRun } from './context.ts';
 import { ParameterValidationError } from './errors.ts';
+import { type ResultOptions, type ResultSettings, resultSettingsOf } from './result-settings.ts';
 
 /** What flow hooks are told about the run that ended. */
 export interface FlowHookContext {
@@ -25,7 +26,7 @@ export interface ParametersSchema<P> {
     | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 
-export interface FlowOptions<P = unknown> {
+export interface FlowOptions<P = unknown> extends ResultOptions {
   /** The flow's name on the server; defaults to the function's name. */
   name?: string;
   /** Flow retries: how many times a failed run is run again in the same process. */
@@ -58,6 +59,8 @@ export interface FlowDefinition<P = never, R = unknown> {
   timeoutSeconds?: number;
   logPrints?: boolean;
   persistResult?: boolean;
+  /** Serializer, storage and key template; the flow's tasks inherit the first two. */
+  results?: ResultSettings;
   onCompletion?: FlowHook[];
   onFailure?: FlowHook[];
 }
@@ -92,6 +95,7 @@ export function flow<P, R>(fn: (parameters: P) => R | Promise<R>, options: FlowO
     timeoutSeconds: options.timeoutSeconds,
     logPrints: options.logPrints,
     persistResult: options.persistResult,
+    results: resultSettingsOf(options, `flow ${options.name ?? (fn.name || 'flow')}`),
     onCompletion: list(options.onCompletion),
     onFailure: list(options.onFailure),
   };

@@ -9,6 +9,7 @@ export {
   createTableArtifact,
   updateProgressArtifact,
 } from './artifacts.ts';
+export { Block, BlockNotFoundError, loadBlock, Secret } from './blocks.ts';
 export {
   type CacheKeyContext,
   type CacheKeyFn,
@@ -67,6 +68,16 @@ export {
   suspendFlowRun,
 } from './pause.ts';
 export { FlowRunStoppedSignal } from './pause-watch.ts';
+export { ResultKeyError } from './result-keys.ts';
+export type { ResultOptions } from './result-settings.ts';
+export {
+  localFolderStorage,
+  type ResultStorage,
+  type StorageChoice,
+  serverStorage,
+  storageFromSpec,
+} from './result-storage.ts';
+export { loadResult, type ResultRecord } from './results.ts';
 export {
   type ReceivedInput,
   type ReceiveInputOptions,
@@ -75,6 +86,8 @@ export {
   type SendInputOptions,
   sendInput,
 } from './run-input.ts';
+export { type S3StorageOptions, s3Storage } from './s3-storage.ts';
+export type { CustomSerializer, SerializerChoice } from './serializers.ts';
 export {
   type RetryCondition,
   type Task,

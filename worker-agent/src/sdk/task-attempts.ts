@@ -16,6 +16,7 @@ import type { TaskRunFuture, TaskRunState } from './futures.ts';
 import { LOG_LEVELS } from './logger.ts';
 import { captureConsole } from './prints.ts';
 import { failureError, type TaskRunReporter, withTransitionId } from './reporter.ts';
+import { knownSerializers, parametersOf, type ResultSettings, taskResultPolicy } from './result-settings.ts';
 import { loadResult, storeResult } from './results.ts';
 import type { TaskDefinition, TaskHook, TaskHookContext, TaskRunInfo } from './task.ts';
 import { resolveArgs, type Upstream } from './task-inputs.ts';
@@ -39,6 +40,8 @@ export interface AttemptScope {
   context: RunContext;
   reporter: TaskRunReporter;
   flowParameters: Record<string, unknown>;
+  /** The flow's result serializer and storage, which its tasks inherit. */
+  flowResults?: ResultSettings;
 }
 
 export function localState(state: Pick<State, 'type' | 'name' | 'message'>): TaskRunState {
@@ -59,7 +62,8 @@ export async function runTaskRun(run: PlannedRun, scope: AttemptScope): Promise<
   const { task, id, name, future } = run;
   const { client } = scope.context;
   const { reporter } = scope;
-  if (reusable(run.earlier)) return loadResult(client, run.earlier.state.data);
+  const serializers = () => knownSerializers(task.results, scope.flowResults);
+  if (reusable(run.earlier)) return loadResult(client, run.earlier.state.data, serializers());
 
   let args = run.args;
   if (run.upstream.length > 0) {
@@ -103,7 +107,7 @@ export async function runTaskRun(run: PlannedRun, scope: AttemptScope): Promise<
       const adopted = await proposeAndWait(reporter, id, running, { held: tagged });
       if (adopted.type === 'COMPLETED') {
         future.setState(localState(adopted));
-        const value = await loadResult(client, adopted.data);
+        const value = await loadResult(client, adopted.data, serializers());
         await runHooks(task.onCompletion, { taskRun: info, state: future.state, result: value }, scope);
         return value;
       }
@@ -115,12 +119,10 @@ export async function runTaskRun(run: PlannedRun, scope: AttemptScope): Promise<
     future.setState({ type: 'RUNNING', name: 'Running', message: null });
 
     try {
+      // Before the body: a key template that cannot be filled in fails the run without running it.
+      const policy = taskResultPolicy(task, run, args, scope, { cacheKey, expiration: cacheExpiration });
       const value = await runBody(task, id, name, args, scope.context);
-      const stored = await storeResult(client, value, {
-        persist: task.persistResult ?? (cacheKey !== null ? true : undefined),
-        storageKey: `task-runs/${id}`,
-        expiration: cacheExpiration,
-      });
+      const stored = await storeResult(client, value, policy);
       reporter.enqueueState(id, {
         type: 'COMPLETED',
         name: 'Completed',
@@ -232,10 +234,7 @@ async function runBody(
 
 function cacheKeyOf(task: TaskDefinition, args: unknown[], scope: AttemptScope): string | null {
   if (!task.cachePolicy) return null;
-  const parameters: Record<string, unknown> = {};
-  args.forEach((arg, index) => {
-    parameters[task.parameterNames[index] ?? `arg${index}`] = arg;
-  });
+  const parameters = parametersOf(task.parameterNames, args);
   const context: CacheKeyContext = {
     taskKey: task.taskKey,
     taskSource: task.source,

@@ -6,6 +6,7 @@ import type { RunContext } from './context.ts';
 import type { FlowDefinition } from './flow.ts';
 import { TaskRunFuture, type TaskRunOutcome, type TaskRunState } from './futures.ts';
 import { failureError, type TaskRunReporter, withTransitionId } from './reporter.ts';
+import { knownSerializers, type ResultSettings } from './result-settings.ts';
 import { loadResult } from './results.ts';
 import { runChildFlow, type SubflowExecutor } from './subflows.ts';
 import type { TaskDefinition } from './task.ts';
@@ -19,6 +20,8 @@ export interface TaskRunnerOptions {
   runSubflow: SubflowExecutor;
   /** The flow run's parameters, for cache policies that key on them. */
   flowParameters: Record<string, unknown>;
+  /** The flow's result serializer and storage, which its tasks inherit. */
+  flowResults?: ResultSettings;
 }
 
 const PENDING: TaskRunState = { type: 'PENDING', name: 'Pending', message: null };
@@ -157,7 +160,10 @@ export class TaskRunner {
     const dynamicKey = this.#nextDynamicKey(taskKey);
     const earlier = this.#earlier.get(runKey(taskKey, dynamicKey));
     const id = earlier?.id ?? randomUUID();
-    if (reusable(earlier)) return loadResult(context.client, earlier.state.data);
+    if (reusable(earlier)) {
+      const serializers = knownSerializers(definition.results, this.#options.flowResults);
+      return loadResult(context.client, earlier.state.data, serializers);
+    }
     if (!earlier) {
       reporter.enqueue({
         op: 'create',

@@ -4,6 +4,7 @@ import type { StateType } from '../protocol/index.ts';
 import { type CacheKeyFn, type CachePolicy, cacheKeyFnPolicy } from './cache-policies.ts';
 import { currentRun } from './context.ts';
 import { type AllowFailure, isUnmapped, TaskRunFuture, type TaskRunState, type Unmapped } from './futures.ts';
+import { type ResultOptions, type ResultSettings, resultSettingsOf } from './result-settings.ts';
 
 /** What hooks and retry conditions are told about a task run. */
 export interface TaskRunInfo {
@@ -29,7 +30,7 @@ export type RetryCondition = (context: {
   error: unknown;
 }) => boolean | Promise<boolean>;
 
-export interface TaskOptions {
+export interface TaskOptions extends ResultOptions {
   /** The task's name; defaults to the function's name. Part of its task key. */
   name?: string;
   tags?: string[];
@@ -48,7 +49,10 @@ export interface TaskOptions {
   cacheExpiration?: number;
   /** Run and overwrite the cache entry even on a hit. */
   refreshCache?: boolean;
-  /** true keeps every result (large ones in R2); false keeps none; default: small results inline. */
+  /**
+   * true keeps every result (large ones in R2); false keeps none; default: small results inline, or
+   * every result once resultSerializer, resultStorage or resultStorageKey is set.
+   */
   persistResult?: boolean;
   /** Console output inside the task becomes its logs (defaults to the flow's setting). */
   logPrints?: boolean;
@@ -74,6 +78,8 @@ export interface TaskDefinition {
   cacheExpiration?: number;
   refreshCache: boolean;
   persistResult?: boolean;
+  /** Serializer, storage and key template, as declared (result-settings.ts). */
+  results?: ResultSettings;
   logPrints?: boolean;
   onCompletion: TaskHook[];
   onFailure: TaskHook[];
@@ -160,6 +166,7 @@ function definitionOf(fn: (...args: never[]) => unknown, options: TaskOptions): 
     cacheExpiration: options.cacheExpiration,
     refreshCache: options.refreshCache ?? false,
     persistResult: options.persistResult,
+    results: resultSettingsOf(options, `task ${name}`),
     logPrints: options.logPrints,
     onCompletion: list(options.onCompletion),
     onFailure: list(options.onFailure),
@@ -234,7 +241,8 @@ function withChanges(definition: TaskDefinition, changes: TaskOptions): TaskDefi
     onFailure: definition.onFailure,
     ...changes,
   });
-  return { ...next, parameterNames: definition.parameterNames, source: definition.source };
+  const results = { ...definition.results, ...next.results };
+  return { ...next, results, parameterNames: definition.parameterNames, source: definition.source };
 }
 
 /**

@@ -1,6 +1,5 @@
 // `edgeflow automation …`: list, inspect, pause, resume and delete automations (docs/automations.md).
 import { parseArgs } from 'node:util';
-import type { AutomationSummary } from '../../client/automations-client.ts';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, UsageError } from '../connection.ts';
 import { dateTime, table } from '../format.ts';
 import type { Command } from '../main.ts';
@@ -16,8 +15,21 @@ const USAGE = `Usage: edgeflow automation <action> [id] [options]
 Options:
 ${CONNECTION_USAGE}`;
 
-function triggerText(automation: AutomationSummary): string {
-  const trigger = automation.trigger as { posture?: string; expect?: string[]; after?: string[] };
+interface TriggerShape {
+  type?: string;
+  posture?: string;
+  expect?: string[];
+  after?: string[];
+  require?: number | string;
+  triggers?: TriggerShape[];
+}
+
+/** One line: `Reactive a,b after c`, or a compound/sequence with its children in brackets. */
+function triggerText(trigger: TriggerShape): string {
+  if (trigger.type === 'compound' || trigger.type === 'sequence') {
+    const head = trigger.type === 'compound' ? `compound(${trigger.require})` : 'sequence';
+    return `${head} [${(trigger.triggers ?? []).map(triggerText).join('; ')}]`;
+  }
   const expect = trigger.expect?.length ? trigger.expect.join(',') : 'any event';
   const after = trigger.after?.length ? ` after ${trigger.after.join(',')}` : '';
   return `${trigger.posture ?? '?'} ${expect}${after}`;
@@ -42,7 +54,7 @@ async function run(argv: string[]): Promise<number> {
         a.id,
         a.name,
         a.enabled ? 'yes' : 'paused',
-        triggerText(a),
+        triggerText(a.trigger as TriggerShape),
         a.actions.map((x) => String(x.type)).join(', ') || '-',
         dateTime(a.updated),
       ]);

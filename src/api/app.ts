@@ -22,6 +22,7 @@ import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
 import { eventStreamRouter } from './routes/event-stream';
 import { eventsRouter } from './routes/events';
+import { flowRunInputsRouter } from './routes/flow-run-inputs';
 import { flowRunsRouter } from './routes/flow-runs';
 import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
 import { flowRunsDeleteRouter } from './routes/flow-runs-delete';
@@ -120,6 +121,7 @@ export function createApp() {
   app.route('/api', flowRunsBulkRouter);
   app.route('/api', flowRunsDeleteRouter);
   app.route('/api', flowRunsRouter);
+  app.route('/api', flowRunInputsRouter);
   app.route('/api', taskRunsRouter);
   app.route('/api', runStatesRouter);
   app.route('/api', apiKeysRouter);

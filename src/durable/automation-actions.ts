@@ -7,6 +7,7 @@ import { readDeployment } from '../db/deployments';
 import { type ActionOutcome, inferredId, renderParameters, renderTemplate } from '../domain/automations';
 import { mergeParameters, runParameterProblem } from '../domain/deployments';
 import { deploymentLimitKey } from '../domain/orchestration';
+import { suspendedByAutomation } from '../domain/runs/pauses';
 import type { Env } from '../env';
 import { type ActionCall, done, failed, target } from './action-call';
 import {
@@ -126,6 +127,8 @@ export async function executeAction(env: Env, call: ActionCall): Promise<ActionO
             }) as StateCreate,
           action.force,
         );
+      case 'suspend-flow-run':
+        return await flowRunState(env, call, () => suspendedByAutomation(call.now), false);
       case 'resume-flow-run': {
         const id = inferredId(call.event, 'flow-run');
         if (!id) return failed('the triggering event names no flow run');
@@ -160,10 +163,8 @@ export async function executeAction(env: Env, call: ActionCall): Promise<ActionO
             : { subject, body, event: context.event };
         return await post(action.url, action.headers, JSON.stringify(json));
       }
-      // suspend-flow-run is refused when an automation is written (schemas.ts, actionProblem) until the
-      // SDK can suspend a run; then it goes here, proposing PAUSED with `pause_reschedule`.
       default:
-        return failed(`${action.type} is not supported yet`);
+        return failed(`${(action as { type: string }).type} is not supported yet`);
     }
   } catch (error) {
     return failed(error instanceof Error ? error.message : String(error));

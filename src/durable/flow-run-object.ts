@@ -3,6 +3,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import type {
   FlowRun,
+  FlowRunInput,
+  FlowRunInputCreate,
+  FlowRunInputFilter,
   FlowRunUpdate,
   OrchestrationResult,
   SetStateBody,
@@ -14,9 +17,9 @@ import type {
 } from 'edgeflow/protocol';
 import { deleteRunIndex, readCachedStates } from '../db/run-index';
 import { isUnstartedAutoScheduled } from '../domain/deployments';
-import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
+import { defaultPolicy, type RunConcurrencyLimit } from '../domain/orchestration';
 import { isFinalRun, ownedResultKeys } from '../domain/retention';
-import { applyFlowRunUpdate, flowRunSnapshot } from '../domain/runs/flow-run-docs';
+import { applyFlowRunUpdate } from '../domain/runs/flow-run-docs';
 import { expiryProposal } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
@@ -24,9 +27,12 @@ import type { ClaimReply, FlowRunDispatchApi } from './dispatch';
 import { transitionFlowRun } from './flow-transitions';
 import { RunConcurrency } from './run-concurrency';
 import { RunDispatch } from './run-dispatch';
+import { RunInputCalls } from './run-inputs';
 import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
+import { type ResumeReply, resumeRun } from './run-resume';
 import { RunStorage } from './run-storage';
+import { RunWatchers } from './run-watchers';
 import { applyTaskBatch, cacheKeysToLookUp, toCacheRecord } from './task-batch';
 import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
 import { TaskTagSlots } from './task-tag-slots';
@@ -59,6 +65,8 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   private readonly proposals: RunProposals;
   private readonly dispatch: RunDispatch;
   private readonly tagSlots: TaskTagSlots;
+  private readonly watchers = new RunWatchers();
+  private readonly inputs: RunInputCalls;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -76,9 +84,11 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
       tagSlots: () => this.tagSlots,
       outbox: this.outbox,
       armAlarm: () => this.armAlarm(),
+      stateWritten: () => this.watchers.wake(),
     };
     this.proposals = new RunProposals(parts);
     this.dispatch = new RunDispatch(parts, this.proposals);
+    this.inputs = new RunInputCalls(() => this.storage, this.watchers);
   }
 
   /**
@@ -134,12 +144,35 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     return { kind: 'ok', ...answer };
   }
 
-  async resume(): Promise<SetStateReply> {
-    const stored = this.storage.readRun();
-    if (!stored) return { kind: 'not_found' };
-    const proposal = resumeProposal(flowRunSnapshot(stored.doc));
-    if ('status' in proposal) return { kind: 'ok', written: false, result: proposal };
-    return this.setState({ state: proposal, force: false });
+  /** Resumes a paused run; a pause waiting for typed input checks `runInput` (run-resume.ts). */
+  resume(runInput?: Record<string, unknown>): Promise<ResumeReply> {
+    return resumeRun(this.storage, this.proposals, runInput);
+  }
+
+  /** The run once its state is no longer `afterStateId` (at once if it is not), or as it is after `waitMs`. */
+  async nextState(afterStateId: string | undefined, waitMs: number): Promise<FlowRun | null> {
+    const moved = await this.watchers.until(() => {
+      const doc = this.storage.readRun()?.doc;
+      return !doc || doc.state_id !== afterStateId ? (doc ?? 'gone') : null;
+    }, waitMs);
+    if (moved === 'gone') return null;
+    return moved ?? this.storage.readRun()?.doc ?? null;
+  }
+
+  addInput(input: FlowRunInputCreate): FlowRunInput | 'exists' | null {
+    return this.inputs.add(input);
+  }
+
+  readInput(key: string): FlowRunInput | 'absent' | null {
+    return this.inputs.read(key);
+  }
+
+  filterInputs(filter: FlowRunInputFilter): Promise<FlowRunInput[] | null> {
+    return this.inputs.filter(filter);
+  }
+
+  removeInput(key: string): 'removed' | 'absent' | null {
+    return this.inputs.remove(key);
   }
 
   async update(patch: FlowRunUpdate): Promise<FlowRun | null> {

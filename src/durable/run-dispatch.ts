@@ -2,7 +2,7 @@
 // Late). Every change still goes through the rules; see dispatch.ts for the seam.
 import type { StateCreate } from 'edgeflow/protocol';
 import { isTerminal } from 'edgeflow/protocol';
-import { dispatchView } from '../domain/dispatch';
+import { dispatchView, lapseCrashesRun } from '../domain/dispatch';
 import { crashRetryProposal, defaultPolicy } from '../domain/orchestration';
 import { flowRunSnapshot } from '../domain/runs/flow-run-docs';
 import type { ClaimReply, FlowRunDispatchApi } from './dispatch';
@@ -58,6 +58,7 @@ export class RunDispatch implements FlowRunDispatchApi {
     const storage = this.run.storage();
     const stored = storage.readRun();
     if (!stored || stored.leaseId !== leaseId || isTerminal(stored.doc.state_type)) return;
+    if (!lapseCrashesRun(stored.doc.state, stored.doc.empirical_policy.retry_type)) return;
     const clock = systemClock();
     const before = stored.doc.state;
     const propose = (proposed: StateCreate) =>

@@ -26,6 +26,8 @@ export interface RunParts {
   tagSlots(): TaskTagSlots;
   outbox: RunOutbox;
   armAlarm(): Promise<void>;
+  /** A state was written: held reads of the run's state look again. */
+  stateWritten?(): void;
 }
 
 export function systemClock(): OrchestrationClock {
@@ -69,6 +71,7 @@ export class RunProposals {
   async publish(): Promise<void> {
     await this.run.outbox.flush([]);
     await this.run.armAlarm();
+    this.run.stateWritten?.();
   }
 
   /** `propose`, then `publish` if a state was written. */

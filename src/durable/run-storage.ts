@@ -8,6 +8,7 @@
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
 import type { RunConcurrencyLimit } from '../domain/orchestration';
 import { RunEvents } from './run-events';
+import { RunInputs } from './run-inputs';
 import { RunTables } from './run-tables';
 import { RunTimerStore } from './run-timer-store';
 import { insertRows } from './sql-rows';
@@ -38,12 +39,15 @@ export class RunStorage {
   readonly events: RunEvents;
   /** The alarm's timers, written in the same transactions as the states that set them. */
   readonly timers: RunTimerStore;
+  /** The run's inputs (docs/sdk.md, "Pause, suspend and input"). */
+  readonly inputs: RunInputs;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.tables = new RunTables(this.sql);
     this.events = new RunEvents(this.sql, this.tables);
     this.timers = new RunTimerStore(this.sql, this.tables);
+    this.inputs = new RunInputs(this.sql, this.tables);
   }
 
   /** Runs `block` in one SQLite transaction; if it throws, the rollback also drops the in-memory copies. */

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS outbox (kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY
 CREATE TABLE IF NOT EXISTS timers (kind TEXT PRIMARY KEY, due_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS concurrency_limits (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_inputs (key TEXT PRIMARY KEY, doc TEXT NOT NULL);
 `;
 
 /** The tables and indexes SCHEMA makes, so one query can tell whether an object has them all. */

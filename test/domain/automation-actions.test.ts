@@ -112,14 +112,12 @@ describe('automation bodies', () => {
     expect(parsed.trigger).toMatchObject({ threshold: 1, for_each: [], match: {} });
   });
 
-  it('refuses suspend-flow-run at creation, naming the action', () => {
+  it('accepts suspend-flow-run now that the SDK can suspend a run', () => {
     const result = AutomationCreateSchema.safeParse({
       ...base,
       actions: [{ type: 'do-nothing' }, { type: 'suspend-flow-run' }],
     });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.path).toEqual(['actions', 1, 'type']);
-    expect(result.error?.issues[0]?.message).toMatch(/cannot suspend/);
+    expect(result.success).toBe(true);
   });
 
   it('refuses a trigger type it does not know, naming the field', () => {

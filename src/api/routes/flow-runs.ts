@@ -20,7 +20,7 @@ import type { SetStateReply } from '../../durable/flow-run-object';
 import { flowRunObject } from '../../durable/objects';
 import { deleteOneRun } from '../../scheduler/run-deletion';
 import { checkedArtifacts, saveArtifacts } from '../artifact-data';
-import { conflict, flowNotFound, notFound } from '../errors';
+import { ApiError, conflict, flowNotFound, notFound } from '../errors';
 import { utcEvent } from '../events-input';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
@@ -181,8 +181,12 @@ export const flowRunsRouter = createRouter()
   })
   .openapi(resume, async (c) => {
     const { id } = c.req.valid('param');
-    const { body, status } = orchestrationReply(await flowRunObject(c.env, id).resume(), id);
-    return c.json(body, status);
+    const reply = await flowRunObject(c.env, id).resume(c.req.valid('json').run_input);
+    // A pause waiting for typed input refuses input that does not fit its schema, naming the field.
+    if (reply.kind === 'invalid_input')
+      throw new ApiError(422, 'flow_run.invalid_run_input', reply.message, reply.field);
+    const answer = orchestrationReply(reply, id);
+    return c.json(answer.body, answer.status);
   })
   .openapi(filter, async (c) => c.json(await filterFlowRuns(c.env.DB, c.req.valid('json')), 200))
   .openapi(count, async (c) => c.json(await countFlowRuns(c.env.DB, c.req.valid('json')), 200))

@@ -7,11 +7,12 @@ import type { Viewer } from '../viewer';
 
 const RUN_ROUTE = 'POST /api/deployments/{id}/create_flow_run';
 
-function Control(props: { field: ParameterField; id: string; describedBy: string }) {
-  const { field, id, describedBy } = props;
+/** One field's control; named `<prefix>.<name>` (`parameters.count`), as the API names it in errors. */
+export function Control(props: { field: ParameterField; id: string; describedBy: string; prefix?: string }) {
+  const { field, id, describedBy, prefix = 'parameters' } = props;
   const common = {
     id,
-    name: `parameters.${field.name}`,
+    name: `${prefix}.${field.name}`,
     'data-kind': field.kind,
     'aria-describedby': describedBy,
     'aria-required': field.required ? 'true' : undefined,
@@ -49,7 +50,7 @@ function Control(props: { field: ParameterField; id: string; describedBy: string
   }
 }
 
-function hint(field: ParameterField): string {
+export function hint(field: ParameterField): string {
   const kind = {
     string: 'text',
     number: 'a number',

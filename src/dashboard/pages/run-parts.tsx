@@ -6,6 +6,7 @@ import { type RunAction, runActionCall, runActions } from '../../domain/dashboar
 import { ApiButton, Duration, Empty, ScopeNote, StateBadge, Time } from '../components';
 import { formatDuration, formatJson, secondsBetween } from '../format';
 import type { Viewer } from '../viewer';
+import { waitsForInput } from './run-resume';
 
 export interface RunView {
   run: FlowRun;
@@ -51,17 +52,24 @@ export function RunHeader(props: { view: RunView; viewer: Viewer }) {
         </h1>
         <StateBadge type={run.state_type} name={run.state_name} />
         <div class="actions">
-          {actions.map((action) => (
-            <ApiButton
-              viewer={props.viewer}
-              id={`run-${action}`}
-              route={routeOf(action)}
-              call={runActionCall(action, run.id)}
-              label={ACTIONS[action].label}
-              confirm={ACTIONS[action].confirm}
-              variant={ACTIONS[action].variant}
-            />
-          ))}
+          {actions.map((action) =>
+            // A pause waiting for typed input is resumed through its form (run-resume.tsx).
+            action === 'resume' && waitsForInput(run) ? (
+              <a id="run-resume" class="button" href="#resume-form">
+                Resume…
+              </a>
+            ) : (
+              <ApiButton
+                viewer={props.viewer}
+                id={`run-${action}`}
+                route={routeOf(action)}
+                call={runActionCall(action, run.id)}
+                label={ACTIONS[action].label}
+                confirm={ACTIONS[action].confirm}
+                variant={ACTIONS[action].variant}
+              />
+            ),
+          )}
         </div>
       </div>
       <ScopeNote viewer={props.viewer} show={blocked} />

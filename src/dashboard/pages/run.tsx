@@ -15,6 +15,7 @@ import { digestOf, liveHtml, liveJson, respondTagged } from '../live';
 import { page } from '../shell';
 import type { DashboardContext } from '../viewer';
 import { RunDetails, RunHeader, type RunView, StateTimeline } from './run-parts';
+import { loadPausedForInput, ResumeForm } from './run-resume';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOG_PAGE = 500;
@@ -68,6 +69,8 @@ export async function runPage(c: DashboardContext): Promise<Response> {
   if (!view) return notFound(c, id);
   const viewer = c.get('viewer');
   const base = `/runs/${view.run.id}`;
+  // Outside the live header, so a refresh does not wipe what is being typed.
+  const paused = await loadPausedForInput(flowRunObject(c.env, view.run.id), view.run);
   return page(
     c,
     { title: view.run.name, current: 'runs', scripts: ['run-graph.js', 'run-logs.js'], styles: ['run.css'] },
@@ -78,6 +81,7 @@ export async function runPage(c: DashboardContext): Promise<Response> {
       <Live src={`${base}/live?part=header`} label="Run summary" class="run-header">
         <RunHeader view={view} viewer={viewer} />
       </Live>
+      {paused ? <ResumeForm run={view.run} paused={paused} viewer={viewer} /> : null}
       <p class="run-links">
         <a href={`${base}/artifacts`}>Artifacts</a>
       </p>

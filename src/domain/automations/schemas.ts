@@ -69,8 +69,6 @@ export type Action = z.output<typeof ActionSchema>;
 
 /** Why an action cannot be accepted as written, or null (checked beside the schema). */
 export function actionProblem(action: Action): { field: string; message: string } | null {
-  if (action.type === 'suspend-flow-run')
-    return { field: 'type', message: 'suspend-flow-run is not supported: the SDK cannot suspend a run yet' };
   const selectedKey = {
     'run-deployment': 'deployment_id',
     'pause-deployment': 'deployment_id',

@@ -53,3 +53,17 @@ export function heartbeatOutcome(
   }
   return outcome;
 }
+
+/**
+ * Whether a lapsed lease means the run's process is gone mid-attempt (so the run crashed). A suspended
+ * run (PAUSED with `pause_reschedule`) and a run waiting in the queue have no process by design: their
+ * old lease lapsing changes nothing (docs/sdk.md, "Pause, suspend and input").
+ */
+export function lapseCrashesRun(
+  state: { type: StateType; state_details: { pause_reschedule?: boolean | null } } | null,
+  retryType: 'in_process' | 'reschedule' | null,
+): boolean {
+  if (state?.type === 'PAUSED') return state.state_details.pause_reschedule !== true;
+  if (state?.type === 'SCHEDULED') return retryType === 'in_process';
+  return true;
+}

@@ -187,6 +187,9 @@ export class Agent {
       await this.#propose(run, 'CRASHED', `The flow run process exited with ${describeExit(end.exit)}.`);
     } else if (outcome?.kind === 'stale_lease') {
       this.#report(`flow run ${id}: lease lost, another attempt owns it`);
+    } else if (outcome?.kind === 'stopped' && outcome.state_type === 'PAUSED') {
+      // A suspension ends the process on purpose: nothing to report (docs/sdk.md, "Pause, suspend and input").
+      this.#report(`flow run ${id}: suspended, its process ended; a resume schedules it again`);
     }
   }
 

@@ -10,6 +10,7 @@ import { deployCommand } from './commands/deploy.ts';
 import { eventsCommand } from './commands/events.ts';
 import { limitCommand } from './commands/limit.ts';
 import { logsCommand } from './commands/logs.ts';
+import { resumeCommand } from './commands/resume.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { variableCommand } from './commands/variable.ts';
@@ -31,6 +32,7 @@ const COMMANDS: Command[] = [
   logsCommand,
   eventsCommand,
   cancelCommand,
+  resumeCommand,
   limitCommand,
   automationCommand,
   variableCommand,

@@ -44,6 +44,7 @@ import { BlocksClient } from './blocks-client.ts';
 import { streamEvents } from './event-stream.ts';
 import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
+import { RunInputsClient } from './run-inputs-client.ts';
 import { VariablesClient } from './variables-client.ts';
 
 /** What a caller may leave out of a set_state body (force defaults to false on the server). */
@@ -67,6 +68,8 @@ export class EdgeflowClient {
   readonly variables: VariablesClient;
   /** Reading artifacts (flows send theirs in the report batches; docs/artifacts.md). */
   readonly artifacts: ArtifactsClient;
+  /** Flow run inputs and the held read of a run's next state (docs/sdk.md, "Pause, suspend and input"). */
+  readonly runInputs: RunInputsClient;
   /** Block types and documents, by slug and name (docs/blocks.md). */
   readonly blocks: BlocksClient;
 
@@ -76,6 +79,7 @@ export class EdgeflowClient {
     this.automations = new AutomationsClient(this.#http);
     this.variables = new VariablesClient(this.#http);
     this.artifacts = new ArtifactsClient(this.#http);
+    this.runInputs = new RunInputsClient(this.#http);
     this.blocks = new BlocksClient(this.#http);
   }
 
@@ -97,6 +101,14 @@ export class EdgeflowClient {
 
   readFlowRun(id: string) {
     return this.#http.request('GET', `/api/flow_runs/${pathPart(id)}`, { schema: FlowRunSchema });
+  }
+
+  /** Resumes a paused run; a pause waiting for typed input checks `runInput` (422 naming the field). */
+  resumeFlowRun(id: string, runInput?: Record<string, unknown>) {
+    return this.#http.request('POST', `/api/flow_runs/${pathPart(id)}/resume`, {
+      body: runInput === undefined ? {} : { run_input: runInput },
+      schema: OrchestrationResultSchema,
+    });
   }
 
   /** The run's state history, oldest first. */

@@ -8,4 +8,5 @@ export { ApiError, ApiResponseError, ApiUnavailableError, LockedError, StaleLeas
 export { clientFromEnvironment, DEFAULT_API_URL, MissingApiKeyError } from './from-environment.ts';
 export type { HttpOptions } from './http.ts';
 export { LimitsClient } from './limits-client.ts';
+export { RunInputsClient } from './run-inputs-client.ts';
 export { VariablesClient } from './variables-client.ts';

@@ -11,6 +11,7 @@ export * from './flow-runs.ts';
 export * from './flows.ts';
 export * from './logs.ts';
 export * from './retries.ts';
+export * from './run-inputs.ts';
 export * from './states.ts';
 export * from './task-runs.ts';
 export * from './variables.ts';

@@ -2,6 +2,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EdgeflowClient } from '../client/index.ts';
 import type { FlowRun, LogCreate } from '../protocol/index.ts';
+import type { PauseWatch } from './pause-watch.ts';
 import type { TaskRunner } from './task-runner.ts';
 
 /**
@@ -34,6 +35,8 @@ export interface RunContext {
   taskRun?: TaskRunScope;
   /** The flow's `logPrints`: console output inside the run becomes its logs. */
   logPrints?: boolean;
+  /** Set by the engine for a top-level run: holds new tasks while the run is paused from outside. */
+  pauseWatch?: PauseWatch;
 }
 
 interface Registry {

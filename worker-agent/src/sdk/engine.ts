@@ -8,6 +8,7 @@ import { type RunContext, withRunContext } from './context.ts';
 import { describeError, TimedOutError } from './errors.ts';
 import { type FlowDefinition, type FlowHook, validateParameters } from './flow.ts';
 import { LOG_LEVELS } from './logger.ts';
+import { PauseWatch, stoppedState } from './pause-watch.ts';
 import { captureConsole } from './prints.ts';
 import { TaskRunReporter } from './reporter.ts';
 import { resultPolicy } from './result-settings.ts';
@@ -63,6 +64,8 @@ function msUntil(iso: string | null | undefined, now = Date.now()): number {
 
 interface Attempt {
   final: StateCreate;
+  /** The server's state when the flow was stopped by it (suspended, a pause timed out, cancelled): nothing to propose. */
+  stopped?: State;
   flow: FlowDefinition<unknown> | null;
   value?: unknown;
   error?: unknown;
@@ -74,8 +77,10 @@ async function runAttempt(
   context: RunContext,
   reporter: TaskRunReporter,
   attempt: number,
+  runningStateId: string,
 ): Promise<Attempt> {
   let taskRunner: TaskRunner | undefined;
+  let watch: PauseWatch | undefined;
   let flow: FlowDefinition<unknown> | null = null;
   try {
     flow = definition.load ? await definition.load() : definition;
@@ -90,6 +95,20 @@ async function runAttempt(
       flowResults: flow.results,
     });
     runContext.taskRunner = taskRunner;
+    // Only a top-level run is watched: a paused or suspended run stops its subflows with it.
+    if (!context.flowRun.parent_task_run_id)
+      runContext.pauseWatch = watch = new PauseWatch(
+        context.client,
+        context.flowRun.id,
+        runningStateId,
+        (message) =>
+          context.log({
+            name: 'edgeflow.flow_runs',
+            level: LOG_LEVELS.info,
+            message,
+            timestamp: new Date().toISOString(),
+          }),
+      );
     // A retried or re-run flow run finds its completed task runs and gets their results back.
     if (attempt > 1 || context.flowRun.run_count > 0) await taskRunner.loadEarlierRuns();
     if (logPrints) captureConsole();
@@ -105,6 +124,8 @@ async function runAttempt(
     return { final: { type: 'COMPLETED', name: 'Completed', data: stored.data }, flow, value };
   } catch (error) {
     await taskRunner?.settle();
+    const stopped = stoppedState(error);
+    if (stopped) return { final: { type: stopped.type }, stopped, flow, error };
     context.log({
       name: 'edgeflow.flow_runs',
       level: LOG_LEVELS.error,
@@ -114,6 +135,8 @@ async function runAttempt(
     const name = error instanceof Error && error.name === 'TimedOutError' ? 'TimedOut' : 'Failed';
     const message = `Flow run encountered an exception: ${describeError(error)}`;
     return { final: { type: 'FAILED', name, message }, flow, error };
+  } finally {
+    await watch?.stop();
   }
 }
 
@@ -168,7 +191,7 @@ export async function runFlowRun(
           : { kind: 'stopped', state: running };
       }
       hooks.beforeRun?.();
-      const result = await runAttempt(definition, context, reporter, attempt);
+      const result = await runAttempt(definition, context, reporter, attempt, running.id);
       // Every task report lands before the flow run proposes its final state (docs/sdk.md, "Reports
       // and where the SDK waits").
       await reporter.flush();
@@ -177,7 +200,7 @@ export async function runFlowRun(
       if (failure?.kind === 'aborted') return { kind: 'aborted', reason: failure.reason };
       if (failure?.kind === 'error') throw failure.error;
       await hooks.beforeFinal?.();
-      const after = await propose(context, result.final);
+      const after = result.stopped ?? (await propose(context, result.final));
       if (after.type === 'SCHEDULED') {
         // RetryFailedFlows: AwaitingRetry with retry_type in_process is ours to run again, here.
         await sleep(msUntil(after.state_details.scheduled_time));

@@ -60,6 +60,14 @@ export {
   unmapped,
 } from './futures.ts';
 export { getRunLogger, LOG_LEVELS, type LogLevelName, type RunLogger } from './logger.ts';
+export {
+  DEFAULT_PAUSE_TIMEOUT_SECONDS,
+  type PauseOptions,
+  pauseFlowRun,
+  RunInputValidationError,
+  suspendFlowRun,
+} from './pause.ts';
+export { FlowRunStoppedSignal } from './pause-watch.ts';
 export { ResultKeyError } from './result-keys.ts';
 export type { ResultOptions } from './result-settings.ts';
 export {
@@ -70,6 +78,14 @@ export {
   storageFromSpec,
 } from './result-storage.ts';
 export { loadResult, type ResultRecord } from './results.ts';
+export {
+  type ReceivedInput,
+  type ReceiveInputOptions,
+  ReceiveInputTimeoutError,
+  receiveInput,
+  type SendInputOptions,
+  sendInput,
+} from './run-input.ts';
 export { type S3StorageOptions, s3Storage } from './s3-storage.ts';
 export type { CustomSerializer, SerializerChoice } from './serializers.ts';
 export {

@@ -73,6 +73,11 @@ export class TaskRunner {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
+  /** Sends every report queued so far (a pause records the tasks that ended before it). */
+  flushReports(): Promise<void> {
+    return this.#options.reporter.flush();
+  }
+
   /** Starts a task run of `task` (a task definition) and returns its future. */
   submit(task: unknown, args: unknown[], waitFor: unknown[]): TaskRunFuture {
     const definition = task as TaskDefinition;
@@ -133,8 +138,13 @@ export class TaskRunner {
       });
     }
     const run: PlannedRun = { task: definition, id, name, dynamicKey, earlier, args, upstream, future };
+    // A task boundary: a run paused from outside holds its new tasks here (pause-watch.ts).
+    const watch = this.#options.context.pauseWatch;
+    const started = watch
+      ? watch.beforeTask().then(() => runTaskRun(run, this.#options))
+      : runTaskRun(run, this.#options);
     this.#track(
-      runTaskRun(run, this.#options).then(
+      started.then(
         (result) => settle({ ok: true, value: result }),
         (error: unknown) => settle({ ok: false, error }),
       ),

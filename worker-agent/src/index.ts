@@ -28,6 +28,8 @@ export {
   type FlowHookContext,
   type FlowOptions,
   FlowRunAbortedError,
+  FlowRunCancelledError,
+  getRunContext,
   getRunLogger,
   getVariable,
   INPUTS,

@@ -31,6 +31,8 @@ interface ActiveRun {
 
 /** SIGTERM is followed by SIGKILL after this long when a cancelled run's process ignores it. */
 const KILL_GRACE_MS = 5_000;
+/** A cancelled run's process gets this long to stop through its signal before SIGTERM. */
+const CANCEL_STOP_MS = 2_000;
 
 export class Agent {
   readonly name: string;
@@ -162,12 +164,16 @@ export class Agent {
     try {
       child = await this.#children.take(key);
     } catch (error) {
-      await this.#propose(run, 'CRASHED', `The agent could not start a process: ${(error as Error).message}`);
+      await this.#propose(run, {
+        type: 'CRASHED',
+        name: 'Crashed',
+        message: `The agent could not start a process: ${(error as Error).message}`,
+      });
       return;
     }
     if (run.lost || run.cancelReason) {
       child.release();
-      if (!run.lost) await this.#propose(run, 'CANCELLED', run.cancelReason!);
+      if (!run.lost) await this.#propose(run, cancelled(run.cancelReason!));
       return;
     }
     run.child = child;
@@ -182,9 +188,16 @@ export class Agent {
     if (run.lost) return;
     const outcome = end.kind === 'reported' ? end.outcome : null;
     if (run.cancelReason || outcome?.state_type === 'CANCELLING') {
-      await this.#propose(run, 'CANCELLED', run.cancelReason ?? 'The flow run was cancelled.');
+      await this.#propose(run, cancelled(run.cancelReason ?? 'The flow run was cancelled.'));
+    } else if (end.kind === 'handed_over') {
+      // Its process is gone: the run's end is reported now, with no code of it left running.
+      await this.#propose(run, end.state);
     } else if (end.kind === 'exited') {
-      await this.#propose(run, 'CRASHED', `The flow run process exited with ${describeExit(end.exit)}.`);
+      await this.#propose(run, {
+        type: 'CRASHED',
+        name: 'Crashed',
+        message: `The flow run process exited with ${describeExit(end.exit)}.`,
+      });
     } else if (outcome?.kind === 'stale_lease') {
       this.#report(`flow run ${id}: lease lost, another attempt owns it`);
     }
@@ -208,16 +221,15 @@ export class Agent {
     if (!stopped) this.#report(`flow run ${run.claimed.flow_run.id}: its process is not reused: ${why}`);
   }
 
-  /** Proposes a state the agent decides (CRASHED, CANCELLED) with the run's lease. */
-  async #propose(run: ActiveRun, type: 'CRASHED' | 'CANCELLED', message: string): Promise<void> {
+  /** Proposes a state the agent decides (CRASHED, CANCELLED, a handed-over end) with the run's lease. */
+  async #propose(run: ActiveRun, state: StateCreate): Promise<void> {
     const id = run.claimed.flow_run.id;
-    const state: StateCreate = { type, name: type === 'CRASHED' ? 'Crashed' : 'Cancelled', message };
     try {
       const result = await this.#client.setFlowRunState(id, { state, lease_id: run.claimed.lease_id });
-      this.#report(`flow run ${id}: ${type} → ${result.status} (${message})`);
+      this.#report(`flow run ${id}: ${state.name ?? state.type} → ${result.status} (${state.message})`);
     } catch (error) {
       if (error instanceof StaleLeaseError) return;
-      this.#report(`flow run ${id}: could not report ${type}: ${(error as Error).message}`);
+      this.#report(`flow run ${id}: could not report ${state.type}: ${(error as Error).message}`);
     }
   }
 
@@ -226,7 +238,8 @@ export class Agent {
       const run = this.#active.get(id);
       if (!run || run.cancelReason) continue;
       run.cancelReason = reason;
-      run.child?.kill(KILL_GRACE_MS);
+      // Its signal aborts first, so the run's code can stop on its own; the process goes either way.
+      run.child?.cancel(reason, { stopMs: CANCEL_STOP_MS, graceMs: KILL_GRACE_MS });
     }
   }
 
@@ -264,4 +277,8 @@ export class Agent {
   #report(message: string): void {
     this.#options.report?.(message);
   }
+}
+
+function cancelled(message: string): StateCreate {
+  return { type: 'CANCELLED', name: 'Cancelled', message };
 }

@@ -34,6 +34,13 @@ export interface RunContext {
   taskRun?: TaskRunScope;
   /** The flow's `logPrints`: console output inside the run becomes its logs. */
   logPrints?: boolean;
+  /**
+   * Aborted when this flow or task run must stop: its timeout, its flow run's timeout, cancellation,
+   * the agent shutting down (docs/sdk.md, "Timeouts and cancellation"). Pass it to `fetch` and waits.
+   */
+  signal?: AbortSignal;
+  /** Ends the flow run at once with `reason` (set by the engine; timeouts.ts uses it). */
+  stopRun?: (reason: Error) => void;
 }
 
 interface Registry {
@@ -57,6 +64,13 @@ function registry(): Registry {
 /** The run the caller executes in, or undefined outside any run. */
 export function currentRun(): RunContext | undefined {
   return registry().storage.getStore();
+}
+
+/** The run the caller executes in; throws outside a flow run (Prefect's `get_run_context`). */
+export function getRunContext(): RunContext & { signal: AbortSignal } {
+  const context = currentRun();
+  if (!context) throw new Error('getRunContext() was called outside a flow or task run.');
+  return { ...context, signal: context.signal ?? new AbortController().signal };
 }
 
 export function withRunContext<T>(context: RunContext, fn: () => T): T {

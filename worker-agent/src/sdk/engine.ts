@@ -13,7 +13,7 @@ import { TaskRunReporter } from './reporter.ts';
 import { storeResult } from './results.ts';
 import type { SubflowOutcome } from './subflows.ts';
 import { TaskRunner } from './task-runner.ts';
-import { withTimeout } from './timeouts.ts';
+import { cancelledBy, graceSeconds, runGuarded } from './timeouts.ts';
 
 /** How a flow run's execution in this process ended. */
 export type FlowRunOutcome =
@@ -91,11 +91,19 @@ async function runAttempt(
     // A retried or re-run flow run finds its completed task runs and gets their results back.
     if (attempt > 1 || context.flowRun.run_count > 0) await taskRunner.loadEarlierRuns();
     if (logPrints) captureConsole();
-    const body = withRunContext(runContext, () => flow!.fn(parameters));
-    const value = await withTimeout(
-      body,
-      flow.timeoutSeconds,
-      () => new TimedOutError(`Flow run ${context.flowRun.name}`, flow!.timeoutSeconds ?? 0),
+    // The flow's timeout does not wait for its tasks: they stop with its signal (timeouts.ts).
+    const value = await runGuarded(
+      ({ signal, stop }) => {
+        runContext.signal = signal;
+        runContext.stopRun = stop;
+        return withRunContext(runContext, () => flow!.fn(parameters));
+      },
+      {
+        seconds: flow.timeoutSeconds,
+        timeoutError: () => new TimedOutError(`Flow run ${context.flowRun.name}`, flow!.timeoutSeconds ?? 0),
+        parent: context.signal,
+        what: `Flow run ${context.flowRun.name}`,
+      },
     );
     await taskRunner.settle();
     const stored = await storeResult(context.client, value, {
@@ -104,7 +112,12 @@ async function runAttempt(
     });
     return { final: { type: 'COMPLETED', name: 'Completed', data: stored.data }, flow, value };
   } catch (error) {
-    await taskRunner?.settle();
+    // Stopped (timeout, cancellation): its tasks were told to stop too; one that will not is left over.
+    const stopped = taskRunner?.signalled();
+    const settled = taskRunner?.settle();
+    await (stopped
+      ? Promise.race([settled, sleep(graceSeconds() * 1000, undefined, { ref: false })])
+      : settled);
     context.log({
       name: 'edgeflow.flow_runs',
       level: LOG_LEVELS.error,
@@ -140,7 +153,11 @@ async function runHooks(hooks: FlowHook[] | undefined, context: RunContext, stat
 export async function runFlowRun(
   definition: FlowDefinition<unknown>,
   context: RunContext,
-  hooks: { beforeRun?: () => void; beforeFinal?: () => Promise<void> } = {},
+  hooks: {
+    beforeRun?: () => void;
+    /** Before the final state is proposed; the agent's child may hand `final` over to the agent instead. */
+    beforeFinal?: (final: StateCreate) => Promise<void>;
+  } = {},
 ): Promise<FlowRunOutcome> {
   const reporter = new TaskRunReporter(context.client, context.flowRun.id, context.leaseId);
   try {
@@ -160,7 +177,10 @@ export async function runFlowRun(
       if (failure?.kind === 'stale_lease') return { kind: 'stale_lease' };
       if (failure?.kind === 'aborted') return { kind: 'aborted', reason: failure.reason };
       if (failure?.kind === 'error') throw failure.error;
-      await hooks.beforeFinal?.();
+      // Cancelled: the agent reports CANCELLED once this process has stopped.
+      if (cancelledBy(context.signal))
+        return { kind: 'aborted', reason: describeError(context.signal!.reason) };
+      await hooks.beforeFinal?.(result.final);
       const after = await propose(context, result.final);
       if (after.type === 'SCHEDULED') {
         // RetryFailedFlows: AwaitingRetry with retry_type in_process is ours to run again, here.

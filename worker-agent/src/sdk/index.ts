@@ -28,7 +28,7 @@ export {
   concurrency,
   rateLimit,
 } from './concurrency.ts';
-export { currentRun, type LogRecord, type RunContext, withRunContext } from './context.ts';
+export { currentRun, getRunContext, type LogRecord, type RunContext, withRunContext } from './context.ts';
 export { type FlowRunOutcome, runFlowRun } from './engine.ts';
 export {
   FlowRunAbortedError,
@@ -68,6 +68,7 @@ export {
   type TaskRunInfo,
   task,
 } from './task.ts';
+export { FlowRunCancelledError } from './timeouts.ts';
 export {
   getVariable,
   type SetVariableOptions,

@@ -70,6 +70,11 @@ export class TaskRunner {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
+  /** True once the flow run's signal has aborted: its task runs are stopping. */
+  signalled(): boolean {
+    return this.#options.context.signal?.aborted === true;
+  }
+
   /** Starts a task run of `task` (a task definition) and returns its future. */
   submit(task: unknown, args: unknown[], waitFor: unknown[]): TaskRunFuture {
     const definition = task as TaskDefinition;

@@ -22,6 +22,7 @@ import { deploymentSchedulesRouter } from './routes/deployment-schedules';
 import { deploymentsRouter } from './routes/deployments';
 import { eventStreamRouter } from './routes/event-stream';
 import { eventsRouter } from './routes/events';
+import { flowRunWaitRouter } from './routes/flow-run-wait';
 import { flowRunsRouter } from './routes/flow-runs';
 import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
 import { flowsRouter } from './routes/flows';
@@ -112,6 +113,7 @@ export function createApp() {
   app.route('/api', flowsRouter);
   app.route('/api', flowRunsBulkRouter);
   app.route('/api', flowRunsRouter);
+  app.route('/api', flowRunWaitRouter);
   app.route('/api', taskRunsRouter);
   app.route('/api', runStatesRouter);
   app.route('/api', apiKeysRouter);

@@ -12,6 +12,7 @@ import type {
   TaskRunBatchItem,
   TaskRunBatchResult,
 } from 'edgeflow/protocol';
+import { isTerminal } from 'edgeflow/protocol';
 import { deleteRunIndex, readCachedStates } from '../db/run-index';
 import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit, resumeProposal } from '../domain/orchestration';
@@ -26,6 +27,7 @@ import { RunDispatch } from './run-dispatch';
 import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
 import { RunStorage } from './run-storage';
+import { RunWatchers } from './run-watchers';
 import { applyTaskBatch, cacheKeysToLookUp, toCacheRecord } from './task-batch';
 import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
 import { TaskTagSlots } from './task-tag-slots';
@@ -58,6 +60,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   private readonly proposals: RunProposals;
   private readonly dispatch: RunDispatch;
   private readonly tagSlots: TaskTagSlots;
+  private readonly watchers = new RunWatchers();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +78,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
       tagSlots: () => this.tagSlots,
       outbox: this.outbox,
       armAlarm: () => this.armAlarm(),
+      published: () => this.watchers.changed(),
     };
     this.proposals = new RunProposals(parts);
     this.dispatch = new RunDispatch(parts, this.proposals);
@@ -118,6 +122,19 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     return this.storage.readRun()?.doc ?? null;
   }
 
+  /**
+   * The run once it has ended (a terminal state, published) or after `ms`, whichever is first: a
+   * request held open instead of polled (runDeployment waits this way). Null when there is no run.
+   */
+  async waitForEnd(ms: number): Promise<FlowRun | null> {
+    const ended = () => {
+      const doc = this.storage.readRun()?.doc;
+      return !doc || isTerminal(doc.state_type);
+    };
+    if (!ended()) await this.watchers.wait(ms, ended);
+    return this.read();
+  }
+
   async readStates(): Promise<State[] | null> {
     await this.outbox.caughtUp();
     return this.storage.readRun() ? this.storage.readStates(null) : null;
@@ -158,6 +175,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     await this.tagSlots.releaseAll();
     await deleteRunIndex(this.env.DB, stored.doc.id);
     await this.wipe();
+    this.watchers.changed();
     return true;
   }
 

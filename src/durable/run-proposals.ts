@@ -26,6 +26,8 @@ export interface RunParts {
   tagSlots(): TaskTagSlots;
   outbox: RunOutbox;
   armAlarm(): Promise<void>;
+  /** Called once a change is published: requests waiting on the run look again (run-watchers.ts). */
+  published?(): void;
 }
 
 export function systemClock(): OrchestrationClock {
@@ -69,6 +71,7 @@ export class RunProposals {
   async publish(): Promise<void> {
     await this.run.outbox.flush([]);
     await this.run.armAlarm();
+    this.run.published?.();
   }
 
   /** `propose`, then `publish` if a state was written. */

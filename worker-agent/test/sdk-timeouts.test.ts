@@ -2,6 +2,7 @@
 // it, and the final state a process with leftovers hands to its agent (docs/sdk.md).
 import { describe, expect, it } from 'vitest';
 import { TimedOutError } from '../src/sdk/errors.ts';
+import { nextHoldSeconds, parseDeploymentName } from '../src/sdk/run-deployment.ts';
 import {
   cancelledBy,
   FlowRunCancelledError,
@@ -132,5 +133,20 @@ describe('signals and leftovers', () => {
       5,
     );
     expect(failed.message).toMatch(/^Flow run x timed out\. Still running/);
+  });
+});
+
+describe('runDeployment, without a server', () => {
+  it('takes "flow/deployment" and refuses anything else', () => {
+    expect(parseDeploymentName('etl/nightly')).toEqual({ flow: 'etl', deployment: 'nightly' });
+    expect(parseDeploymentName('etl/nightly/eu')).toEqual({ flow: 'etl', deployment: 'nightly/eu' });
+    for (const bad of ['etl', '/nightly', 'etl/']) expect(() => parseDeploymentName(bad)).toThrow(TypeError);
+  });
+
+  it('holds each wait for what is left of the timeout, at most 20 s, and 0 once it is up', () => {
+    expect(nextHoldSeconds(Number.POSITIVE_INFINITY, 0)).toBe(20);
+    expect(nextHoldSeconds(5_500, 0)).toBe(6);
+    expect(nextHoldSeconds(1_000, 1_000)).toBe(0);
+    expect(nextHoldSeconds(1_000, 2_000)).toBe(0);
   });
 });

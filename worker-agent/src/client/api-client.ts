@@ -92,6 +92,15 @@ export class EdgeflowClient {
     return this.#http.request('GET', `/api/flow_runs/${pathPart(id)}`, { schema: FlowRunSchema });
   }
 
+  /** The run once it has ended, or as it is after `seconds` (at most 20): a request the server holds. */
+  waitForFlowRunEnd(id: string, seconds: number, signal?: AbortSignal) {
+    return this.#http.request('GET', `/api/flow_runs/${pathPart(id)}/wait?timeout_seconds=${seconds}`, {
+      schema: FlowRunSchema,
+      extraTimeoutMs: seconds * 1000,
+      signal,
+    });
+  }
+
   /** The run's state history, oldest first. */
   readFlowRunStates(id: string) {
     return this.#http.request('GET', `/api/flow_runs/${pathPart(id)}/states`, {

@@ -60,6 +60,11 @@ export {
 } from './futures.ts';
 export { getRunLogger, LOG_LEVELS, type LogLevelName, type RunLogger } from './logger.ts';
 export {
+  DeploymentRunFailedError,
+  type RunDeploymentOptions,
+  runDeployment,
+} from './run-deployment.ts';
+export {
   type RetryCondition,
   type Task,
   type TaskHook,

@@ -175,6 +175,29 @@ export class TaskRunner {
     return running;
   }
 
+  /**
+   * A task run standing for work done elsewhere (a deployment's run, run-deployment.ts): created now,
+   * indexed before this resolves, and the same one again when a retried flow run makes the same call.
+   */
+  async linkTaskRun(taskKey: string): Promise<string> {
+    const dynamicKey = this.#nextDynamicKey(taskKey);
+    const earlier = this.#earlier.get(runKey(taskKey, dynamicKey));
+    if (earlier) return earlier.id;
+    const id = randomUUID();
+    await this.#options.reporter.propose({
+      op: 'create',
+      task_run: {
+        id,
+        task_key: taskKey,
+        dynamic_key: dynamicKey,
+        name: `${taskKey}-${dynamicKey}`,
+        tags: [],
+        state: withTransitionId({ type: 'PENDING', name: 'Pending' }),
+      },
+    });
+    return id;
+  }
+
   #track(done: Promise<void>): void {
     this.#pending.add(done);
     void done.then(() => this.#pending.delete(done));

@@ -31,6 +31,11 @@ export const hangingTask = flow(async ({ file, pidFile }: { file: string; pidFil
   return 'done';
 }, { name: 'hanging-task' });
 
+export const retriedHang = flow(async ({ file }: { file: string }) => {
+  appendFileSync(file, String(process.pid) + '\\n');
+  await stubborn(file + '.late');
+}, { name: 'retried-hang', retries: 1 });
+
 /** Hangs with no timeout of its own. */
 const hung = task(async (file: string) => {
   await new Promise((resolve) => setTimeout(resolve, 8_000));
@@ -116,6 +121,21 @@ describe('timeouts that stop the work', () => {
     expect(hung).toMatchObject({ state_type: 'FAILED', state_name: 'TimedOut' });
     await processGone(pidFile);
     expect(lines(file)).toEqual([]);
+  }, 90_000);
+
+  it('retries a flow run whose process was ended for a stubborn task in a new process, then ends it TimedOut', async () => {
+    const file = join(world!.project.dir, 'retried-hang.log');
+    const run = await runFlow(world!, 'flows/timeouts.ts:retriedHang', { file }, 1);
+    const done = await finished(world!, run);
+    expect(done, done.state?.message ?? '').toMatchObject({ state_type: 'FAILED', state_name: 'TimedOut' });
+    expect(done.run_count).toBe(2);
+    const names = (await world!.server.client.readFlowRunStates(run.id)).map((state) => state.name);
+    // Straight from AwaitingRetry to the second attempt: not left for its lease to lapse into a crash.
+    expect(names).toContain('AwaitingRetry');
+    expect(names).not.toContain('Crashed');
+    const pids = lines(file);
+    expect(pids).toHaveLength(2);
+    expect(new Set(pids).size).toBe(2);
   }, 90_000);
 
   it("aborts a cancelled run's signal in its process, so code waiting on it stops", async () => {

@@ -184,7 +184,7 @@ export async function runFlowRun(
       const after = await propose(context, result.final);
       if (after.type === 'SCHEDULED') {
         // RetryFailedFlows: AwaitingRetry with retry_type in_process is ours to run again, here.
-        await sleep(msUntil(after.state_details.scheduled_time));
+        await sleep(msUntil(after.state_details.scheduled_time), undefined, { signal: context.signal });
         continue;
       }
       if (!isTerminal(after.type)) return { kind: 'stopped', state: after };

@@ -164,6 +164,12 @@ export class RunStorage {
       .map((row) => JSON.parse(row.doc) as TaskRun);
   }
 
+  /** Whether the run has any task run (a run without one has no subflows either). */
+  hasTaskRuns(): boolean {
+    if (!this.tables.present()) return false;
+    return this.sql.exec('SELECT 1 FROM task_runs LIMIT 1').toArray().length > 0;
+  }
+
   readTaskRunByKey(taskKey: string, dynamicKey: string): StoredTaskRun | null {
     if (!this.tables.present()) return null;
     const row = this.sql

@@ -23,6 +23,7 @@ import { deploymentsRouter } from './routes/deployments';
 import { eventStreamRouter } from './routes/event-stream';
 import { eventsRouter } from './routes/events';
 import { flowRunInputsRouter } from './routes/flow-run-inputs';
+import { flowRunWaitRouter } from './routes/flow-run-wait';
 import { flowRunsRouter } from './routes/flow-runs';
 import { flowRunsBulkRouter } from './routes/flow-runs-bulk';
 import { flowRunsDeleteRouter } from './routes/flow-runs-delete';
@@ -122,6 +123,7 @@ export function createApp() {
   app.route('/api', flowRunsDeleteRouter);
   app.route('/api', flowRunsRouter);
   app.route('/api', flowRunInputsRouter);
+  app.route('/api', flowRunWaitRouter);
   app.route('/api', taskRunsRouter);
   app.route('/api', runStatesRouter);
   app.route('/api', apiKeysRouter);

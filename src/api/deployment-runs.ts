@@ -31,6 +31,7 @@ export async function createDeploymentRun(
       work_pool_name: deployment.work_pool_name ?? undefined,
       work_queue_name: body.work_queue_name ?? deployment.work_queue_name ?? undefined,
       entrypoint: deployment.entrypoint ?? undefined,
+      parent_task_run_id: body.parent_task_run_id,
     },
     now,
     {

@@ -15,6 +15,7 @@ import type {
   TaskRunBatchItem,
   TaskRunBatchResult,
 } from 'edgeflow/protocol';
+import { isTerminal } from 'edgeflow/protocol';
 import { deleteRunIndex, readCachedStates } from '../db/run-index';
 import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit } from '../domain/orchestration';
@@ -127,6 +128,19 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   async read(): Promise<FlowRun | null> {
     await this.outbox.caughtUp();
     return this.storage.readRun()?.doc ?? null;
+  }
+
+  /**
+   * The run once it has ended (a terminal state, published) or after `ms`, whichever is first: a
+   * request held open instead of polled (runDeployment waits this way). Null when there is no run.
+   */
+  async waitForEnd(ms: number): Promise<FlowRun | null> {
+    const ended = () => {
+      const doc = this.storage.readRun()?.doc;
+      return !doc || isTerminal(doc.state_type);
+    };
+    await this.watchers.until(() => (ended() ? true : null), ms);
+    return this.read();
   }
 
   async readStates(): Promise<State[] | null> {
@@ -366,6 +380,8 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     this.armedAt = null;
     this.outbox.forgetPool();
     this.storage = new RunStorage(this.ctx.storage);
+    // Held reads (a run's end, its next state, an input) answer now: the run is gone.
+    this.watchers.wake();
   }
 
   /** The alarm this object last set (null: none); undefined when unknown (just loaded, or it fired). */

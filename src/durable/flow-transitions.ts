@@ -6,6 +6,7 @@ import {
   type DeploymentConcurrencyInputs,
   type FlowPolicyName,
   orchestrateFlowRun,
+  parentEndOf,
   withDeploymentConcurrency,
 } from '../domain/orchestration';
 import type { OrchestrationClock } from '../domain/orchestration/types';
@@ -52,6 +53,10 @@ export function transitionFlowRun(
     storage.writeRun(doc, stored.version);
     // Its event commits with the state and reaches D1 with the index write (docs/events.md).
     storage.events.append([flowRunStateEvent(doc, stored.doc.state, outcome.written)]);
+    // Its subflow runs follow a crash or a cancellation (run-outbox.ts delivers it); a run without
+    // task runs has none, and costs no index query.
+    const parentEnd = parentEndOf(outcome.written.type);
+    if (parentEnd && storage.hasTaskRuns()) storage.markDirty('children', parentEnd);
     const timers = stateTimers(outcome.written, clock.now);
     for (const kind of STATE_TIMERS) {
       const dueAt = timers[kind];

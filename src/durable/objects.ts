@@ -15,6 +15,7 @@ export type FlowRunHandle = Pick<
   | 'create'
   | 'read'
   | 'readStates'
+  | 'waitForEnd'
   | 'setState'
   | 'resume'
   | 'nextState'

@@ -5,8 +5,14 @@
 import { eventInsertStatements } from '../db/events';
 import { flowRunIdOfTaskRun } from '../db/flow-run-queries';
 import { type CacheRecord, writeRunIndex } from '../db/run-index';
+import { activeSubflowRuns } from '../db/subflow-queries';
 import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';
-import { parentTaskProposal } from '../domain/orchestration';
+import {
+  CHILDREN_PER_DELIVERY,
+  childProposal,
+  type ParentEnd,
+  parentTaskProposal,
+} from '../domain/orchestration';
 import type { Env } from '../env';
 import { flowRunObject, nudgeAutomations, workPoolObject } from './objects';
 import type { RunStorage } from './run-storage';
@@ -41,10 +47,15 @@ export class RunOutbox {
    * the slower, not the sum.
    */
   async flush(cacheRecords: CacheRecord[], tellPool: TellPool = 'when_it_matters'): Promise<void> {
-    await Promise.all([this.writeIndex(cacheRecords), this.syncPool(tellPool), this.tellParentTask()]);
+    await Promise.all([
+      this.writeIndex(cacheRecords),
+      this.syncPool(tellPool),
+      this.tellParentTask(),
+      this.tellChildren(),
+    ]);
     // Caught up: a pending retry has nothing left to do.
     const storage = this.storage();
-    const behind = ['flow_run', 'task_run', 'pool_sync', 'parent_task'] as const;
+    const behind = ['flow_run', 'task_run', 'pool_sync', 'parent_task', 'children'] as const;
     if (!behind.some((kind) => storage.isDirty(kind)) && !storage.events.hasPending())
       storage.timers.clear('index_retry');
   }
@@ -130,6 +141,30 @@ export class RunOutbox {
     } catch (error) {
       console.error("a subflow's parent task run was not updated; retrying from the alarm", error);
       await this.retryLater();
+    }
+  }
+
+  /**
+   * A crashed or cancelled run's subflow runs follow it (domain: subflow-children.ts), each through
+   * its own object and rules; found through the index, where a child names its parent task run.
+   */
+  async tellChildren(): Promise<void> {
+    const storage = this.storage();
+    if (!storage.isDirty('children')) return;
+    const stored = storage.readRun();
+    if (!stored) return;
+    for (const parentEnd of storage.readOutboxIds('children') as ParentEnd[]) {
+      try {
+        const children = await activeSubflowRuns(this.env.DB, stored.doc.id, CHILDREN_PER_DELIVERY);
+        for (const child of children) {
+          const state = childProposal(parentEnd, child);
+          if (state) await flowRunObject(this.env, child.id).setState({ state, force: false });
+        }
+        storage.clearOutboxEntry('children', parentEnd);
+      } catch (error) {
+        console.error("a run's subflow runs did not follow its end; retrying from the alarm", error);
+        await this.retryLater();
+      }
     }
   }
 

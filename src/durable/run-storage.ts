@@ -15,7 +15,8 @@ import { insertRows } from './sql-rows';
 
 /** What the D1 index still has to hear about: a run whose row is behind its object. */
 /** `parent_task`: a subflow run's parent task run has yet to hear its latest state. */
-export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync' | 'parent_task';
+/** `children`: the run's subflow runs have yet to follow its end (id: the ParentEnd they follow). */
+export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync' | 'parent_task' | 'children';
 
 export interface StoredTaskRun {
   doc: TaskRun;
@@ -167,6 +168,12 @@ export class RunStorage {
       .map((row) => JSON.parse(row.doc) as TaskRun);
   }
 
+  /** Whether the run has any task run (a run without one has no subflows either). */
+  hasTaskRuns(): boolean {
+    if (!this.tables.present()) return false;
+    return this.sql.exec('SELECT 1 FROM task_runs LIMIT 1').toArray().length > 0;
+  }
+
   readTaskRunByKey(taskKey: string, dynamicKey: string): StoredTaskRun | null {
     if (!this.tables.present()) return null;
     const row = this.sql
@@ -237,6 +244,20 @@ export class RunStorage {
     this.tables.ensure();
     this.sql.exec('INSERT OR IGNORE INTO outbox (kind, id) VALUES (?, ?)', kind, id);
     this.dirtyKinds?.add(kind);
+  }
+
+  /** The ids of one kind's outbox entries (for kinds whose id is not a run's). */
+  readOutboxIds(kind: OutboxKind): string[] {
+    if (!this.tables.present()) return [];
+    const rows = this.sql.exec<{ id: string }>('SELECT id FROM outbox WHERE kind = ? ORDER BY id', kind);
+    return rows.toArray().map((row) => row.id);
+  }
+
+  /** Drops one entry whatever the run's version (it was delivered as recorded). */
+  clearOutboxEntry(kind: OutboxKind, id: string): void {
+    if (!this.tables.present()) return;
+    this.sql.exec('DELETE FROM outbox WHERE kind = ? AND id = ?', kind, id);
+    this.dirtyKinds = undefined;
   }
 
   /** The rows the index is behind on: the run's document, and its task runs' JSON unparsed (one query). */

@@ -184,6 +184,8 @@ export interface AgentStart {
   args?: string[];
   /** The agent's API key; the local admin key unless given. */
   key?: string;
+  /** Added to the agent's environment (its flow-run processes inherit it). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** `edgeflow agent` from the built package, as its own process group. */
@@ -201,7 +203,7 @@ export async function startAgent(options: AgentStart): Promise<ProcessGroup> {
   if (options.name) args.push('--name', options.name);
   const agent = new ProcessGroup(process.execPath, [...args, ...(options.args ?? [])], {
     cwd: options.cwd,
-    env: { ...process.env },
+    env: { ...process.env, ...options.env },
   });
   await agent.waitForOutput(/polling pool/);
   return agent;

@@ -17,9 +17,14 @@ export interface SdkWorld {
   pool: string;
 }
 
-export async function startWorld(pool: string, files: Record<string, string>, agentArgs: string[] = []) {
+export async function startWorld(
+  pool: string,
+  files: Record<string, string>,
+  agentArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+) {
   const [server, project] = await Promise.all([startServer(), tempProject(files)]);
-  const agent = await startAgent({ server, pool, cwd: project.dir, args: agentArgs });
+  const agent = await startAgent({ server, pool, cwd: project.dir, args: agentArgs, env });
   return { server, project, agent, pool };
 }
 

@@ -8,6 +8,7 @@ export * from './policies';
 export { hasPersistedResult, newProposedState, normaliseProposal, type ProposedState } from './proposal';
 export * from './scheduling-rules';
 export * from './slot-questions';
+export * from './subflow-children';
 export { type ParentTaskProposal, parentTaskProposal } from './subflow-parent';
 export * from './tag-concurrency-rules';
 export * from './task-rules';

@@ -3,7 +3,7 @@
 // heartbeats (heartbeats.ts) say are cancelled or lost, reports crashed ones, and drains on SIGTERM.
 import { hostname } from 'node:os';
 import { type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
-import type { ClaimedFlowRun, StateCreate } from '../protocol/index.ts';
+import type { ClaimedFlowRun, State, StateCreate } from '../protocol/index.ts';
 import type { AgentLifecycle, AgentOptions } from './agent-options.ts';
 import { ChildPool } from './child-pool.ts';
 import { type ClaimingAgent, claimLoop } from './claim-loop.ts';
@@ -31,6 +31,8 @@ interface ActiveRun {
 
 /** SIGTERM is followed by SIGKILL after this long when a cancelled run's process ignores it. */
 const KILL_GRACE_MS = 5_000;
+/** A cancelled run's process gets this long to stop through its signal before SIGTERM. */
+const CANCEL_STOP_MS = 2_000;
 
 export class Agent {
   readonly name: string;
@@ -155,23 +157,43 @@ export class Agent {
   }
 
   async #execute(run: ActiveRun, markStarted: () => void): Promise<void> {
-    const id = run.claimed.flow_run.id;
     const warm = this.#isolation === 'warm';
     const key = warm ? await warmKeyOf(run.claimed.flow_run.entrypoint, this.#options.cwd) : null;
+    let claimed = run.claimed;
+    // A run handed over by its process that the server sends round again (an in-process flow retry)
+    // is run again here, in a new process: the old one is gone.
+    while (await this.#runInProcess(run, claimed, markStarted, key)) {
+      claimed = { ...run.claimed, flow_run: await this.#client.readFlowRun(run.claimed.flow_run.id) };
+    }
+  }
+
+  /** One go of the run in a process; true when it must go round again in another. */
+  async #runInProcess(
+    run: ActiveRun,
+    claimed: ClaimedFlowRun,
+    markStarted: () => void,
+    key: WarmKey | null,
+  ): Promise<boolean> {
+    const id = run.claimed.flow_run.id;
+    const warm = this.#isolation === 'warm';
     let child: FlowRunChild;
     try {
       child = await this.#children.take(key);
     } catch (error) {
-      await this.#propose(run, 'CRASHED', `The agent could not start a process: ${(error as Error).message}`);
-      return;
+      await this.#propose(run, {
+        type: 'CRASHED',
+        name: 'Crashed',
+        message: `The agent could not start a process: ${(error as Error).message}`,
+      });
+      return false;
     }
     if (run.lost || run.cancelReason) {
       child.release();
-      if (!run.lost) await this.#propose(run, 'CANCELLED', run.cancelReason!);
-      return;
+      if (!run.lost) await this.#propose(run, cancelled(run.cancelReason!));
+      return false;
     }
     run.child = child;
-    const assigned = child.assign(run.claimed, { stay: warm });
+    const assigned = child.assign(claimed, { stay: warm });
     assigned.started.then(markStarted);
     const end = await assigned.ended;
     // The run is over in this process: a cancellation from now on must not reach it (it may be warm
@@ -179,18 +201,27 @@ export class Agent {
     run.child = null;
     if (end.kind === 'reported' && warm) this.#keepOrEnd(run, child, key, end);
 
-    if (run.lost) return;
+    if (run.lost) return false;
     const outcome = end.kind === 'reported' ? end.outcome : null;
     if (run.cancelReason || outcome?.state_type === 'CANCELLING') {
-      await this.#propose(run, 'CANCELLED', run.cancelReason ?? 'The flow run was cancelled.');
+      await this.#propose(run, cancelled(run.cancelReason ?? 'The flow run was cancelled.'));
+    } else if (end.kind === 'handed_over') {
+      // Its process is gone: the run's end is reported now, with no code of it left running.
+      const after = await this.#propose(run, end.state);
+      return after?.type === 'SCHEDULED' && !run.cancelReason && !run.lost;
     } else if (end.kind === 'exited') {
-      await this.#propose(run, 'CRASHED', `The flow run process exited with ${describeExit(end.exit)}.`);
+      await this.#propose(run, {
+        type: 'CRASHED',
+        name: 'Crashed',
+        message: `The flow run process exited with ${describeExit(end.exit)}.`,
+      });
     } else if (outcome?.kind === 'stale_lease') {
       this.#report(`flow run ${id}: lease lost, another attempt owns it`);
     } else if (outcome?.kind === 'stopped' && outcome.state_type === 'PAUSED') {
       // A suspension ends the process on purpose: nothing to report (docs/sdk.md, "Pause, suspend and input").
       this.#report(`flow run ${id}: suspended, its process ended; a resume schedules it again`);
     }
+    return false;
   }
 
   /** After a run that its process reported: keep the process warm for the next run of `key`, or end it. */
@@ -211,16 +242,20 @@ export class Agent {
     if (!stopped) this.#report(`flow run ${run.claimed.flow_run.id}: its process is not reused: ${why}`);
   }
 
-  /** Proposes a state the agent decides (CRASHED, CANCELLED) with the run's lease. */
-  async #propose(run: ActiveRun, type: 'CRASHED' | 'CANCELLED', message: string): Promise<void> {
+  /**
+   * Proposes a state the agent decides (CRASHED, CANCELLED, a handed-over end) with the run's lease;
+   * the state the run is in after, when the server answered.
+   */
+  async #propose(run: ActiveRun, state: StateCreate): Promise<State | null> {
     const id = run.claimed.flow_run.id;
-    const state: StateCreate = { type, name: type === 'CRASHED' ? 'Crashed' : 'Cancelled', message };
     try {
       const result = await this.#client.setFlowRunState(id, { state, lease_id: run.claimed.lease_id });
-      this.#report(`flow run ${id}: ${type} → ${result.status} (${message})`);
+      this.#report(`flow run ${id}: ${state.name ?? state.type} → ${result.status} (${state.message})`);
+      return result.state;
     } catch (error) {
-      if (error instanceof StaleLeaseError) return;
-      this.#report(`flow run ${id}: could not report ${type}: ${(error as Error).message}`);
+      if (!(error instanceof StaleLeaseError))
+        this.#report(`flow run ${id}: could not report ${state.type}: ${(error as Error).message}`);
+      return null;
     }
   }
 
@@ -229,7 +264,8 @@ export class Agent {
       const run = this.#active.get(id);
       if (!run || run.cancelReason) continue;
       run.cancelReason = reason;
-      run.child?.kill(KILL_GRACE_MS);
+      // Its signal aborts first, so the run's code can stop on its own; the process goes either way.
+      run.child?.cancel(reason, { stopMs: CANCEL_STOP_MS, graceMs: KILL_GRACE_MS });
     }
   }
 
@@ -267,4 +303,8 @@ export class Agent {
   #report(message: string): void {
     this.#options.report?.(message);
   }
+}
+
+function cancelled(message: string): StateCreate {
+  return { type: 'CANCELLED', name: 'Cancelled', message };
 }

@@ -1,7 +1,7 @@
 // Inside a flow-run process: whether it may take another run after the one it just ran, or must exit
-// (docs/agent.md, "Warm reuse"). A run that timed out, or left work running, leaves the process unfit.
+// (docs/agent.md, "Warm reuse"). A run that left work running (a body that ignored its timeout) leaves it unfit.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { timedOutBodies } from '../sdk/timeouts.ts';
+import { leftoverBodies } from '../sdk/timeouts.ts';
 import type { ChildOutcome } from './ipc.ts';
 
 /** Counts of each kind of resource keeping the event loop alive ("Timeout", "TCPSocketWrap", …). */
@@ -22,12 +22,8 @@ export class ChildFitness {
     return activeResources();
   })();
   readonly #cwd = process.cwd();
-  #timedOutBefore = 0;
-
   /** Call as a run begins. */
-  runStarts(): void {
-    this.#timedOutBefore = timedOutBodies();
-  }
+  runStarts(): void {}
 
   /**
    * Null when the process may run again; else why not. `settled` is work of the process itself that
@@ -35,7 +31,9 @@ export class ChildFitness {
    */
   async afterRun(outcome: ChildOutcome, settled: Promise<unknown>): Promise<string | null> {
     if (outcome.kind !== 'final') return `the run ended ${outcome.kind.replace('_', ' ')}`;
-    if (timedOutBodies() !== this.#timedOutBefore) return 'a flow or task timed out and may still be running';
+    // A body that stopped when told (its signal) leaves nothing behind; one still running does.
+    const leftover = leftoverBodies()[0];
+    if (leftover) return `${leftover.what} was told to stop and is still running`;
     await settled;
     // Handles the run closed just before it returned (a socket ended, a server closed) go in the next turns.
     await nextTurn();

@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { EdgeflowClient } from '../client/index.ts';
 import { requestWritten } from '../client/node-http.ts';
-import type { FlowRun } from '../protocol/index.ts';
+import type { FlowRun, StateCreate } from '../protocol/index.ts';
 import { type FlowDefinition, type LogRecord, runFlowRun } from '../sdk/index.ts';
+import { FlowRunCancelledError, finalWithLeftovers, graceSeconds, settleLeftovers } from '../sdk/timeouts.ts';
 import { ChildFitness } from './child-fitness.ts';
 import { warmUp } from './child-warm-up.ts';
 import { loadEntrypoint } from './entrypoint.ts';
@@ -77,6 +78,21 @@ function nextRequestWritten(fallbackMs: number): Promise<void> {
   });
 }
 
+/** The run in progress: aborted when the agent cancels it. */
+let running: AbortController | null = null;
+
+/**
+ * Before the final state: when code of the run still runs past its grace period, this process hands
+ * the final state to the agent and exits, so nothing of the run runs after its end.
+ */
+async function handOverIfLeftover(final: StateCreate): Promise<void> {
+  const grace = graceSeconds();
+  const leftovers = await settleLeftovers(grace);
+  if (leftovers.length === 0) return;
+  await send({ type: 'hand_over', state: finalWithLeftovers(final, leftovers, grace) });
+  process.exit(0);
+}
+
 async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildOutcome> {
   // Import the flow while RUNNING is being proposed: the two overlap. The import starts once the
   // proposal is on the wire, so compiling the module does not hold the request back.
@@ -92,6 +108,7 @@ async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildO
     load: () => loading,
     empiricalPolicy: flowRun.empirical_policy,
   };
+  running = new AbortController();
   const outcome = await runFlowRun(
     definition,
     {
@@ -99,12 +116,17 @@ async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildO
       leaseId: leaseId ?? undefined,
       client,
       log: (record: LogRecord) => void send({ type: 'log', record }),
+      signal: running.signal,
     },
     {
       beforeRun: () => void send({ type: 'started', at: Date.now() }),
-      beforeFinal: flushLogs,
+      beforeFinal: async (final) => {
+        await flushLogs();
+        if (final) await handOverIfLeftover(final);
+      },
     },
   );
+  running = null;
   switch (outcome.kind) {
     case 'final':
     case 'stopped':
@@ -119,6 +141,10 @@ async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildO
 process.on('message', (message: AgentToChild) => {
   if (message.type === 'flushed') {
     pendingFlushes.get(message.id)?.();
+    return;
+  }
+  if (message.type === 'cancel') {
+    running?.abort(new FlowRunCancelledError(message.reason));
     return;
   }
   fitness.runStarts();

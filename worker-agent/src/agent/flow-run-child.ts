@@ -2,7 +2,7 @@
 // of the same entrypoint when it is kept warm), then closed.
 import { type ChildProcess, fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { FlowRun } from '../protocol/index.ts';
+import type { FlowRun, StateCreate } from '../protocol/index.ts';
 import type { LogRecord } from '../sdk/index.ts';
 import type { AgentToChild, ChildOutcome, ChildToAgent } from './ipc.ts';
 
@@ -40,7 +40,9 @@ export type RunEnd =
   /** The child reported the run's end; `stays`: it waits for another run, else it has exited. */
   | { kind: 'reported'; outcome: ChildOutcome; stays: boolean; unfit: string | null; rssBytes: number }
   /** The process exited without a word about the run: crashed, killed, or it exited on its own. */
-  | { kind: 'exited'; exit: ChildExit };
+  | { kind: 'exited'; exit: ChildExit }
+  /** Code of the run would not stop: the process exited, and the agent proposes `state` (ipc.ts). */
+  | { kind: 'handed_over'; state: StateCreate; exit: ChildExit };
 
 export interface AssignedRun {
   /** Resolves when the flow function is about to be called, or when the run ended first. */
@@ -51,6 +53,7 @@ export interface AssignedRun {
 interface CurrentRun {
   markStarted(): void;
   reported(message: Extract<ChildToAgent, { type: 'done' }>): void;
+  handedOver(state: StateCreate): void;
 }
 
 export class FlowRunChild {
@@ -68,6 +71,7 @@ export class FlowRunChild {
   runs = 0;
   #current: CurrentRun | null = null;
   #killTimer: NodeJS.Timeout | undefined;
+  #stopTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ChildSpawnOptions) {
     this.process = fork(CHILD_SCRIPT, [], {
@@ -90,6 +94,7 @@ export class FlowRunChild {
     );
     this.closed = Promise.all([exited, ...drained]).then(([exit]) => {
       clearTimeout(this.#killTimer);
+      clearTimeout(this.#stopTimer);
       return exit;
     });
     this.ready = new Promise((done, fail) => {
@@ -108,6 +113,8 @@ export class FlowRunChild {
             return events.flush(this, () => this.#send({ type: 'flushed', id: message.id }));
           case 'done':
             return this.#current?.reported(message);
+          case 'hand_over':
+            return this.#current?.handedOver(message.state);
         }
       });
       this.closed.then((exit) =>
@@ -147,8 +154,12 @@ export class FlowRunChild {
       };
       /** What the child reported, when it did before exiting. */
       let report: RunEnd | null = null;
+      let handedOver: StateCreate | null = null;
       const current: CurrentRun = {
         markStarted,
+        handedOver: (state) => {
+          handedOver = state;
+        },
         reported: ({ outcome, stays, unfit, rss_bytes }) => {
           report = { kind: 'reported', outcome, stays, unfit, rssBytes: rss_bytes };
           // Not staying: the run ends once the process has exited and its last output is read.
@@ -162,10 +173,25 @@ export class FlowRunChild {
         },
       };
       this.#current = current;
-      void this.closed.then((exit) => finish(report ?? { kind: 'exited', exit }));
+      void this.closed.then((exit) =>
+        finish(
+          report ??
+            (handedOver ? { kind: 'handed_over', state: handedOver, exit } : { kind: 'exited', exit }),
+        ),
+      );
     });
     this.#send({ type: 'run', flow_run: run.flow_run, lease_id: run.lease_id, stay });
     return { started, ended };
+  }
+
+  /**
+   * Stops the run: its signal aborts in the process, which then ends the run and exits; SIGTERM after
+   * `stopMs` if it has not, SIGKILL `graceMs` later.
+   */
+  cancel(reason: string, { stopMs, graceMs }: { stopMs: number; graceMs: number }): void {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    this.#send({ type: 'cancel', reason });
+    this.#stopTimer ??= setTimeout(() => this.kill(graceMs), stopMs);
   }
 
   /** SIGTERM now, SIGKILL after `graceMs` if it is still alive. */

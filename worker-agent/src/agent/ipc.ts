@@ -1,5 +1,5 @@
 // Messages between the agent and its flow-run child processes, over Node's IPC channel.
-import type { FlowRun, StateType } from '../protocol/index.ts';
+import type { FlowRun, StateCreate, StateType } from '../protocol/index.ts';
 import type { LogRecord } from '../sdk/index.ts';
 
 export type AgentToChild =
@@ -10,7 +10,9 @@ export type AgentToChild =
    */
   | { type: 'run'; flow_run: FlowRun; lease_id: string | null; stay: boolean }
   /** Every log the agent got before this message has been shipped. */
-  | { type: 'flushed'; id: number };
+  | { type: 'flushed'; id: number }
+  /** Stop the run: its signal aborts (cancellation, the agent stopping); the process exits soon after. */
+  | { type: 'cancel'; reason: string };
 
 /** How a run ended in the child, as far as the agent must act on it. */
 export interface ChildOutcome {
@@ -31,4 +33,10 @@ export type ChildToAgent =
    * The run has ended. `stays`: the process waits for another run; otherwise it exits now, and
    * `unfit` says why when it was asked to stay (docs/agent.md, "Warm reuse"). `rss_bytes`: its memory.
    */
-  | { type: 'done'; outcome: ChildOutcome; stays: boolean; unfit: string | null; rss_bytes: number };
+  | { type: 'done'; outcome: ChildOutcome; stays: boolean; unfit: string | null; rss_bytes: number }
+  /**
+   * Code of the run is still running past its grace period: the process exits without proposing the
+   * run's final state, and the agent proposes `state` once it has gone (docs/sdk.md, "Timeouts and
+   * cancellation"), so no code of the run runs after its end.
+   */
+  | { type: 'hand_over'; state: StateCreate };

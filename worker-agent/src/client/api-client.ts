@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
-  BlockDocumentSchema,
   type ClaimBody,
   ClaimResponseSchema,
   type DeploymentCreateSchema,
@@ -108,6 +107,15 @@ export class EdgeflowClient {
     return this.#http.request('POST', `/api/flow_runs/${pathPart(id)}/resume`, {
       body: runInput === undefined ? {} : { run_input: runInput },
       schema: OrchestrationResultSchema,
+    });
+  }
+
+  /** The run once it has ended, or as it is after `seconds` (at most 20): a request the server holds. */
+  waitForFlowRunEnd(id: string, seconds: number, signal?: AbortSignal) {
+    return this.#http.request('GET', `/api/flow_runs/${pathPart(id)}/wait?timeout_seconds=${seconds}`, {
+      schema: FlowRunSchema,
+      extraTimeoutMs: seconds * 1000,
+      signal,
     });
   }
 

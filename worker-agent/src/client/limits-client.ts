@@ -58,12 +58,14 @@ export class LimitsClient {
    * `wait_seconds` the server holds the request that long, so the timeout grows by as much. One
    * attempt: a lost answer may have taken slots, and its lease lapses by itself.
    */
-  acquire(body: z.input<typeof AcquireSlotsSchema>) {
+  /** `signal` ends a held wait early (the run it waits for stopped). */
+  acquire(body: z.input<typeof AcquireSlotsSchema>, signal?: AbortSignal) {
     return this.#http.request('POST', `${V2}/increment-with-lease`, {
       body,
       schema: LeaseGrantSchema,
       extraTimeoutMs: (body.wait_seconds ?? 0) * 1000,
       attempts: 1,
+      signal,
     });
   }
 

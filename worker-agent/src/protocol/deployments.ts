@@ -224,6 +224,8 @@ export const DeploymentFlowRunCreateSchema = z.object({
   scheduled_time: IsoDateTimeSchema.optional(),
   work_queue_name: NameSchema.optional(),
   empirical_policy: FlowRunPolicySchema.pick({ retries: true, retry_delay: true }).partial().optional(),
+  /** A subflow run (`runDeployment(..., { asSubflow: true })`): the task run that stands for it in its parent. */
+  parent_task_run_id: UuidSchema.optional(),
 });
 export type DeploymentFlowRunCreate = z.infer<typeof DeploymentFlowRunCreateSchema>;
 

@@ -59,14 +59,18 @@ async function acquire(
   for (;;) {
     const left = (deadline - Date.now()) / 1000;
     try {
-      const grant = await client.limits.acquire({
-        names,
-        slots: options.occupy ?? 1,
-        mode,
-        lease_duration: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
-        holder: holderHere(),
-        wait_seconds: Math.max(0, Math.min(MAX_WAIT_SECONDS, left)),
-      });
+      const grant = await client.limits.acquire(
+        {
+          names,
+          slots: options.occupy ?? 1,
+          mode,
+          lease_duration: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+          holder: holderHere(),
+          wait_seconds: Math.max(0, Math.min(MAX_WAIT_SECONDS, left)),
+        },
+        // A run that stops (timeout, cancellation) stops waiting for slots.
+        currentRun()?.signal,
+      );
       return grant.lease_id;
     } catch (error) {
       if (error instanceof LockedError) {

@@ -37,6 +37,13 @@ export interface RunContext {
   logPrints?: boolean;
   /** Set by the engine for a top-level run: holds new tasks while the run is paused from outside. */
   pauseWatch?: PauseWatch;
+  /**
+   * Aborted when this flow or task run must stop: its timeout, its flow run's timeout, cancellation,
+   * the agent shutting down (docs/sdk.md, "Timeouts and cancellation"). Pass it to `fetch` and waits.
+   */
+  signal?: AbortSignal;
+  /** Ends the flow run at once with `reason` (set by the engine; timeouts.ts uses it). */
+  stopRun?: (reason: Error) => void;
 }
 
 interface Registry {
@@ -60,6 +67,13 @@ function registry(): Registry {
 /** The run the caller executes in, or undefined outside any run. */
 export function currentRun(): RunContext | undefined {
   return registry().storage.getStore();
+}
+
+/** The run the caller executes in; throws outside a flow run (Prefect's `get_run_context`). */
+export function getRunContext(): RunContext & { signal: AbortSignal } {
+  const context = currentRun();
+  if (!context) throw new Error('getRunContext() was called outside a flow or task run.');
+  return { ...context, signal: context.signal ?? new AbortController().signal };
 }
 
 export function withRunContext<T>(context: RunContext, fn: () => T): T {

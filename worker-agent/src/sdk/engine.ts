@@ -15,7 +15,7 @@ import { resultPolicy } from './result-settings.ts';
 import { storeResult } from './results.ts';
 import type { SubflowOutcome } from './subflows.ts';
 import { TaskRunner } from './task-runner.ts';
-import { withTimeout } from './timeouts.ts';
+import { cancelledBy, graceSeconds, runGuarded } from './timeouts.ts';
 
 /** How a flow run's execution in this process ended. */
 export type FlowRunOutcome =
@@ -113,17 +113,31 @@ async function runAttempt(
     if (attempt > 1 || context.flowRun.run_count > 0) await taskRunner.loadEarlierRuns();
     if (logPrints) captureConsole();
     const policy = flowResultPolicy(flow, context, parameters);
-    const body = withRunContext(runContext, () => flow!.fn(parameters));
-    const value = await withTimeout(
-      body,
-      flow.timeoutSeconds,
-      () => new TimedOutError(`Flow run ${context.flowRun.name}`, flow!.timeoutSeconds ?? 0),
+    // The flow's timeout does not wait for its tasks: they stop with its signal (timeouts.ts).
+    const value = await runGuarded(
+      ({ signal, stop }) => {
+        runContext.signal = signal;
+        runContext.stopRun = stop;
+        return withRunContext(runContext, () => flow!.fn(parameters));
+      },
+      {
+        seconds: flow.timeoutSeconds,
+        timeoutError: () => new TimedOutError(`Flow run ${context.flowRun.name}`, flow!.timeoutSeconds ?? 0),
+        parent: context.signal,
+        what: `Flow run ${context.flowRun.name}`,
+      },
     );
     await taskRunner.settle();
     const stored = await storeResult(context.client, value, policy);
     return { final: { type: 'COMPLETED', name: 'Completed', data: stored.data }, flow, value };
   } catch (error) {
-    await taskRunner?.settle();
+    // Stopped (timeout, cancellation): its tasks were told to stop too; one that will not is left over.
+    const signalled = taskRunner?.signalled();
+    const settled = taskRunner?.settle();
+    await (signalled
+      ? Promise.race([settled, sleep(graceSeconds() * 1000, undefined, { ref: false })])
+      : settled);
+    // Paused or suspended from outside: the server's state ends the attempt, none is proposed.
     const stopped = stoppedState(error);
     if (stopped) return { final: { type: stopped.type }, stopped, flow, error };
     context.log({
@@ -179,7 +193,14 @@ async function runHooks(hooks: FlowHook[] | undefined, context: RunContext, stat
 export async function runFlowRun(
   definition: FlowDefinition<unknown>,
   context: RunContext,
-  hooks: { beforeRun?: () => void; beforeFinal?: () => Promise<void> } = {},
+  hooks: {
+    beforeRun?: () => void;
+    /**
+     * Before the final state is proposed; the agent's child may hand `final` over to the agent instead.
+     * Null when the server's state already ended the run (paused or suspended from outside).
+     */
+    beforeFinal?: (final: StateCreate | null) => Promise<void>;
+  } = {},
 ): Promise<FlowRunOutcome> {
   const reporter = new TaskRunReporter(context.client, context.flowRun.id, context.leaseId);
   try {
@@ -199,11 +220,14 @@ export async function runFlowRun(
       if (failure?.kind === 'stale_lease') return { kind: 'stale_lease' };
       if (failure?.kind === 'aborted') return { kind: 'aborted', reason: failure.reason };
       if (failure?.kind === 'error') throw failure.error;
-      await hooks.beforeFinal?.();
+      // Cancelled: the agent reports CANCELLED once this process has stopped.
+      if (cancelledBy(context.signal))
+        return { kind: 'aborted', reason: describeError(context.signal!.reason) };
+      await hooks.beforeFinal?.(result.stopped ? null : result.final);
       const after = result.stopped ?? (await propose(context, result.final));
       if (after.type === 'SCHEDULED') {
         // RetryFailedFlows: AwaitingRetry with retry_type in_process is ours to run again, here.
-        await sleep(msUntil(after.state_details.scheduled_time));
+        await sleep(msUntil(after.state_details.scheduled_time), undefined, { signal: context.signal });
         continue;
       }
       if (!isTerminal(after.type)) return { kind: 'stopped', state: after };

@@ -29,7 +29,7 @@ export {
   concurrency,
   rateLimit,
 } from './concurrency.ts';
-export { currentRun, type LogRecord, type RunContext, withRunContext } from './context.ts';
+export { currentRun, getRunContext, type LogRecord, type RunContext, withRunContext } from './context.ts';
 export { type FlowRunOutcome, runFlowRun } from './engine.ts';
 export {
   FlowRunAbortedError,
@@ -79,6 +79,11 @@ export {
 } from './result-storage.ts';
 export { loadResult, type ResultRecord } from './results.ts';
 export {
+  DeploymentRunFailedError,
+  type RunDeploymentOptions,
+  runDeployment,
+} from './run-deployment.ts';
+export {
   type ReceivedInput,
   type ReceiveInputOptions,
   ReceiveInputTimeoutError,
@@ -97,6 +102,7 @@ export {
   type TaskRunInfo,
   task,
 } from './task.ts';
+export { FlowRunCancelledError } from './timeouts.ts';
 export {
   getVariable,
   type SetVariableOptions,

@@ -60,6 +60,8 @@ export async function runChildFlow(
     client,
     log: (record) => parent.log({ ...record, flow_run_id: record.flow_run_id ?? child.id }),
     logPrints: parent.logPrints,
+    // An inline subflow stops with its parent (timeout, cancellation).
+    signal: parent.signal,
   });
   if (outcome.ok) {
     reporter.enqueueState(taskRunId, {

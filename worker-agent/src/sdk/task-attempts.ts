@@ -20,7 +20,7 @@ import { knownSerializers, parametersOf, type ResultSettings, taskResultPolicy }
 import { loadResult, storeResult } from './results.ts';
 import type { TaskDefinition, TaskHook, TaskHookContext, TaskRunInfo } from './task.ts';
 import { resolveArgs, type Upstream } from './task-inputs.ts';
-import { withTimeout } from './timeouts.ts';
+import { cancelledBy, runGuarded } from './timeouts.ts';
 
 /** A submitted call of a task, as the task runner planned it. */
 export interface PlannedRun {
@@ -140,6 +140,7 @@ export async function runTaskRun(run: PlannedRun, scope: AttemptScope): Promise<
       if (
         info.attempt <= task.retries &&
         !isNonRetriable(error) &&
+        !scope.context.signal?.aborted &&
         (await retryWanted(task, info, error, scope))
       ) {
         const delay = taskRetryDelaySeconds(
@@ -160,18 +161,19 @@ export async function runTaskRun(run: PlannedRun, scope: AttemptScope): Promise<
           LOG_LEVELS.warning,
           `${message}. Retry ${info.attempt}/${task.retries} will start in ${delay} s.`,
         );
-        await sleep(delay * 1000);
+        // The flow run stopping ends the wait: the run's reason is the task's error then.
+        await sleep(delay * 1000, undefined, { signal: scope.context.signal }).catch(() => {
+          throw scope.context.signal?.reason ?? error;
+        });
         mustWait = true;
         continue;
       }
       const stateName = error instanceof Error && error.name === 'TimedOutError' ? 'TimedOut' : 'Failed';
-      reporter.enqueueState(id, {
-        type: 'FAILED',
-        name: stateName,
-        message,
-        state_details: { retriable: false },
-      });
-      future.setState({ type: 'FAILED', name: stateName, message });
+      // Stopped with its cancelled flow run: CANCELLED, as Prefect's tasks are.
+      const type = cancelledBy(scope.context.signal) ? 'CANCELLED' : 'FAILED';
+      const shownName = type === 'CANCELLED' ? 'Cancelled' : stateName;
+      reporter.enqueueState(id, { type, name: shownName, message, state_details: { retriable: false } });
+      future.setState({ type, name: shownName, message });
       log(scope, id, LOG_LEVELS.error, error instanceof Error ? (error.stack ?? message) : message);
       await runHooks(task.onFailure, { taskRun: info, state: future.state, error }, scope);
       throw error;
@@ -223,12 +225,17 @@ async function runBody(
 ): Promise<unknown> {
   const logPrints = task.logPrints ?? runContext.logPrints ?? false;
   if (logPrints) captureConsole();
-  const context: RunContext = { ...runContext, taskRun: { id, name, logPrints } };
-  const body = withRunContext(context, () => task.fn(...args));
-  return withTimeout(
-    body,
-    task.timeoutSeconds,
-    () => new TimedOutError(`Task run ${name}`, task.timeoutSeconds ?? 0),
+  const taskRun = { id, name, logPrints };
+  // The task's signal follows its flow run's, and aborts at its own timeout (timeouts.ts).
+  return runGuarded(
+    ({ signal }) => withRunContext({ ...runContext, taskRun, signal }, () => task.fn(...args)),
+    {
+      seconds: task.timeoutSeconds,
+      timeoutError: () => new TimedOutError(`Task run ${name}`, task.timeoutSeconds ?? 0),
+      parent: runContext.signal,
+      what: `Task run ${name}`,
+      onIgnored: runContext.stopRun,
+    },
   );
 }
 

@@ -78,6 +78,11 @@ export class TaskRunner {
     return this.#options.reporter.flush();
   }
 
+  /** True once the flow run's signal has aborted: its task runs are stopping. */
+  signalled(): boolean {
+    return this.#options.context.signal?.aborted === true;
+  }
+
   /** Starts a task run of `task` (a task definition) and returns its future. */
   submit(task: unknown, args: unknown[], waitFor: unknown[]): TaskRunFuture {
     const definition = task as TaskDefinition;
@@ -184,6 +189,29 @@ export class TaskRunner {
     );
     this.#track(tracked);
     return running;
+  }
+
+  /**
+   * A task run standing for work done elsewhere (a deployment's run, run-deployment.ts): created now,
+   * indexed before this resolves, and the same one again when a retried flow run makes the same call.
+   */
+  async linkTaskRun(taskKey: string): Promise<string> {
+    const dynamicKey = this.#nextDynamicKey(taskKey);
+    const earlier = this.#earlier.get(runKey(taskKey, dynamicKey));
+    if (earlier) return earlier.id;
+    const id = randomUUID();
+    await this.#options.reporter.propose({
+      op: 'create',
+      task_run: {
+        id,
+        task_key: taskKey,
+        dynamic_key: dynamicKey,
+        name: `${taskKey}-${dynamicKey}`,
+        tags: [],
+        state: withTransitionId({ type: 'PENDING', name: 'Pending' }),
+      },
+    });
+    return id;
   }
 
   #track(done: Promise<void>): void {

@@ -13,13 +13,8 @@ import type {
   StateCreate,
   TaskRun,
   TaskRunBatchItem,
-  TaskRunBatchResult,
 } from 'edgeflow/protocol';
-import { isTerminal } from 'edgeflow/protocol';
-import { deleteRunIndex, readCachedStates } from '../db/run-index';
-import { isUnstartedAutoScheduled } from '../domain/deployments';
 import { defaultPolicy, type RunConcurrencyLimit } from '../domain/orchestration';
-import { isFinalRun, ownedResultKeys } from '../domain/retention';
 import { applyFlowRunUpdate } from '../domain/runs/flow-run-docs';
 import { expiryProposal } from '../domain/runs/state-timers';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
@@ -31,10 +26,11 @@ import { RunDispatch } from './run-dispatch';
 import { RunInputCalls } from './run-inputs';
 import { RunOutbox } from './run-outbox';
 import { type RunParts, RunProposals, systemClock } from './run-proposals';
+import { type ResultKeysReply, RunRemoval } from './run-removal';
 import { type ResumeReply, resumeRun } from './run-resume';
 import { RunStorage } from './run-storage';
-import { RunWatchers } from './run-watchers';
-import { applyTaskBatch, cacheKeysToLookUp, toCacheRecord } from './task-batch';
+import { RunTaskCalls, type TaskBatchOptions, type TaskBatchReply } from './run-task-calls';
+import { RunHeldReads, RunWatchers } from './run-watchers';
 import { readTaskRunSummaries, readTaskRunsFingerprint } from './task-run-summaries';
 import { TaskTagSlots } from './task-tag-slots';
 
@@ -43,21 +39,7 @@ export type SetStateReply =
   | { kind: 'not_found' }
   | { kind: 'stale_lease' };
 
-export interface TaskBatchOptions {
-  /** The caller's lease: a stale one is refused. */
-  leaseId?: string;
-  /** Answer once the object has committed, writing the D1 index in the background. */
-  deferIndex?: boolean;
-  /** Answer every item with `state: null`. */
-  omitStates?: boolean;
-  /** Custom events sent with the batch: committed with it, delivered with its index write. */
-  events?: unknown[];
-}
-
-export type TaskBatchReply =
-  | { kind: 'ok'; results: TaskRunBatchResult[]; written: boolean[] }
-  | { kind: 'not_found' }
-  | { kind: 'stale_lease' };
+export type { TaskBatchOptions, TaskBatchReply } from './run-task-calls';
 
 export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatchApi {
   private storage: RunStorage;
@@ -68,6 +50,9 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   private readonly tagSlots: TaskTagSlots;
   private readonly watchers = new RunWatchers();
   private readonly inputs: RunInputCalls;
+  private readonly heldReads: RunHeldReads;
+  private readonly taskCalls: RunTaskCalls;
+  private readonly removal: RunRemoval;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,6 +75,9 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     this.proposals = new RunProposals(parts);
     this.dispatch = new RunDispatch(parts, this.proposals);
     this.inputs = new RunInputCalls(() => this.storage, this.watchers);
+    this.heldReads = new RunHeldReads(() => this.storage, this.watchers);
+    this.taskCalls = new RunTaskCalls(env, parts);
+    this.removal = new RunRemoval(env, parts, ctx.storage.sql, () => this.wipe());
   }
 
   /**
@@ -135,11 +123,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
    * request held open instead of polled (runDeployment waits this way). Null when there is no run.
    */
   async waitForEnd(ms: number): Promise<FlowRun | null> {
-    const ended = () => {
-      const doc = this.storage.readRun()?.doc;
-      return !doc || isTerminal(doc.state_type);
-    };
-    await this.watchers.until(() => (ended() ? true : null), ms);
+    await this.heldReads.end(ms);
     return this.read();
   }
 
@@ -164,13 +148,8 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   }
 
   /** The run once its state is no longer `afterStateId` (at once if it is not), or as it is after `waitMs`. */
-  async nextState(afterStateId: string | undefined, waitMs: number): Promise<FlowRun | null> {
-    const moved = await this.watchers.until(() => {
-      const doc = this.storage.readRun()?.doc;
-      return !doc || doc.state_id !== afterStateId ? (doc ?? 'gone') : null;
-    }, waitMs);
-    if (moved === 'gone') return null;
-    return moved ?? this.storage.readRun()?.doc ?? null;
+  nextState(afterStateId: string | undefined, waitMs: number): Promise<FlowRun | null> {
+    return this.heldReads.nextState(afterStateId, waitMs);
   }
 
   addInput(input: FlowRunInputCreate): FlowRunInput | 'exists' | null {
@@ -199,108 +178,33 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
   }
 
   /** Deletes the run, its history and task runs, here and in the index. */
-  async remove(): Promise<boolean> {
-    const stored = this.storage.readRun();
-    if (!stored) return false;
-    await this.concurrency.settle(stored.doc.id, null, stored.doc.state, null);
-    await this.tagSlots.releaseAll();
-    await deleteRunIndex(this.env.DB, stored.doc.id);
-    await this.wipe();
-    return true;
+  remove(): Promise<boolean> {
+    return this.removal.remove();
   }
 
-  /**
-   * The R2 results this run wrote (docs/retention.md); refused while the run is not final, unless
-   * `anyState` (a run deleted by id, as Prefect deletes it, whatever its state).
-   */
-  async resultKeys({
-    anyState = false,
-  }: {
-    anyState?: boolean;
-  } = {}): Promise<{ kind: 'keys'; keys: string[] } | { kind: 'not_final' } | { kind: 'absent' }> {
-    const doc = this.storage.readRun()?.doc;
-    if (!doc) return { kind: 'absent' };
-    if (!anyState && !isFinalRun(doc.state_type)) return { kind: 'not_final' };
-    const rows = this.ctx.storage.sql.exec<{ doc: string }>('SELECT doc FROM states').toArray();
-    return { kind: 'keys', keys: ownedResultKeys(rows.map((row) => JSON.parse(row.doc) as State)) };
+  /** The R2 results this run wrote (docs/retention.md); only of a final run unless `anyState`. */
+  async resultKeys({ anyState = false }: { anyState?: boolean } = {}): Promise<ResultKeysReply> {
+    return this.removal.resultKeys(anyState);
   }
 
-  /**
-   * Retention's delete-everything: empties the object (storage and alarm) once its index writes have
-   * landed, so none lands after the caller deletes the index rows. Refused unless the run is final.
-   */
-  async purge(): Promise<'purged' | 'not_final' | 'absent'> {
-    const stored = this.storage.readRun();
-    if (stored && !isFinalRun(stored.doc.state_type)) return 'not_final';
-    if (stored) {
-      await this.outbox.caughtUp();
-      await this.tagSlots.releaseAll();
-    }
-    await this.wipe();
-    return stored ? 'purged' : 'absent';
+  /** Retention's delete-everything, refused unless the run is final (run-removal.ts). */
+  purge(): Promise<'purged' | 'not_final' | 'absent'> {
+    return this.removal.purge();
   }
 
-  /**
-   * Deletes the run only if its deployment's schedules made it and it has not started: how a
-   * deployment withdraws its runs. Storage goes first, so no claim slips in between. The withdrawal
-   * deletes the index rows of `removed` and `absent` runs afterwards, all in one D1 batch.
-   */
-  async removeUnstarted(): Promise<'removed' | 'kept' | 'absent'> {
-    const doc = this.storage.readRun()?.doc;
-    if (!doc) return 'absent';
-    if (!isUnstartedAutoScheduled(doc)) return 'kept';
-    await this.wipe();
-    return 'removed';
+  /** Deletes the run only if its deployment's schedules made it and it has not started. */
+  removeUnstarted(): Promise<'removed' | 'kept' | 'absent'> {
+    return this.removal.removeUnstarted();
   }
 
-  /**
-   * Applies a task-run batch. With `deferIndex` the answer does not wait for D1: the index is written
-   * in the background, one write at a time, each carrying every row changed since the last. With
-   * `omitStates` the results carry `state: null` (the recorded answers keep their states).
-   */
-  async applyTaskBatch(
-    items: TaskRunBatchItem[],
-    { leaseId, deferIndex = false, omitStates = false, events = [] }: TaskBatchOptions = {},
-  ): Promise<TaskBatchReply> {
-    const stored = this.storage.readRun();
-    if (!stored) return { kind: 'not_found' };
-    if (leaseId && leaseId !== stored.leaseId) return { kind: 'stale_lease' };
-
-    // CacheRetrieval needs D1: look the keys up first (after any cache records still being written),
-    // then decide everything in one transaction.
-    const keys = cacheKeysToLookUp(this.storage, items);
-    if (keys.length > 0) await this.outbox.backgroundDone();
-    const cached = (await readCachedStates(this.env.DB, keys, new Date())) as Map<string, State>;
-    // Tag limits: RUNNING proposals of tagged tasks take their slots first, held while limits are full.
-    const tags = await this.tagSlots.secureAll(stored.doc.id, this.storage, items);
-    const clock = systemClock();
-    const outcome = this.storage.atomically(() => {
-      this.storage.events.append(events);
-      return applyTaskBatch(this.storage, this.storage.readRun()!.doc, items, cached, clock, tags.answers);
-    });
-    await this.tagSlots.settle(
-      tags.granted,
-      (id) => this.storage.readTaskRun(id)?.doc.state_type ?? null,
-      items,
-    );
-    const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
-    if (deferIndex) this.outbox.flushInBackground(cacheRecords);
-    else await this.outbox.flush(cacheRecords);
-    const results = omitStates
-      ? outcome.results.map((result) => ({ ...result, state: null }))
-      : outcome.results;
-    return { kind: 'ok', results, written: outcome.written };
+  /** Applies a task-run batch (run-task-calls.ts). */
+  applyTaskBatch(items: TaskRunBatchItem[], options: TaskBatchOptions = {}): Promise<TaskBatchReply> {
+    return this.taskCalls.applyBatch(items, options);
   }
 
   /** Creates one task run, or returns the existing one with the same id or (task_key, dynamic_key). */
-  async createTaskRun(input: NewTaskRun): Promise<{ created: boolean; run: TaskRun } | null> {
-    if (!this.storage.readRun()) return null;
-    const existing =
-      this.storage.readTaskRun(input.id) ?? this.storage.readTaskRunByKey(input.task_key, input.dynamic_key);
-    if (existing) return { created: false, run: existing.doc };
-    const reply = await this.applyTaskBatch([{ op: 'create', task_run: input }]);
-    if (reply.kind !== 'ok') return null;
-    return { created: true, run: this.storage.readTaskRun(input.id)!.doc };
+  createTaskRun(input: NewTaskRun): Promise<{ created: boolean; run: TaskRun } | null> {
+    return this.taskCalls.create(input);
   }
 
   async readTaskRun(id: string): Promise<TaskRun | null> {

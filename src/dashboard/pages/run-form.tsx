@@ -70,10 +70,53 @@ export function hint(field: ParameterField): string {
   return `${field.required ? 'Required' : 'Optional'}: ${kind}${range}.${field.description ? ` ${field.description}` : ''}`;
 }
 
+/** One control per field, each with its hint and a place for the error the API names it in. */
+export function FormFields(props: { fields: ParameterField[]; idPrefix: string; namePrefix?: string }) {
+  const { fields, idPrefix, namePrefix } = props;
+  return (
+    <>
+      {fields.map((field, index) => {
+        const id = `${idPrefix}-${index}`;
+        return (
+          <div class="field">
+            <label for={id}>{field.label}</label>
+            <Control field={field} id={id} describedBy={`${id}-hint ${id}-error`} prefix={namePrefix} />
+            <span id={`${id}-hint`} class="hint">
+              {hint(field)}
+            </span>
+            <span id={`${id}-error`} class="field-error" />
+          </div>
+        );
+      })}
+    </>
+  );
+}
+
+/** The form's submit button; disabled, saying which scope it needs, for a key that may not send it. */
+export function SubmitButton(props: { label: string; route: string; viewer: Viewer }) {
+  const { label, route, viewer } = props;
+  const allowed = viewer.may(route);
+  return (
+    <div>
+      <button
+        type="submit"
+        class="button primary"
+        disabled={!allowed}
+        title={
+          allowed
+            ? undefined
+            : `Needs a key with the ${viewer.needs(route)} scope; this key is ${viewer.scope}.`
+        }
+      >
+        {label}
+      </button>
+    </div>
+  );
+}
+
 export function RunForm(props: { deployment: Deployment; viewer: Viewer }) {
   const { deployment, viewer } = props;
   const fields = parameterFields(deployment.parameter_openapi_schema, deployment.parameters);
-  const allowed = viewer.may(RUN_ROUTE);
   return (
     <form
       class="fields"
@@ -90,34 +133,9 @@ export function RunForm(props: { deployment: Deployment; viewer: Viewer }) {
             : 'This deployment has no parameter schema; runs use its default parameters.'}
         </p>
       ) : null}
-      {fields.map((field, index) => {
-        const id = `param-${index}`;
-        return (
-          <div class="field">
-            <label for={id}>{field.label}</label>
-            <Control field={field} id={id} describedBy={`${id}-hint ${id}-error`} />
-            <span id={`${id}-hint`} class="hint">
-              {hint(field)}
-            </span>
-            <span id={`${id}-error`} class="field-error" />
-          </div>
-        );
-      })}
+      <FormFields fields={fields} idPrefix="param" />
       <p class="form-error field-error" />
-      <div>
-        <button
-          type="submit"
-          class="button primary"
-          disabled={!allowed}
-          title={
-            allowed
-              ? undefined
-              : `Needs a key with the ${viewer.needs(RUN_ROUTE)} scope; this key is ${viewer.scope}.`
-          }
-        >
-          Run
-        </button>
-      </div>
+      <SubmitButton label="Run" route={RUN_ROUTE} viewer={viewer} />
     </form>
   );
 }

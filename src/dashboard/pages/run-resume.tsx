@@ -5,7 +5,7 @@ import type { FlowRun, FlowRunInput } from 'edgeflow/protocol';
 import { parameterFields } from '../../domain/dashboard';
 import type { FlowRunHandle } from '../../durable/objects';
 import type { Viewer } from '../viewer';
-import { Control, hint } from './run-form';
+import { FormFields, SubmitButton } from './run-form';
 
 const RESUME_ROUTE = 'POST /api/flow_runs/{id}/resume';
 
@@ -48,7 +48,6 @@ export async function loadPausedForInput(
 export function ResumeForm(props: { run: FlowRun; paused: PausedForInput; viewer: Viewer }) {
   const { run, paused, viewer } = props;
   const fields = parameterFields(paused.schema, {});
-  const allowed = viewer.may(RESUME_ROUTE);
   return (
     <section aria-labelledby="resume-form-title" id="resume-form">
       <h2 id="resume-form-title">Resume with input</h2>
@@ -60,34 +59,9 @@ export function ResumeForm(props: { run: FlowRun; paused: PausedForInput; viewer
         novalidate
         aria-labelledby="resume-form-title"
       >
-        {fields.map((field, index) => {
-          const id = `run-input-${index}`;
-          return (
-            <div class="field">
-              <label for={id}>{field.label}</label>
-              <Control field={field} id={id} describedBy={`${id}-hint ${id}-error`} prefix="run_input" />
-              <span id={`${id}-hint`} class="hint">
-                {hint(field)}
-              </span>
-              <span id={`${id}-error`} class="field-error" />
-            </div>
-          );
-        })}
+        <FormFields fields={fields} idPrefix="run-input" namePrefix="run_input" />
         <p class="form-error field-error" />
-        <div>
-          <button
-            type="submit"
-            class="button primary"
-            disabled={!allowed}
-            title={
-              allowed
-                ? undefined
-                : `Needs a key with the ${viewer.needs(RESUME_ROUTE)} scope; this key is ${viewer.scope}.`
-            }
-          >
-            Resume
-          </button>
-        </div>
+        <SubmitButton label="Resume" route={RESUME_ROUTE} viewer={viewer} />
       </form>
     </section>
   );

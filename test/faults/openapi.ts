@@ -130,6 +130,8 @@ export function requiredByRule(operation: Pick<Operation, 'method' | 'path'>): A
     // runDeployment, and the run input a paused flow waits for.
     ['POST', /^\/api\/deployments\/\{id\}\/create_flow_run$/],
     ['POST', /^\/api\/flow_runs\/\{id\}\/resume$/],
+    // A flow consumes the inputs it received (receiveInput), so deleting one is agent work too.
+    ['DELETE', /^\/api\/flow_runs\/\{id\}\/input\/\{key\}$/],
     ['POST', /^\/api\/flow_runs\/\{id\}\/(set_state|task_runs\/batch)$/],
     ['POST', /^\/api\/task_runs$/],
     ['POST', /^\/api\/task_runs\/\{id\}\/set_state$/],

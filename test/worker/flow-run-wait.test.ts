@@ -28,6 +28,12 @@ describe('GET /api/flow_runs/{id}/wait', () => {
     expect((await api<FlowRun>('GET', `/flow_runs/${run.id}/wait`)).body.state_type).toBe('FAILED');
   });
 
+  it('holds only when asked: without timeout_seconds a running run is answered at once', async () => {
+    const run = await runningRun();
+    // A held request would take the full 20 s and run into this test's own limit.
+    expect((await api<FlowRun>('GET', `/flow_runs/${run.id}/wait`)).body.state_type).toBe('RUNNING');
+  }, 10_000);
+
   it('is 404 for an unknown run and 422 naming timeout_seconds beyond the longest hold', async () => {
     expect((await api('GET', `/flow_runs/${crypto.randomUUID()}/wait?timeout_seconds=0`)).status).toBe(404);
     const run = await runningRun();

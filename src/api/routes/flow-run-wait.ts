@@ -22,7 +22,8 @@ const wait = createRoute({
         .number()
         .min(0)
         .max(MAX_WAIT_FOR_END_SECONDS)
-        .default(MAX_WAIT_FOR_END_SECONDS),
+        // Held only when asked: a plain GET reads the run, as any client with a short timeout expects.
+        .default(0),
     }),
   },
   responses: { 200: jsonResponse(FlowRunSchema, 'The flow run, ended or as it is when the wait is up') },

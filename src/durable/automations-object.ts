@@ -25,7 +25,9 @@ import {
   triggerStateEvents,
 } from '../domain/automations';
 import type { Env } from '../env';
+import { type ActionCall, failed } from './action-call';
 import { executeAction } from './automation-actions';
+import { RUN_CHAIN_SCHEMA, RunChains } from './automation-run-chains';
 import { StateEventOutbox } from './automation-state-events';
 import { type Clock, systemClock } from './clock';
 
@@ -56,11 +58,14 @@ export class AutomationsObject extends DurableObject<Env> {
   private again = false;
 
   private readonly stateEvents: StateEventOutbox;
+  private readonly chains: RunChains;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    ctx.storage.sql.exec(RUN_CHAIN_SCHEMA);
     this.stateEvents = new StateEventOutbox(ctx.storage.sql, env.DB);
+    this.chains = new RunChains(ctx.storage.sql);
   }
 
   /**
@@ -233,7 +238,7 @@ export class AutomationsObject extends DurableObject<Env> {
         triggered: firing.triggered,
         labels: firing.labels,
       });
-      const outcome = await executeAction(this.env, {
+      const outcome = await this.execute(automation.id, {
         action,
         key: `${row.key} ${row.idx}`,
         context,
@@ -258,6 +263,21 @@ export class AutomationsObject extends DurableObject<Env> {
     }
     // A firing with no actions still leaves its state events.
     if (this.stateEvents.waiting) await this.stateEvents.write([], new Date(this.clock.now()));
+  }
+
+  /**
+   * One action; a run-deployment continues the chain of runs this automation started (a run it
+   * started, failing, may start one more), and a chain too long is refused as a loop.
+   */
+  private async execute(automationId: string, call: ActionCall) {
+    if (call.action.type !== 'run-deployment') return executeAction(this.env, call);
+    const place = this.chains.place(automationId, call.event, call.key);
+    if ('blocked' in place) return failed(place.blocked);
+    const outcome = await executeAction(this.env, call);
+    const runId = outcome.details.flow_run_id;
+    if (outcome.ok && typeof runId === 'string')
+      this.chains.started(automationId, place, call.key, runId, call.now.getTime());
+    return outcome;
   }
 
   /** The earliest proactive window end, the fallback poll, or soon when actions are still pending. */

@@ -1,5 +1,6 @@
 // Sends fuzz cases and judges each answer; refused requests are sent again between snapshots, where
 // they must leave the API as it was.
+import { appendFileSync } from 'node:fs';
 import { DEV_KEY, type LocalServer } from '../e2e/harness.ts';
 import { createdPaths, readBackTarget, secretShownIn } from './created.ts';
 import type { Fixtures, FuzzCase, RequestSpec } from './generate.ts';
@@ -14,6 +15,12 @@ export interface Sent {
   spec: RequestSpec;
   outcome: Outcome;
 }
+
+/** FAULTS_TRACE=<file>: every request sent, one line each, as it is answered (to replay a hang). */
+const TRACE = process.env.FAULTS_TRACE;
+
+/** Hangs past the schedule cases' budget after which every case is skipped. */
+const MORE_HANGS_BEFORE_STOPPING = 2;
 
 const accepted = (sent: Sent) => sent.outcome.status >= 200 && sent.outcome.status < 300;
 /** Refused, or never answered: either way the request must have changed nothing. */
@@ -33,6 +40,8 @@ export class FuzzRunner {
     hangs: 0,
     /** Schedule cases skipped once the hang budget was spent. */
     skipped: 0,
+    /** Cases of any kind skipped once the server had hung too often to go on. */
+    skippedAfterHangs: 0,
     cutByRestart: 0,
   };
   readonly findings: string[] = [];
@@ -58,7 +67,10 @@ export class FuzzRunner {
   }
 
   private note(kind: string, item: FuzzCase, detail: string): void {
-    this.findings.push(`${kind}: ${label(item.operation)} with ${item.what}${detail ? ` — ${detail}` : ''}`);
+    const finding = `${kind}: ${label(item.operation)} with ${item.what}${detail ? ` — ${detail}` : ''}`;
+    this.findings.push(finding);
+    // Printed as found too: a run that is cut short (CI's limit) still says what it found.
+    console.log(`fuzz finding: ${finding.slice(0, 600)}`);
   }
 
   async snapshot(): Promise<Snapshot> {
@@ -74,6 +86,12 @@ export class FuzzRunner {
       this.counts.skipped++;
       return null;
     }
+    // A server that keeps hanging would spend the whole run on timeouts and restarts: its findings
+    // so far say enough, and the rest is skipped (and counted).
+    if (this.counts.hangs >= this.hangBudget + MORE_HANGS_BEFORE_STOPPING) {
+      this.counts.skippedAfterHangs++;
+      return null;
+    }
     await this.stalls.ready();
     const spec = item.build(this.fixtures());
     const from = performance.now();
@@ -81,6 +99,11 @@ export class FuzzRunner {
     const inFlight = [...this.inFlight].map((other) => `${label(other.operation)} with ${other.what}`);
     const outcome = await send(this.server.url, spec, DEV_KEY, item.tag === 'huge' ? 60_000 : 20_000);
     this.inFlight.delete(item);
+    if (TRACE)
+      appendFileSync(
+        TRACE,
+        `${new Date().toISOString()} ${outcome.status} ${Math.round(outcome.ms)}ms ${spec.method} ${spec.path.slice(0, 160)} — ${item.what}\n`,
+      );
     this.spent.requests += outcome.ms;
     this.counts.requests++;
     const sent = { item, spec, outcome };

@@ -81,6 +81,10 @@ beforeAll(async () => {
     notes.push(
       `${runner.counts.skipped} schedule cases skipped: the server hung ${runner.counts.hangs} times`,
     );
+  if (runner.counts.skippedAfterHangs > 0)
+    runner.findings.push(
+      `server hung: ${runner.counts.hangs} times, so ${runner.counts.skippedAfterHangs} cases were skipped`,
+    );
   const { counts } = runner;
   recordRow({
     scenario: 'fuzz',

@@ -16,10 +16,11 @@ import {
   AutomationFilterBodySchema,
   AutomationPatchSchema,
   AutomationSchema,
+  runLoopProblem,
 } from '../../domain/automations';
 import { type LifecycleAction, lifecycleEvent } from '../../domain/events';
 import { nudgeAutomations } from '../../durable/objects';
-import { notFound } from '../errors';
+import { ApiError, notFound } from '../errors';
 import { pauseActions } from '../lifecycle-events';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
@@ -137,7 +138,11 @@ export const automationsRouter = createRouter()
   .openapi(patch, async (c) => {
     const now = new Date();
     const current = await automationOr404(c.env.DB, c.req.valid('param').id);
-    await change(c.env.DB, current, { ...current, ...c.req.valid('json'), updated: now.toISOString() }, now);
+    const next = { ...current, ...c.req.valid('json'), updated: now.toISOString() };
+    // Checked on the whole automation: resuming one, or changing only its actions, can close a loop.
+    const loop = runLoopProblem(next);
+    if (loop) throw new ApiError(422, 'automation.loop', loop.message, loop.field);
+    await change(c.env.DB, current, next, now);
     c.executionCtx.waitUntil(nudgeAutomations(c.env));
     return c.body(null, 204);
   })

@@ -2,6 +2,7 @@
 export * from './composite';
 export * from './deployment-triggers';
 export * from './evaluation';
+export * from './loops';
 export * from './matching';
 export * from './outcomes';
 export * from './resolution';

@@ -2,6 +2,7 @@
 // body, so Prefect's automation JSON reads here unchanged; what we cannot do yet is refused with a 422.
 import { StateTypeSchema, UuidSchema } from 'edgeflow/protocol';
 import { z } from 'zod';
+import { runLoopProblem } from './loops';
 import { templateProblem } from './templates';
 import { TriggerSchema } from './trigger-schemas';
 
@@ -138,8 +139,17 @@ function checkActions(
     }
 }
 
+/** An automation whose runs would fire it again, refused on the field that makes it so (loops.ts). */
+function checkLoop(automation: z.output<z.ZodObject<typeof AutomationFields>>, ctx: z.RefinementCtx) {
+  const problem = runLoopProblem(automation);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.field.split('.'), message: problem.message });
+}
+
 /** `POST /api/automations` and `PUT`: the whole automation. */
-export const AutomationCreateSchema = z.object(AutomationFields).superRefine(checkActions);
+export const AutomationCreateSchema = z
+  .object(AutomationFields)
+  .superRefine(checkActions)
+  .superRefine(checkLoop);
 export type AutomationCreate = z.output<typeof AutomationCreateSchema>;
 
 /** `PATCH /api/automations/{id}`: Prefect's partial update (pause and resume set `enabled`). */

@@ -1,0 +1,134 @@
+// Automations that would run for ever (docs/automations.md, "Loops"): refused at creation when their
+// trigger fires on every run's own events and their action starts runs it matches; and, for the
+// loops no check at creation can see, stopped by the evaluator after MAX_RUN_CHAIN runs in a row.
+import type { FlowRun } from 'edgeflow/protocol';
+import { describe, expect, it } from 'vitest';
+import { MAX_RUN_CHAIN } from '../../src/domain/automations';
+import { api } from './api';
+import { createAutomation, nudge, outcomes, setClock } from './automations';
+import { createDeployment } from './deployments-api';
+
+const runDeployment = (deployment_id: string) => ({
+  type: 'run-deployment',
+  source: 'selected',
+  deployment_id,
+});
+
+async function runsOf(deploymentId: string): Promise<FlowRun[]> {
+  const { body } = await api<FlowRun[]>('POST', '/flow_runs/filter', {
+    deployments: { id: { any_: [deploymentId] } },
+    limit: 200,
+  });
+  return body;
+}
+
+describe('automations that would start runs for ever', () => {
+  it.each([
+    ['an empty expect (any event)', {}],
+    ['every Scheduled flow run', { expect: ['prefect.flow-run.Scheduled'] }],
+    [
+      'any flow-run event of any run',
+      { expect: ['prefect.flow-run.*'], match: { 'prefect.resource.id': 'prefect.flow-run.*' } },
+    ],
+  ])('are refused at creation with a 422 naming trigger.expect: %s', async (_, trigger) => {
+    const deployment = await createDeployment();
+    const answer = await api<{ field: string; detail: string }>('POST', '/automations', {
+      name: 'loop',
+      trigger: { type: 'event', posture: 'Reactive', ...trigger },
+      actions: [runDeployment(deployment.id)],
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.field).toBe('trigger.expect');
+    expect(answer.body.detail).toMatch(/for ever/);
+  });
+
+  it('refuses an inferred deployment on flow-run events however narrow the match, and a resume that closes a loop', async () => {
+    const inferred = await api<{ field: string }>('POST', '/automations', {
+      name: 'inferred loop',
+      trigger: {
+        type: 'event',
+        posture: 'Reactive',
+        expect: ['prefect.flow-run.Running'],
+        match: { 'prefect.resource.id': 'prefect.flow-run.abc' },
+      },
+      actions: [{ type: 'run-deployment', source: 'inferred' }],
+    });
+    expect(inferred.status).toBe(422);
+    expect(inferred.body.field).toBe('trigger.expect');
+
+    // Created paused (nothing can loop), then resumed: the PATCH checks the whole automation.
+    const deployment = await createDeployment();
+    const id = await createAutomation({
+      enabled: false,
+      trigger: { type: 'event', posture: 'Reactive' },
+      actions: [runDeployment(deployment.id)],
+    });
+    const resumed = await api<{ field: string }>('PATCH', `/automations/${id}`, { enabled: true });
+    expect(resumed.status).toBe(422);
+    expect(resumed.body.field).toBe('trigger.expect');
+    const stored = await api<{ enabled: boolean }>('GET', `/automations/${id}`);
+    expect(stored.body.enabled).toBe(false);
+  });
+
+  it('accepts what only looks alike: other events, a narrowed match, or an action that starts no run', async () => {
+    const deployment = await createDeployment();
+    for (const [trigger, actions] of [
+      [{ expect: ['prefect.flow-run.Failed'] }, [runDeployment(deployment.id)]],
+      [
+        { expect: ['prefect.flow-run.Scheduled'], match: { 'prefect.resource.name': 'nightly-*' } },
+        [runDeployment(deployment.id)],
+      ],
+      [{}, [{ type: 'do-nothing' }]],
+    ] as const) {
+      const answer = await api('POST', '/automations', {
+        name: 'fine',
+        enabled: false,
+        trigger: { type: 'event', posture: 'Reactive', ...trigger },
+        actions,
+      });
+      expect(answer.status).toBe(201);
+    }
+  });
+
+  it('refuses a deployment trigger left to its defaults, which would run its deployment on its own runs', async () => {
+    const deployment = await createDeployment();
+    const answer = await api<{ field: string }>('PATCH', `/deployments/${deployment.id}`, {
+      triggers: [{ name: 'on anything' }],
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.field).toBe('triggers[0].expect');
+  });
+
+  it(`stops a loop the checks cannot see after ${MAX_RUN_CHAIN} runs in a row, with a failed action saying why`, async () => {
+    await setClock(Date.now());
+    const deployment = await createDeployment();
+    // Narrowed to the deployment's own runs: it passes the creation check, and still feeds itself.
+    const id = await createAutomation({
+      trigger: {
+        type: 'event',
+        posture: 'Reactive',
+        expect: ['prefect.flow-run.Scheduled'],
+        match_related: { 'prefect.resource.id': `prefect.deployment.${deployment.id}` },
+      },
+      actions: [runDeployment(deployment.id)],
+    });
+    await nudge();
+    const first = await api('POST', `/deployments/${deployment.id}/create_flow_run`, {});
+    expect(first.status).toBe(201);
+    for (let round = 0; round < 40; round++) {
+      await nudge();
+      if ((await outcomes(id)).some((outcome) => outcome.event === 'prefect.automation.action.failed')) break;
+    }
+    const found = await outcomes(id);
+    const executed = found.filter((outcome) => outcome.event === 'prefect.automation.action.executed');
+    const failed = found.filter((outcome) => outcome.event === 'prefect.automation.action.failed');
+    // The first run is the user's; the automation starts one from it, then one from each of its own.
+    expect(executed).toHaveLength(MAX_RUN_CHAIN);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.payload.reason).toMatch(new RegExp(`a loop, stopped at ${MAX_RUN_CHAIN}`));
+    expect(await runsOf(deployment.id)).toHaveLength(MAX_RUN_CHAIN + 1);
+    // Nothing more comes later.
+    await nudge();
+    expect(await runsOf(deployment.id)).toHaveLength(MAX_RUN_CHAIN + 1);
+  });
+});

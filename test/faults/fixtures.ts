@@ -117,6 +117,12 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
     type: 'markdown',
     data: '# fuzz',
   });
+  // Enabled, so the evaluator reads events; it watches only events nothing in the fuzz emits.
+  const automation = await call<{ id: string }>(url, 'POST', '/api/automations', {
+    name: `${prefix}-automation`,
+    trigger: { type: 'event', posture: 'Reactive', expect: [`${prefix}.signal`], match: {} },
+    actions: [{ type: 'do-nothing' }],
+  });
   const resultKey = `${prefix}/result.json`;
   await call(url, 'PUT', `/api/results/${resultKey}`, '{"value":1}');
   return {
@@ -147,6 +153,7 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       variableName: variable.name,
       artifactId: artifact.id,
       artifactKey: artifact.key,
+      automationId: automation.id,
     },
     webhookSecret: webhook.secret,
     apiKeySecret: key.key,

@@ -141,6 +141,9 @@ export function pathFor(
     else if (path.startsWith('/api/artifacts/'))
       plain = name === 'key' ? fixtures.artifactKey : fixtures.artifactId;
     else if (path.startsWith('/api/api_keys/')) plain = fixtures.apiKeyId;
+    else if (path.startsWith('/api/automations/owned-by/'))
+      plain = `prefect.deployment.${fixtures.deploymentId}`;
+    else if (path.startsWith('/api/automations/')) plain = fixtures.automationId;
     else if (path.startsWith('/api/results/')) plain = fixtures.resultKey;
     else if (path.startsWith('/api/concurrency_limits/tag/')) plain = fixtures.limitTag;
     else if (path.startsWith('/api/v2/concurrency_limits/'))

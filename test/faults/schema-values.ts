@@ -34,6 +34,7 @@ export interface Fixtures {
   variableName: string;
   artifactId: string;
   artifactKey: string;
+  automationId: string;
 }
 
 export type Key = string | number;

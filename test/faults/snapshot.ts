@@ -129,6 +129,7 @@ export class SnapshotReader {
     await this.readLogs(out);
     await this.list(out, 'api_key', '/api/api_keys');
     await this.list(out, 'webhook', '/api/webhooks');
+    await this.pages(out, 'automation', '/api/automations/filter');
     return out;
   }
 

@@ -29,16 +29,21 @@ export class RunInputs {
     return row ? (JSON.parse(row.doc) as FlowRunInput) : null;
   }
 
-  /** Inputs whose key starts with `prefix`, oldest first, skipping `excludeKeys`. */
-  filter(prefix: string, limit: number, excludeKeys: readonly string[]): FlowRunInput[] {
+  /**
+   * Inputs whose key starts with `prefix`, oldest first, skipping `excludeKeys`, and with
+   * `createdSince` (an ISO instant in UTC, as `created` is stored) those created then or later.
+   */
+  filter(prefix: string, limit: number, excludeKeys: readonly string[], createdSince = ''): FlowRunInput[] {
     if (!this.tables.present()) return [];
     const excluded = new Set(excludeKeys);
     const found: FlowRunInput[] = [];
     // substr(), not LIKE: a prefix is compared literally, whatever % or _ it holds.
     const rows = this.sql.exec<{ doc: string; key: string }>(
-      `SELECT key, doc FROM run_inputs WHERE substr(key, 1, ?) = ? ORDER BY json_extract(doc, '$.created'), key`,
+      `SELECT key, doc FROM run_inputs WHERE substr(key, 1, ?) = ? AND json_extract(doc, '$.created') >= ?
+       ORDER BY json_extract(doc, '$.created'), key`,
       prefix.length,
       prefix,
+      createdSince,
     );
     for (const row of rows) {
       if (excluded.has(row.key)) continue;
@@ -79,11 +84,13 @@ export class RunInputCalls {
 
   /** With `wait_seconds`, held until at least one input matches (or the wait runs out: then `[]`). */
   async filter(filter: FlowRunInputFilter): Promise<FlowRunInput[] | null> {
-    const { prefix, limit = 1, exclude_keys = [], wait_seconds = 0 } = filter;
+    const { prefix, limit = 1, exclude_keys = [], wait_seconds = 0, created_after } = filter;
+    // Stored as toISOString() writes it, so the instant compares as text once written the same way.
+    const since = created_after ? new Date(created_after).toISOString() : '';
     const found = await this.watchers.until(() => {
       const storage = this.storage();
       if (!storage.readRun()) return 'gone' as const;
-      const rows = storage.inputs.filter(prefix, limit, exclude_keys);
+      const rows = storage.inputs.filter(prefix, limit, exclude_keys, since);
       return rows.length > 0 ? rows : null;
     }, wait_seconds * 1000);
     if (found === 'gone') return null;

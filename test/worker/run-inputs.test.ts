@@ -84,6 +84,40 @@ describe('flow run inputs', () => {
     expect(first.body.map((input) => input.key)).toEqual(['order-a']);
   });
 
+  it('reads on from an instant with created_after, excluding only the keys already seen then', async () => {
+    const run = await runningRun();
+    const created: FlowRunInput[] = [];
+    for (const key of ['n-1', 'n-2', 'n-3']) {
+      const answer = await api<FlowRunInput>('POST', `/flow_runs/${run.id}/input`, { key, value: '1' });
+      created.push(answer.body);
+    }
+    const second = created[1]!;
+    const after = await api<FlowRunInput[]>('POST', `/flow_runs/${run.id}/input/filter`, {
+      prefix: 'n-',
+      limit: 10,
+      created_after: second.created,
+      exclude_keys: created
+        .filter((input) => input.created === second.created && input.key <= second.key)
+        .map((input) => input.key),
+    });
+    expect(after.status).toBe(200);
+    expect(after.body.map((input) => input.key)).toEqual(['n-3']);
+    // An instant written with an offset means the same instant.
+    const offset = new Date(Date.parse(created[0]!.created) - 1).toISOString().replace('Z', '+00:00');
+    const all = await api<FlowRunInput[]>('POST', `/flow_runs/${run.id}/input/filter`, {
+      prefix: 'n-',
+      limit: 10,
+      created_after: offset,
+    });
+    expect(all.body.map((input) => input.key)).toEqual(['n-1', 'n-2', 'n-3']);
+    const bad = await api<{ field: string }>('POST', `/flow_runs/${run.id}/input/filter`, {
+      prefix: 'n-',
+      created_after: 'yesterday',
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.field).toBe('created_after');
+  });
+
   it('refuses a value that is not JSON text and a key with other characters, naming the field', async () => {
     const run = await runningRun();
     const notJson = await api<{ field: string }>('POST', `/flow_runs/${run.id}/input`, {

@@ -46,6 +46,12 @@ export const FlowRunInputFilterSchema = z.object({
   prefix: KeyTextSchema.max(255),
   limit: z.number().int().min(1).max(200).default(1),
   exclude_keys: z.array(KeyTextSchema.max(255)).max(1000).default([]),
+  /**
+   * Edgeflow's addition: only inputs created at or after this instant. A reader that has seen many
+   * inputs sends the last one's `created` here and excludes only the keys it saw at that instant,
+   * however many it has read (exclude_keys alone stops at 1,000).
+   */
+  created_after: IsoDateTimeSchema.optional(),
   /** Edgeflow's addition: hold the request until a matching input exists, up to this long. */
   wait_seconds: z.number().min(0).max(MAX_HELD_READ_SECONDS).default(0),
 });

@@ -70,7 +70,11 @@ export async function* receiveInput<T>(
   const flowRunId = options.flowRunId ?? currentRun()?.flowRun.id;
   if (!flowRunId) throw new Error('receiveInput needs a flowRunId outside a flow run');
   const client = clientHere();
-  const seen = new Set(options.excludeKeys ?? []);
+  const excluded = options.excludeKeys ?? [];
+  // Read on from the last input's instant, excluding only the keys seen at that instant: the request
+  // stays small however many inputs the run has received.
+  let since: string | undefined;
+  let seenAtSince = new Set<string>();
   const prefix = `${options.keyPrefix ?? DEFAULT_KEY_PREFIX}-`;
   const timeoutMs = (options.timeoutSeconds ?? 3600) * 1000;
   let deadline = Date.now() + timeoutMs;
@@ -79,11 +83,13 @@ export async function* receiveInput<T>(
     const found = await client.runInputs.filter(flowRunId, {
       prefix,
       limit: 200,
-      exclude_keys: [...seen],
+      exclude_keys: [...excluded, ...seenAtSince],
+      created_after: since,
       wait_seconds: Math.min(left, HELD_READ_SECONDS),
     });
     for (const input of found) {
-      seen.add(input.key);
+      if (input.created !== since) [since, seenAtSince] = [input.created, new Set()];
+      seenAtSince.add(input.key);
       const parsed = schema.safeParse(JSON.parse(input.value));
       if (!parsed.success) {
         const issues = parsed.error.issues.map(

@@ -1,12 +1,12 @@
 // Prints the fault table once every scenario has run; a full-profile run of all of them also writes
 // docs/reliability.md, where the project keeps its last full results.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter } from 'vitest/node';
 import { ROOT } from '../e2e/harness.ts';
 import { PROFILE } from './profile.ts';
-import { reliabilityDoc } from './reliability-doc.ts';
+import { knownFindingsOf, reliabilityDoc } from './reliability-doc.ts';
 import { formatFindings, formatNotes, formatTable, readRows } from './table.ts';
 
 const SCENARIOS = ['fuzz', 'auth', 'agent kills', 'server restarts', 'race', 'proxy'];
@@ -38,7 +38,9 @@ export default class TableReporter implements Reporter {
     if (PROFILE.name === 'full' && complete) {
       const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
       const seed = Number(process.env.FAULTS_SEED);
-      writeFileSync(join(ROOT, 'docs/reliability.md'), reliabilityDoc(rows, { commit, minutes, seed }));
+      const path = join(ROOT, 'docs/reliability.md');
+      const kept = knownFindingsOf(existsSync(path) ? readFileSync(path, 'utf8') : '');
+      writeFileSync(path, reliabilityDoc(rows, { commit, minutes, seed }, kept));
       console.log('Wrote docs/reliability.md');
     }
   }

@@ -27,7 +27,7 @@ import {
 import type { Env } from '../env';
 import { type ActionCall, failed } from './action-call';
 import { executeAction } from './automation-actions';
-import { RUN_CHAIN_SCHEMA, RunChains } from './automation-run-chains';
+import { LOOP_GUARD_SCHEMA, LoopGuards } from './automation-loop-guards';
 import { StateEventOutbox } from './automation-state-events';
 import { type Clock, systemClock } from './clock';
 
@@ -58,14 +58,15 @@ export class AutomationsObject extends DurableObject<Env> {
   private again = false;
 
   private readonly stateEvents: StateEventOutbox;
-  private readonly chains: RunChains;
+  /** Public so tests can lower its per-minute budget. */
+  readonly loopGuards: LoopGuards;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
-    ctx.storage.sql.exec(RUN_CHAIN_SCHEMA);
+    ctx.storage.sql.exec(LOOP_GUARD_SCHEMA);
     this.stateEvents = new StateEventOutbox(ctx.storage.sql, env.DB);
-    this.chains = new RunChains(ctx.storage.sql);
+    this.loopGuards = new LoopGuards(ctx.storage.sql);
   }
 
   /**
@@ -265,18 +266,12 @@ export class AutomationsObject extends DurableObject<Env> {
     if (this.stateEvents.waiting) await this.stateEvents.write([], new Date(this.clock.now()));
   }
 
-  /**
-   * One action; a run-deployment continues the chain of runs this automation started (a run it
-   * started, failing, may start one more), and a chain too long is refused as a loop.
-   */
+  /** One action, unless a loop guard holds it back (automation-loop-guards.ts). */
   private async execute(automationId: string, call: ActionCall) {
-    if (call.action.type !== 'run-deployment') return executeAction(this.env, call);
-    const place = this.chains.place(automationId, call.event, call.key);
-    if ('blocked' in place) return failed(place.blocked);
+    const admission = this.loopGuards.admit(automationId, call);
+    if ('blocked' in admission) return failed(admission.blocked);
     const outcome = await executeAction(this.env, call);
-    const runId = outcome.details.flow_run_id;
-    if (outcome.ok && typeof runId === 'string')
-      this.chains.started(automationId, place, call.key, runId, call.now.getTime());
+    this.loopGuards.acted(automationId, call, admission, outcome);
     return outcome;
   }
 

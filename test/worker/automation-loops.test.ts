@@ -1,12 +1,30 @@
 // Automations that would run for ever (docs/automations.md, "Loops"): refused at creation when their
 // trigger fires on every run's own events and their action starts runs it matches; and, for the
 // loops no check at creation can see, stopped by the evaluator after MAX_RUN_CHAIN runs in a row.
+import { runInDurableObject } from 'cloudflare:test';
 import type { FlowRun } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { MAX_RUN_CHAIN } from '../../src/domain/automations';
+import type { AutomationsObject } from '../../src/durable/automations-object';
 import { api } from './api';
-import { createAutomation, nudge, outcomes, setClock } from './automations';
+import { createAutomation, evaluator, nudge, outcomes, setClock, T0 } from './automations';
 import { createDeployment } from './deployments-api';
+import { createPool } from './pools';
+
+async function setFiringBudget(perMinute: number) {
+  await runInDurableObject(evaluator(), (instance: AutomationsObject) => {
+    instance.loopGuards.firingsPerMinute = perMinute;
+  });
+}
+
+/** Nudges until the automation has a failed outcome (or 40 rounds pass); its outcomes then. */
+async function untilFailed(automationId: string) {
+  for (let round = 0; round < 40; round++) {
+    await nudge();
+    if ((await outcomes(automationId)).some((o) => o.event === 'prefect.automation.action.failed')) break;
+  }
+  return outcomes(automationId);
+}
 
 const runDeployment = (deployment_id: string) => ({
   type: 'run-deployment',
@@ -115,11 +133,7 @@ describe('automations that would start runs for ever', () => {
     await nudge();
     const first = await api('POST', `/deployments/${deployment.id}/create_flow_run`, {});
     expect(first.status).toBe(201);
-    for (let round = 0; round < 40; round++) {
-      await nudge();
-      if ((await outcomes(id)).some((outcome) => outcome.event === 'prefect.automation.action.failed')) break;
-    }
-    const found = await outcomes(id);
+    const found = await untilFailed(id);
     const executed = found.filter((outcome) => outcome.event === 'prefect.automation.action.executed');
     const failed = found.filter((outcome) => outcome.event === 'prefect.automation.action.failed');
     // The first run is the user's; the automation starts one from it, then one from each of its own.
@@ -130,5 +144,43 @@ describe('automations that would start runs for ever', () => {
     // Nothing more comes later.
     await nudge();
     expect(await runsOf(deployment.id)).toHaveLength(MAX_RUN_CHAIN + 1);
+  });
+
+  it('stops a loop through any other action at its budget of firings a minute, and acts again the next minute', async () => {
+    await setClock(T0);
+    await setFiringBudget(5);
+    try {
+      const pool = await createPool();
+      // Pausing the pool emits the very event that fires it: a loop no check at creation looks for.
+      const id = await createAutomation({
+        trigger: {
+          type: 'event',
+          posture: 'Reactive',
+          expect: ['prefect.work-pool.paused'],
+          match: { 'prefect.resource.id': `prefect.work-pool.${pool}` },
+        },
+        actions: [{ type: 'pause-work-pool', source: 'selected', work_pool_id: pool }],
+      });
+      await nudge();
+      expect((await api('PATCH', `/work_pools/${pool}`, { paused: true })).status).toBe(204);
+      const found = await untilFailed(id);
+      const executed = found.filter((o) => o.event === 'prefect.automation.action.executed');
+      const failed = found.filter((o) => o.event === 'prefect.automation.action.failed');
+      expect(executed).toHaveLength(5);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]?.payload.reason).toMatch(/rate limit/);
+      // The loop is over: nothing acted on causes another event.
+      await nudge();
+      await nudge();
+      expect(await outcomes(id)).toHaveLength(6);
+      // A minute on, the budget is whole again: the next pause is acted on.
+      await setClock(T0 + 61_000);
+      expect((await api('PATCH', `/work_pools/${pool}`, { paused: true })).status).toBe(204);
+      await nudge();
+      const later = (await outcomes(id)).slice(6);
+      expect(later[0]?.event).toBe('prefect.automation.action.executed');
+    } finally {
+      await setFiringBudget(1_000);
+    }
   });
 });

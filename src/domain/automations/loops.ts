@@ -22,6 +22,13 @@ const EVERY_RUN_EVENTS = [
  */
 export const MAX_RUN_CHAIN = 10;
 
+/**
+ * Firings an automation acts on per minute. Past it, its actions fail ("rate limit") until the minute
+ * has passed: a loop through any action (a pause that emits the event that fires it again) causes no
+ * more events and dies there, and a flood of events costs the server at most this much work.
+ */
+export const MAX_FIRINGS_PER_MINUTE = 1_000;
+
 /** Whether a pattern of `prefect.resource.id` covers every flow run (`prefect.flow-run.*`, `prefect.*`, `*`). */
 const coversEveryRun = (pattern: string) =>
   pattern.endsWith('*') && 'prefect.flow-run.'.startsWith(pattern.slice(0, -1));

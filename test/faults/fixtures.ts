@@ -59,6 +59,8 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
     name: `${prefix}-run`,
     tags: ['fuzz'],
   });
+  const inputKey = `${prefix}-input`;
+  await call(url, 'POST', `/api/flow_runs/${run.id}/input`, { key: inputKey, value: '"fuzz"' });
   const taskRun = await call<{ id: string }>(url, 'POST', '/api/task_runs', {
     flow_run_id: run.id,
     task_key: `${prefix}-task`,
@@ -154,6 +156,7 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       artifactId: artifact.id,
       artifactKey: artifact.key,
       automationId: automation.id,
+      inputKey,
     },
     webhookSecret: webhook.secret,
     apiKeySecret: key.key,

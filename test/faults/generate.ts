@@ -19,6 +19,7 @@ import {
   options,
   sample,
   toJson,
+  uniqueName,
   withValue,
 } from './schema-values.ts';
 
@@ -127,7 +128,8 @@ export function pathFor(
     let plain: string;
     if (path.startsWith('/api/flows/name/')) plain = fixtures.flowName;
     else if (path.startsWith('/api/flows/')) plain = fixtures.flowId;
-    else if (path.startsWith('/api/flow_runs/')) plain = fixtures.flowRunId;
+    else if (path.startsWith('/api/flow_runs/'))
+      plain = name === 'key' ? fixtures.inputKey : fixtures.flowRunId;
     else if (path.startsWith('/api/task_runs/')) plain = fixtures.taskRunId;
     else if (path.includes('/block_documents/name/'))
       plain = name === 'slug' ? fixtures.blockTypeSlug : fixtures.blockDocumentName;
@@ -184,17 +186,38 @@ function withRequiredQuery(operation: Operation, fixtures: Fixtures, path: strin
   return query.length > 0 ? `${path}?${query.join('&')}` : path;
 }
 
+/**
+ * What a route's valid body needs beyond its schema (a rule across fields, a JSON text, a condition
+ * that keeps a bulk delete from matching everything): without it the valid request is refused, and
+ * its broken variants stop at that refusal instead of reaching the route's own checks.
+ */
+const BODY_ADDITIONS: Record<string, (fixtures: Fixtures) => Record<string, unknown>> = {
+  'POST /api/flow_runs/delete': () => ({ flow_runs: { name: { any_: ['fz-no-run-has-this-name'] } } }),
+  'POST /api/flow_runs/{id}/input': () => ({ value: '"fuzz"' }),
+  'POST /api/webhooks': (fixtures) => ({ deployment_id: fixtures.deploymentId }),
+  'POST /api/block_documents': () => ({ name: uniqueName('fz-document') }),
+};
+
+/** A valid body for `operation`: its schema's sample, plus what the route needs beyond it. */
+function sampleBody(operation: Operation, fixtures: Fixtures): unknown {
+  const base = sample(operation.body!, fixtures);
+  const extra = BODY_ADDITIONS[label(operation)];
+  return extra && base && typeof base === 'object' && !Array.isArray(base)
+    ? { ...base, ...extra(fixtures) }
+    : base;
+}
+
 /** A valid request for `operation` (for GET and DELETE, the path and its required query alone). */
 export function validRequest(operation: Operation, fixtures: Fixtures): RequestSpec {
   const path = withRequiredQuery(operation, fixtures, pathFor(operation, fixtures));
   if (!operation.body) return request(operation, path);
   if (operation.undocumented) return request(operation, path, '{"fuzz":true}');
-  return request(operation, path, toJson(sample(operation.body, fixtures)));
+  return request(operation, path, toJson(sampleBody(operation, fixtures)));
 }
 
 /** A huge JSON body: a valid one with a string field (or an extra one) grown to `bytes`. */
 function hugeBody(operation: Operation, fixtures: Fixtures, bytes: number): string {
-  const base = sample(operation.body!, fixtures);
+  const base = sampleBody(operation, fixtures);
   const filler = 'x'.repeat(bytes);
   if (Array.isArray(base)) return toJson([...base, filler]);
   return toJson({ ...(base as object), fuzz_filler: filler });
@@ -227,7 +250,7 @@ export function casesFor(operation: Operation, options: { huge: boolean }): Fuzz
   }
   if (!operation.body || operation.method === 'GET') return cases;
 
-  const base = (f: Fixtures) => sample(operation.body!, f);
+  const base = (f: Fixtures) => sampleBody(operation, f);
   const at = (f: Fixtures) => pathFor(operation, f);
   const raw = (what: string, text: string | Buffer | undefined, headers: Record<string, string> = {}) =>
     add(what, (f) => request(operation, at(f), text, headers));

@@ -35,6 +35,8 @@ export interface Fixtures {
   artifactId: string;
   artifactKey: string;
   automationId: string;
+  /** A flow run input's key, on the fixture run. */
+  inputKey: string;
 }
 
 export type Key = string | number;

@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
 
 const migrations = await readD1Migrations('migrations');
 
-const SCHEDULER_TESTS = ['test/worker/schedul*.test.ts'];
+/**
+ * Worker tests that need a D1 and objects of their own: cron ticks act on every deployment in D1, and
+ * the automation loop tests count every run and firing of the one evaluator, whose clock the other
+ * automation tests move.
+ */
+const ISOLATED_TESTS = ['test/worker/schedul*.test.ts', 'test/worker/automation-loops.test.ts'];
 
 function workerProject(test: { name: string; include: string[]; exclude?: string[]; isolate: boolean }) {
   return {
@@ -36,13 +41,13 @@ export default defineConfig({
       workerProject({
         name: 'worker',
         include: ['test/worker/**/*.test.ts'],
-        exclude: SCHEDULER_TESTS,
+        exclude: ISOLATED_TESTS,
         // One workerd for all these files: a fresh one per file costs ~4x the suite's time in start-up
         // and module transforms. These tests share D1, so each makes its own flows, runs and names.
         isolate: false,
       }),
-      // Cron ticks act on every deployment in D1, so scheduler tests get a database of their own.
-      workerProject({ name: 'worker-scheduler', include: SCHEDULER_TESTS, isolate: true }),
+      // A fresh workerd (D1, objects) per file for these.
+      workerProject({ name: 'worker-isolated', include: ISOLATED_TESTS, isolate: true }),
       // One Node context for all these files: the domain is pure, so nothing leaks between them.
       { test: { name: 'domain', include: ['test/domain/**/*.test.ts'], isolate: false, pool: 'threads' } },
       {

@@ -1,10 +1,9 @@
 // A run of a deployment, made by hand (create_flow_run) or by a webhook: parameters merged and checked,
 // SCHEDULED at its time, the deployment's entrypoint, pool and concurrency limit copied onto it.
 import type { Deployment, DeploymentFlowRunCreate, FlowRun } from 'edgeflow/protocol';
-import { mergeParameters, runParameterProblem } from '../domain/deployments';
+import { mergeParameters, runLimits, runParameterProblem } from '../domain/deployments';
 import { createFlowRun } from '../durable/flow-run-creation';
 import type { Env } from '../env';
-import { runLimits } from '../scheduler/runs';
 import { invalid } from './deployment-writes';
 import { flowNotFound } from './errors';
 
@@ -36,15 +35,7 @@ export async function createDeploymentRun(
     now,
     {
       flowKnown: true,
-      concurrency: runLimits(
-        {
-          id: deployment.id,
-          concurrency_limit: deployment.concurrency_limit,
-          collision_strategy: deployment.concurrency_options?.collision_strategy ?? null,
-          grace_period_seconds: deployment.concurrency_options?.grace_period_seconds ?? null,
-        },
-        null,
-      ),
+      concurrency: runLimits(deployment),
     },
   );
   if (result.kind === 'flow_not_found') throw flowNotFound(deployment.flow_id);

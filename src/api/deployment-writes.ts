@@ -2,9 +2,9 @@
 // the field) before anything is written, and afterwards the withdrawal the write committed finished and
 // the deployment's first runs planned at once.
 import type { Deployment, DeploymentCreate, DeploymentUpdate } from 'edgeflow/protocol';
+import type { DeploymentWrite } from '../db/deployment-rows';
 import type { ScheduleWrite } from '../db/deployment-schedules';
 import type { FlowRef } from '../db/deployment-upserts';
-import type { DeploymentWrite } from '../db/deployments';
 import { readFlow } from '../db/flows';
 import type { Withdrawal } from '../db/withdrawals';
 import { type TriggerAutomation, triggerAutomations } from '../domain/automations';

@@ -1,8 +1,9 @@
-// The lifecycle events a deployment or work pool change stores in its own D1 batch (docs/events.md).
+// The lifecycle events a deployment, work pool or work queue change stores in its own D1 batch
+// (docs/events.md).
 import type { AutomationEventMaker } from '../db/deployment-triggers';
 import type { DeploymentUpsert, UpsertEvents } from '../db/deployment-upserts';
 import { newEventStatements } from '../db/events';
-import { type LifecycleAction, lifecycleEvent, type NewEvent } from '../domain/events';
+import { type LifecycleAction, lifecycleEvent, type NewEvent, workQueueEvent } from '../domain/events';
 
 /** A deployment's events, related to its flow; `prefect.deployment.<id>`. */
 export function deploymentEvents(
@@ -40,6 +41,18 @@ export function upsertEvents(now: Date): (item: DeploymentUpsert) => UpsertEvent
 export function workPoolEvents(name: string, actions: readonly LifecycleAction[], now: Date): NewEvent[] {
   return actions.map((action) =>
     lifecycleEvent({ kind: 'work-pool', id: name, name }, action, { id: crypto.randomUUID(), occurred: now }),
+  );
+}
+
+/** A work queue's events; `prefect.work-queue.<name>`, related to its pool. */
+export function workQueueEvents(
+  pool: string,
+  name: string,
+  actions: readonly LifecycleAction[],
+  now: Date,
+): NewEvent[] {
+  return actions.map((action) =>
+    workQueueEvent(pool, name, action, { id: crypto.randomUUID(), occurred: now }),
   );
 }
 

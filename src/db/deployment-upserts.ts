@@ -2,9 +2,9 @@
 // deployments, their schedules and the withdrawals replaced deployments owe commit together or not at all.
 import type { TriggerAutomation } from '../domain/automations';
 import type { NewEvent } from '../domain/events';
+import { DEPLOYMENT_FIELDS, type DeploymentWrite, deploymentValues } from './deployment-rows';
 import { SCHEDULE_COLUMNS, type ScheduleWrite, scheduleValues } from './deployment-schedules';
 import { type AutomationEventMaker, triggerAutomationStatements } from './deployment-triggers';
-import { DEPLOYMENT_FIELDS, type DeploymentWrite, deploymentValues } from './deployments';
 import { derivedEventStatement } from './events';
 import { insertStatements } from './statements';
 import type { Withdrawal } from './withdrawals';

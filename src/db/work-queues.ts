@@ -1,5 +1,5 @@
 // A work pool's queues in D1. Every change bumps the pool's config version in the same batch, so the
-// pool's object takes the new configuration.
+// pool's object takes the new configuration, and stores its lifecycle events there (docs/events.md).
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type { WorkQueue, WorkQueueCreate, WorkQueueFilterBody, WorkQueueUpdate } from 'edgeflow/protocol';
@@ -11,6 +11,13 @@ import { events as eventRows, workQueues } from './schema';
 import { bumpVersion, readPoolRow } from './work-pools';
 
 type QueueRow = typeof workQueues.$inferSelect;
+
+/** Stores `events` only when the statement just before it in the batch changed a row. */
+const insertEventsIfChanged = (db: ReturnType<typeof drizzle>, events: NewEvent[], now: Date) =>
+  db
+    .insert(eventRows)
+    .select(newEventsSelect(events, now, { onlyIfChanged: true }))
+    .onConflictDoNothing();
 
 const time = (iso: string | null) => (iso ? Date.parse(iso) : null);
 
@@ -40,6 +47,8 @@ export async function insertWorkQueue(
   poolName: string,
   input: WorkQueueCreate,
   now: Date,
+  /** Its `created` event, stored in the same batch only if the queue was new. */
+  events: NewEvent[] = [],
 ): Promise<QueueInsertResult> {
   const db = drizzle(d1);
   if (!(await readPoolRow(d1, poolName))) return { kind: 'no_pool' };
@@ -63,6 +72,8 @@ export async function insertWorkQueue(
       .onConflictDoNothing()
       .returning(),
     bumpVersion(db, poolName, at),
+    // After the bump, which changed a row only if the queue was new.
+    insertEventsIfChanged(db, events, now),
   ]);
   return inserted[0] ? { kind: 'created', queue: toWorkQueue(inserted[0], now) } : { kind: 'exists' };
 }
@@ -112,10 +123,7 @@ export async function updateWorkQueue(
       .returning({ id: workQueues.id }),
     bumpVersion(db, poolName, at),
     // After the bump, which changed a row only if the queue was there.
-    db
-      .insert(eventRows)
-      .select(newEventsSelect(events, now, { onlyIfChanged: true }))
-      .onConflictDoNothing(),
+    insertEventsIfChanged(db, events, now),
   ]);
   return updated.length > 0;
 }
@@ -125,6 +133,8 @@ export async function deleteWorkQueue(
   poolName: string,
   name: string,
   now: Date,
+  /** Its `deleted` event, stored in the same batch when the queue was there. */
+  events: NewEvent[] = [],
 ): Promise<boolean> {
   const db = drizzle(d1);
   const [deleted] = await db.batch([
@@ -133,6 +143,8 @@ export async function deleteWorkQueue(
       .where(and(eq(workQueues.workPoolName, poolName), eq(workQueues.name, name)))
       .returning({ id: workQueues.id }),
     bumpVersion(db, poolName, now.toISOString()),
+    // After the bump, which changed a row only if the queue was there.
+    insertEventsIfChanged(db, events, now),
   ]);
   return deleted.length > 0;
 }

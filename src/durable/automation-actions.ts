@@ -5,8 +5,7 @@
 import type { StateCreate } from 'edgeflow/protocol';
 import { readDeployment } from '../db/deployments';
 import { type ActionOutcome, inferredId, renderParameters, renderTemplate } from '../domain/automations';
-import { mergeParameters, runParameterProblem } from '../domain/deployments';
-import { deploymentLimitKey } from '../domain/orchestration';
+import { mergeParameters, runLimits, runParameterProblem } from '../domain/deployments';
 import { suspendedByAutomation } from '../domain/runs/pauses';
 import type { Env } from '../env';
 import { type ActionCall, done, failed, target } from './action-call';
@@ -30,7 +29,6 @@ async function runDeployment(env: Env, call: ActionCall & { action: { type: 'run
   const problem = runParameterProblem(deployment, parameters);
   if (problem) return failed(`parameters: ${problem.message}`);
   const at = call.now.toISOString();
-  const limit = deployment.concurrency_limit;
   const result = await createFlowRun(
     env,
     {
@@ -48,18 +46,8 @@ async function runDeployment(env: Env, call: ActionCall & { action: { type: 'run
     call.now,
     {
       flowKnown: true,
-      // The deployment's own limit, as on any run of it (src/scheduler/runs.ts, runLimits).
-      concurrency:
-        limit === null
-          ? []
-          : [
-              {
-                key: deploymentLimitKey(deployment.id),
-                limit,
-                collision_strategy: deployment.concurrency_options?.collision_strategy ?? 'ENQUEUE',
-                lease_seconds: deployment.concurrency_options?.grace_period_seconds ?? 300,
-              },
-            ],
+      // The deployment's own limit, as on any run of it.
+      concurrency: runLimits(deployment),
     },
   );
   if (result.kind !== 'ok') return failed(`the deployment's flow ${deployment.flow_id} does not exist`);

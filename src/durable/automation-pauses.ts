@@ -6,7 +6,7 @@ import { newEventStatements } from '../db/events';
 import { readPoolConfig, updateWorkPool } from '../db/work-pools';
 import { readWorkQueue, readWorkQueueById, updateWorkQueue } from '../db/work-queues';
 import { inferredId } from '../domain/automations';
-import { lifecycleEvent } from '../domain/events';
+import { lifecycleEvent, workQueueEvent } from '../domain/events';
 import type { Env } from '../env';
 import { type ActionCall, done, failed, target } from './action-call';
 import { workPoolObject } from './objects';
@@ -116,19 +116,10 @@ export async function setQueuePaused(
   if (!queue)
     return failed('no such work queue: none selected, or the triggering event names none that exists');
   const pool = queue.work_pool_name;
-  const event = lifecycleEvent(
-    // Named as flow runs' events name their queue (docs/events.md), its pool related.
-    { kind: 'work-queue', id: queue.name, name: queue.name },
-    paused ? 'paused' : 'resumed',
-    { id: crypto.randomUUID(), occurred: call.now },
-    [
-      {
-        'prefect.resource.id': `prefect.work-pool.${pool}`,
-        'prefect.resource.role': 'work-pool',
-        'prefect.resource.name': pool,
-      },
-    ],
-  );
+  const event = workQueueEvent(pool, queue.name, paused ? 'paused' : 'resumed', {
+    id: crypto.randomUUID(),
+    occurred: call.now,
+  });
   if (!(await updateWorkQueue(env.DB, pool, queue.name, { paused }, call.now, [event])))
     return failed(`work queue ${pool}/${queue.name} does not exist`);
   await syncPool(env, pool);

@@ -2,13 +2,7 @@
 // {ISO time}`, so a repeated or concurrent tick lands on the run that already exists.
 import type { FlowRunCreate } from 'edgeflow/protocol';
 import type { DueSchedule } from '../db/scheduler';
-import { mergeParameters } from '../domain/deployments';
-import {
-  type CollisionStrategy,
-  deploymentLimitKey,
-  type RunConcurrencyLimit,
-  scheduleLimitKey,
-} from '../domain/orchestration';
+import { mergeParameters, runLimits } from '../domain/deployments';
 import { createFlowRun } from '../durable/flow-run-creation';
 import type { Env } from '../env';
 
@@ -22,38 +16,6 @@ const KEY = /^scheduled (\S+) (\S+) (\S+)$/;
 export function parseScheduledRunKey(key: string): { deploymentId: string; scheduleId: string } | null {
   const match = KEY.exec(key);
   return match ? { deploymentId: match[1]!, scheduleId: match[2]! } : null;
-}
-
-export interface DeploymentLimits {
-  id: string;
-  concurrency_limit: number | null;
-  collision_strategy: string | null;
-  grace_period_seconds: number | null;
-}
-
-/** The limits a run of this deployment (and schedule) is subject to, copied onto the run. */
-export function runLimits(
-  deployment: DeploymentLimits,
-  schedule: { id: string; max_active_runs: number | null } | null,
-): RunConcurrencyLimit[] {
-  const limits: RunConcurrencyLimit[] = [];
-  if (deployment.concurrency_limit !== null) {
-    limits.push({
-      key: deploymentLimitKey(deployment.id),
-      limit: deployment.concurrency_limit,
-      collision_strategy: (deployment.collision_strategy ?? 'ENQUEUE') as CollisionStrategy,
-      lease_seconds: deployment.grace_period_seconds ?? 300,
-    });
-  }
-  if (schedule?.max_active_runs != null) {
-    limits.push({
-      key: scheduleLimitKey(schedule.id),
-      limit: schedule.max_active_runs,
-      collision_strategy: 'SKIP',
-      lease_seconds: 300,
-    });
-  }
-  return limits;
 }
 
 /** Creates (or finds) the run of `due`'s schedule for `at`; true when it was new. */
@@ -78,7 +40,10 @@ export async function createScheduledRun(
   const result = await createFlowRun(env, body, now, {
     flowKnown: true,
     autoScheduled: true,
-    concurrency: runLimits({ ...due, id: due.deployment_id }, due),
+    concurrency: runLimits(
+      { id: due.deployment_id, concurrency_limit: due.concurrency_limit, concurrency_options: due },
+      due,
+    ),
   });
   return result.kind === 'ok' && result.created;
 }

@@ -41,7 +41,7 @@ afterAll(async () => {
 
 describe('an agent with an agent key', () => {
   it('creates its pool and runs a flow with a persisted task result, a subflow and logs to COMPLETED', async () => {
-    expect(await world.server.client.readWorkPool(POOL)).toMatchObject({ name: POOL });
+    expect(await world.server.client.workPools.read(POOL)).toMatchObject({ name: POOL });
     const flow = await world.server.client.createFlow({ name: 'scoped' });
     const run = await world.server.client.createFlowRun({
       flow_id: flow.id,

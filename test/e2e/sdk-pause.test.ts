@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../worker-agent/src/client/index.ts';
-import type { FlowRun } from '../../worker-agent/src/protocol/index.ts';
+import type { FlowRun, StateCreate } from '../../worker-agent/src/protocol/index.ts';
 import { cli } from './cli-harness.ts';
 import { ROOT, SDK_URL, startAgent, waitUntil } from './harness.ts';
 import { finished, lines, runFlow, type SdkWorld, startWorld, stopWorld, taskRuns } from './sdk-helpers.ts';
@@ -168,38 +168,52 @@ describe('suspendFlowRun', () => {
   });
 });
 
+/**
+ * Starts the paced flow in `name`, lets its first step run, then sets `state` on it from outside. Once
+ * the flow's logs say it has seen that state (`seen`), the other steps are let go; returns when the second
+ * step is submitted, having checked that it was held (only the first step ran).
+ */
+async function heldAfterFirstStep(name: string, state: StateCreate, seen: string) {
+  const log = file(`${name}.log`);
+  const dir = file(name);
+  mkdirSync(dir);
+  const created = await runFlow(world, 'flows/pauses.ts:paced', { file: log, dir });
+  writeFileSync(join(dir, 'go-0'), '');
+  await waitUntil(
+    async () => lines(log),
+    (found) => found.length === 1,
+    30_000,
+    'the first step',
+  );
+  const set = await world.server.client.setFlowRunState(created.id, { state });
+  expect(set.status).toBe('ACCEPT');
+  // The flow's process says when it has seen the state (its logs): only then are the next steps let go.
+  await waitUntil(
+    () => world.server.client.filterLogs({ logs: { flow_run_id: { any_: [created.id] } } }),
+    (logs) => logs.some((entry) => entry.message.includes(seen)),
+    30_000,
+    `the flow to see the ${state.name ?? state.type}`,
+  );
+  writeFileSync(join(dir, 'go-1'), '');
+  writeFileSync(join(dir, 'go-2'), '');
+  await waitUntil(
+    () => taskRuns(world, created.id),
+    (runs) => runs.has('step-1'),
+    30_000,
+    'the second step to be submitted',
+  );
+  expect(lines(log)).toEqual(['paced-0']);
+  return { created, log };
+}
+
 describe('a pause from outside', () => {
   it('stops the run at its next task boundary and goes on from there once resumed', async () => {
-    const log = file('paced.log');
-    const dir = file('paced-pause');
-    mkdirSync(dir);
-    const created = await runFlow(world, 'flows/pauses.ts:paced', { file: log, dir });
-    writeFileSync(join(dir, 'go-0'), '');
-    await waitUntil(
-      async () => lines(log),
-      (found) => found.length === 1,
-      30_000,
-      'the first step',
+    const { created, log } = await heldAfterFirstStep(
+      'paced-pause',
+      { type: 'PAUSED' },
+      'new tasks wait until it is resumed',
     );
-    const paused = await world.server.client.setFlowRunState(created.id, { state: { type: 'PAUSED' } });
-    expect(paused.status).toBe('ACCEPT');
-    // The flow's process says when it has seen the pause (its logs): only then are the next steps let go.
-    await waitUntil(
-      () => world.server.client.filterLogs({ logs: { flow_run_id: { any_: [created.id] } } }),
-      (logs) => logs.some((log) => log.message.includes('new tasks wait until it is resumed')),
-      30_000,
-      'the flow to see the pause',
-    );
-    writeFileSync(join(dir, 'go-1'), '');
-    writeFileSync(join(dir, 'go-2'), '');
-    // The next steps are held: the run's task runs show no step past the first while it is paused.
-    await waitUntil(
-      () => taskRuns(world, created.id),
-      (runs) => runs.has('step-1'),
-      30_000,
-      'the second step to be submitted',
-    );
-    expect(lines(log)).toEqual(['paced-0']);
+    // The next steps are held: the second is submitted but waits while the run is paused.
     expect((await taskRuns(world, created.id)).get('step-1')?.state_type).toBe('PENDING');
     await world.server.client.resumeFlowRun(created.id);
     const run = await finished(world, created);
@@ -210,38 +224,13 @@ describe('a pause from outside', () => {
 
 describe('a suspension from outside', () => {
   it('stops the run at its next task boundary, ends its process, and resumes with its completed tasks reused', async () => {
-    const log = file('suspended-paced.log');
-    const dir = file('paced-suspend');
-    mkdirSync(dir);
-    const created = await runFlow(world, 'flows/pauses.ts:paced', { file: log, dir });
-    writeFileSync(join(dir, 'go-0'), '');
-    await waitUntil(
-      async () => lines(log),
-      (found) => found.length === 1,
-      30_000,
-      'the first step',
+    const { created, log } = await heldAfterFirstStep(
+      'paced-suspend',
+      { type: 'PAUSED', name: 'Suspended', state_details: { pause_reschedule: true } },
+      'was suspended: no new task starts',
     );
-    const suspended = await world.server.client.setFlowRunState(created.id, {
-      state: { type: 'PAUSED', name: 'Suspended', state_details: { pause_reschedule: true } },
-    });
-    expect(suspended.status).toBe('ACCEPT');
-    await waitUntil(
-      () => world.server.client.filterLogs({ logs: { flow_run_id: { any_: [created.id] } } }),
-      (logs) => logs.some((log) => log.message.includes('was suspended: no new task starts')),
-      30_000,
-      'the flow to see the suspension',
-    );
-    writeFileSync(join(dir, 'go-1'), '');
-    writeFileSync(join(dir, 'go-2'), '');
-    // Its process ends at the next task, and nothing is reported for it: it stays Suspended. (Had the
+    // Its process ended at the next task, and nothing was reported for it: it stays Suspended. (Had the
     // step run anyway, the run would have ended before the resume below, and no Resuming would follow.)
-    await waitUntil(
-      () => taskRuns(world, created.id),
-      (runs) => runs.has('step-1'),
-      30_000,
-      'the second step to be submitted',
-    );
-    expect(lines(log)).toEqual(['paced-0']);
     expect((await world.server.client.readFlowRun(created.id)).state_name).toBe('Suspended');
 
     await world.server.client.resumeFlowRun(created.id);

@@ -187,13 +187,21 @@ describe('warm reuse', () => {
 
 describe('claiming', () => {
   it('answers one claim with every due run, up to its limit', async () => {
-    await server.client.createWorkPool({ name: 'multi-claim', type: 'process' });
+    await server.client.workPools.create({ name: 'multi-claim', type: 'process' });
     const runs = await Promise.all(
       Array.from({ length: 3 }, () => createRun('multi-claim', 'flows/pids.ts:pidOrHang')),
     );
 
-    const first = await server.client.claim('multi-claim', { name: 'claimer', limit: 2, wait_ms: 0 });
-    const second = await server.client.claim('multi-claim', { name: 'claimer', limit: 8, wait_ms: 0 });
+    const first = await server.client.workPools.claim('multi-claim', {
+      name: 'claimer',
+      limit: 2,
+      wait_ms: 0,
+    });
+    const second = await server.client.workPools.claim('multi-claim', {
+      name: 'claimer',
+      limit: 8,
+      wait_ms: 0,
+    });
 
     expect(first.runs).toHaveLength(2);
     expect(second.runs).toHaveLength(1);

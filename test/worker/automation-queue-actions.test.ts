@@ -4,18 +4,8 @@
 import type { WorkQueue } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { api } from './api';
-import {
-  anEvent,
-  createAutomation,
-  emit,
-  evaluate,
-  eventsNamed,
-  outcomes,
-  setEvaluatorClock,
-} from './automations-harness';
+import { createAutomation, emit, event, eventsNamed, nudge, outcomes, setClock, T0 } from './automations';
 import { claim, createPool, createPoolRun, createQueue } from './pools';
-
-const T0 = Date.parse('2026-03-02T12:00:00.000Z');
 
 async function readQueue(pool: string, name: string) {
   return (await api<WorkQueue>('GET', `/work_pools/${pool}/queues/${name}`)).body;
@@ -23,7 +13,7 @@ async function readQueue(pool: string, name: string) {
 
 describe('work queue actions', () => {
   it('pauses the selected queue by id, with a prefect.work-queue.paused event, and resumes it', async () => {
-    await setEvaluatorClock(T0);
+    await setClock(T0);
     const pool = await createPool();
     await createQueue(pool, { name: 'urgent' });
     const queue = await readQueue(pool, 'urgent');
@@ -35,9 +25,9 @@ describe('work queue actions', () => {
       trigger: { type: 'event', posture: 'Reactive', expect: ['queue.go'] },
       actions: [{ type: 'resume-work-queue', work_queue_id: queue.id }],
     });
-    await evaluate();
-    await emit(anEvent('queue.stop', 'x', T0 + 1_000));
-    await evaluate();
+    await nudge();
+    await emit(event('queue.stop', 'x', 1));
+    await nudge();
     expect((await outcomes(pause)).map((e) => e.event)).toEqual(['prefect.automation.action.executed']);
     expect((await readQueue(pool, 'urgent')).paused).toBe(true);
     const [paused] = await eventsNamed('prefect.work-queue.paused', 'prefect.work-queue.urgent');
@@ -45,15 +35,15 @@ describe('work queue actions', () => {
       expect.objectContaining({ 'prefect.resource.id': `prefect.work-pool.${pool}` }),
     );
 
-    await emit(anEvent('queue.go', 'x', T0 + 2_000));
-    await evaluate();
+    await emit(event('queue.go', 'x', 2));
+    await nudge();
     expect((await outcomes(resume)).map((e) => e.event)).toEqual(['prefect.automation.action.executed']);
     expect((await readQueue(pool, 'urgent')).paused).toBe(false);
     expect(await eventsNamed('prefect.work-queue.resumed', 'prefect.work-queue.urgent')).toHaveLength(1);
   });
 
   it("infers the queue from a flow run's event: its queue's name looked up in its pool", async () => {
-    await setEvaluatorClock(T0);
+    await setClock(T0);
     const pool = await createPool();
     await createQueue(pool, { name: 'slow' });
     const other = await createPool();
@@ -62,21 +52,21 @@ describe('work queue actions', () => {
       trigger: { type: 'event', posture: 'Reactive', expect: ['prefect.flow-run.Crashed'] },
       actions: [{ type: 'pause-work-queue', source: 'inferred' }],
     });
-    await evaluate();
+    await nudge();
     await emit(
-      anEvent('prefect.flow-run.Crashed', `prefect.flow-run.${crypto.randomUUID()}`, T0 + 1_000, [
+      event('prefect.flow-run.Crashed', `prefect.flow-run.${crypto.randomUUID()}`, 1, [
         { 'prefect.resource.id': 'prefect.work-queue.slow', 'prefect.resource.role': 'work-queue' },
         { 'prefect.resource.id': `prefect.work-pool.${pool}`, 'prefect.resource.role': 'work-pool' },
       ]),
     );
-    await evaluate();
+    await nudge();
     expect((await outcomes(id)).map((e) => e.event)).toEqual(['prefect.automation.action.executed']);
     expect((await readQueue(pool, 'slow')).paused).toBe(true);
     expect((await readQueue(other, 'slow')).paused).toBe(false);
   });
 
   it("stops claims from a paused queue at once, and from a paused pool: the pool's object is told", async () => {
-    await setEvaluatorClock(T0);
+    await setClock(T0);
     const pool = await createPool();
     await createQueue(pool, { name: 'urgent' });
     const queue = await readQueue(pool, 'urgent');
@@ -95,16 +85,16 @@ describe('work queue actions', () => {
     });
     // The pool's object has its copy of the configuration before the pause.
     expect((await claim(pool, { name: 'agent' })).runs).toEqual([]);
-    await evaluate();
-    await emit(anEvent(`stop.${pool}`, 'x', T0 + 1_000));
-    await evaluate();
+    await nudge();
+    await emit(event(`stop.${pool}`, 'x', 1));
+    await nudge();
     const run = await createPoolRun(pool, { work_queue_name: 'urgent' });
     expect((await claim(pool, { name: 'agent' })).runs).toEqual([]);
 
-    await emit(anEvent(`go.${pool}`, 'x', T0 + 2_000));
-    await evaluate();
-    await emit(anEvent(`halt.${pool}`, 'x', T0 + 3_000));
-    await evaluate();
+    await emit(event(`go.${pool}`, 'x', 2));
+    await nudge();
+    await emit(event(`halt.${pool}`, 'x', 3));
+    await nudge();
     expect((await claim(pool, { name: 'agent' })).runs).toEqual([]);
     expect((await api('PATCH', `/work_pools/${pool}`, { paused: false })).status).toBe(204);
     expect((await claim(pool, { name: 'agent' })).runs.map((claimed) => claimed.flow_run.id)).toEqual([
@@ -113,14 +103,14 @@ describe('work queue actions', () => {
   });
 
   it('records a failed outcome when the queue does not exist, naming why', async () => {
-    await setEvaluatorClock(T0);
+    await setClock(T0);
     const id = await createAutomation({
       trigger: { type: 'event', posture: 'Reactive', expect: ['queue.missing'] },
       actions: [{ type: 'pause-work-queue', work_queue_id: crypto.randomUUID() }, { type: 'do-nothing' }],
     });
-    await evaluate();
-    await emit(anEvent('queue.missing', 'x', T0 + 1_000));
-    await evaluate();
+    await nudge();
+    await emit(event('queue.missing', 'x', 1));
+    await nudge();
     const found = await outcomes(id);
     expect(found.map((e) => e.event)).toEqual([
       'prefect.automation.action.failed',

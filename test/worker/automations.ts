@@ -1,5 +1,6 @@
-// Helpers for the automations evaluator's tests: its clock set, a nudge, automations and events
-// written through the API, and the outcome events of an automation's actions.
+// Helpers for tests that drive the automations evaluator: its clock set, a pass run on demand,
+// automations and events written through the API, and events (an automation's action outcomes among
+// them) read back.
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { Event, EventPage } from 'edgeflow/protocol';
@@ -7,6 +8,7 @@ import { expect } from 'vitest';
 import type { AutomationsObject } from '../../src/durable/automations-object';
 import { api } from './api';
 
+/** The tests' start time: events are placed in seconds from it. */
 export const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 export const evaluator = () => env.AUTOMATIONS.get(env.AUTOMATIONS.idFromName('automations'));
 
@@ -16,6 +18,7 @@ export async function setClock(now: number) {
   });
 }
 
+/** One evaluator pass, awaited: every event stored so far is evaluated and its actions run. */
 export async function nudge() {
   await runInDurableObject(evaluator(), (instance: AutomationsObject) => instance.nudge());
 }
@@ -26,6 +29,7 @@ export async function createAutomation(body: Record<string, unknown>): Promise<s
   return created.id;
 }
 
+/** An event that occurred `seconds` after T0. */
 export function event(
   name: string,
   resource: string,
@@ -46,14 +50,19 @@ export async function emit(...events: ReturnType<typeof event>[]) {
   expect((await api('POST', '/events', events)).status).toBe(204);
 }
 
-export async function outcomes(automationId: string): Promise<Event[]> {
+/** Events of these names (prefixes), of one resource if given, oldest first. */
+export async function eventsNamed(prefix: string, resourceId?: string): Promise<Event[]> {
   const { body } = await api<EventPage>('POST', '/events/filter', {
     filter: {
-      resource: { id: [`prefect.automation.${automationId}`] },
-      event: { prefix: ['prefect.automation.action.'] },
+      ...(resourceId ? { resource: { id: [resourceId] } } : {}),
+      event: { prefix: [prefix] },
       order: 'ASC',
     },
     limit: 200,
   });
   return body.events;
 }
+
+/** The automation's action outcomes, `prefect.automation.action.executed|failed`, oldest first. */
+export const outcomes = (automationId: string) =>
+  eventsNamed('prefect.automation.action.', `prefect.automation.${automationId}`);

@@ -5,11 +5,9 @@ import type { Deployment, FlowRun } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Automation } from '../../src/domain/automations';
 import { api } from './api';
-import { anEvent, emit, evaluate, eventsNamed, outcomes, setEvaluatorClock } from './automations-harness';
+import { emit, event, eventsNamed, nudge, outcomes, setClock, T0 } from './automations';
 import { unique } from './deployments-api';
 import { createPool } from './pools';
-
-const T0 = Date.parse('2026-03-03T12:00:00.000Z');
 
 async function deploymentBody(triggers: unknown[], body: Record<string, unknown> = {}) {
   return {
@@ -73,14 +71,14 @@ describe('deployment triggers', () => {
   });
 
   it('runs the deployment when its event comes, with parameters templated from the event', async () => {
-    await setEvaluatorClock(T0);
+    await setClock(T0);
     const deployment = await deploy(
       await deploymentBody([onSignal('fire', { parameters: { who: '{{ event.resource.id }}' } })]),
     );
     const [automation] = await ownedBy(deployment.id);
-    await evaluate();
-    await emit(anEvent('fire', 'signal.one', T0 + 1_000));
-    await evaluate();
+    await nudge();
+    await emit(event('fire', 'signal.one', 1));
+    await nudge();
     const [executed] = await outcomes(automation!.id);
     expect(executed?.event).toBe('prefect.automation.action.executed');
     const run = await api<FlowRun>('GET', `/flow_runs/${executed?.payload.flow_run_id}`);

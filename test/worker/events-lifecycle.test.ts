@@ -1,5 +1,5 @@
-// Lifecycle events: deployments and work pools created, updated, paused, resumed and deleted, each
-// stored with its change; agents online and offline from the pool object (its clock moved, no
+// Lifecycle events: deployments, work pools and work queues created, updated, paused, resumed and
+// deleted, each stored with its change; agents online and offline from the pool object (its clock moved, no
 // sleeps); webhook calls (docs/events.md).
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
@@ -90,6 +90,38 @@ describe('work pool lifecycle events', () => {
       'prefect.work-pool.paused',
       'prefect.work-pool.deleted',
     ]);
+  });
+});
+
+describe('work queue lifecycle events', () => {
+  it('are stored with each change, related to the pool, and none for a change that finds no queue or a taken name', async () => {
+    const pool = await createPool();
+    // Named by name (as flow runs name their queue): unique here, so only this queue's events match.
+    const queue = `queue-${crypto.randomUUID().slice(0, 8)}`;
+    const path = `/work_pools/${pool}/queues/${queue}`;
+    expect((await api('POST', `/work_pools/${pool}/queues`, { name: queue })).status).toBe(201);
+    expect((await api('POST', `/work_pools/${pool}/queues`, { name: queue })).status).toBe(409);
+    expect((await api('PATCH', path, { priority: 5 })).status).toBe(204);
+    expect((await api('PATCH', path, { paused: true })).status).toBe(204);
+    expect((await api('DELETE', path)).status).toBe(204);
+    expect((await api('DELETE', path)).status).toBe(404);
+    expect((await api('PATCH', path, { priority: 6 })).status).toBe(404);
+    const events = await eventsOf(`prefect.work-queue.${queue}`);
+    expect(names(events)).toEqual([
+      'prefect.work-queue.created',
+      'prefect.work-queue.updated',
+      'prefect.work-queue.updated',
+      'prefect.work-queue.paused',
+      'prefect.work-queue.deleted',
+    ]);
+    for (const event of events)
+      expect(event.related).toEqual([
+        {
+          'prefect.resource.id': `prefect.work-pool.${pool}`,
+          'prefect.resource.role': 'work-pool',
+          'prefect.resource.name': pool,
+        },
+      ]);
   });
 });
 

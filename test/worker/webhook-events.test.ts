@@ -6,7 +6,7 @@ import type { Event, EventPage, FlowRun, WebhookCreated } from 'edgeflow/protoco
 import { describe, expect, it } from 'vitest';
 import { signatureHeader } from '../../src/domain/webhooks/signatures';
 import { api } from './api';
-import { createAutomation, evaluate, outcomes, setEvaluatorClock } from './automations-harness';
+import { createAutomation, nudge, outcomes, setClock } from './automations';
 import { createDeployment, runsOf } from './deployments-api';
 
 const ORDER_EVENT = {
@@ -187,7 +187,7 @@ describe('webhooks that emit an event', () => {
   });
 
   it("reaches automations: the webhook's event runs a deployment through a trigger", async () => {
-    await setEvaluatorClock(Date.now());
+    await setClock(Date.now());
     const deployment = await createDeployment();
     const webhook = await createWebhook({ event: ORDER_EVENT });
     const automation = await createAutomation({
@@ -208,10 +208,10 @@ describe('webhooks that emit an event', () => {
         },
       ],
     });
-    await evaluate();
+    await nudge();
     const body = order();
     expect((await deliver(webhook, body)).status).toBe(202);
-    await evaluate();
+    await nudge();
     const [executed] = await outcomes(automation);
     expect(executed?.event).toBe('prefect.automation.action.executed');
     const [run] = await runsOf(deployment.id);

@@ -31,7 +31,7 @@ import { DEFAULT_QUEUE_NAME } from '../../domain/dispatch';
 import { workPoolObject } from '../../durable/objects';
 import type { Env } from '../../env';
 import { conflict, notFound } from '../errors';
-import { pauseActions, workPoolEvents } from '../lifecycle-events';
+import { pauseActions, workPoolEvents, workQueueEvents } from '../lifecycle-events';
 import { requiresScope } from '../route-scopes';
 import { createRouter, jsonBody, jsonResponse } from '../router';
 
@@ -164,7 +164,9 @@ export const workPoolsRouter = createRouter()
   .openapi(createQueue, async (c) => {
     const { pool } = c.req.valid('param');
     const body = c.req.valid('json');
-    const result = await insertWorkQueue(c.env.DB, pool, body, new Date());
+    const now = new Date();
+    const events = workQueueEvents(pool, body.name, ['created'], now);
+    const result = await insertWorkQueue(c.env.DB, pool, body, now, events);
     if (result.kind === 'no_pool') throw poolNotFound(pool);
     if (result.kind === 'exists')
       throw conflict('work_queue.exists', `work queue ${body.name} already exists in ${pool}`, 'name');
@@ -185,7 +187,10 @@ export const workPoolsRouter = createRouter()
   })
   .openapi(updateQueue, async (c) => {
     const { pool, name } = c.req.valid('param');
-    if (!(await updateWorkQueue(c.env.DB, pool, name, c.req.valid('json'), new Date())))
+    const patch = c.req.valid('json');
+    const now = new Date();
+    const actions = ['updated' as const, ...pauseActions(!patch.paused, patch.paused)];
+    if (!(await updateWorkQueue(c.env.DB, pool, name, patch, now, workQueueEvents(pool, name, actions, now))))
       throw queueNotFound(pool, name);
     await syncConfig(c.env, pool);
     return c.body(null, 204);
@@ -194,7 +199,9 @@ export const workPoolsRouter = createRouter()
     const { pool, name } = c.req.valid('param');
     if (name === DEFAULT_QUEUE_NAME)
       throw conflict('work_queue.default', 'The default queue of a work pool cannot be deleted.', 'name');
-    if (!(await deleteWorkQueue(c.env.DB, pool, name, new Date()))) throw queueNotFound(pool, name);
+    const now = new Date();
+    if (!(await deleteWorkQueue(c.env.DB, pool, name, now, workQueueEvents(pool, name, ['deleted'], now))))
+      throw queueNotFound(pool, name);
     await syncConfig(c.env, pool);
     return c.body(null, 204);
   });

@@ -4,78 +4,25 @@
 // secret, and sending the placeholder back keeps the stored one (docs/dashboard.md, "Blocks").
 import type { BlockSchema, BlockType } from 'edgeflow/protocol';
 import { filterBlockSchemas, readBlockType } from '../../db/blocks';
-import { type BlockField, blockFields } from '../../domain/dashboard';
+import { blockFields } from '../../domain/dashboard';
 import { Empty } from '../components';
 import { page } from '../shell';
 import type { DashboardContext } from '../viewer';
 import { refused } from './api-keys';
+import { type FormField, FormFields } from './form-fields';
 
 export const BLOCK_ROUTES = {
   update: 'PATCH /api/block_documents/{id}',
   remove: 'DELETE /api/block_documents/{id}',
 } as const;
 
-function Control(props: { field: BlockField; id: string }) {
-  const { field, id } = props;
-  const common = {
-    id,
-    name: `data.${field.name}`,
-    'data-kind': field.kind,
-    'aria-describedby': `${id}-hint ${id}-error`,
-    'aria-required': field.required ? 'true' : undefined,
-  };
-  if (field.secret)
-    // The placeholder, never a value; a secret that may be an object reads typed `{…}` as JSON.
-    return (
-      <input
-        type="password"
-        autocomplete="new-password"
-        {...common}
-        data-kind={field.kind === 'json' ? 'json-or-text' : field.kind}
-        value={field.initial}
-      />
-    );
-  switch (field.kind) {
-    case 'boolean':
-      return <input type="checkbox" {...common} checked={field.initial === 'true'} />;
-    case 'choice':
-      return (
-        <select {...common}>
-          {field.required ? null : <option value="">(none)</option>}
-          {field.choices.map((choice) => (
-            <option value={choice} selected={choice === field.initial}>
-              {choice}
-            </option>
-          ))}
-        </select>
-      );
-    case 'json':
-      return (
-        <textarea {...common} class="json-editor" rows={4}>
-          {field.initial}
-        </textarea>
-      );
-    default:
-      return <input type="text" autocomplete="off" {...common} value={field.initial} />;
-  }
-}
-
-function hint(field: BlockField, editing: boolean): string {
-  const kind = {
-    string: 'text',
-    number: 'a number',
-    integer: 'a whole number',
-    boolean: 'yes or no',
-    choice: 'one of the choices',
-    json: 'JSON',
-  }[field.kind];
-  const secret = field.secret
-    ? editing
-      ? ' Secret: it reads as ******** here; leave it so to keep the stored value.'
-      : ' Secret: stored encrypted and never shown again.'
-    : '';
-  return `${field.required ? 'Required' : 'Optional'}: ${kind}.${secret}${field.description ? ` ${field.description}` : ''}`;
-}
+/** What a secret field's hint says: the placeholder keeps the stored value, which is never shown. */
+const secretNote = (editing: boolean) => (field: FormField) =>
+  !field.secret
+    ? ''
+    : editing
+      ? 'Secret: it reads as ******** here; leave it so to keep the stored value.'
+      : 'Secret: stored encrypted and never shown again.';
 
 /** The form; `document` is the document being edited (its data as the API reads it, secrets hidden). */
 export function BlockForm(props: {
@@ -112,19 +59,13 @@ export function BlockForm(props: {
         </div>
       )}
       {fields.length === 0 ? <p class="note">This block type has no fields.</p> : null}
-      {fields.map((field, index) => {
-        const id = `block-field-${index}`;
-        return (
-          <div class="field">
-            <label for={id}>{field.label}</label>
-            <Control field={field} id={id} />
-            <span id={`${id}-hint`} class="hint">
-              {hint(field, editing)}
-            </span>
-            <span id={`${id}-error`} class="field-error" />
-          </div>
-        );
-      })}
+      <FormFields
+        fields={fields}
+        idPrefix="block-field"
+        prefix="data"
+        emptyChoice="(none)"
+        noteOf={secretNote(editing)}
+      />
       <p class="form-error field-error" />
       <div>
         <button type="submit" class="button primary">

@@ -5,7 +5,7 @@ import type { FlowRun, FlowRunInput } from 'edgeflow/protocol';
 import { parameterFields } from '../../domain/dashboard';
 import type { FlowRunHandle } from '../../durable/objects';
 import type { Viewer } from '../viewer';
-import { FormFields, SubmitButton } from './run-form';
+import { FormFields, SubmitButton } from './form-fields';
 
 const RESUME_ROUTE = 'POST /api/flow_runs/{id}/resume';
 
@@ -59,7 +59,7 @@ export function ResumeForm(props: { run: FlowRun; paused: PausedForInput; viewer
         novalidate
         aria-labelledby="resume-form-title"
       >
-        <FormFields fields={fields} idPrefix="run-input" namePrefix="run_input" />
+        <FormFields fields={fields} idPrefix="run-input" prefix="run_input" />
         <p class="form-error field-error" />
         <SubmitButton label="Resume" route={RESUME_ROUTE} viewer={viewer} />
       </form>

@@ -1,5 +1,5 @@
-// Events for objects' lifecycles and other happenings the server sees: deployments and work pools
-// created, updated, deleted, paused and resumed; agents online and offline; webhook calls. Pure.
+// Events for objects' lifecycles and other happenings the server sees: deployments, work pools and
+// queues created, updated, deleted, paused and resumed; agents online and offline; webhook calls. Pure.
 import type { RelatedResource } from 'edgeflow/protocol';
 import type { NewEvent } from './state-events';
 
@@ -39,6 +39,25 @@ export function lifecycleEvent(
     payload: {},
     follows: null,
   };
+}
+
+/**
+ * `prefect.work-queue.created` and the like: the queue named by name, as flow runs' events name it
+ * (docs/events.md), its pool related (queue names repeat across pools).
+ */
+export function workQueueEvent(
+  poolName: string,
+  queueName: string,
+  action: LifecycleAction,
+  stamp: EventStamp,
+): NewEvent {
+  return lifecycleEvent({ kind: 'work-queue', id: queueName, name: queueName }, action, stamp, [
+    {
+      'prefect.resource.id': `prefect.work-pool.${poolName}`,
+      'prefect.resource.role': 'work-pool',
+      'prefect.resource.name': poolName,
+    },
+  ]);
 }
 
 /**

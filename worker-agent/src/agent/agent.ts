@@ -7,9 +7,10 @@ import type { ClaimedFlowRun, State, StateCreate } from '../protocol/index.ts';
 import type { AgentLifecycle, AgentOptions } from './agent-options.ts';
 import { ChildPool } from './child-pool.ts';
 import { type ClaimingAgent, claimLoop } from './claim-loop.ts';
-import { describeExit, type FlowRunChild, type RunEnd } from './flow-run-child.ts';
+import type { FlowRunChild, RunEnd } from './flow-run-child.ts';
 import { firstHeartbeat, type HeartbeatingAgent, heartbeatLoop } from './heartbeats.ts';
 import { LogShipper, shipChildOutput } from './log-shipper.ts';
+import { afterRun, cancelled, type RunStop } from './run-ends.ts';
 import {
   type Isolation,
   type WarmKey,
@@ -19,14 +20,10 @@ import {
   whyNotKept,
 } from './warm-reuse.ts';
 
-interface ActiveRun {
+interface ActiveRun extends RunStop {
   claimed: ClaimedFlowRun;
   /** The process running it; null before it has one and once the run has ended in it. */
   child: FlowRunChild | null;
-  /** Why the agent is ending this run early; it reports CANCELLED. */
-  cancelReason: string | null;
-  /** The server says the lease is someone else's: report nothing. */
-  lost: boolean;
 }
 
 /** SIGTERM is followed by SIGKILL after this long when a cancelled run's process ignores it. */
@@ -201,27 +198,12 @@ export class Agent {
     run.child = null;
     if (end.kind === 'reported' && warm) this.#keepOrEnd(run, child, key, end);
 
-    if (run.lost) return false;
-    const outcome = end.kind === 'reported' ? end.outcome : null;
-    if (run.cancelReason || outcome?.state_type === 'CANCELLING') {
-      await this.#propose(run, cancelled(run.cancelReason ?? 'The flow run was cancelled.'));
-    } else if (end.kind === 'handed_over') {
-      // Its process is gone: the run's end is reported now, with no code of it left running.
-      const after = await this.#propose(run, end.state);
-      return after?.type === 'SCHEDULED' && !run.cancelReason && !run.lost;
-    } else if (end.kind === 'exited') {
-      await this.#propose(run, {
-        type: 'CRASHED',
-        name: 'Crashed',
-        message: `The flow run process exited with ${describeExit(end.exit)}.`,
-      });
-    } else if (outcome?.kind === 'stale_lease') {
-      this.#report(`flow run ${id}: lease lost, another attempt owns it`);
-    } else if (outcome?.kind === 'stopped' && outcome.state_type === 'PAUSED') {
-      // A suspension ends the process on purpose: nothing to report (docs/sdk.md, "Pause, suspend and input").
-      this.#report(`flow run ${id}: suspended, its process ended; a resume schedules it again`);
-    }
-    return false;
+    const next = afterRun(id, end, run);
+    if (next.kind === 'note') this.#report(next.message);
+    if (next.kind !== 'propose') return false;
+    const after = await this.#propose(run, next.state);
+    // A handed-over end the server sends round again (SCHEDULED) goes again in another process.
+    return next.handedOver && after?.type === 'SCHEDULED' && !run.cancelReason && !run.lost;
   }
 
   /** After a run that its process reported: keep the process warm for the next run of `key`, or end it. */
@@ -303,8 +285,4 @@ export class Agent {
   #report(message: string): void {
     this.#options.report?.(message);
   }
-}
-
-function cancelled(message: string): StateCreate {
-  return { type: 'CANCELLED', name: 'Cancelled', message };
 }

@@ -55,7 +55,7 @@ export async function claimLoop(agent: ClaimingAgent): Promise<void> {
       // dies leaves those runs to the server: their leases lapse without heartbeats naming them, and
       // they are crashed or requeued (deployed, the API also gives up a claim whose client is gone).
       claiming = true;
-      const response = await agent.client.claim(
+      const response = await agent.client.workPools.claim(
         agent.pool,
         {
           name: agent.name,
@@ -102,7 +102,7 @@ export async function claimLoop(agent: ClaimingAgent): Promise<void> {
  */
 async function releaseClaim(agent: ClaimingAgent, claimId: string): Promise<void> {
   try {
-    await agent.client.releaseClaim(
+    await agent.client.workPools.releaseClaim(
       agent.pool,
       { name: agent.name, claim_id: claimId },
       AbortSignal.timeout(RELEASE_CLAIM_TIMEOUT_MS),

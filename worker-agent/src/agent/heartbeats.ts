@@ -33,8 +33,8 @@ export async function firstHeartbeat(agent: HeartbeatingAgent): Promise<void> {
       if (error instanceof ApiError && error.status === 404 && attempt === 1) {
         agent.report(`work pool "${agent.pool}" does not exist: creating it`);
         // Another agent may create it first: a 409 means it exists now, which is all we need.
-        await agent.client
-          .createWorkPool({ name: agent.pool, type: 'process' })
+        await agent.client.workPools
+          .create({ name: agent.pool, type: 'process' })
           .catch((conflict: unknown) => {
             if (!(conflict instanceof ApiError && conflict.status === 409)) throw conflict;
           });
@@ -60,7 +60,7 @@ export async function heartbeatLoop(agent: HeartbeatingAgent, signal: AbortSigna
 }
 
 async function heartbeat(agent: HeartbeatingAgent): Promise<void> {
-  const response = await agent.client.heartbeat(agent.pool, {
+  const response = await agent.client.workPools.heartbeat(agent.pool, {
     name: agent.name,
     heartbeat_interval_seconds: agent.heartbeatSeconds,
     running: agent.running(),

@@ -2,8 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
-  type ClaimBody,
-  ClaimResponseSchema,
   type DeploymentCreateSchema,
   type DeploymentFlowRunCreateSchema,
   DeploymentSchema,
@@ -23,19 +21,12 @@ import {
   type LogFilterBodySchema,
   LogSchema,
   OrchestrationResultSchema,
-  type ReleaseClaimBody,
   type SetStateBody,
   StateSchema,
   type TaskRunBatchBodySchema,
   TaskRunBatchResponseSchema,
   type TaskRunFilterBodySchema,
   TaskRunSchema,
-  type WorkerHeartbeatBody,
-  WorkerHeartbeatResponseSchema,
-  type WorkPoolCreateSchema,
-  WorkPoolSchema,
-  type WorkQueueCreateSchema,
-  WorkQueueSchema,
 } from '../protocol/index.ts';
 import { ArtifactsClient } from './artifacts-client.ts';
 import { AutomationsClient } from './automations-client.ts';
@@ -45,13 +36,12 @@ import { type HttpOptions, HttpTransport } from './http.ts';
 import { LimitsClient } from './limits-client.ts';
 import { RunInputsClient } from './run-inputs-client.ts';
 import { VariablesClient } from './variables-client.ts';
+import { WorkPoolsClient } from './work-pools-client.ts';
 
 /** What a caller may leave out of a set_state body (force defaults to false on the server). */
 export type SetStateRequest = Omit<SetStateBody, 'force'> & { force?: boolean };
 
 const LogsCreatedSchema = z.object({ count: z.number().int() });
-/** How long past `wait_ms` a claim may take before it is treated as lost. */
-const CLAIM_SLACK_MS = 15_000;
 
 const pathPart = (value: string) => encodeURIComponent(value);
 /** Result keys may hold `/`: each segment is encoded on its own. */
@@ -71,6 +61,8 @@ export class EdgeflowClient {
   readonly runInputs: RunInputsClient;
   /** Block types and documents, by slug and name (docs/blocks.md). */
   readonly blocks: BlocksClient;
+  /** Work pools and queues, and the agent's claims and heartbeats on its pool (docs/work-pools.md). */
+  readonly workPools: WorkPoolsClient;
 
   constructor(options: HttpOptions) {
     this.#http = new HttpTransport(options);
@@ -80,6 +72,7 @@ export class EdgeflowClient {
     this.artifacts = new ArtifactsClient(this.#http);
     this.runInputs = new RunInputsClient(this.#http);
     this.blocks = new BlocksClient(this.#http);
+    this.workPools = new WorkPoolsClient(this.#http);
   }
 
   get apiUrl(): string {
@@ -238,48 +231,6 @@ export class EdgeflowClient {
 
   filterLogs(body: z.input<typeof LogFilterBodySchema>) {
     return this.#http.request('POST', '/api/logs/filter', { body, schema: z.array(LogSchema) });
-  }
-
-  createWorkPool(body: z.input<typeof WorkPoolCreateSchema>) {
-    return this.#http.request('POST', '/api/work_pools', { body, schema: WorkPoolSchema });
-  }
-
-  readWorkPool(name: string) {
-    return this.#http.request('GET', `/api/work_pools/${pathPart(name)}`, { schema: WorkPoolSchema });
-  }
-
-  createWorkQueue(pool: string, body: z.input<typeof WorkQueueCreateSchema>) {
-    return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/queues`, {
-      body,
-      schema: WorkQueueSchema,
-    });
-  }
-
-  /** Long-polls for due runs; the attempt timeout stretches by `wait_ms` so a held request is not cut. */
-  claim(pool: string, body: ClaimBody, signal?: AbortSignal) {
-    return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/claim`, {
-      body,
-      schema: ClaimResponseSchema,
-      extraTimeoutMs: (body.wait_ms ?? 0) + CLAIM_SLACK_MS,
-      signal,
-    });
-  }
-
-  /** Gives up a claim whose answer this agent will never read (it is stopping): one attempt. */
-  releaseClaim(pool: string, body: ReleaseClaimBody, signal?: AbortSignal) {
-    return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/release_claim`, {
-      body,
-      schema: z.undefined(),
-      signal,
-      attempts: 1,
-    });
-  }
-
-  heartbeat(pool: string, body: WorkerHeartbeatBody) {
-    return this.#http.request('POST', `/api/work_pools/${pathPart(pool)}/workers/heartbeat`, {
-      body,
-      schema: WorkerHeartbeatResponseSchema,
-    });
   }
 
   // --- Deployments and what the CLI reads (edgeflow deploy/run/runs/logs/cancel, flow.serve) ---

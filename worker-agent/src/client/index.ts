@@ -10,3 +10,4 @@ export type { HttpOptions } from './http.ts';
 export { LimitsClient } from './limits-client.ts';
 export { RunInputsClient } from './run-inputs-client.ts';
 export { VariablesClient } from './variables-client.ts';
+export { WorkPoolsClient } from './work-pools-client.ts';

@@ -127,13 +127,13 @@ export async function applyDeployment(
 /** Creates the work pool when it does not exist yet; true when this call created it. */
 export async function ensureWorkPool(client: EdgeflowClient, name: string): Promise<boolean> {
   try {
-    await client.readWorkPool(name);
+    await client.workPools.read(name);
     return false;
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
   try {
-    await client.createWorkPool({ name, type: 'process' });
+    await client.workPools.create({ name, type: 'process' });
     return true;
   } catch (error) {
     // Created meanwhile by an agent or another deploy: it exists, which is all that matters.

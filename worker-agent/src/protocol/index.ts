@@ -15,4 +15,5 @@ export * from './run-inputs.ts';
 export * from './states.ts';
 export * from './task-runs.ts';
 export * from './variables.ts';
+export * from './webhooks.ts';
 export * from './work-pools.ts';

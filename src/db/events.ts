@@ -25,6 +25,10 @@ const encoder = new TextEncoder();
 
 /** The events' JSON texts as JSON arrays, each under the statement cap. */
 function chunks(jsonTexts: readonly string[]): string[] {
+  // A character is at most 3 UTF-8 bytes: texts that fit counted so need no encoding (a task batch's).
+  let characters = 2;
+  for (const json of jsonTexts) characters += json.length + 1;
+  if (characters * 3 <= INSERT_MAX_BYTES) return jsonTexts.length > 0 ? [`[${jsonTexts.join(',')}]`] : [];
   const out: string[] = [];
   let current: string[] = [];
   let bytes = 2;

@@ -49,6 +49,8 @@ export function tagSlotRequests(storage: RunStorage, items: readonly TaskRunBatc
 
 export class TaskTagSlots {
   private ready = false;
+  /** undefined: not looked up since the object loaded or since slots were given back. */
+  private holding: boolean | undefined;
 
   constructor(
     private readonly sql: () => SqlStorage,
@@ -123,10 +125,12 @@ export class TaskTagSlots {
       if (keepsTagSlots(stateOf(taskRunId))) this.remember(taskRunId, names);
       else releases.push([taskRunId, names]);
     }
-    for (const taskRunId of new Set(touched)) {
-      if (keepsTagSlots(stateOf(taskRunId))) continue;
-      const held = this.held(taskRunId);
-      if (held.length > 0) releases.push([taskRunId, held]);
+    // Most runs hold no slots at all: then a batch costs no lookup per task run it touched.
+    if (this.holdsAny()) {
+      for (const taskRunId of new Set(touched)) {
+        const held = this.held(taskRunId);
+        if (held.length > 0 && !keepsTagSlots(stateOf(taskRunId))) releases.push([taskRunId, held]);
+      }
     }
     await Promise.all(releases.map(([taskRunId, names]) => this.giveBack(taskRunId, names)));
   }
@@ -139,7 +143,14 @@ export class TaskTagSlots {
     await Promise.all(rows.map((row) => this.giveBack(row.task_run_id, [row.limit_name])));
   }
 
+  /** Whether any task of this run may hold a slot: looked up once, then kept up to date here. */
+  private holdsAny(): boolean {
+    this.holding ??= this.table().exec('SELECT 1 FROM task_tag_slots LIMIT 1').toArray().length > 0;
+    return this.holding;
+  }
+
   private remember(taskRunId: string, names: string[]): void {
+    if (names.length > 0) this.holding = true;
     for (const name of names) {
       this.table().exec('INSERT OR IGNORE INTO task_tag_slots VALUES (?, ?)', taskRunId, name);
     }
@@ -168,6 +179,8 @@ export class TaskTagSlots {
         name,
       );
     }
+    // Others may still hold some: looked up again when next needed.
+    if (names.length > 0) this.holding = undefined;
   }
 
   private table(): SqlStorage {

@@ -60,6 +60,30 @@ describe('task tag limits', () => {
     expect(await slotsOf(tag)).toBe(0);
   });
 
+  it('a run that held no slots, then several, gives each back as its task ends', async () => {
+    const tag = await tagLimit(2);
+    const flowRun = await runningFlowRun();
+    // Batches of untagged tasks first: the run object learns it holds no slots.
+    const plain = crypto.randomUUID();
+    const task_run = {
+      id: plain,
+      task_key: uniqueName('task'),
+      dynamic_key: '0',
+      state: { type: 'PENDING' },
+    };
+    await batch(flowRun.id, [{ op: 'create', task_run }, setState(plain, 'RUNNING')]);
+    await batch(flowRun.id, [setState(plain, 'COMPLETED')]);
+    const first = await taggedTask(flowRun.id, [tag]);
+    const second = await taggedTask(flowRun.id, [tag]);
+    await batch(flowRun.id, [setState(first, 'RUNNING'), setState(second, 'RUNNING')]);
+    expect(await slotsOf(tag)).toBe(2);
+    await batch(flowRun.id, [setState(first, 'COMPLETED')]);
+    expect(await slotsOf(tag)).toBe(1);
+    // The second still holds its slot after the first gave its own back.
+    await batch(flowRun.id, [setState(second, 'FAILED')]);
+    expect(await slotsOf(tag)).toBe(0);
+  });
+
   it('a RUNNING proposal on a full tag is held, and answered ACCEPT when the slot frees', async () => {
     const tag = await tagLimit(1);
     const flowRun = await runningFlowRun();

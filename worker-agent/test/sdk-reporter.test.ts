@@ -107,6 +107,26 @@ describe('the task-run reporter', () => {
     for (let i = 1; i < 6; i++) expect(order.get(`t${i}`)).toEqual(['create', 'RUNNING']);
   });
 
+  it("sends a full queue once the code filling it yields, so each task run's items go together", async () => {
+    const server = heldServer();
+    const reporter = new TaskRunReporter(server.client, 'run', undefined, {
+      maxBatch: 4,
+      intervalMs: 60_000,
+    });
+    // As `task.map` does: every create in one call, then each task's RUNNING a microtask later.
+    for (let i = 0; i < 4; i++) reporter.enqueue(create(`t${i}`));
+    await Promise.resolve();
+    for (let i = 0; i < 4; i++) reporter.enqueue(setState(`t${i}`, 'RUNNING'));
+    const [first, second] = await server.requests(2);
+    expect(first!.items.map(idOf)).toEqual(['t0', 't0', 't1', 't1']);
+    // The rest fits in one batch: in arrival order, each run's create and RUNNING in it.
+    expect(second!.items.map(idOf)).toEqual(['t2', 't3', 't2', 't3']);
+    first!.answer();
+    second!.answer();
+    await reporter.flush();
+    expect(server.sent).toHaveLength(2);
+  });
+
   it('sends a waited proposal with the queue ahead of it, once nothing else is in flight', async () => {
     const server = heldServer();
     const reporter = new TaskRunReporter(server.client, 'run', undefined, {

@@ -102,6 +102,78 @@ describe('runGuarded', () => {
   });
 });
 
+describe('runGuarded sharing its parent signal (a task without a timeout)', () => {
+  const shared = (parent?: AbortSignal) => ({
+    seconds: undefined,
+    timeoutError: timedOut,
+    parent,
+    what: 'Task run t-0',
+    grace: 60,
+    shareParentSignal: true,
+  });
+
+  it('gives the body its parent signal itself and passes its value or error through', async () => {
+    const parent = new AbortController();
+    let seen: AbortSignal | undefined;
+    const value = await runGuarded(({ signal }) => {
+      seen = signal;
+      return 42;
+    }, shared(parent.signal));
+    expect(value).toBe(42);
+    expect(seen).toBe(parent.signal);
+    await expect(
+      runGuarded(() => Promise.reject(new Error('body failed')), shared(parent.signal)),
+    ).rejects.toThrow('body failed');
+    // Without any parent the body still gets a signal, one that never aborts.
+    let orphan: AbortSignal | undefined;
+    await runGuarded(({ signal }) => {
+      orphan = signal;
+    }, shared());
+    expect(orphan?.aborted).toBe(false);
+  });
+
+  it('stops every running body with the parent, with its reason, and tracks the ones that ignore it', async () => {
+    const parent = new AbortController();
+    const ignoring = gate();
+    const finished = await runGuarded(() => 'done before', shared(parent.signal));
+    const running = [1, 2, 3].map(() => runGuarded(() => ignoring.promise, shared(parent.signal)));
+    parent.abort(new FlowRunCancelledError('cancelled from the API'));
+    for (const body of running) await expect(body).rejects.toBeInstanceOf(FlowRunCancelledError);
+    expect(finished).toBe('done before');
+    expect(leftoverBodies().filter((body) => body.what === 'Task run t-0')).toHaveLength(3);
+    ignoring.open();
+    await settleLeftovers(60);
+    expect(leftoverBodies()).toEqual([]);
+  });
+
+  it('stops at once under a parent that had already aborted', async () => {
+    const parent = new AbortController();
+    parent.abort(new FlowRunCancelledError('cancelled before the task started'));
+    const body = gate();
+    await expect(runGuarded(() => body.promise, shared(parent.signal))).rejects.toBeInstanceOf(
+      FlowRunCancelledError,
+    );
+    body.open();
+    await settleLeftovers(60);
+  });
+
+  it('still aborts at a timeout when one is set', async () => {
+    const parent = new AbortController();
+    let seen: AbortSignal | undefined;
+    const running = runGuarded(
+      ({ signal }) =>
+        new Promise((_, reject) => {
+          seen = signal;
+          signal.addEventListener('abort', () => reject(new Error('aborted by signal')));
+        }),
+      { ...shared(parent.signal), seconds: 0.05 },
+    );
+    await expect(running).rejects.toBeInstanceOf(TimedOutError);
+    expect(seen).not.toBe(parent.signal);
+    expect(parent.signal.aborted).toBe(false);
+  });
+});
+
 describe('signals and leftovers', () => {
   it('tells cancellation apart from a timeout by the signal reason', () => {
     const cancelled = new AbortController();

@@ -226,7 +226,8 @@ async function runBody(
   const logPrints = task.logPrints ?? runContext.logPrints ?? false;
   if (logPrints) captureConsole();
   const taskRun = { id, name, logPrints };
-  // The task's signal follows its flow run's, and aborts at its own timeout (timeouts.ts).
+  // The task's signal follows its flow run's, and aborts at its own timeout (timeouts.ts); without
+  // a timeout it is the flow run's signal itself.
   return runGuarded(
     ({ signal }) => withRunContext({ ...runContext, taskRun, signal }, () => task.fn(...args)),
     {
@@ -235,6 +236,7 @@ async function runBody(
       parent: runContext.signal,
       what: `Task run ${name}`,
       onIgnored: runContext.stopRun,
+      shareParentSignal: true,
     },
   );
 }

@@ -89,6 +89,11 @@ export interface GuardOptions {
   /** Called when the body is still running `grace` seconds after it was told to stop. */
   onIgnored?: (error: Error) => void;
   grace?: number;
+  /**
+   * Without a timeout, the body gets its parent's signal itself: no controller, timer or listener of
+   * its own (one per task adds up over thousands of tasks), and its guard's `stop` is not available.
+   */
+  shareParentSignal?: boolean;
 }
 
 /** What a guarded body gets: its signal, and a way to stop itself (the flow run's own stop). */
@@ -106,8 +111,9 @@ export async function runGuarded<T>(
   body: (guard: Guard) => T | Promise<T>,
   options: GuardOptions,
 ): Promise<T> {
-  const controller = new AbortController();
   const { parent, seconds } = options;
+  if (options.shareParentSignal && !(seconds && seconds > 0)) return runSharingParent(body, options);
+  const controller = new AbortController();
   const followParent = () => controller.abort(parent!.reason);
   if (parent?.aborted) controller.abort(parent.reason);
   else parent?.addEventListener('abort', followParent, { once: true });
@@ -142,6 +148,69 @@ export async function runGuarded<T>(
   } finally {
     clearTimeout(timer);
     parent?.removeEventListener('abort', followParent);
+  }
+}
+
+/** A signal that never aborts, for bodies run outside any run's signal. */
+const NEVER_ABORTED = new AbortController().signal;
+
+const cannotStop = () => {
+  throw new TypeError('This body shares its run signal: it cannot stop it.');
+};
+
+/**
+ * The bodies running under each parent signal, told when it aborts: one listener per signal instead
+ * of one per body. Each entry rejects its body's race.
+ */
+const followersOf = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
+function followers(parent: AbortSignal): Set<(reason: unknown) => void> {
+  let waiting = followersOf.get(parent);
+  if (!waiting) {
+    const all = new Set<(reason: unknown) => void>();
+    parent.addEventListener('abort', () => {
+      for (const stop of [...all]) stop(parent.reason);
+    });
+    followersOf.set(parent, all);
+    waiting = all;
+  }
+  return waiting;
+}
+
+/** `runGuarded` without a timeout, the body on its parent's signal: the same outcomes, less per call. */
+async function runSharingParent<T>(
+  body: (guard: Guard) => T | Promise<T>,
+  options: GuardOptions,
+): Promise<T> {
+  const { parent } = options;
+  const guard: Guard = { signal: parent ?? NEVER_ABORTED, stop: cannotStop };
+  if (!parent) return await body(guard);
+  let settled = false;
+  const result = (async () => await body(guard))();
+  const done = result.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  let stop!: (reason: unknown) => void;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject;
+  });
+  stopped.catch(() => undefined);
+  const waiting = followers(parent);
+  if (parent.aborted) stop(parent.reason);
+  else waiting.add(stop);
+  try {
+    return await Promise.race([result, stopped]);
+  } catch (error) {
+    if (!parent.aborted) throw error;
+    if (!settled) giveUp(done, options);
+    throw parent.reason;
+  } finally {
+    waiting.delete(stop);
   }
 }
 

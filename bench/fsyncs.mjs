@@ -1,7 +1,9 @@
 // `node bench/fsyncs.mjs`: fsyncs per request on the local server's `workerd`, counted with `strace`
 // (fsync and fdatasync, every thread), for create, set_state RUNNING, set_state COMPLETED and a read, one
-// request at a time. With FSYNCS_BUNDLES (as ROUTES_BUNDLES in bench/routes.mjs) it compares builds.
-//   FSYNCS_RUNS  flow runs per build (default 20)
+// request at a time (a read also after the objects were evicted) or from FSYNCS_CLIENTS clients. With FSYNCS_BUNDLES (as ROUTES_BUNDLES in
+// bench/routes.mjs) it compares builds; FSYNCS_FILES=<prefix> writes which files each fsync was for.
+//   FSYNCS_RUNS     flow runs per build (default 20)
+//   FSYNCS_CLIENTS  concurrent clients (default 1)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +13,16 @@ import { flowBody, flowRunBody, setStateBody } from './load/prefect-bodies.mjs';
 import { startLocal } from './load/servers.mjs';
 
 const RUNS = Number(process.env.FSYNCS_RUNS ?? 20);
+const CLIENTS = Number(process.env.FSYNCS_CLIENTS ?? 1);
+
+/** Runs `operation(i)` for i < count, `CLIENTS` at a time. */
+async function each(count, operation) {
+  let next = 0;
+  const client = async () => {
+    while (next < count) await operation(next++);
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, client));
+}
 const bundles = (process.env.FSYNCS_BUNDLES ?? 'current=')
   .split(',')
   .map((entry) => entry.split('='))
@@ -73,41 +85,33 @@ for (const bundle of bundles) {
     env: { EDGEFLOW_LOG_LEVEL: 'warn', ...(bundle.path ? { EDGEFLOW_BUNDLE: bundle.path } : {}) },
   });
   try {
-    const agent = connectionPool(1);
+    const agent = connectionPool(CLIENTS);
     const send = (options) =>
       request(server.url, { ...options, headers: { authorization: `Bearer ${DEV_KEY}` }, agent });
     const flowId = (await send({ method: 'POST', path: '/api/flows', body: flowBody() })).body.id;
     await send({ method: 'POST', path: '/api/flow_runs', body: flowRunBody(flowId) });
     const pids = workerdPids(server.group.pid);
     const runs = [];
+    const setState = (type) => (i) =>
+      send({
+        method: 'POST',
+        path: `/api/flow_runs/${runs[i]}/set_state`,
+        body: setStateBody(type, runs[i]),
+      });
     const phases = {
-      create: async () => {
-        for (let i = 0; i < RUNS; i++) {
-          runs.push(
-            (await send({ method: 'POST', path: '/api/flow_runs', body: flowRunBody(flowId) })).body.id,
-          );
-        }
-      },
-      RUNNING: async () => {
-        for (const id of runs) {
-          await send({
-            method: 'POST',
-            path: `/api/flow_runs/${id}/set_state`,
-            body: setStateBody('RUNNING', id),
-          });
-        }
-      },
-      COMPLETED: async () => {
-        for (const id of runs) {
-          await send({
-            method: 'POST',
-            path: `/api/flow_runs/${id}/set_state`,
-            body: setStateBody('COMPLETED', id),
-          });
-        }
-      },
-      read: async () => {
-        for (const id of runs) await send({ path: `/api/flow_runs/${id}` });
+      create: () =>
+        each(RUNS, async (i) => {
+          runs[i] = (
+            await send({ method: 'POST', path: '/api/flow_runs', body: flowRunBody(flowId) })
+          ).body.id;
+        }),
+      RUNNING: () => each(RUNS, setState('RUNNING')),
+      COMPLETED: () => each(RUNS, setState('COMPLETED')),
+      read: () => each(RUNS, (i) => send({ path: `/api/flow_runs/${runs[i]}` })),
+      // workerd evicts an object ~10 s after its last request: this read wakes every one.
+      'read (evicted)': async () => {
+        await sleep(20_000);
+        await each(RUNS, (i) => send({ path: `/api/flow_runs/${runs[i]}` }));
       },
     };
     const row = { build: bundle.name };
@@ -118,5 +122,5 @@ for (const bundle of bundles) {
     await server.stop();
   }
 }
-console.log(`fsyncs per request (workerd, ${RUNS} sequential requests per phase)`);
+console.log(`fsyncs per request (workerd, ${RUNS} requests per phase from ${CLIENTS} clients)`);
 console.table(rows);

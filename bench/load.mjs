@@ -189,8 +189,10 @@ try {
         [prefect, p],
         [edgeflow, e],
       ]) {
-        if (summary.firstError)
+        if (summary.firstError) {
           console.log(`  ${side.name}, first error: ${JSON.stringify(summary.firstError).slice(0, 300)}`);
+          console.log(`  ${side.name}, server output: ${side.server.group.output.slice(-1500)}`);
+        }
       }
     }
   }

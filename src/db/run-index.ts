@@ -62,7 +62,7 @@ WHERE excluded.state_version > flow_runs.state_version`;
 
 // Tags follow the row only when this write is the one that landed (same version). Only tags the run no
 // longer has are deleted: a delivery made again (an object evicted before its next write) changes no
-// row, so D1 commits nothing (run-outbox-rows.ts).
+// row, and a delivery that changed nothing wakes no automations evaluator (run-outbox-rows.ts).
 const LANDED = '(SELECT state_version FROM flow_runs WHERE id = ?1) = ?2';
 const TAGS_CLEAR = `DELETE FROM flow_run_tags WHERE flow_run_id = ?1 AND tag NOT IN (SELECT value FROM json_each(?3)) AND ${LANDED}`;
 const TAGS_INSERT = `INSERT OR IGNORE INTO flow_run_tags (flow_run_id, tag) SELECT ?1, value FROM json_each(?3) WHERE ${LANDED}`;

@@ -114,7 +114,7 @@ describe('an object that lost its memory before its next write', () => {
 });
 
 describe('the index write', () => {
-  it('changes no D1 row when a delivery is made again, so D1 commits nothing', async () => {
+  it('changes no D1 row when a delivery is made again', async () => {
     const run = await createRun({ tags: ['x', 'y'] });
     const stored = await runInDurableObject(objectOf(run.id), (_, state) => {
       const current = new RunStorage(state.storage).readRun()!;

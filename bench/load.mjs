@@ -8,10 +8,14 @@
 //   BENCH_LOAD_RUNS    flow runs per server (default 480)
 //   BENCH_LOAD_ROUNDS  blocks per phase and server (default 4)
 //   PREFECT_BIN        Prefect 2.15's `prefect` command (default .prefect-env/bin/prefect)
-import { DEV_KEY, startServer } from '../test/e2e/harness.ts';
+//   LOAD_BUNDLES       Edgeflow builds to compare, each against Prefect, in the same interleaved run:
+//                      `before=/tmp/before/index.js,after=` (as ROUTES_BUNDLES in bench/routes.mjs; an
+//                      empty path is src/ as it is). The gate applies to the last one.
+import { loadavg } from 'node:os';
+import { DEV_KEY } from '../test/e2e/harness.ts';
 import { connectionPool, request, runLoad, summarize } from './load/http.mjs';
 import { flowBody, flowRunBody, setStateBody } from './load/prefect-bodies.mjs';
-import { startPrefect, treeCpuSeconds, treeSchedSeconds } from './load/servers.mjs';
+import { startLocal, startPrefect, treeCpuSeconds, treeSchedSeconds } from './load/servers.mjs';
 
 const RUNS = Number(process.env.BENCH_LOAD_RUNS ?? 480);
 const ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 4);
@@ -91,16 +95,31 @@ function row(cells, widths) {
   return cells.map((cell, i) => String(cell).padStart(widths[i])).join('  ');
 }
 
-const [prefectServer, edgeflowServer] = await Promise.all([startPrefect(), startServer(180_000)]);
+const bundles = (process.env.LOAD_BUNDLES ?? 'Edgeflow=')
+  .split(',')
+  .map((entry) => entry.split('='))
+  .map(([name, path]) => ({ name, path }));
+const started = await Promise.all([
+  startPrefect(),
+  ...bundles.map((bundle) =>
+    startLocal({
+      name: bundle.name,
+      script: 'scripts/server.mjs',
+      env: { EDGEFLOW_LOG_LEVEL: 'warn', ...(bundle.path ? { EDGEFLOW_BUNDLE: bundle.path } : {}) },
+    }),
+  ),
+]);
+const [prefectServer, ...edgeflowServers] = started;
 let failed = true;
 try {
   const prefect = contender('Prefect 2.15', { ...prefectServer }, { trailingSlash: true, headers: {} });
-  const edgeflow = contender(
-    'Edgeflow',
-    { url: edgeflowServer.url, group: edgeflowServer.process },
-    { trailingSlash: false, headers: { authorization: `Bearer ${DEV_KEY}` } },
+  const edgeflows = edgeflowServers.map((server) =>
+    contender(server.name, server, {
+      trailingSlash: false,
+      headers: { authorization: `Bearer ${DEV_KEY}` },
+    }),
   );
-  const sides = [prefect, edgeflow];
+  const sides = [prefect, ...edgeflows];
   for (const side of sides) {
     const flow = await send(side, { method: 'POST', path: side.collection('/api/flows'), body: flowBody() });
     if (!flow.body?.id)
@@ -115,14 +134,17 @@ try {
   }
   for (const phase of Object.keys(PHASES)) await runPhase(phase, sides);
 
-  const widths = [10, 12, 12, 7, 8, 14, 14, 16, 16];
+  const widths = [10, 12, 12, 12, 7, 8, 14, 14, 16, 16];
   console.log(
-    `\n${CONCURRENCY} clients, ${RUNS} flow runs per server, ${ROUNDS} interleaved blocks per phase`,
+    `\n${CONCURRENCY} clients, ${RUNS} flow runs per server, ${ROUNDS} interleaved blocks per phase, load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}`,
   );
   console.log(
     row(
       [
         'phase',
+        'build',
         'Prefect op/s',
         'Edgeflow op/s',
         'ratio',
@@ -135,38 +157,43 @@ try {
       widths,
     ),
   );
-  const verdicts = [];
-  for (const phase of Object.keys(PHASES)) {
-    const [p, e] = sides.map((side) => ({
-      ...summarize(side.phases[phase].blocks),
-      cpu: side.phases[phase].cpu,
-      waiting: side.phases[phase].waiting,
-    }));
-    const ratio = e.opsPerSecond / p.opsPerSecond;
-    const fine = ratio >= GATE && p.errors === 0 && e.errors === 0;
-    verdicts.push(fine);
-    console.log(
-      row(
-        [
-          phase,
-          p.opsPerSecond.toFixed(1),
-          e.opsPerSecond.toFixed(1),
-          `${ratio.toFixed(1)}x`,
-          `${p.errors}/${e.errors}`,
-          `${p.p50.toFixed(0)} / ${e.p50.toFixed(1)}`,
-          `${p.p99.toFixed(0)} / ${e.p99.toFixed(1)}`,
-          `${((p.cpu * 1000) / p.count).toFixed(1)} / ${((e.cpu * 1000) / e.count).toFixed(2)}`,
-          `${((p.waiting * 1000) / p.count).toFixed(1)} / ${((e.waiting * 1000) / e.count).toFixed(1)}`,
-        ],
-        widths,
-      ),
-    );
-    for (const [side, summary] of [
-      [prefect, p],
-      [edgeflow, e],
-    ]) {
-      if (summary.firstError)
-        console.log(`  ${side.name}, first error: ${JSON.stringify(summary.firstError).slice(0, 300)}`);
+  let verdicts = [];
+  for (const edgeflow of edgeflows) {
+    verdicts = [];
+    for (const phase of Object.keys(PHASES)) {
+      const [p, e] = [prefect, edgeflow].map((side) => ({
+        ...summarize(side.phases[phase].blocks),
+        cpu: side.phases[phase].cpu,
+        waiting: side.phases[phase].waiting,
+      }));
+      const ratio = e.opsPerSecond / p.opsPerSecond;
+      verdicts.push(ratio >= GATE && p.errors === 0 && e.errors === 0);
+      console.log(
+        row(
+          [
+            phase,
+            edgeflow.name,
+            p.opsPerSecond.toFixed(1),
+            e.opsPerSecond.toFixed(1),
+            `${ratio.toFixed(1)}x`,
+            `${p.errors}/${e.errors}`,
+            `${p.p50.toFixed(0)} / ${e.p50.toFixed(1)}`,
+            `${p.p99.toFixed(0)} / ${e.p99.toFixed(1)}`,
+            `${((p.cpu * 1000) / p.count).toFixed(1)} / ${((e.cpu * 1000) / e.count).toFixed(2)}`,
+            `${((p.waiting * 1000) / p.count).toFixed(1)} / ${((e.waiting * 1000) / e.count).toFixed(1)}`,
+          ],
+          widths,
+        ),
+      );
+      for (const [side, summary] of [
+        [prefect, p],
+        [edgeflow, e],
+      ]) {
+        if (summary.firstError) {
+          console.log(`  ${side.name}, first error: ${JSON.stringify(summary.firstError).slice(0, 300)}`);
+          console.log(`  ${side.name}, server output: ${side.server.group.output.slice(-1500)}`);
+        }
+      }
     }
   }
   failed = verdicts.includes(false);
@@ -176,6 +203,6 @@ try {
       : `\ngate passed: at least ${GATE}x Prefect on every phase with 0 errors (goal ${GOAL}x).`,
   );
 } finally {
-  await Promise.all([prefectServer.stop(), edgeflowServer.stop()]);
+  await Promise.all(started.map((server) => server.stop()));
 }
 process.exit(failed ? 1 : 0);

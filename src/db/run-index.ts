@@ -60,9 +60,11 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, state_type = excluded.state
   start_time = excluded.start_time, end_time = excluded.end_time, doc = excluded.doc
 WHERE excluded.state_version > flow_runs.state_version`;
 
-// Tags follow the row only when this write is the one that landed (same version).
+// Tags follow the row only when this write is the one that landed (same version). Only tags the run no
+// longer has are deleted: a delivery made again (an object evicted before its next write) changes no
+// row, and a delivery that changed nothing wakes no automations evaluator (run-outbox-rows.ts).
 const LANDED = '(SELECT state_version FROM flow_runs WHERE id = ?1) = ?2';
-const TAGS_CLEAR = `DELETE FROM flow_run_tags WHERE flow_run_id = ?1 AND ${LANDED}`;
+const TAGS_CLEAR = `DELETE FROM flow_run_tags WHERE flow_run_id = ?1 AND tag NOT IN (SELECT value FROM json_each(?3)) AND ${LANDED}`;
 const TAGS_INSERT = `INSERT OR IGNORE INTO flow_run_tags (flow_run_id, tag) SELECT ?1, value FROM json_each(?3) WHERE ${LANDED}`;
 
 function flowRunStatements(database: D1Database, run: IndexedFlowRun): D1PreparedStatement[] {
@@ -93,7 +95,7 @@ function flowRunStatements(database: D1Database, run: IndexedFlowRun): D1Prepare
   if (run.tagsIndexed) return [upsert];
   return [
     upsert,
-    database.prepare(TAGS_CLEAR).bind(doc.id, version),
+    database.prepare(TAGS_CLEAR).bind(doc.id, version, tags),
     database.prepare(TAGS_INSERT).bind(doc.id, version, tags),
   ];
 }
@@ -125,7 +127,7 @@ function taskRunStatements(database: D1Database, runs: IndexedTaskRun[]): D1Prep
 
 /**
  * One round trip to D1 for everything a run object has to index after a commit; `extra` statements
- * (its events) ride in the same batch.
+ * (its events) ride in the same batch. Returns how many rows it changed: none for a delivery made again.
  */
 export async function writeRunIndex(
   database: D1Database,
@@ -134,7 +136,7 @@ export async function writeRunIndex(
   cacheRecords: CacheRecord[],
   now: Date,
   extra: D1PreparedStatement[] = [],
-): Promise<void> {
+): Promise<number> {
   const statements: D1PreparedStatement[] = [];
   if (flowRun) statements.push(...flowRunStatements(database, flowRun));
   statements.push(...taskRunStatements(database, tasks));
@@ -153,7 +155,9 @@ export async function writeRunIndex(
     }
   }
   statements.push(...extra);
-  if (statements.length > 0) await database.batch(statements);
+  if (statements.length === 0) return 0;
+  const results = await database.batch(statements);
+  return results.reduce((changed, result) => changed + (result.meta?.changes ?? 0), 0);
 }
 
 /**

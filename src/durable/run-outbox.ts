@@ -190,11 +190,19 @@ export class RunOutbox {
     const now = new Date();
     try {
       const eventRows = events ? eventInsertStatements(this.env.DB, events.jsonTexts, now) : [];
-      await writeRunIndex(this.env.DB, flowRun, pending.taskRuns, cacheRecords, now, eventRows);
+      const changed = await writeRunIndex(
+        this.env.DB,
+        flowRun,
+        pending.taskRuns,
+        cacheRecords,
+        now,
+        eventRows,
+      );
       if (events) {
         storage.events.delivered(events.lastSeq);
-        // The automations evaluator reads what was just stored (docs/automations.md); not awaited.
-        void nudgeAutomations(this.env);
+        // The automations evaluator reads what was just stored (docs/automations.md); not awaited. A
+        // delivery made again (run-outbox-rows.ts) stores nothing new, so it has nothing to read.
+        if (changed > 0) void nudgeAutomations(this.env);
       }
       if (tags) this.indexedTags = tags;
       storage.clearOutbox([

@@ -9,14 +9,12 @@ import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
 import type { RunConcurrencyLimit } from '../domain/orchestration';
 import { RunEvents } from './run-events';
 import { RunInputs } from './run-inputs';
+import { type OutboxEntry, type OutboxKind, RunOutboxRows } from './run-outbox-rows';
 import { RunTables } from './run-tables';
 import { RunTimerStore } from './run-timer-store';
 import { insertRows } from './sql-rows';
 
-/** What the D1 index still has to hear about: a run whose row is behind its object. */
-/** `parent_task`: a subflow run's parent task run has yet to hear its latest state. */
-/** `children`: the run's subflow runs have yet to follow its end (id: the ParentEnd they follow). */
-export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync' | 'parent_task' | 'children';
+export type { OutboxEntry, OutboxKind } from './run-outbox-rows';
 
 export interface StoredTaskRun {
   doc: TaskRun;
@@ -34,8 +32,8 @@ export class RunStorage {
   private readonly sql: SqlStorage;
   /** undefined: not loaded yet. */
   private run: StoredRun | null | undefined;
-  private dirtyKinds: Set<OutboxKind> | undefined;
   private readonly tables: RunTables;
+  private readonly outbox: RunOutboxRows;
   /** Events waiting for D1, appended in the same transactions as the changes that made them. */
   readonly events: RunEvents;
   /** The alarm's timers, written in the same transactions as the states that set them. */
@@ -46,6 +44,7 @@ export class RunStorage {
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = storage.sql;
     this.tables = new RunTables(this.sql);
+    this.outbox = new RunOutboxRows(this.sql, this.tables, () => this.readRun()?.version ?? null);
     this.events = new RunEvents(this.sql, this.tables);
     this.timers = new RunTimerStore(this.sql, this.tables);
     this.inputs = new RunInputs(this.sql, this.tables);
@@ -63,7 +62,7 @@ export class RunStorage {
 
   private forget(): void {
     this.run = undefined;
-    this.dirtyKinds = undefined;
+    this.outbox.forget();
     this.timers.forget();
     this.tables.forget();
     this.events.forget();
@@ -118,12 +117,7 @@ export class RunStorage {
   }
 
   isDirty(kind: OutboxKind): boolean {
-    if (this.dirtyKinds === undefined) {
-      if (!this.tables.present()) return false;
-      const rows = this.sql.exec<{ kind: OutboxKind }>('SELECT DISTINCT kind FROM outbox').toArray();
-      this.dirtyKinds = new Set(rows.map((row) => row.kind));
-    }
-    return this.dirtyKinds.has(kind);
+    return this.outbox.isDirty(kind);
   }
 
   appendState(state: State, taskRunId: string | null): void {
@@ -195,9 +189,7 @@ export class RunStorage {
     });
     const upsert = 'ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, version = excluded.version';
     insertRows(this.sql, 'INSERT INTO task_runs (id, task_key, dynamic_key, doc, version)', rows, upsert);
-    const marks = runs.map(({ doc }) => ['task_run', doc.id]);
-    insertRows(this.sql, 'INSERT OR IGNORE INTO outbox (kind, id)', marks);
-    if (runs.length > 0) this.dirtyKinds?.add('task_run');
+    this.outbox.markTaskRuns(runs.map(({ doc }) => doc.id));
   }
 
   /** The answer first given to a transition id, so a resent proposal gets it back unchanged. */
@@ -241,23 +233,17 @@ export class RunStorage {
   }
 
   markDirty(kind: OutboxKind, id: string): void {
-    this.tables.ensure();
-    this.sql.exec('INSERT OR IGNORE INTO outbox (kind, id) VALUES (?, ?)', kind, id);
-    this.dirtyKinds?.add(kind);
+    this.outbox.mark(kind, id);
   }
 
   /** The ids of one kind's outbox entries (for kinds whose id is not a run's). */
   readOutboxIds(kind: OutboxKind): string[] {
-    if (!this.tables.present()) return [];
-    const rows = this.sql.exec<{ id: string }>('SELECT id FROM outbox WHERE kind = ? ORDER BY id', kind);
-    return rows.toArray().map((row) => row.id);
+    return this.outbox.readIds(kind);
   }
 
   /** Drops one entry whatever the run's version (it was delivered as recorded). */
   clearOutboxEntry(kind: OutboxKind, id: string): void {
-    if (!this.tables.present()) return;
-    this.sql.exec('DELETE FROM outbox WHERE kind = ? AND id = ?', kind, id);
-    this.dirtyKinds = undefined;
+    this.outbox.deleteNow(kind, id);
   }
 
   /** The rows the index is behind on: the run's document, and its task runs' JSON unparsed (one query). */
@@ -265,36 +251,19 @@ export class RunStorage {
     flowRun: { doc: FlowRun; version: number } | null;
     taskRuns: { id: string; version: number; json: string }[];
   } {
-    if (!this.tables.present()) return { flowRun: null, taskRuns: [] };
     const run = this.isDirty('flow_run') ? this.readRun() : null;
-    const taskRuns = this.sql
-      .exec<{ id: string; version: number; json: string }>(
-        `SELECT t.id, t.version, t.doc AS json FROM outbox o JOIN task_runs t ON t.id = o.id WHERE o.kind = 'task_run'`,
-      )
-      .toArray();
-    return { flowRun: run ? { doc: run.doc, version: run.version } : null, taskRuns };
+    return {
+      flowRun: run ? { doc: run.doc, version: run.version } : null,
+      taskRuns: this.outbox.readTaskRuns(),
+    };
   }
 
-  /** Clears the entries the index has caught up with, unless they changed again meanwhile. */
-  clearOutbox(flushed: { kind: OutboxKind; id: string; version: number }[]): void {
-    if (!this.tables.present()) return;
-    const taskRuns = flushed.filter((entry) => entry.kind === 'task_run');
-    if (taskRuns.length > 0) {
-      this.sql.exec(
-        `DELETE FROM outbox WHERE kind = 'task_run' AND id IN (
-           SELECT t.id FROM json_each(?) j JOIN task_runs t
-             ON t.id = json_extract(j.value, '$[0]') AND t.version = json_extract(j.value, '$[1]'))`,
-        JSON.stringify(taskRuns.map((entry) => [entry.id, entry.version])),
-      );
-    }
-    for (const entry of flushed) {
-      if (entry.kind === 'task_run') continue;
-      // flow_run, pool_sync and parent_task entries all follow the run's own version.
-      if (this.readRun()?.version === entry.version)
-        this.sql.exec('DELETE FROM outbox WHERE kind = ? AND id = ?', entry.kind, entry.id);
-    }
-    // Task runs may stay dirty (changed again meanwhile): count again on the next question.
-    this.dirtyKinds = undefined;
+  /**
+   * The index or the pool caught up with these entries: clean unless they changed again meanwhile.
+   * Their rows go with the object's next write (run-outbox-rows.ts).
+   */
+  clearOutbox(flushed: OutboxEntry[]): void {
+    this.outbox.recordDelivery(flushed);
   }
 
   /** The concurrency limits copied onto the run when it was created (run-concurrency.ts). */

@@ -26,6 +26,8 @@ const SCHEMA_NAMES = [...SCHEMA.matchAll(/CREATE (?:TABLE|INDEX) IF NOT EXISTS (
 export class RunTables {
   /** undefined: not checked yet. */
   private known: boolean | undefined;
+  /** Run first by every write, inside its transaction (run-outbox-rows.ts, run-events.ts). */
+  private readonly writeHooks: (() => void)[] = [];
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -48,11 +50,21 @@ export class RunTables {
     return this.known;
   }
 
-  /** Called first by every write: makes the tables in the write's own transaction if need be. */
+  /**
+   * Called first by every write: makes the tables in the write's own transaction if need be, and runs
+   * the deletes that wait for a write to ride on.
+   */
   ensure(): void {
-    if (this.present()) return;
-    this.sql.exec(SCHEMA);
-    this.known = true;
+    if (!this.present()) {
+      this.sql.exec(SCHEMA);
+      this.known = true;
+    }
+    for (const hook of this.writeHooks) hook();
+  }
+
+  /** `hook` runs at the start of every write, in the write's transaction. */
+  beforeWrite(hook: () => void): void {
+    this.writeHooks.push(hook);
   }
 
   /** A transaction rolled back: the tables it made are gone too. */

@@ -75,4 +75,31 @@ describe('the local server', () => {
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.text)).toMatchObject({ code: 'request.too_large' });
   });
+
+  it('loses no index write to a kill: runs the index had when they answered are there after a restart, and stay right once their objects deliver again', async () => {
+    const flow = await server.client.createFlow({ name: 'killed-after-answers' });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const run = await server.client.createFlowRun({ flow_id: flow.id, tags: ['kept'] });
+      await server.client.setFlowRunState(run.id, { state: { type: 'RUNNING' } });
+      if (i % 2 === 0) await server.client.setFlowRunState(run.id, { state: { type: 'COMPLETED' } });
+      ids.push(run.id);
+    }
+    const expected = ids.map((_, i) => (i % 2 === 0 ? 'COMPLETED' : 'RUNNING'));
+    // Killed with every run's delivered outbox rows still in its object (they go with a next write).
+    await server.restart({ signal: 'SIGKILL' });
+    const stateOf = async () => {
+      const found = await server.client.filterFlowRuns({ flows: { id: { any_: [flow.id] } } });
+      return ids.map((id) => found.find((run) => run.id === id)?.state_type);
+    };
+    expect(await stateOf()).toEqual(expected);
+    // Each woken object delivers again before it answers; the index is unchanged by it.
+    for (const id of ids) expect((await server.client.readFlowRun(id)).tags).toEqual(['kept']);
+    expect(await stateOf()).toEqual(expected);
+    const tagged = await server.client.filterFlowRuns({ flow_runs: { tags: { all_: ['kept'] } } });
+    expect(tagged.map((run) => run.id).sort()).toEqual([...ids].sort());
+    // And a next write after the restart still lands.
+    await server.client.setFlowRunState(ids[1]!, { state: { type: 'COMPLETED' } });
+    expect((await stateOf())[1]).toBe('COMPLETED');
+  });
 });

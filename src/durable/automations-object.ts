@@ -12,17 +12,21 @@ import {
   type Automation,
   actionOutcomeEvent,
   actionStateEventId,
+  automationsWritten,
+  enabledRead,
   type Firing,
   firingActions,
   firingKey,
   firingStates,
   isOwnEvent,
   nextWake,
+  noneEnabledKnown,
   startTrigger,
   templateContext,
   triggerAtTime,
   triggerOnEvent,
   triggerStateEvents,
+  UNKNOWN_ENABLED,
 } from '../domain/automations';
 import type { Env } from '../env';
 import { type ActionCall, failed } from './action-call';
@@ -56,6 +60,8 @@ export class AutomationsObject extends DurableObject<Env> {
   clock: Clock = systemClock;
   private draining: Promise<void> | null = null;
   private again = false;
+  /** Whether D1 is known to have no enabled automation (enabled-knowledge.ts). */
+  private enabled = UNKNOWN_ENABLED;
 
   private readonly stateEvents: StateEventOutbox;
   /** Public so tests can lower its per-minute budget. */
@@ -72,8 +78,11 @@ export class AutomationsObject extends DurableObject<Env> {
   /**
    * Called by writers after they stored events: evaluate now. One drain at a time; a nudge during it
    * makes it go round again, and every caller's promise settles once its events have been evaluated.
+   * `automationsChanged`: an automation was written (created, replaced, patched, deleted, a
+   * deployment's triggers), so what the object knew of the enabled ones is forgotten first.
    */
-  async nudge(): Promise<void> {
+  async nudge({ automationsChanged = false }: { automationsChanged?: boolean } = {}): Promise<void> {
+    if (automationsChanged) this.enabled = automationsWritten(this.enabled);
     this.again = true;
     this.draining ??= this.drain().finally(() => {
       this.draining = null;
@@ -113,7 +122,15 @@ export class AutomationsObject extends DurableObject<Env> {
   /** One page of events through every enabled trigger, committed with the cursor in one transaction. */
   private async pass(): Promise<void> {
     const sql = this.ctx.storage.sql;
+    // Most nudges come while none is enabled (every run's state changes nudge): then no D1 query.
+    if (noneEnabledKnown(this.enabled, this.clock.now())) return;
+    const writesAtRead = this.enabled.writes;
     const automationsRead = await enabledAutomations(this.env.DB);
+    this.enabled = enabledRead(this.enabled, {
+      writesAtRead,
+      enabled: automationsRead.length,
+      now: this.clock.now(),
+    });
     if (automationsRead.length === 0) {
       // Nothing to evaluate: no events read, no alarm; the next automation starts from its creation.
       sql.exec('DELETE FROM cursor');
@@ -259,6 +276,8 @@ export class AutomationsObject extends DurableObject<Env> {
         outcome,
         { id: crypto.randomUUID(), occurred: now },
       );
+      // It may have resumed an automation (even as one of a deleted automation's pending actions).
+      this.enabled = automationsWritten(this.enabled);
       if (!(await this.stateEvents.write([event], now))) continue;
       this.ctx.storage.sql.exec('DELETE FROM pending_actions WHERE key = ? AND idx = ?', row.key, row.idx);
     }

@@ -110,10 +110,15 @@ export function automationsObject(env: ObjectBindings): AutomationsHandle {
 
 /**
  * Tells the evaluator that events were stored, without waiting for it: a lost nudge costs latency
- * (its alarm reads the events anyway), never an event.
+ * (its alarm reads the events anyway), never an event. `automationsChanged`: an automation was
+ * written too, so the evaluator reads which are enabled again (it skips that read while it knows none
+ * is; a lost notice delays a new automation by at most a minute, from its creation on).
  */
-export function nudgeAutomations(env: ObjectBindings): Promise<void> {
+export function nudgeAutomations(
+  env: ObjectBindings,
+  { automationsChanged = false }: { automationsChanged?: boolean } = {},
+): Promise<void> {
   return automationsObject(env)
-    .nudge()
+    .nudge({ automationsChanged })
     .catch(() => undefined);
 }

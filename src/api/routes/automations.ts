@@ -119,7 +119,7 @@ export const automationsRouter = createRouter()
       updated: at,
     };
     await insertAutomation(c.env.DB, automation, automationEvents(automation, ['created'], now), now);
-    c.executionCtx.waitUntil(nudgeAutomations(c.env));
+    c.executionCtx.waitUntil(nudgeAutomations(c.env, { automationsChanged: true }));
     return c.json(automation, 201);
   })
   .openapi(read, async (c) => c.json(await automationOr404(c.env.DB, c.req.valid('param').id), 200))
@@ -133,6 +133,7 @@ export const automationsRouter = createRouter()
       updated: now.toISOString(),
     };
     await change(c.env.DB, current, next, now);
+    c.executionCtx.waitUntil(nudgeAutomations(c.env, { automationsChanged: true }));
     return c.body(null, 204);
   })
   .openapi(patch, async (c) => {
@@ -143,7 +144,7 @@ export const automationsRouter = createRouter()
     const loop = runLoopProblem(next);
     if (loop) throw new ApiError(422, 'automation.loop', loop.message, loop.field);
     await change(c.env.DB, current, next, now);
-    c.executionCtx.waitUntil(nudgeAutomations(c.env));
+    c.executionCtx.waitUntil(nudgeAutomations(c.env, { automationsChanged: true }));
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
@@ -151,6 +152,7 @@ export const automationsRouter = createRouter()
     const current = await automationOr404(c.env.DB, c.req.valid('param').id);
     if (!(await deleteAutomation(c.env.DB, current.id, automationEvents(current, ['deleted'], now), now)))
       throw notFound('automation', current.id);
+    c.executionCtx.waitUntil(nudgeAutomations(c.env, { automationsChanged: true }));
     return c.body(null, 204);
   })
   .openapi(removeOwned, async (c) => {

@@ -160,7 +160,8 @@ export const deploymentsRouter = createRouter()
       triggerAutomationEvents(now),
     );
     const result = results[0]!;
-    if (draft.triggers.length > 0) c.executionCtx.waitUntil(nudgeAutomations(c.env));
+    if (draft.triggers.length > 0)
+      c.executionCtx.waitUntil(nudgeAutomations(c.env, { automationsChanged: true }));
     await regenerate(c.env, result.id, withdrawals, now);
     return c.json(await deploymentOr404(c.env, result.id), result.created ? 201 : 200);
   })
@@ -190,7 +191,8 @@ export const deploymentsRouter = createRouter()
       upsertEvents(now),
       triggerAutomationEvents(now),
     );
-    if (items.some((item) => item.triggers.length > 0)) c.executionCtx.waitUntil(nudgeAutomations(c.env));
+    if (items.some((item) => item.triggers.length > 0))
+      c.executionCtx.waitUntil(nudgeAutomations(c.env, { automationsChanged: true }));
     // Replaced deployments give back their future runs; the next tick plans every schedule written here.
     await withdrawOrRefuse(c.env, withdrawals, now);
     return c.json({ results }, 200);
@@ -230,7 +232,7 @@ export const deploymentsRouter = createRouter()
           : []),
       ],
     );
-    if (patch.triggers) c.executionCtx.waitUntil(nudgeAutomations(c.env));
+    if (patch.triggers) c.executionCtx.waitUntil(nudgeAutomations(c.env, { automationsChanged: true }));
     await regenerate(c.env, id, [withdrawal], now);
     return c.body(null, 204);
   })

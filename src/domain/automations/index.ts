@@ -1,6 +1,7 @@
 // Automations: triggers, their evaluation, actions and their templates (docs/automations.md).
 export * from './composite';
 export * from './deployment-triggers';
+export * from './enabled-knowledge';
 export * from './evaluation';
 export * from './loops';
 export * from './matching';

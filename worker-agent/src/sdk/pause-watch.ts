@@ -1,6 +1,7 @@
 // Waiting out a paused run, and the watch that makes a run paused or suspended from outside (the API,
 // the dashboard, an automation) stop at its next task boundary (docs/sdk.md, "Pause, suspend and input").
-// Both hold `GET /flow_runs/{id}/next_state` open on the server instead of polling on a timer.
+// Both hold `GET /flow_runs/{id}/next_state` open on the server instead of polling on a timer; the
+// watch only after a run's first second, so the many short runs cost the server no request for it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EdgeflowClient } from '../client/index.ts';
 import type { FlowRun, State } from '../protocol/index.ts';
@@ -9,6 +10,12 @@ import type { FlowRun, State } from '../protocol/index.ts';
 const HELD_READ_SECONDS = 30;
 /** After a failed read (server unreachable through every retry), the watch tries again this much later. */
 const RETRY_AFTER_FAILURE_MS = 1_000;
+/**
+ * The watch's first read waits this long: a run that ends sooner (most: a short flow's run takes tens
+ * of ms) never makes it. A pause from outside meanwhile is seen by that first read, which answers at
+ * once since the state moved on, and holds the tasks after it (docs/sdk.md, "Pause, suspend and input").
+ */
+export const WATCH_STARTS_AFTER_MS = 1_000;
 
 /**
  * Thrown through the flow when its run may not go on in this process: suspended (the process ends;
@@ -73,12 +80,21 @@ export class PauseWatch {
 
   readonly #say: (message: string) => void;
 
-  /** Watches from `stateId` on (the RUNNING state this attempt began with); `say` logs to the run. */
-  constructor(client: EdgeflowClient, flowRunId: string, stateId: string, say: (message: string) => void) {
+  /**
+   * Watches from `stateId` on (the RUNNING state this attempt began with), from `startsAfterMs` on;
+   * `say` logs to the run.
+   */
+  constructor(
+    client: EdgeflowClient,
+    flowRunId: string,
+    stateId: string,
+    say: (message: string) => void,
+    { startsAfterMs = WATCH_STARTS_AFTER_MS }: { startsAfterMs?: number } = {},
+  ) {
     this.#client = client;
     this.#flowRunId = flowRunId;
     this.#say = say;
-    this.#done = this.#watch(stateId);
+    this.#done = this.#watch(stateId, startsAfterMs);
   }
 
   /** Resolves at once while the run is RUNNING; waits while it is paused; throws once it stopped. */
@@ -93,8 +109,9 @@ export class PauseWatch {
     await this.#done;
   }
 
-  async #watch(startId: string | null): Promise<void> {
+  async #watch(startId: string | null, startsAfterMs: number): Promise<void> {
     const { signal } = this.#abort;
+    await sleep(startsAfterMs, undefined, { signal }).catch(() => undefined);
     let after = startId;
     while (!signal.aborted) {
       let run: FlowRun;

@@ -122,16 +122,8 @@ export async function runGuarded<T>(
       ? setTimeout(() => controller.abort(options.timeoutError()), seconds * 1000)
       : undefined;
   const guard: Guard = { signal: controller.signal, stop: (reason) => controller.abort(reason) };
-  let settled = false;
   const result = (async () => await body(guard))();
-  const done = result.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
+  const tracking = tracked(result);
   const stopped = new Promise<never>((_, reject) => {
     const abort = () => reject(controller.signal.reason);
     if (controller.signal.aborted) abort();
@@ -142,7 +134,7 @@ export async function runGuarded<T>(
     return await Promise.race([result, stopped]);
   } catch (error) {
     if (!controller.signal.aborted) throw error;
-    if (!settled) giveUp(done, options);
+    if (!tracking.settled) giveUp(tracking.done, options);
     // The body's own AbortError (a fetch it passed the signal to) says less than the reason.
     throw controller.signal.reason;
   } finally {
@@ -185,16 +177,8 @@ async function runSharingParent<T>(
   const { parent } = options;
   const guard: Guard = { signal: parent ?? NEVER_ABORTED, stop: cannotStop };
   if (!parent) return await body(guard);
-  let settled = false;
   const result = (async () => await body(guard))();
-  const done = result.then(
-    () => {
-      settled = true;
-    },
-    () => {
-      settled = true;
-    },
-  );
+  const tracking = tracked(result);
   let stop!: (reason: unknown) => void;
   const stopped = new Promise<never>((_, reject) => {
     stop = reject;
@@ -207,11 +191,27 @@ async function runSharingParent<T>(
     return await Promise.race([result, stopped]);
   } catch (error) {
     if (!parent.aborted) throw error;
-    if (!settled) giveUp(done, options);
+    if (!tracking.settled) giveUp(tracking.done, options);
     throw parent.reason;
   } finally {
     waiting.delete(stop);
   }
+}
+
+/** A body's promise as given up on: settled yet, and a promise of when it is (never rejected). */
+function tracked(result: Promise<unknown>): { readonly settled: boolean; done: Promise<void> } {
+  const state = {
+    settled: false,
+    done: result.then(
+      () => {
+        state.settled = true;
+      },
+      () => {
+        state.settled = true;
+      },
+    ),
+  };
+  return state;
 }
 
 function giveUp(done: Promise<void>, options: GuardOptions): void {

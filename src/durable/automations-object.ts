@@ -276,8 +276,8 @@ export class AutomationsObject extends DurableObject<Env> {
         outcome,
         { id: crypto.randomUUID(), occurred: now },
       );
-      // It may have resumed an automation (even as one of a deleted automation's pending actions).
-      this.enabled = automationsWritten(this.enabled);
+      // A resume may have enabled an automation while none was.
+      if (action.type === 'resume-automation') this.enabled = automationsWritten(this.enabled);
       if (!(await this.stateEvents.write([event], now))) continue;
       this.ctx.storage.sql.exec('DELETE FROM pending_actions WHERE key = ? AND idx = ?', row.key, row.idx);
     }

@@ -6,9 +6,11 @@
 // and changes nothing. Whatever was not delivered is never dropped: rows go only once delivered.
 import type { RunTables } from './run-tables';
 
-/** `flow_run`, `task_run`: the D1 index is behind the object. `pool_sync`: the run's work pool is. */
-/** `parent_task`: a subflow run's parent task run has yet to hear its latest state. */
-/** `children`: the run's subflow runs have yet to follow its end (id: the ParentEnd they follow). */
+/**
+ * `flow_run`, `task_run`: the D1 index is behind the object. `pool_sync`: the run's work pool is.
+ * `parent_task`: a subflow run's parent task run has yet to hear its latest state. `children`: the
+ * run's subflow runs have yet to follow its end (id: the ParentEnd they follow).
+ */
 export type OutboxKind = 'flow_run' | 'task_run' | 'pool_sync' | 'parent_task' | 'children';
 
 export interface OutboxEntry {

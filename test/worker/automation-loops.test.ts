@@ -2,7 +2,7 @@
 // trigger fires on every run's own events and their action starts runs it matches; and, for the
 // loops no check at creation can see, stopped by the evaluator after MAX_RUN_CHAIN runs in a row.
 import { runInDurableObject } from 'cloudflare:test';
-import type { FlowRun } from 'edgeflow/protocol';
+import type { Event, FlowRun } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { MAX_RUN_CHAIN } from '../../src/domain/automations';
 import type { AutomationsObject } from '../../src/durable/automations-object';
@@ -15,6 +15,13 @@ async function setFiringBudget(perMinute: number) {
   await runInDurableObject(evaluator(), (instance: AutomationsObject) => {
     instance.loopGuards.firingsPerMinute = perMinute;
   });
+}
+
+/** An automation's outcome events, executed and failed apart. */
+function byOutcome(found: Event[]) {
+  const named = (name: string) =>
+    found.filter((outcome) => outcome.event === `prefect.automation.action.${name}`);
+  return { executed: named('executed'), failed: named('failed') };
 }
 
 /** Nudges until the automation has a failed outcome (or 40 rounds pass); its outcomes then. */
@@ -134,8 +141,7 @@ describe('automations that would start runs for ever', () => {
     const first = await api('POST', `/deployments/${deployment.id}/create_flow_run`, {});
     expect(first.status).toBe(201);
     const found = await untilFailed(id);
-    const executed = found.filter((outcome) => outcome.event === 'prefect.automation.action.executed');
-    const failed = found.filter((outcome) => outcome.event === 'prefect.automation.action.failed');
+    const { executed, failed } = byOutcome(found);
     // The first run is the user's; the automation starts one from it, then one from each of its own.
     expect(executed).toHaveLength(MAX_RUN_CHAIN);
     expect(failed).toHaveLength(1);
@@ -164,8 +170,7 @@ describe('automations that would start runs for ever', () => {
       await nudge();
       expect((await api('PATCH', `/work_pools/${pool}`, { paused: true })).status).toBe(204);
       const found = await untilFailed(id);
-      const executed = found.filter((o) => o.event === 'prefect.automation.action.executed');
-      const failed = found.filter((o) => o.event === 'prefect.automation.action.failed');
+      const { executed, failed } = byOutcome(found);
       expect(executed).toHaveLength(5);
       expect(failed).toHaveLength(1);
       expect(failed[0]?.payload.reason).toMatch(/rate limit/);

@@ -100,8 +100,7 @@ export class TaskRunReporter {
   enqueue(item: TaskRunBatchItem): void {
     if (this.failure) return;
     this.#push({ item, seq: 0 });
-    if (this.#size >= this.#maxBatch) this.#startSoon();
-    else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
+    this.#sendWhenDue();
   }
 
   /** Queues a custom event: it goes with the next batch, with whatever items are due then. */
@@ -129,8 +128,7 @@ export class TaskRunReporter {
   #queuedBeside(): void {
     if (this.#size === 0) this.#oldest = Date.now();
     this.#size++;
-    if (this.#size >= this.#maxBatch) this.#startSoon();
-    else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
+    this.#sendWhenDue();
   }
 
   /** Queues a task run's new state, with a fresh transition id. */
@@ -197,6 +195,12 @@ export class TaskRunReporter {
       this.#sending = null;
       if (this.#size > 0) this.#schedule();
     });
+  }
+
+  /** After an item was queued: a full queue goes soon, else the interval's timer sends it (unless a send runs). */
+  #sendWhenDue(): void {
+    if (this.#size >= this.#maxBatch) this.#startSoon();
+    else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
   }
 
   /**

@@ -138,7 +138,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     if (body.lease_id && body.lease_id !== stored.leaseId) return { kind: 'stale_lease' };
     const answer = await this.proposals.propose(body.state, { force: body.force });
     if (!answer) return { kind: 'not_found' };
-    if (answer.written) await this.proposals.publish();
+    await this.proposals.settle(answer.written);
     return { kind: 'ok', ...answer };
   }
 

@@ -23,7 +23,7 @@ export class RunDispatch implements FlowRunDispatchApi {
     );
     if (!answer) return { kind: 'skipped', reason: 'The flow run no longer exists.' };
     if (answer.result.status !== 'ACCEPT') {
-      if (answer.written) await this.proposals.publish();
+      await this.proposals.settle(answer.written);
       const reason = 'reason' in answer.result.details ? answer.result.details.reason : null;
       return { kind: 'skipped', reason: reason ?? `The run is ${answer.result.state?.type ?? 'gone'}.` };
     }
@@ -57,8 +57,17 @@ export class RunDispatch implements FlowRunDispatchApi {
   async crash(leaseId: string, reason: string): Promise<void> {
     const storage = this.run.storage();
     const stored = storage.readRun();
-    if (!stored || stored.leaseId !== leaseId || isTerminal(stored.doc.state_type)) return;
-    if (!lapseCrashesRun(stored.doc.state, stored.doc.empirical_policy.retry_type)) return;
+    if (!stored) return;
+    // Nothing to crash (the run ended, or moved on to another lease): its end may still be undelivered
+    // (the server died between its commit and the index write), and the pool is waiting to hear it.
+    if (
+      stored.leaseId !== leaseId ||
+      isTerminal(stored.doc.state_type) ||
+      !lapseCrashesRun(stored.doc.state, stored.doc.empirical_policy.retry_type)
+    ) {
+      await this.run.outbox.flush([]);
+      return;
+    }
     const clock = systemClock();
     const before = stored.doc.state;
     const propose = (proposed: StateCreate) =>

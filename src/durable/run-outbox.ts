@@ -1,7 +1,9 @@
 // Delivers what a flow run object's outbox holds: the run's and its task runs' rows to the D1 index,
 // with the events the object made (in the same D1 batch), the run's dispatch view to its work pool,
 // and a subflow's state to its parent task run. A failed delivery stays in the outbox and the object's
-// alarm retries it (`index_retry`), so nothing committed in the object is ever lost to D1.
+// alarm retries it (`index_retry`); one the process died before making is made by the object's next
+// call, a retried one that writes nothing included (run-proposals.ts `settle`). So nothing committed
+// in the object is lost to D1.
 import { eventInsertStatements } from '../db/events';
 import { flowRunIdOfTaskRun } from '../db/flow-run-queries';
 import { type CacheRecord, writeRunIndex } from '../db/run-index';

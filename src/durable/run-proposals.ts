@@ -74,10 +74,21 @@ export class RunProposals {
     this.run.stateWritten?.();
   }
 
-  /** `propose`, then `publish` if a state was written. */
+  /**
+   * After a proposal: `publish` a written state; otherwise deliver whatever the outbox still holds (a
+   * no-op when it is caught up). A proposal that writes nothing may repeat one whose state committed
+   * just before the server died, before its delivery: the retried request finds it done (its
+   * transition id, or the rules) and must still bring the index and the pool up to it.
+   */
+  async settle(written: boolean): Promise<void> {
+    if (written) await this.publish();
+    else await this.run.outbox.flush([]);
+  }
+
+  /** `propose`, then `settle`. */
   async proposeAndPublish(proposed: StateCreate, options: ProposeOptions = {}) {
     const answer = await this.propose(proposed, options);
-    if (answer?.written) await this.publish();
+    if (answer) await this.settle(answer.written);
     return answer;
   }
 }

@@ -32,6 +32,6 @@ export async function resumeRun(
       : undefined,
   });
   if (!answer) return { kind: 'not_found' };
-  if (answer.written) await proposals.publish();
+  await proposals.settle(answer.written);
   return { kind: 'ok', ...answer };
 }

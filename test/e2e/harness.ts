@@ -209,19 +209,28 @@ export async function startAgent(options: AgentStart): Promise<ProcessGroup> {
   return agent;
 }
 
+/** A JSON.stringify replacer that shows a Map's entries (plain JSON prints every Map as `{}`). */
+function mapsAsObjects(_key: string, value: unknown): unknown {
+  return value instanceof Map ? Object.fromEntries(value) : value;
+}
+
 /** Polls `read` until `done(value)`; for waiting on server-side state, never for timing a pass. */
 export async function waitUntil<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
   timeoutMs = 30_000,
   describe = 'condition',
+  /** What the timeout error shows of the last value read; the value itself as JSON by default. */
+  summarize: (value: T) => unknown = (value) => value,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
     if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${describe}; last: ${JSON.stringify(value)}`);
+      throw new Error(
+        `timed out waiting for ${describe}; last: ${JSON.stringify(summarize(value), mapsAsObjects)}`,
+      );
     await sleep(50);
   }
 }

@@ -35,6 +35,12 @@ describe(`the server killed and restarted ×${PROFILE.serverRestarts}`, () => {
           (runs) => allTerminal(runs, scenario.runIds),
           180_000,
           'the runs so far to finish before a mid-claim kill',
+          (runs) => ({
+            runs: [...runs.values()].map(
+              (run) => `${run.id} ${run.state_type} "${run.state?.message ?? ''}"`,
+            ),
+            agents: scenario.tails(40),
+          }),
         );
         // An idle agent always has one claim in flight (held up to 30 s): any moment now is mid-claim.
         await sleep(500 + random() * 2_500);

@@ -3,10 +3,13 @@
 // which changes nothing in D1 and leaves the index right (run-outbox-rows.ts, docs/performance.md).
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import type { Event, EventPage, FlowRun, OrchestrationResult } from 'edgeflow/protocol';
+import type { Event, EventPage, FlowRun, OrchestrationResult, StateCreate } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { writeRunIndex } from '../../src/db/run-index';
+import { defaultPolicy } from '../../src/domain/orchestration';
 import { FlowRunObject } from '../../src/durable/flow-run-object';
+import { transitionFlowRun } from '../../src/durable/flow-transitions';
+import { systemClock } from '../../src/durable/run-proposals';
 import { RunStorage } from '../../src/durable/run-storage';
 import { api, createFlow } from './api';
 
@@ -110,6 +113,55 @@ describe('an object that lost its memory before its next write', () => {
     expect((await indexed(run.id))?.name).toBe(run.name);
     await runInDurableObject(objectOf(run.id), (_, state) => new FlowRunObject(state, env).read());
     expect((await indexed(run.id))?.name).toBe('renamed-before-crash');
+  });
+});
+
+/** Commits `proposed` in the run's object and delivers nothing: the server died in between. */
+function commitUndelivered(id: string, proposed: StateCreate, force = false) {
+  return runInDurableObject(objectOf(id), (_, state) => {
+    const storage = new RunStorage(state.storage);
+    storage.atomically(() =>
+      transitionFlowRun(storage, { proposed, force, policy: defaultPolicy(force), clock: systemClock() }),
+    );
+  });
+}
+
+describe('a change committed but never delivered (the server died in between)', () => {
+  it('reaches the index when its request is retried, though the retry writes nothing', async () => {
+    const run = await createRun();
+    await setState(run.id, 'RUNNING');
+    const completed = { type: 'COMPLETED' as const, state_details: { transition_id: crypto.randomUUID() } };
+    await commitUndelivered(run.id, completed);
+    expect((await indexed(run.id))?.state_type).toBe('RUNNING');
+    // The retried request reaches the object as the restart left it.
+    const reply = await runInDurableObject(objectOf(run.id), (_, state) =>
+      new FlowRunObject(state, env).setState({ state: completed, force: false }),
+    );
+    expect(reply).toMatchObject({ kind: 'ok', written: false });
+    expect((await indexed(run.id))?.state_type).toBe('COMPLETED');
+  });
+
+  it("reaches the index and the pool when the run's lapsed lease is crashed after it ended", async () => {
+    const pool = `outbox-${crypto.randomUUID().slice(0, 6)}`;
+    const run = await createRun({ work_pool_name: pool });
+    const leaseId = crypto.randomUUID();
+    const claim = await runInDurableObject(objectOf(run.id), (_, state) =>
+      new FlowRunObject(state, env).claim(leaseId, 'agent-a'),
+    );
+    expect(claim.kind).toBe('claimed');
+    await commitUndelivered(run.id, { type: 'COMPLETED' }, true);
+    expect((await indexed(run.id))?.state_type).toBe('PENDING');
+    // The agent's heartbeats stopped naming the run; its pool crashes the lapsed lease.
+    await runInDurableObject(objectOf(run.id), (_, state) =>
+      new FlowRunObject(state, env).crash(leaseId, 'lapsed'),
+    );
+    expect((await indexed(run.id))?.state_type).toBe('COMPLETED');
+    const poolRow = await runInDurableObject(
+      env.WORK_POOLS.get(env.WORK_POOLS.idFromName(pool)),
+      (_, state) =>
+        state.storage.sql.exec<{ status: string }>('SELECT status FROM runs WHERE id = ?', run.id).one(),
+    );
+    expect(poolRow.status).toBe('gone');
   });
 });
 

@@ -92,3 +92,12 @@ export async function flowRunIdOfTaskRun(db: D1Database, taskRunId: string): Pro
     .first<{ flow_run_id: string }>();
   return row?.flow_run_id ?? null;
 }
+
+/** The version of flow run `id` that the index holds; null when it holds none. */
+export async function indexedFlowRunVersion(db: D1Database, id: string): Promise<number | null> {
+  const row = await db
+    .prepare('SELECT state_version FROM flow_runs WHERE id = ?')
+    .bind(id)
+    .first<{ state_version: number }>();
+  return row?.state_version ?? null;
+}

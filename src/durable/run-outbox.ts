@@ -5,7 +5,7 @@
 // call, a retried one that writes nothing included (run-proposals.ts `settle`). So nothing committed
 // in the object is lost to D1.
 import { eventInsertStatements } from '../db/events';
-import { flowRunIdOfTaskRun } from '../db/flow-run-queries';
+import { flowRunIdOfTaskRun, indexedFlowRunVersion } from '../db/flow-run-queries';
 import { type CacheRecord, writeRunIndex } from '../db/run-index';
 import { activeSubflowRuns } from '../db/subflow-queries';
 import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';
@@ -87,7 +87,26 @@ export class RunOutbox {
   /** The index holds the run as this object does (docs/orchestration.md, "The D1 index"), as far as D1 lets it. */
   async caughtUp(): Promise<void> {
     await this.background;
-    if (this.storage().isDirty('flow_run')) await this.flush([]);
+    const storage = this.storage();
+    if (!storage.isDirty('flow_run')) return;
+    if (await this.indexHoldsRun(storage)) return;
+    await this.flush([]);
+  }
+
+  /**
+   * Whether D1 already holds the run at this object's version, recorded as delivered if so. An object
+   * woken (evicted, restarted) before the write that deletes its delivered rows cannot tell them from
+   * undelivered ones: a read asks D1, a read, rather than deliver again, a write and a commit
+   * (docs/performance.md, "Commits per write").
+   */
+  private async indexHoldsRun(storage: RunStorage): Promise<boolean> {
+    const stored = storage.readRun();
+    if (!stored) return false;
+    const indexed = await indexedFlowRunVersion(this.env.DB, stored.doc.id);
+    // The object may have written meanwhile: only the version read is known delivered.
+    if (indexed === null || indexed < stored.version) return false;
+    storage.clearOutbox([{ kind: 'flow_run', id: stored.doc.id, version: stored.version }]);
+    return !storage.isDirty('flow_run');
   }
 
   /** The pool recorded this view itself (it made the claim): it need not hear it back. */

@@ -1,6 +1,7 @@
 // A flow run object's outbox: a delivery costs no commit of its own (its rows go with the object's next
-// write), and an object that lost its memory before that write (evicted, restarted) delivers again,
-// which changes nothing in D1 and leaves the index right (run-outbox-rows.ts, docs/performance.md).
+// write); an object that lost its memory before that write (evicted, restarted) delivers again on its
+// next write, changing nothing in D1, and on a read only when D1 is behind; and a change committed but
+// never delivered reaches D1 at the object's next call (run-outbox-rows.ts, docs/orchestration.md).
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { Event, EventPage, FlowRun, OrchestrationResult, StateCreate } from 'edgeflow/protocol';
@@ -85,7 +86,7 @@ describe('a delivered outbox entry', () => {
 });
 
 describe('an object that lost its memory before its next write', () => {
-  it('delivers again on its next read: the index keeps the run, its tags and its events once', async () => {
+  it('answers its next read with the index unchanged: the run, its tags and its events once', async () => {
     const run = await createRun({ tags: ['a', 'b'] });
     await setState(run.id, 'RUNNING');
     const eventsBefore = (await eventsOf(run.id)).map((event) => event.id);
@@ -98,6 +99,18 @@ describe('an object that lost its memory before its next write', () => {
     expect((await indexed(run.id))?.state_type).toBe('RUNNING');
     expect(await indexedTags(run.id)).toEqual(['a', 'b']);
     expect((await eventsOf(run.id)).map((event) => event.id)).toEqual(eventsBefore);
+  });
+
+  it('asks D1 on a read rather than deliver again when the index already holds its version', async () => {
+    const run = await createRun();
+    await setState(run.id, 'RUNNING');
+    const events = await eventsOf(run.id);
+    expect(events.length).toBeGreaterThan(0);
+    // Gone from D1 since, so a second delivery (which would store them again) shows.
+    await env.DB.prepare(`DELETE FROM events WHERE resource_id = ?`).bind(`prefect.flow-run.${run.id}`).run();
+    await runInDurableObject(objectOf(run.id), (_, state) => new FlowRunObject(state, env).read());
+    expect(await eventsOf(run.id)).toEqual([]);
+    expect((await indexed(run.id))?.state_type).toBe('RUNNING');
   });
 
   it('still brings the index up to a change it committed but never delivered (a crash in between)', async () => {

@@ -81,12 +81,15 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
   await call(url, 'POST', '/api/v2/concurrency_limits', { name: limitName, limit: 1000, active: false });
   const limitTag = `${prefix}-tag`;
   await call(url, 'POST', '/api/concurrency_limits', { tag: limitTag, concurrency_limit: 1000 });
+  // The lease holds a limit of its own: the fuzz resets `limitName`, which would drop it before its renew.
+  const leaseLimitName = `${prefix}-lease-limit`;
+  await call(url, 'POST', '/api/v2/concurrency_limits', { name: leaseLimitName, limit: 1000 });
   const lease = await call<{ lease_id: string }>(
     url,
     'POST',
     '/api/v2/concurrency_limits/increment-with-lease',
     {
-      names: [limitName],
+      names: [leaseLimitName],
       slots: 1,
       lease_duration: 86_400,
     },
@@ -125,6 +128,12 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
     trigger: { type: 'event', posture: 'Reactive', expect: [`${prefix}.signal`], match: {} },
     actions: [{ type: 'do-nothing' }],
   });
+  // A second page of events (the fixtures above emitted several), for `GET /api/events/filter/next`.
+  const eventsPage = await call<{ next_page: string | null }>(url, 'POST', '/api/events/filter', {
+    limit: 1,
+  });
+  if (!eventsPage.next_page) throw new Error('fixtures: the event filter gave no next page');
+  const eventsPageToken = new URL(eventsPage.next_page, url).searchParams.get('page-token')!;
   const resultKey = `${prefix}/result.json`;
   await call(url, 'PUT', `/api/results/${resultKey}`, '{"value":1}');
   return {
@@ -157,6 +166,7 @@ export async function makeFixtures(url: string, prefix = 'fz'): Promise<FixtureS
       artifactKey: artifact.key,
       automationId: automation.id,
       inputKey,
+      eventsPageToken,
     },
     webhookSecret: webhook.secret,
     apiKeySecret: key.key,

@@ -22,7 +22,7 @@ export interface Fixtures {
   limitName: string;
   /** A task tag with a limit. */
   limitTag: string;
-  /** A lease on `limitName` (long, so it is still there to renew). */
+  /** A lease on a limit of its own (long, so it is still there to renew). */
   leaseId: string;
   blockTypeId: string;
   blockTypeSlug: string;
@@ -37,6 +37,8 @@ export interface Fixtures {
   automationId: string;
   /** A flow run input's key, on the fixture run. */
   inputKey: string;
+  /** The `page-token` of a second page of events. */
+  eventsPageToken: string;
 }
 
 export type Key = string | number;
@@ -92,6 +94,8 @@ function hinted(key: Key | undefined, schema: JsonSchema, fixtures: Fixtures): u
       return 20;
     case 'lease_id':
       return undefined;
+    case 'page-token':
+      return fixtures.eventsPageToken;
     case 'names':
       return [fixtures.limitName];
     case 'wait_seconds':

@@ -2,7 +2,7 @@
 import { createApp } from './api/app';
 import { ensureSystemBlocks } from './api/system-blocks';
 import type { Env } from './env';
-import { pruneExpiredEvents } from './scheduler/event-retention';
+import { pruneExpiredEvents, pruneExpiredFirings } from './scheduler/event-retention';
 import { pruneExpiredRecords } from './scheduler/run-retention';
 import { schedulerTick } from './scheduler/tick';
 
@@ -18,6 +18,7 @@ export default {
   async scheduled(controller, env, ctx) {
     // Beside the tick, not before it: a backlog of expired events, runs or logs never delays planning.
     ctx.waitUntil(pruneExpiredEvents(env, new Date(controller.scheduledTime)));
+    ctx.waitUntil(pruneExpiredFirings(env));
     ctx.waitUntil(pruneExpiredRecords(env, new Date(controller.scheduledTime)));
     // Installed by the first tick after a deploy, so the dashboard lists them before any block request.
     ctx.waitUntil(

@@ -28,6 +28,7 @@ import {
   triggerStateEvents,
   UNKNOWN_ENABLED,
 } from '../domain/automations';
+import { retentionCutoff } from '../domain/events';
 import type { Env } from '../env';
 import { type ActionCall, failed } from './action-call';
 import { executeAction } from './automation-actions';
@@ -39,11 +40,14 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS trigger_states (automation_id TEXT PRIMARY KEY, trigger TEXT NOT NULL, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS firings (key TEXT PRIMARY KEY, automation_id TEXT NOT NULL, doc TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS firings_at ON firings (at);
 CREATE TABLE IF NOT EXISTS pending_actions (key TEXT NOT NULL, idx INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (key, idx));
 `;
 
 /** Events read per D1 query; a longer backlog is read page after page in the same pass. */
 const PAGE = 500;
+/** Firings deleted per Cron tick at most; a backlog goes on at the next tick. */
+const FIRINGS_PRUNED_PER_TICK = 5_000;
 /** The fallback wake-up when no nudge comes: a lost nudge costs at most this much latency. */
 const FALLBACK_MS = 5_000;
 
@@ -113,6 +117,25 @@ export class AutomationsObject extends DurableObject<Env> {
       )
       .toArray()
       .map((row) => ({ key: row.key, firing: JSON.parse(row.doc) as Firing }));
+  }
+
+  /**
+   * Deletes up to `limit` firings recorded before the events' retention cut-off, by this object's
+   * clock; the Cron Trigger calls it each tick, beside the events' own pruning. A firing is kept to
+   * ignore its event if it is read again (a cursor placed afresh reads from an automation's creation),
+   * and an event older than the cut-off is gone from D1, so it cannot be read again.
+   */
+  pruneFirings(limit = FIRINGS_PRUNED_PER_TICK): void {
+    const cutoff = retentionCutoff(new Date(this.clock.now()), this.env.EDGEFLOW_EVENTS_RETENTION_DAYS);
+    const sql = this.ctx.storage.sql;
+    // Read first: most ticks find nothing, and a read is no commit.
+    if (sql.exec('SELECT 1 FROM firings WHERE at < ? LIMIT 1', cutoff.getTime()).toArray().length === 0)
+      return;
+    sql.exec(
+      'DELETE FROM firings WHERE key IN (SELECT key FROM firings WHERE at < ? ORDER BY at LIMIT ?)',
+      cutoff.getTime(),
+      limit,
+    );
   }
 
   private cursor(): number | null {

@@ -66,7 +66,7 @@ export type ConcurrencyLimitHandle = Pick<
   | 'limitHolders'
 >;
 
-export type AutomationsHandle = Pick<AutomationsObject, 'nudge' | 'firings'>;
+export type AutomationsHandle = Pick<AutomationsObject, 'nudge' | 'firings' | 'pruneFirings'>;
 
 /** The namespaces the handles come from; the Worker's Env has them all. */
 export interface ObjectBindings {

@@ -24,6 +24,10 @@ export class RunRemoval {
     if (!stored) return false;
     await this.run.concurrency().settle(stored.doc.id, null, stored.doc.state, null);
     await this.run.tagSlots().releaseAll();
+    // What the object has not delivered lands first: its events outlive the run (docs/events.md), and
+    // an index write still in flight must not bring the run's row back after the delete below.
+    await this.run.outbox.backgroundDone();
+    await this.run.outbox.flush([]);
     await deleteRunIndex(this.env.DB, stored.doc.id);
     await this.wipe();
     return true;

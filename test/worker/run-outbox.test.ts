@@ -178,6 +178,20 @@ describe('a change committed but never delivered (the server died in between)', 
   });
 });
 
+describe('a run deleted before its last change was delivered', () => {
+  it("keeps that change's events, and leaves no index row behind", async () => {
+    const run = await createRun();
+    await setState(run.id, 'RUNNING');
+    await commitUndelivered(run.id, { type: 'COMPLETED' });
+    const removed = await runInDurableObject(objectOf(run.id), (_, state) =>
+      new FlowRunObject(state, env).remove(),
+    );
+    expect(removed).toBe(true);
+    expect((await eventsOf(run.id)).map((event) => event.event)).toContain('prefect.flow-run.Completed');
+    expect(await indexed(run.id)).toBeUndefined();
+  });
+});
+
 describe('the index write', () => {
   it('changes no D1 row when a delivery is made again', async () => {
     const run = await createRun({ tags: ['x', 'y'] });

@@ -7,7 +7,6 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Event } from 'edgeflow/protocol';
 import { enabledAutomations } from '../db/automations';
 import {
-  type Action,
   type AnyTriggerState,
   type Automation,
   actionOutcomeEvent,
@@ -32,6 +31,7 @@ import { retentionCutoff } from '../domain/events';
 import type { Env } from '../env';
 import { type ActionCall, failed } from './action-call';
 import { executeAction } from './automation-actions';
+import { AutomationFirings, FIRINGS_SCHEMA } from './automation-firings';
 import { LOOP_GUARD_SCHEMA, LoopGuards } from './automation-loop-guards';
 import { StateEventOutbox } from './automation-state-events';
 import { type Clock, systemClock } from './clock';
@@ -39,9 +39,6 @@ import { type Clock, systemClock } from './clock';
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS trigger_states (automation_id TEXT PRIMARY KEY, trigger TEXT NOT NULL, state TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS firings (key TEXT PRIMARY KEY, automation_id TEXT NOT NULL, doc TEXT NOT NULL, at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS firings_at ON firings (at);
-CREATE TABLE IF NOT EXISTS pending_actions (key TEXT NOT NULL, idx INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (key, idx));
 `;
 
 /** Events read per D1 query; a longer backlog is read page after page in the same pass. */
@@ -50,14 +47,6 @@ const PAGE = 500;
 const FIRINGS_PRUNED_PER_TICK = 5_000;
 /** The fallback wake-up when no nudge comes: a lost nudge costs at most this much latency. */
 const FALLBACK_MS = 5_000;
-
-interface PendingAction {
-  automation: { id: string; name: string };
-  firing: Firing;
-  action: Action;
-  /** Its firing's `prefect.automation.triggered|resolved` event (absent on actions recorded before those). */
-  state_event_id?: string | null;
-}
 
 export class AutomationsObject extends DurableObject<Env> {
   /** Replaced by tests to move time (see clock.ts). */
@@ -68,15 +57,18 @@ export class AutomationsObject extends DurableObject<Env> {
   private enabled = UNKNOWN_ENABLED;
 
   private readonly stateEvents: StateEventOutbox;
+  private readonly firingRecord: AutomationFirings;
   /** Public so tests can lower its per-minute budget. */
   readonly loopGuards: LoopGuards;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(SCHEMA);
+    ctx.storage.sql.exec(FIRINGS_SCHEMA);
     ctx.storage.sql.exec(LOOP_GUARD_SCHEMA);
     this.stateEvents = new StateEventOutbox(ctx.storage.sql, env.DB);
     this.loopGuards = new LoopGuards(ctx.storage.sql);
+    this.firingRecord = new AutomationFirings(ctx.storage.sql);
   }
 
   /**
@@ -109,33 +101,16 @@ export class AutomationsObject extends DurableObject<Env> {
 
   /** Firings recorded, newest first (the automation's history). */
   firings(automationId: string, limit = 50): { key: string; firing: Firing }[] {
-    return this.ctx.storage.sql
-      .exec<{ key: string; doc: string }>(
-        'SELECT key, doc FROM firings WHERE automation_id = ? ORDER BY at DESC LIMIT ?',
-        automationId,
-        limit,
-      )
-      .toArray()
-      .map((row) => ({ key: row.key, firing: JSON.parse(row.doc) as Firing }));
+    return this.firingRecord.history(automationId, limit);
   }
 
   /**
-   * Deletes up to `limit` firings recorded before the events' retention cut-off, by this object's
-   * clock; the Cron Trigger calls it each tick, beside the events' own pruning. A firing is kept to
-   * ignore its event if it is read again (a cursor placed afresh reads from an automation's creation),
-   * and an event older than the cut-off is gone from D1, so it cannot be read again.
+   * Firings recorded before the events' retention cut-off go, by this object's clock, up to `limit`;
+   * the Cron Trigger calls it each tick, beside the events' own pruning (automation-firings.ts).
    */
   pruneFirings(limit = FIRINGS_PRUNED_PER_TICK): void {
     const cutoff = retentionCutoff(new Date(this.clock.now()), this.env.EDGEFLOW_EVENTS_RETENTION_DAYS);
-    const sql = this.ctx.storage.sql;
-    // Read first: most ticks find nothing, and a read is no commit.
-    if (sql.exec('SELECT 1 FROM firings WHERE at < ? LIMIT 1', cutoff.getTime()).toArray().length === 0)
-      return;
-    sql.exec(
-      'DELETE FROM firings WHERE key IN (SELECT key FROM firings WHERE at < ? ORDER BY at LIMIT ?)',
-      cutoff.getTime(),
-      limit,
-    );
+    this.firingRecord.prune(cutoff.getTime(), limit);
   }
 
   private cursor(): number | null {
@@ -230,34 +205,21 @@ export class AutomationsObject extends DurableObject<Env> {
   /** A firing and its actions, once: a replayed firing has the same key and is ignored. */
   private recordFiring(automation: Automation, firing: Firing, now: number) {
     const key = firingKey(automation.id, firing);
-    const sql = this.ctx.storage.sql;
-    const inserted = sql.exec(
-      'INSERT INTO firings (key, automation_id, doc, at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
-      key,
-      automation.id,
-      JSON.stringify(firing),
-      now,
-    ).rowsWritten;
-    if (inserted === 0) return;
+    if (!this.firingRecord.record(key, automation.id, firing, now)) return;
     // The state events are stored with the first action outcome written after them (off the action's path).
     const ids = { Triggered: crypto.randomUUID(), Resolved: crypto.randomUUID() };
     const stateEvents = triggerStateEvents(automation, firing, ids);
     this.stateEvents.add(stateEvents);
     const stored = Object.fromEntries(firingStates(firing).map((state) => [state, ids[state]]));
-    for (const [index, { list, action }] of firingActions(automation, firing).entries()) {
-      const pending: PendingAction = {
+    this.firingRecord.owe(
+      key,
+      firingActions(automation, firing).map(({ list, action }) => ({
         automation: { id: automation.id, name: automation.name },
         firing,
         action,
         state_event_id: actionStateEventId(list, stored),
-      };
-      sql.exec(
-        'INSERT INTO pending_actions (key, idx, doc) VALUES (?, ?, ?)',
-        key,
-        index,
-        JSON.stringify(pending),
-      );
-    }
+      })),
+    );
   }
 
   /**
@@ -266,13 +228,8 @@ export class AutomationsObject extends DurableObject<Env> {
    * for the next pass (run-deployment is keyed by the firing, so a repeat finds its run).
    */
   private async runPendingActions(): Promise<void> {
-    const rows = this.ctx.storage.sql
-      .exec<{ key: string; idx: number; doc: string }>(
-        'SELECT key, idx, doc FROM pending_actions ORDER BY rowid',
-      )
-      .toArray();
-    for (const row of rows) {
-      const { automation, firing, action, state_event_id } = JSON.parse(row.doc) as PendingAction;
+    for (const row of this.firingRecord.owed()) {
+      const { automation, firing, action, state_event_id } = row.pending;
       const now = new Date(this.clock.now());
       const context = templateContext(firing.event, automation, {
         id: row.key,
@@ -302,7 +259,7 @@ export class AutomationsObject extends DurableObject<Env> {
       // A resume may have enabled an automation while none was.
       if (action.type === 'resume-automation') this.enabled = automationsWritten(this.enabled);
       if (!(await this.stateEvents.write([event], now))) continue;
-      this.ctx.storage.sql.exec('DELETE FROM pending_actions WHERE key = ? AND idx = ?', row.key, row.idx);
+      this.firingRecord.settled(row.key, row.idx);
     }
     // A firing with no actions still leaves its state events.
     if (this.stateEvents.waiting) await this.stateEvents.write([], new Date(this.clock.now()));
@@ -328,8 +285,7 @@ export class AutomationsObject extends DurableObject<Env> {
       const end = nextWake(JSON.parse(row.trigger), JSON.parse(row.state) as AnyTriggerState);
       if (end !== null && end < next) next = end;
     }
-    if (this.ctx.storage.sql.exec('SELECT 1 FROM pending_actions LIMIT 1').toArray().length > 0)
-      next = Math.min(next, now + 1_000);
+    if (this.firingRecord.anyOwed()) next = Math.min(next, now + 1_000);
     if (next === Number.POSITIVE_INFINITY) return;
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > next || current < now) await this.ctx.storage.setAlarm(next);

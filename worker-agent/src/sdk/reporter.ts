@@ -13,6 +13,7 @@ import type {
   TaskRunBatchItem,
   TaskRunBatchResult,
 } from '../protocol/index.ts';
+import { type Queued, ReportQueue, taskRunIdOf } from './report-queue.ts';
 import { failureError, type ReporterFailure } from './reporter-failure.ts';
 import { type Beside, countBeside, nothingBeside, ReportsBeside } from './reports-beside.ts';
 
@@ -21,13 +22,6 @@ export { failureError, type ReporterFailure } from './reporter-failure.ts';
 export interface ReporterOptions {
   intervalMs?: number;
   maxBatch?: number;
-}
-
-interface Queued {
-  item: TaskRunBatchItem;
-  answer?: { resolve(result: TaskRunBatchResult): void; reject(error: unknown): void };
-  /** Arrival order, across task runs. */
-  seq: number;
 }
 
 /**
@@ -43,8 +37,6 @@ interface Batch extends Beside {
 
 const isEmpty = (batch: Batch) => batch.items.length + countBeside(batch) === 0;
 
-const taskRunIdOf = (item: TaskRunBatchItem) => (item.op === 'create' ? item.task_run.id : item.task_run_id);
-
 /** A state with a fresh transition id, so a resent batch is answered, not applied twice. */
 export function withTransitionId(state: StateCreate): StateCreate {
   return { ...state, state_details: { ...state.state_details, transition_id: randomUUID() } };
@@ -56,17 +48,10 @@ export class TaskRunReporter {
   readonly #leaseId: string | undefined;
   readonly #intervalMs: number;
   readonly #maxBatch: number;
-  /**
-   * The queue, by task run in order of each run's first queued item: taking a batch then costs the
-   * batch, not the queue (a flow of 10,000 quick tasks queues 30,000 items faster than they go out).
-   */
-  #groups = new Map<string, Queued[]>();
+  readonly #queue = new ReportQueue();
   /** Events, artifacts and progress not sent yet; counted in `#size` with the items. */
   readonly #beside = new ReportsBeside();
   #size = 0;
-  #seq = 0;
-  /** Queued items whose caller waits for the answer. */
-  #waiters = 0;
   #oldest = 0;
   #urgent = false;
   #timer: NodeJS.Timeout | undefined;
@@ -141,7 +126,6 @@ export class TaskRunReporter {
     if (this.failure) return Promise.reject(failureError(this.failure));
     return new Promise((resolve, reject) => {
       this.#push({ item, answer: { resolve, reject }, seq: 0 });
-      this.#waiters++;
       this.#urgent = true;
       this.#start();
     });
@@ -155,7 +139,7 @@ export class TaskRunReporter {
   async proposeHeld(item: TaskRunBatchItem): Promise<TaskRunBatchResult> {
     const id = taskRunIdOf(item);
     // Only this task run's earlier items (its create, its PENDING) must land first, not everyone's.
-    while (!this.failure && (this.#groups.has(id) || this.#busy.has(id))) {
+    while (!this.failure && (this.#queue.holds(id) || this.#busy.has(id))) {
       const landed = new Promise<void>((resolve) => this.#onLanded.add(resolve));
       this.#urgent = true;
       this.#start();
@@ -224,12 +208,8 @@ export class TaskRunReporter {
 
   #push(queued: Queued): void {
     if (this.#size === 0) this.#oldest = Date.now();
-    queued.seq = this.#seq++;
     this.#size++;
-    const id = taskRunIdOf(queued.item);
-    const group = this.#groups.get(id);
-    if (group) group.push(queued);
-    else this.#groups.set(id, [queued]);
+    this.#queue.push(queued);
   }
 
   #schedule(): void {
@@ -248,7 +228,7 @@ export class TaskRunReporter {
       const due = this.#size > 0 && this.#due();
       if (!due && this.#inFlight === 0) return;
       // A waiter's batch must not overtake anything in flight: it goes once the line is clear.
-      const waiting = this.#waiters > 0;
+      const waiting = this.#queue.waiters > 0;
       const batch =
         due && this.#inFlight < (waiting ? 1 : MAX_IN_FLIGHT)
           ? this.#takeBatch(!waiting)
@@ -259,7 +239,7 @@ export class TaskRunReporter {
         });
         continue;
       }
-      if (this.#waiters === 0 && !batch.items.some((queued) => queued.answer)) this.#urgent = false;
+      if (this.#queue.waiters === 0 && !batch.items.some((queued) => queued.answer)) this.#urgent = false;
       this.#oldest = Date.now();
       void this.#dispatch(batch);
     }
@@ -282,36 +262,13 @@ export class TaskRunReporter {
     }
   }
 
-  /**
-   * Up to `maxBatch` items, a task run's queued items kept together: the server then reads and
-   * writes each run once per batch instead of once per item (`task.map` queues every create before
-   * any RUNNING). Order is kept within each task run, which is all the rules depend on; a run with
-   * items in flight is left for a later batch. When everything fits, the batch keeps arrival order.
-   */
+  /** Up to `maxBatch` items (report-queue.ts), and whatever rides beside them. */
   #takeBatch(skipBusy: boolean): Batch {
-    const groups: Queued[][] = [];
-    let count = 0;
-    let everything = true;
-    for (const [id, group] of this.#groups) {
-      if (skipBusy && this.#busy.has(id)) {
-        everything = false;
-        continue;
-      }
-      if (count > 0 && count + group.length > this.#maxBatch) {
-        everything = false;
-        break;
-      }
-      groups.push(group);
-      count += group.length;
-      this.#groups.delete(id);
-    }
-    const batch = groups.flat();
-    if (everything) batch.sort((a, b) => a.seq - b.seq);
-    this.#size -= batch.length;
-    for (const queued of batch) if (queued.answer) this.#waiters--;
+    const items = this.#queue.take(this.#maxBatch, (id) => skipBusy && this.#busy.has(id));
+    this.#size -= items.length;
     const beside = this.#beside.take();
     this.#size -= countBeside(beside);
-    return { items: batch, ...beside };
+    return { items, ...beside };
   }
 
   async #send({ items: batch, events, artifacts, progress }: Batch): Promise<void> {

@@ -8,7 +8,7 @@ import type { FlowRun } from 'edgeflow/protocol';
 import {
   type TaskRunStatesRecord,
   type TaskRunStatesRecorder,
-  taskRunStateEvents,
+  taskRunStateEventTexts,
   type WrittenStateRow,
 } from '../domain/events';
 import type { RunTables } from './run-tables';
@@ -118,7 +118,7 @@ export class RunEvents {
         record.states.length,
       )
       .toArray();
-    return taskRunStateEvents(record, rows).map((event) => JSON.stringify(event));
+    return taskRunStateEventTexts(record, rows);
   }
 
   /** D1 has every event up to `lastSeq`: they go with the next write (events appended meanwhile stay). */

@@ -1,6 +1,6 @@
 import type { State, TaskRun } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
-import { TaskRunStatesRecorder, taskRunStateEvent, taskRunStateEvents } from '../../src/domain/events';
+import { TaskRunStatesRecorder, taskRunStateEvent, taskRunStateEventTexts } from '../../src/domain/events';
 import { newFlowRunDoc } from '../../src/domain/runs/flow-run-docs';
 import { newTaskRunDoc } from '../../src/domain/runs/task-run-docs';
 import { NOW, state } from './fixtures';
@@ -32,7 +32,11 @@ describe("a task batch's record of its states", () => {
     const bEarlier = stateOf('RUNNING', 'bbbbbbbb-0000-4000-8000-000000000001', 'started');
     const written: [TaskRun, State | null, State][] = [
       [{ ...a, run_count: 0 }, null, stateOf('PENDING', 'aaaaaaaa-0000-4000-8000-000000000002')],
-      [{ ...b, run_count: 1 }, bEarlier, stateOf('FAILED', 'bbbbbbbb-0000-4000-8000-000000000003', 'boom')],
+      [
+        { ...b, run_count: 1 },
+        bEarlier,
+        stateOf('FAILED', 'bbbbbbbb-0000-4000-8000-000000000003', 'boom "quoted" ✓\n'),
+      ],
       [{ ...a, run_count: 1 }, null, stateOf('RUNNING', 'aaaaaaaa-0000-4000-8000-000000000004')],
       [{ ...a, run_count: 1 }, null, stateOf('COMPLETED', 'aaaaaaaa-0000-4000-8000-000000000005')],
     ];
@@ -53,10 +57,11 @@ describe("a task batch's record of its states", () => {
       timestamp: state.timestamp,
     }));
 
+    // The very text the batch stored when it made each event whole.
     const expected = written.map(([doc, previous, state]) =>
-      taskRunStateEvent(doc, flowRun, previous, state),
+      JSON.stringify(taskRunStateEvent(doc, flowRun, previous, state)),
     );
-    expect(taskRunStateEvents(record, rows)).toEqual(expected);
+    expect(taskRunStateEventTexts(record, rows)).toEqual(expected);
     // Only the state from before the batch is copied whole; the others are pointers into the record.
     expect(record.first_state_seq).toBe(41);
     expect(record.states.map(([, previous]: [number, unknown]) => previous)).toEqual([
@@ -72,7 +77,7 @@ describe("a task batch's record of its states", () => {
     const a = task('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'load-0', []);
     recorder.add(a, null, stateOf('PENDING', 'aaaaaaaa-0000-4000-8000-000000000002'));
     const record = recorder.record(flowRun, 1);
-    expect(() => taskRunStateEvents(record, [])).toThrow(/names 1 states, found 0/);
+    expect(() => taskRunStateEventTexts(record, [])).toThrow(/names 1 states, found 0/);
     const stranger = {
       task_run_id: 'other',
       id: 'x',
@@ -81,6 +86,6 @@ describe("a task batch's record of its states", () => {
       message: null,
       timestamp: '',
     };
-    expect(() => taskRunStateEvents(record, [stranger as never])).toThrow(/does not name task run other/);
+    expect(() => taskRunStateEventTexts(record, [stranger as never])).toThrow(/does not name task run other/);
   });
 });

@@ -6,9 +6,9 @@ import type { Event, FlowRun, RelatedResource, State, TaskRun } from 'edgeflow/p
 export type NewEvent = Omit<Event, 'received'>;
 
 /** Prefect truncates a state message in a label to this many characters. */
-const MESSAGE_LABEL_CHARS = 100_000;
+export const MESSAGE_LABEL_CHARS = 100_000;
 
-const related = (id: string, role: string, labels: Record<string, string> = {}): RelatedResource => ({
+export const related = (id: string, role: string, labels: Record<string, string> = {}): RelatedResource => ({
   'prefect.resource.id': id,
   'prefect.resource.role': role,
   ...labels,
@@ -33,7 +33,7 @@ export function flowRunRelated(run: FlowRun): RelatedResource[] {
 }
 
 /** `flowRunRelated` without the tags. */
-function flowRunPlacement(run: FlowRunFacts): RelatedResource[] {
+export function flowRunPlacement(run: FlowRunFacts): RelatedResource[] {
   const out: RelatedResource[] = [related(`prefect.flow.${run.flow_id}`, 'flow')];
   if (run.deployment_id) out.push(related(`prefect.deployment.${run.deployment_id}`, 'deployment'));
   if (run.work_queue_name)

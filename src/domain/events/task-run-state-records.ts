@@ -5,9 +5,10 @@
 import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
 import {
   type FlowRunFacts,
-  type NewEvent,
+  flowRunPlacement,
+  MESSAGE_LABEL_CHARS,
+  related,
   type StateFacts,
-  taskRunStateEvent,
   type WrittenStateFacts,
 } from './state-events';
 
@@ -71,38 +72,54 @@ export class TaskRunStatesRecorder {
 }
 
 /**
- * The record's events, from its `states` rows (`rows`, in seq order from `first_state_seq`): the same
- * events, with the same ids (each its state's), however often they are built.
+ * The record's events as JSON texts, from its `states` rows (`rows`, in seq order from
+ * `first_state_seq`): each the text of `taskRunStateEvent` for that state, with the same id (the
+ * state's) however often it is built. The parts that are the same for a flow run or a task run are
+ * encoded once per record rather than once per event.
  */
-export function taskRunStateEvents(
+export function taskRunStateEventTexts(
   record: TaskRunStatesRecord,
   rows: readonly WrittenStateRow[],
-): NewEvent[] {
+): string[] {
   if (rows.length !== record.states.length)
     throw new Error(`a task-run state record names ${record.states.length} states, found ${rows.length}`);
+  const flowRun = record.flow_run;
+  const runRelated = JSON.stringify([
+    related(`prefect.flow-run.${flowRun.id}`, 'flow-run', { 'prefect.resource.name': flowRun.name }),
+    ...flowRunPlacement(flowRun),
+  ]).slice(0, -1);
+  const taskParts = new Map<string, { id: string; name: string; tags: string }>();
   return rows.map((row, index) => {
     const [runCount, before] = record.states[index]!;
-    const task = record.task_runs[row.task_run_id];
-    if (!task) throw new Error(`a task-run state record does not name task run ${row.task_run_id}`);
-    const earlier = typeof before === 'number' ? rows[before]! : before;
-    const previous = earlier && {
-      id: earlier.id,
-      type: earlier.type,
-      name: earlier.name,
-      message: earlier.message,
-    };
-    const written = {
-      id: row.id,
-      type: row.type,
-      name: row.name,
-      message: row.message,
-      timestamp: row.timestamp,
-    };
-    return taskRunStateEvent(
-      { id: row.task_run_id, run_count: runCount, ...task },
-      record.flow_run,
-      previous,
-      written,
+    let task = taskParts.get(row.task_run_id);
+    if (!task) {
+      const facts = record.task_runs[row.task_run_id];
+      if (!facts) throw new Error(`a task-run state record does not name task run ${row.task_run_id}`);
+      task = {
+        id: JSON.stringify(`prefect.task-run.${row.task_run_id}`),
+        name: JSON.stringify(facts.name),
+        tags: facts.tags.map((tag) => `,${JSON.stringify(related(`prefect.tag.${tag}`, 'tag'))}`).join(''),
+      };
+      taskParts.set(row.task_run_id, task);
+    }
+    const previous = typeof before === 'number' ? rows[before]! : before;
+    const message = row.message ?? '';
+    const type = JSON.stringify(row.type);
+    const name = JSON.stringify(row.name);
+    const timestamp = JSON.stringify(row.timestamp);
+    return (
+      `{"event":${JSON.stringify(`prefect.task-run.${row.name}`)},` +
+      `"resource":{"prefect.resource.id":${task.id},"prefect.resource.name":${task.name},` +
+      `"prefect.run-count":"${runCount}","prefect.state-message":${JSON.stringify(message.slice(0, MESSAGE_LABEL_CHARS))},` +
+      `"prefect.state-name":${name},"prefect.state-timestamp":${timestamp},"prefect.state-type":${type}},` +
+      `"related":${runRelated}${task.tags}],"id":${JSON.stringify(row.id)},"occurred":${timestamp},` +
+      `"follows":${previous ? JSON.stringify(previous.id) : 'null'},` +
+      `"payload":{"intended":{"from":${previous ? JSON.stringify(previous.type) : 'null'},"to":${type}},` +
+      `"initial_state":${previous ? payloadText(previous) : 'null'},` +
+      `"validated_state":{"type":${type},"name":${name},"message":${JSON.stringify(message)}}}}`
     );
   });
 }
+
+const payloadText = (state: StateFacts) =>
+  `{"type":${JSON.stringify(state.type)},"name":${JSON.stringify(state.name)},"message":${JSON.stringify(state.message ?? '')}}`;

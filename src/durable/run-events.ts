@@ -4,7 +4,7 @@
 // seq keeps the order they were made in; D1 stores each event once by id, so events an object evicted
 // before that write delivers again are not duplicated. A task batch's state events are one row, a
 // record the events are built from at delivery with the batch's `states` rows (task-run-state-records.ts).
-import type { FlowRun } from 'edgeflow/protocol';
+import type { FlowRun, State } from 'edgeflow/protocol';
 import {
   type TaskRunStatesRecord,
   type TaskRunStatesRecorder,
@@ -109,15 +109,25 @@ export class RunEvents {
   /** A record's events as JSON texts, built from its `states` rows. */
   private taskRunStateEvents(doc: string): string[] {
     const [record] = JSON.parse(doc) as [TaskRunStatesRecord];
-    const rows = this.sql
-      .exec<WrittenStateRow & { [column: string]: SqlStorageValue }>(
-        `SELECT task_run_id, doc ->> '$.id' AS id, doc ->> '$.type' AS type, doc ->> '$.name' AS name,
-           doc ->> '$.message' AS message, doc ->> '$.timestamp' AS timestamp
-         FROM states WHERE seq >= ? ORDER BY seq LIMIT ?`,
-        record.first_state_seq,
-        record.states.length,
-      )
-      .toArray();
+    // Parsed here, not by SQLite's JSON functions: a state stored before the edge limited depth may
+    // hold data nested deeper than SQLite parses.
+    const rows: WrittenStateRow[] = [];
+    const cursor = this.sql.exec<{ task_run_id: string; doc: string }>(
+      'SELECT task_run_id, doc FROM states WHERE seq >= ? ORDER BY seq LIMIT ?',
+      record.first_state_seq,
+      record.states.length,
+    );
+    for (const row of cursor) {
+      const state = JSON.parse(row.doc) as State;
+      rows.push({
+        task_run_id: row.task_run_id,
+        id: state.id,
+        type: state.type,
+        name: state.name,
+        message: state.message,
+        timestamp: state.timestamp,
+      });
+    }
     return taskRunStateEventTexts(record, rows);
   }
 

@@ -1,7 +1,7 @@
 // Task-run state events: a batch keeps one record beside its `states` rows and the events are built
 // from both at delivery, reading as the batch would have made them, each once by its state's id,
 // whether delivered at once, again by an object that lost its memory, or after a crash between the
-// commit and the delivery (docs/events.md, "Task-run state events").
+// commit and the delivery (docs/events.md, "Durable, off the hot path").
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { Event, FlowRun, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';

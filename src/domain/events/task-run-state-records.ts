@@ -1,14 +1,15 @@
 // A task batch's state events, kept as one small record beside the `states` rows the batch writes
 // anyway and built at delivery, instead of a second copy of every state as an event (docs/events.md,
-// "Task-run state events"). Pure: the record holds what the rows do not, and the events built from
+// "Durable, off the hot path"). Pure: the record holds what the rows do not, and the events built from
 // both are the ones the batch would have made itself.
-import type { FlowRun, State, TaskRun } from 'edgeflow/protocol';
+import type { FlowRun, State } from 'edgeflow/protocol';
 import {
   type FlowRunFacts,
   flowRunPlacement,
   MESSAGE_LABEL_CHARS,
   related,
   type StateFacts,
+  type TaskRunFacts,
   type WrittenStateFacts,
 } from './state-events';
 
@@ -43,11 +44,7 @@ export class TaskRunStatesRecorder {
   }
 
   /** `task` is the task run after the change, `previous` its state before. */
-  add(
-    task: Pick<TaskRun, 'id' | 'name' | 'tags' | 'run_count'>,
-    previous: State | null,
-    written: State,
-  ): void {
+  add(task: TaskRunFacts, previous: State | null, written: State): void {
     this.taskRuns[task.id] = { name: task.name, tags: task.tags };
     const earlier = this.newest.get(task.id);
     const before =

@@ -2,7 +2,15 @@
 // change, a report batch's custom events), read in order by the outbox and deleted once D1 has them,
 // by the object's next write (docs/events.md): a delete of their own would cost a commit. The row's
 // seq keeps the order they were made in; D1 stores each event once by id, so events an object evicted
-// before that write delivers again are not duplicated.
+// before that write delivers again are not duplicated. A task batch's state events are one row, a
+// record the events are built from at delivery with the batch's `states` rows (task-run-state-records.ts).
+import type { FlowRun, State } from 'edgeflow/protocol';
+import {
+  type TaskRunStatesRecord,
+  type TaskRunStatesRecorder,
+  taskRunStateEventTexts,
+  type WrittenStateRow,
+} from '../domain/events';
 import type { RunTables } from './run-tables';
 
 /** Events one index write carries at most; the rest go in the next write, straight after. */
@@ -43,6 +51,24 @@ export class RunEvents {
     this.pending = true;
   }
 
+  /**
+   * Appends a task batch's state events as one record row, right after the batch appended its
+   * `states` rows (in the same transaction): its last `count` states are the record's. Nothing is lost
+   * if the process dies before delivery: the record commits with the states, and stays until D1 has
+   * its events, like any event row; built again, its events are the same, with the same ids.
+   */
+  appendTaskRunStates(recorder: TaskRunStatesRecorder, flowRun: FlowRun): void {
+    if (recorder.count === 0) return;
+    this.tables.ensure();
+    const lastSeq = this.sql
+      .exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'states'")
+      .one().seq;
+    // An array, where every event is an object: that tells a record from an event.
+    const doc = JSON.stringify([recorder.record(flowRun, lastSeq - recorder.count + 1)]);
+    this.sql.exec('INSERT INTO events (doc) VALUES (?)', doc);
+    this.pending = true;
+  }
+
   hasPending(): boolean {
     if (this.pending === undefined) {
       this.pending =
@@ -55,7 +81,8 @@ export class RunEvents {
   /** The oldest events not yet delivered, at most `EVENTS_PER_DELIVERY` and `BYTES_PER_DELIVERY`. */
   readPending(): PendingEvents | null {
     if (!this.hasPending()) return null;
-    const rows: { seq: number; doc: string }[] = [];
+    const jsonTexts: string[] = [];
+    let lastSeq = 0;
     let bytes = 0;
     const cursor = this.sql.exec<{ seq: number; doc: string }>(
       'SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
@@ -63,15 +90,45 @@ export class RunEvents {
       EVENTS_PER_DELIVERY,
     );
     for (const row of cursor) {
-      if (rows.length > 0 && bytes + row.doc.length > BYTES_PER_DELIVERY) break;
-      rows.push(row);
-      bytes += row.doc.length;
+      const texts = row.doc.startsWith('[') ? this.taskRunStateEvents(row.doc) : [row.doc];
+      let size = 0;
+      for (const text of texts) size += text.length;
+      const full = jsonTexts.length + texts.length > EVENTS_PER_DELIVERY || bytes + size > BYTES_PER_DELIVERY;
+      if (lastSeq > 0 && full) break;
+      jsonTexts.push(...texts);
+      lastSeq = row.seq;
+      bytes += size;
     }
-    if (rows.length === 0) {
+    if (lastSeq === 0) {
       this.pending = false;
       return null;
     }
-    return { jsonTexts: rows.map((row) => row.doc), lastSeq: rows.at(-1)!.seq };
+    return { jsonTexts, lastSeq };
+  }
+
+  /** A record's events as JSON texts, built from its `states` rows. */
+  private taskRunStateEvents(doc: string): string[] {
+    const [record] = JSON.parse(doc) as [TaskRunStatesRecord];
+    // Parsed here, not by SQLite's JSON functions: a state stored before the edge limited depth may
+    // hold data nested deeper than SQLite parses.
+    const rows: WrittenStateRow[] = [];
+    const cursor = this.sql.exec<{ task_run_id: string; doc: string }>(
+      'SELECT task_run_id, doc FROM states WHERE seq >= ? ORDER BY seq LIMIT ?',
+      record.first_state_seq,
+      record.states.length,
+    );
+    for (const row of cursor) {
+      const state = JSON.parse(row.doc) as State;
+      rows.push({
+        task_run_id: row.task_run_id,
+        id: state.id,
+        type: state.type,
+        name: state.name,
+        message: state.message,
+        timestamp: state.timestamp,
+      });
+    }
+    return taskRunStateEventTexts(record, rows);
   }
 
   /** D1 has every event up to `lastSeq`: they go with the next write (events appended meanwhile stay). */

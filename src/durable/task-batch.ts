@@ -3,7 +3,7 @@
 // task run the batch touches is read and written once, however many of its items the batch holds.
 import type { FlowRun, State, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';
 import type { CacheRecord } from '../db/run-index';
-import { type NewEvent, taskRunStateEvent } from '../domain/events';
+import { TaskRunStatesRecorder } from '../domain/events';
 import {
   defaultPolicy,
   orchestrateTaskRun,
@@ -56,8 +56,8 @@ export function applyTaskBatch(
   const states: [string, State][] = [];
   const answers: [string, string, TaskRunBatchResult][] = [];
   const answered = new Map<string, TaskRunBatchResult>();
-  // Each written state's event, committed with it (docs/events.md).
-  const events: NewEvent[] = [];
+  // Each written state's event, committed with it as one record of the batch (docs/events.md).
+  const stateEvents = new TaskRunStatesRecorder();
 
   // Every task run the batch touches is read once, changed in memory and written once at the end.
   const touched = new Map<string, StoredTaskRun & { dirty: boolean }>();
@@ -114,7 +114,7 @@ export function applyTaskBatch(
       states.push([taskRunId, outcome.written]);
       const previous = stored.doc.state;
       stored.doc = applyTaskTransition(stored.doc, outcome.run, outcome.written, clock.now);
-      events.push(taskRunStateEvent(stored.doc, flowRun, previous, outcome.written));
+      stateEvents.add(stored.doc, previous, outcome.written);
       stored.dirty = true;
     }
     if (outcome.cacheInsert) {
@@ -178,8 +178,8 @@ export function applyTaskBatch(
     written.push(wroteState);
   }
   storage.appendTaskRunStates(states);
+  storage.events.appendTaskRunStates(stateEvents, flowRun);
   storage.recordTransitionAnswers(answers);
-  storage.events.append(events);
   const dirty = [...touched.values()].filter((run) => run.dirty);
   storage.writeTaskRuns(dirty.map((run) => ({ doc: run.doc, previousVersion: run.version })));
   return { results, written, cacheInserts };

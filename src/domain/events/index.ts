@@ -2,3 +2,4 @@
 export * from './lifecycle';
 export * from './reading';
 export * from './state-events';
+export * from './task-run-state-records';

@@ -6,16 +6,34 @@ import type { Event, FlowRun, RelatedResource, State, TaskRun } from 'edgeflow/p
 export type NewEvent = Omit<Event, 'received'>;
 
 /** Prefect truncates a state message in a label to this many characters. */
-const MESSAGE_LABEL_CHARS = 100_000;
+export const MESSAGE_LABEL_CHARS = 100_000;
 
-const related = (id: string, role: string, labels: Record<string, string> = {}): RelatedResource => ({
+export const related = (id: string, role: string, labels: Record<string, string> = {}): RelatedResource => ({
   'prefect.resource.id': id,
   'prefect.resource.role': role,
   ...labels,
 });
 
+/** What a task-run state event tells of its flow run. */
+export type FlowRunFacts = Pick<
+  FlowRun,
+  'id' | 'name' | 'flow_id' | 'deployment_id' | 'work_queue_name' | 'work_pool_name'
+>;
+/** What a task-run state event tells of its task run (`run_count` as the state left it). */
+export type TaskRunFacts = Pick<TaskRun, 'id' | 'name' | 'tags' | 'run_count'>;
+/** What a state event tells of a state: the previous one needs no timestamp. */
+export type StateFacts = Pick<State, 'id' | 'type' | 'name' | 'message'>;
+export type WrittenStateFacts = StateFacts & Pick<State, 'timestamp'>;
+
 /** What a flow run is related to: its flow, deployment, work queue, work pool and tags, in that order. */
 export function flowRunRelated(run: FlowRun): RelatedResource[] {
+  const out = flowRunPlacement(run);
+  for (const tag of run.tags) out.push(related(`prefect.tag.${tag}`, 'tag'));
+  return out;
+}
+
+/** `flowRunRelated` without the tags. */
+export function flowRunPlacement(run: FlowRunFacts): RelatedResource[] {
   const out: RelatedResource[] = [related(`prefect.flow.${run.flow_id}`, 'flow')];
   if (run.deployment_id) out.push(related(`prefect.deployment.${run.deployment_id}`, 'deployment'));
   if (run.work_queue_name)
@@ -30,11 +48,10 @@ export function flowRunRelated(run: FlowRun): RelatedResource[] {
         'prefect.resource.name': run.work_pool_name,
       }),
     );
-  for (const tag of run.tags) out.push(related(`prefect.tag.${tag}`, 'tag'));
   return out;
 }
 
-function stateLabels(state: State, runCount: number): Record<string, string> {
+function stateLabels(state: WrittenStateFacts, runCount: number): Record<string, string> {
   return {
     'prefect.run-count': String(runCount),
     'prefect.state-message': (state.message ?? '').slice(0, MESSAGE_LABEL_CHARS),
@@ -44,7 +61,7 @@ function stateLabels(state: State, runCount: number): Record<string, string> {
   };
 }
 
-const statePayload = (state: State | null) =>
+const statePayload = (state: StateFacts | null) =>
   state && { type: state.type, name: state.name, message: state.message ?? '' };
 
 /**
@@ -52,7 +69,7 @@ const statePayload = (state: State | null) =>
  * is the written state's id, so the event is made once however often its delivery is retried, and
  * `follows` is the previous state's (that state's own event).
  */
-function stateChange(previous: State | null, written: State) {
+function stateChange(previous: StateFacts | null, written: WrittenStateFacts) {
   return {
     id: written.id,
     occurred: written.timestamp,
@@ -81,12 +98,12 @@ export function flowRunStateEvent(run: FlowRun, previous: State | null, written:
 
 /** `prefect.task-run.<StateName>`: related to its flow run, then what the flow run is related to, then its tags. */
 export function taskRunStateEvent(
-  task: TaskRun,
-  flowRun: FlowRun,
-  previous: State | null,
-  written: State,
+  task: TaskRunFacts,
+  flowRun: FlowRunFacts,
+  previous: StateFacts | null,
+  written: WrittenStateFacts,
 ): NewEvent {
-  const runRelated = flowRunRelated(flowRun).filter((r) => r['prefect.resource.role'] !== 'tag');
+  const runRelated = flowRunPlacement(flowRun);
   return {
     event: `prefect.task-run.${written.name}`,
     resource: {

@@ -93,11 +93,21 @@ export async function flowRunIdOfTaskRun(db: D1Database, taskRunId: string): Pro
   return row?.flow_run_id ?? null;
 }
 
-/** The version of flow run `id` that the index holds; null when it holds none. */
-export async function indexedFlowRunVersion(db: D1Database, id: string): Promise<number | null> {
+/**
+ * What D1 holds of a run object's last deliveries: the version of flow run `id` in the index (null:
+ * none), and whether the event `eventId` is stored. One query.
+ */
+export async function indexedDelivery(
+  db: D1Database,
+  id: string,
+  eventId: string | null,
+): Promise<{ version: number | null; eventStored: boolean }> {
   const row = await db
-    .prepare('SELECT state_version FROM flow_runs WHERE id = ?')
-    .bind(id)
-    .first<{ state_version: number }>();
-  return row?.state_version ?? null;
+    .prepare(
+      `SELECT (SELECT state_version FROM flow_runs WHERE id = ?1) AS version,
+              EXISTS (SELECT 1 FROM events WHERE id = ?2) AS event_stored`,
+    )
+    .bind(id, eventId ?? '')
+    .first<{ version: number | null; event_stored: number }>();
+  return { version: row?.version ?? null, eventStored: row?.event_stored === 1 };
 }

@@ -106,8 +106,46 @@ export class RunEvents {
     return { jsonTexts, lastSeq };
   }
 
-  /** A record's events as JSON texts, built from its `states` rows. */
+  /**
+   * The newest event not known delivered: its id, and its row's seq. D1 holding it means D1 holds
+   * every event before it too, since deliveries go in seq order, each in one D1 batch.
+   */
+  newestPending(): { id: string; seq: number } | null {
+    if (!this.hasPending()) return null;
+    const row = this.sql
+      .exec<{ seq: number; doc: string }>(
+        'SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq DESC LIMIT 1',
+        this.deliveredSeq,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    if (!row.doc.startsWith('[')) return { id: (JSON.parse(row.doc) as { id: string }).id, seq: row.seq };
+    // A record's newest event is its last state's (each event's id is its state's).
+    const [record] = JSON.parse(row.doc) as [TaskRunStatesRecord];
+    const state = this.sql
+      .exec<{ doc: string }>(
+        'SELECT doc FROM states WHERE seq = ?',
+        record.first_state_seq + record.states.length - 1,
+      )
+      .toArray()[0];
+    return state ? { id: (JSON.parse(state.doc) as State).id, seq: row.seq } : null;
+  }
+
+  /**
+   * A record's events as JSON texts, built from its `states` rows. A record its rows do not match
+   * (which the batch that wrote both cannot leave) is logged and skipped: its events are lost, but the
+   * run's index and every other event still go, where a throw would stop all delivery for the run.
+   */
   private taskRunStateEvents(doc: string): string[] {
+    try {
+      return this.buildTaskRunStateEvents(doc);
+    } catch (error) {
+      console.error('a task-run state record could not be built into events; skipped', error);
+      return [];
+    }
+  }
+
+  private buildTaskRunStateEvents(doc: string): string[] {
     const [record] = JSON.parse(doc) as [TaskRunStatesRecord];
     // Parsed here, not by SQLite's JSON functions: a state stored before the edge limited depth may
     // hold data nested deeper than SQLite parses.

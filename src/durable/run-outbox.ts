@@ -5,7 +5,7 @@
 // call, a retried one that writes nothing included (run-proposals.ts `settle`). So nothing committed
 // in the object is lost to D1.
 import { eventInsertStatements } from '../db/events';
-import { flowRunIdOfTaskRun, indexedFlowRunVersion } from '../db/flow-run-queries';
+import { flowRunIdOfTaskRun, indexedDelivery } from '../db/flow-run-queries';
 import { type CacheRecord, writeRunIndex } from '../db/run-index';
 import { activeSubflowRuns } from '../db/subflow-queries';
 import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';
@@ -94,18 +94,22 @@ export class RunOutbox {
   }
 
   /**
-   * Whether D1 already holds the run at this object's version, recorded as delivered if so. An object
-   * woken (evicted, restarted) before the write that deletes its delivered rows cannot tell them from
-   * undelivered ones: a read asks D1, a read, rather than deliver again, a write and a commit
-   * (docs/performance.md, "Commits per write").
+   * Whether D1 already holds the run at this object's version and the newest event the object holds
+   * (so every event before it), recorded as delivered if so. An object woken (evicted, restarted)
+   * before the write that deletes its delivered rows cannot tell them from undelivered ones: a read
+   * asks D1, a read, rather than deliver again, a write and a commit (docs/performance.md, "Commits
+   * per write"). Task runs behind are delivered as before.
    */
   private async indexHoldsRun(storage: RunStorage): Promise<boolean> {
     const stored = storage.readRun();
-    if (!stored) return false;
-    const indexed = await indexedFlowRunVersion(this.env.DB, stored.doc.id);
-    // The object may have written meanwhile: only the version read is known delivered.
-    if (indexed === null || indexed < stored.version) return false;
+    if (!stored || storage.isDirty('task_run')) return false;
+    const newest = storage.events.newestPending();
+    const indexed = await indexedDelivery(this.env.DB, stored.doc.id, newest?.id ?? null);
+    // The object may have written meanwhile: only what was read is known delivered.
+    if (indexed.version === null || indexed.version < stored.version) return false;
+    if (newest && !indexed.eventStored) return false;
     storage.clearOutbox([{ kind: 'flow_run', id: stored.doc.id, version: stored.version }]);
+    if (newest) storage.events.delivered(newest.seq);
     return !storage.isDirty('flow_run');
   }
 

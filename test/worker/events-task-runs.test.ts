@@ -202,3 +202,38 @@ describe('task-run state events delivered again', () => {
     ]);
   });
 });
+
+describe('a task-run state record that does not match its states rows', () => {
+  it("is skipped with its events, and the run's index and later events still reach D1", async () => {
+    const run = await runningRun();
+    const taskRunId = crypto.randomUUID();
+    const items = [create(taskRunId), setTo(taskRunId, 'RUNNING')];
+    await runInDurableObject(objectOf(run.id), (_, state) => {
+      // Committed, not delivered; then the record is made to point past its rows.
+      const storage = new RunStorage(state.storage);
+      storage.atomically(() =>
+        applyTaskBatch(storage, storage.readRun()!.doc, items, new Map(), systemClock()),
+      );
+      const row = state.storage.sql
+        .exec<{ seq: number; doc: string }>(
+          "SELECT seq, doc FROM events WHERE doc LIKE '[%' ORDER BY seq DESC",
+        )
+        .one();
+      const [record] = JSON.parse(row.doc) as [{ first_state_seq: number }];
+      record.first_state_seq += 1_000;
+      state.storage.sql.exec('UPDATE events SET doc = ? WHERE seq = ?', JSON.stringify([record]), row.seq);
+    });
+    const reply = await runInDurableObject(objectOf(run.id), (_, state) =>
+      new FlowRunObject(state, env).setState({ state: { type: 'COMPLETED' }, force: false }),
+    );
+    expect(reply).toMatchObject({ kind: 'ok', written: true });
+    const { body: indexed } = await api<FlowRun[]>('POST', '/flow_runs/filter', {
+      flow_runs: { id: { any_: [run.id] } },
+    });
+    expect(indexed[0]?.state_type).toBe('COMPLETED');
+    expect(await storedEvents(`prefect.task-run.${taskRunId}`)).toEqual([]);
+    expect((await storedEvents(`prefect.flow-run.${run.id}`)).map((event) => event.event)).toContain(
+      'prefect.flow-run.Completed',
+    );
+  });
+});

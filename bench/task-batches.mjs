@@ -6,10 +6,13 @@
 // On a shared machine this pairs the builds under the same load, which wall clocks cannot.
 //   TASK_BATCH_BUNDLES=before=/tmp/before/index.js,after=  node bench/task-batches.mjs [TASKS=3000] [ROUNDS=3]
 // An empty path is src/ as it is; build one with `npx wrangler deploy --dry-run --outdir <dir>`.
+// Task run ids are time-ordered, as the SDK makes them; TASK_BATCH_RANDOM_IDS=<name,…> gives the named
+// builds random ones, as the SDK made them before (docs/performance.md, "Time-ordered ids").
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { DEV_KEY } from '../test/e2e/harness.ts';
 import { EdgeflowClient } from '../worker-agent/src/client/index.ts';
+import { timeOrderedId } from '../worker-agent/src/protocol/ids.ts';
 import { startLocal, treeCpuSeconds } from './load/servers.mjs';
 
 const TASKS = Number(process.argv[2] ?? 3000);
@@ -21,6 +24,8 @@ const builds = (process.env.TASK_BATCH_BUNDLES ?? 'current=')
   .map((entry) => entry.split('='))
   .map(([name, path]) => ({ name, path }));
 
+const randomIds = new Set((process.env.TASK_BATCH_RANDOM_IDS ?? '').split(','));
+
 const state = (type, name, extra = {}) => ({
   type,
   name,
@@ -29,9 +34,9 @@ const state = (type, name, extra = {}) => ({
 });
 
 /** The items of `count` trivial tasks, in the order each shape queues them. */
-function itemsOf(shape, count) {
+function itemsOf(shape, count, newId) {
   const tasks = Array.from({ length: count }, (_, i) => {
-    const id = randomUUID();
+    const id = newId();
     return [
       {
         op: 'create',
@@ -62,7 +67,7 @@ async function feed(server, shape) {
   const { id: flowId } = await client.createFlow({ name: 'bench-task-batches' });
   const run = await client.createFlowRun({ flow_id: flowId });
   await client.setFlowRunState(run.id, { state: { type: 'RUNNING' } });
-  const items = itemsOf(shape, TASKS);
+  const items = itemsOf(shape, TASKS, randomIds.has(server.name) ? randomUUID : () => timeOrderedId());
   const before = treeCpuSeconds(server.group.pid);
   for (let start = 0; start < items.length; start += PER_BATCH) {
     await client.applyTaskRunBatch(run.id, {

@@ -1,6 +1,6 @@
 // Creating a flow run: the one way runs come to be, whoever asks (the API, deployments, schedules,
 // webhooks). The run id is chosen here and the run's object is created through its handle.
-import type { FlowRun, FlowRunCreate, StateCreate } from 'edgeflow/protocol';
+import { type FlowRun, type FlowRunCreate, type StateCreate, timeOrderedId } from 'edgeflow/protocol';
 import { readFlow } from '../db/flows';
 import type { RunConcurrencyLimit } from '../domain/orchestration';
 import { newFlowRunDoc } from '../domain/runs/flow-run-docs';
@@ -57,7 +57,7 @@ export async function createFlowRun(
   if (!options.flowKnown && !(await flowExists(env, body.flow_id))) return { kind: 'flow_not_found' };
   const id = body.idempotency_key
     ? await idempotentRunId(body.flow_id, body.idempotency_key)
-    : crypto.randomUUID();
+    : timeOrderedId();
   const doc = {
     ...newFlowRunDoc(id, body, now, Math.random),
     auto_scheduled: options.autoScheduled ?? false,

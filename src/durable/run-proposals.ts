@@ -1,7 +1,7 @@
 // Proposing a new state for a flow run from inside its object: the run's concurrency limits are asked
 // first (their slots live in other objects), the rules decide in one SQLite transaction, slots not
 // kept go back, and the index, the pool and the alarm catch up.
-import { isTerminal, type StateCreate } from 'edgeflow/protocol';
+import { isTerminal, type StateCreate, timeOrderedId } from 'edgeflow/protocol';
 import { defaultPolicy, type FlowPolicyName } from '../domain/orchestration';
 import type { OrchestrationClock } from '../domain/orchestration/types';
 import { type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
@@ -31,7 +31,7 @@ export interface RunParts {
 }
 
 export function systemClock(): OrchestrationClock {
-  return { now: new Date(), newStateId: () => crypto.randomUUID(), random: Math.random };
+  return { now: new Date(), newStateId: () => timeOrderedId(), random: Math.random };
 }
 
 export class RunProposals {

@@ -1,6 +1,6 @@
 // Batches flow-run logs to `POST /api/logs`: every 50 ms or 500 lines, one request at a time, in order.
-import { randomUUID } from 'node:crypto';
 import type { EdgeflowClient } from '../client/index.ts';
+import { timeOrderedId } from '../protocol/ids.ts';
 import type { LogCreate } from '../protocol/index.ts';
 import type { ChildEvents } from './flow-run-child.ts';
 
@@ -37,7 +37,7 @@ export class LogShipper {
    * what recovers them").
    */
   push(log: LogCreate): void {
-    this.#queue.push(log.key ? log : { ...log, key: randomUUID() });
+    this.#queue.push(log.key ? log : { ...log, key: timeOrderedId() });
     if (this.#queue.length > this.#maxQueued) {
       this.#queue.shift();
       this.#dropped++;

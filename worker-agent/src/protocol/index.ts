@@ -9,6 +9,7 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './flow-runs.ts';
 export * from './flows.ts';
+export * from './ids.ts';
 export * from './logs.ts';
 export * from './retries.ts';
 export * from './run-inputs.ts';

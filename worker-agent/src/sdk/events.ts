@@ -1,6 +1,6 @@
 // `emitEvent`: a custom event from inside a flow run, sent with the run's task reports (one request
 // per batch, never per event), related to the flow run and task run it came from (docs/events.md).
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../protocol/ids.ts';
 import { type EventCreate, EventCreateSchema } from '../protocol/index.ts';
 import { currentRun } from './context.ts';
 
@@ -34,7 +34,7 @@ export function emitEvent(options: EmitEventOptions): EventCreate {
   ];
   const occurred = options.occurred ?? new Date();
   const parsed = EventCreateSchema.safeParse({
-    id: options.id ?? randomUUID(),
+    id: options.id ?? timeOrderedId(),
     occurred: typeof occurred === 'string' ? occurred : occurred.toISOString(),
     event: options.event,
     resource: options.resource,

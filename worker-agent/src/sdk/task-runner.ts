@@ -1,6 +1,6 @@
 // The task runner of a flow run: makes each task call's ids and dynamic keys, queues its `create`,
 // and runs it (task-attempts.ts) or its subflow (subflows.ts) in this process (docs/sdk.md).
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../protocol/ids.ts';
 import type { ArtifactCreate, ArtifactProgress, EventCreate, TaskRun } from '../protocol/index.ts';
 import type { RunContext } from './context.ts';
 import type { FlowDefinition } from './flow.ts';
@@ -89,7 +89,7 @@ export class TaskRunner {
     const { reporter } = this.#options;
     const dynamicKey = this.#nextDynamicKey(definition.taskKey);
     const earlier = this.#earlier.get(runKey(definition.taskKey, dynamicKey));
-    const id = earlier?.id ?? randomUUID();
+    const id = earlier?.id ?? timeOrderedId();
     const name = `${definition.name}-${dynamicKey}`;
     const upstream: Upstream[] = [];
     const inputs: Record<string, { input_type: 'task_run'; id: string }[]> = {};
@@ -164,7 +164,7 @@ export class TaskRunner {
     const taskKey = `${definition.name}-subflow`;
     const dynamicKey = this.#nextDynamicKey(taskKey);
     const earlier = this.#earlier.get(runKey(taskKey, dynamicKey));
-    const id = earlier?.id ?? randomUUID();
+    const id = earlier?.id ?? timeOrderedId();
     if (reusable(earlier)) {
       const serializers = knownSerializers(definition.results, this.#options.flowResults);
       return loadResult(context.client, earlier.state.data, serializers);
@@ -199,7 +199,7 @@ export class TaskRunner {
     const dynamicKey = this.#nextDynamicKey(taskKey);
     const earlier = this.#earlier.get(runKey(taskKey, dynamicKey));
     if (earlier) return earlier.id;
-    const id = randomUUID();
+    const id = timeOrderedId();
     await this.#options.reporter.propose({
       op: 'create',
       task_run: {

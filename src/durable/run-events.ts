@@ -25,6 +25,9 @@ export interface PendingEvents {
   lastSeq: number;
 }
 
+/** A task batch's record of state events is stored as a JSON array; every other row is one event, an object. */
+const isTaskRunStatesRecord = (doc: string) => doc.startsWith('[');
+
 export class RunEvents {
   /** undefined: not counted since the object loaded (or since a rollback). */
   private pending: boolean | undefined;
@@ -63,7 +66,7 @@ export class RunEvents {
     const lastSeq = this.sql
       .exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'states'")
       .one().seq;
-    // An array, where every event is an object: that tells a record from an event.
+    // Wrapped in an array, which is how delivery tells it from an event (`isTaskRunStatesRecord`).
     const doc = JSON.stringify([recorder.record(flowRun, lastSeq - recorder.count + 1)]);
     this.sql.exec('INSERT INTO events (doc) VALUES (?)', doc);
     this.pending = true;
@@ -90,7 +93,7 @@ export class RunEvents {
       EVENTS_PER_DELIVERY,
     );
     for (const row of cursor) {
-      const texts = row.doc.startsWith('[') ? this.taskRunStateEvents(row.doc) : [row.doc];
+      const texts = isTaskRunStatesRecord(row.doc) ? this.taskRunStateEvents(row.doc) : [row.doc];
       let size = 0;
       for (const text of texts) size += text.length;
       const full = jsonTexts.length + texts.length > EVENTS_PER_DELIVERY || bytes + size > BYTES_PER_DELIVERY;
@@ -119,7 +122,8 @@ export class RunEvents {
       )
       .toArray()[0];
     if (!row) return null;
-    if (!row.doc.startsWith('[')) return { id: (JSON.parse(row.doc) as { id: string }).id, seq: row.seq };
+    if (!isTaskRunStatesRecord(row.doc))
+      return { id: (JSON.parse(row.doc) as { id: string }).id, seq: row.seq };
     // A record's newest event is its last state's (each event's id is its state's).
     const [record] = JSON.parse(row.doc) as [TaskRunStatesRecord];
     const state = this.sql

@@ -24,15 +24,22 @@ function gate(): { promise: Promise<void>; open(): void } {
   return { promise, open };
 }
 
+/** A body that hands its signal to `onSignal` and rejects once that signal aborts. */
+function rejectingOnAbort(onSignal: (signal: AbortSignal) => void) {
+  return ({ signal }: { signal: AbortSignal }) =>
+    new Promise<never>((_, reject) => {
+      onSignal(signal);
+      signal.addEventListener('abort', () => reject(new Error('aborted by signal')));
+    });
+}
+
 describe('runGuarded', () => {
   it('aborts the body signal at its timeout and rejects with the timeout error', async () => {
     let seen: AbortSignal | undefined;
     const running = runGuarded(
-      ({ signal }) =>
-        new Promise((_, reject) => {
-          seen = signal;
-          signal.addEventListener('abort', () => reject(new Error('aborted by signal')));
-        }),
+      rejectingOnAbort((signal) => {
+        seen = signal;
+      }),
       { seconds: 0.05, timeoutError: timedOut, what: 'Task run t-0' },
     );
     await expect(running).rejects.toThrow('exceeded its timeout');
@@ -161,11 +168,9 @@ describe('runGuarded sharing its parent signal (a task without a timeout)', () =
     const parent = new AbortController();
     let seen: AbortSignal | undefined;
     const running = runGuarded(
-      ({ signal }) =>
-        new Promise((_, reject) => {
-          seen = signal;
-          signal.addEventListener('abort', () => reject(new Error('aborted by signal')));
-        }),
+      rejectingOnAbort((signal) => {
+        seen = signal;
+      }),
       { ...shared(parent.signal), seconds: 0.05 },
     );
     await expect(running).rejects.toBeInstanceOf(TimedOutError);

@@ -11,9 +11,10 @@
 //   LOAD_BUNDLES       Edgeflow builds to compare, each against Prefect, in the same interleaved run:
 //                      `before=/tmp/before/index.js,after=` (as ROUTES_BUNDLES in bench/routes.mjs; an
 //                      empty path is src/ as it is). The gate applies to the last one.
-//   LOAD_FLOOR         0 leaves out the floor: a minimal Worker with one SQLite object per run and a D1
-//                      row per write (bench/load/floor-worker.mjs), run beside the others, never gated:
-//                      the most any design with a database per run reaches on this workerd.
+//   LOAD_FLOOR         1 adds the floor: a minimal Worker with one SQLite object per run and a D1 row per
+//                      write (bench/load/floor-worker.mjs), run beside the others, never gated: the most
+//                      any design with a database per run reaches on this workerd. Off by default: its
+//                      objects closing in the background would weigh on the others' blocks.
 import { loadavg } from 'node:os';
 import { DEV_KEY } from '../test/e2e/harness.ts';
 import { connectionPool, request, runLoad, summarize } from './load/http.mjs';
@@ -102,7 +103,7 @@ const bundles = (process.env.LOAD_BUNDLES ?? 'Edgeflow=')
   .split(',')
   .map((entry) => entry.split('='))
   .map(([name, path]) => ({ name, path }));
-const withFloor = process.env.LOAD_FLOOR !== '0';
+const withFloor = process.env.LOAD_FLOOR === '1';
 const started = await Promise.all([
   startPrefect(),
   ...(withFloor ? [startLocal({ name: 'floor', script: 'bench/load/floor-worker.mjs' })] : []),

@@ -284,6 +284,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     this.armedAt = null;
     this.outbox.forgetPool();
     this.storage = new RunStorage(this.ctx.storage);
+    this.tagSlots.forget();
     // Held reads (a run's end, its next state, an input) answer now: the run is gone.
     this.watchers.wake();
   }

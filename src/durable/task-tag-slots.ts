@@ -48,7 +48,12 @@ export function tagSlotRequests(storage: RunStorage, items: readonly TaskRunBatc
 }
 
 export class TaskTagSlots {
-  private ready = false;
+  /**
+   * Whether the object has the slots table; undefined: not looked up since the object loaded. Only a
+   * slot kept makes the table, so a run whose tasks never hold one (most runs) never gets it: its
+   * end and its batches read `sqlite_master` once instead of making a table in their commit.
+   */
+  private tableExists: boolean | undefined;
   /** undefined: not looked up since the object loaded or since slots were given back. */
   private holding: boolean | undefined;
 
@@ -137,15 +142,19 @@ export class TaskTagSlots {
 
   /** The flow run ended (or was deleted): every task's slots go back. */
   async releaseAll(): Promise<void> {
-    const rows = this.table()
-      .exec<{ task_run_id: string; limit_name: string }>('SELECT task_run_id, limit_name FROM task_tag_slots')
-      .toArray();
+    const rows =
+      this.existingTable()
+        ?.exec<{ task_run_id: string; limit_name: string }>(
+          'SELECT task_run_id, limit_name FROM task_tag_slots',
+        )
+        .toArray() ?? [];
     await Promise.all(rows.map((row) => this.giveBack(row.task_run_id, [row.limit_name])));
   }
 
   /** Whether any task of this run may hold a slot: looked up once, then kept up to date here. */
   private holdsAny(): boolean {
-    this.holding ??= this.table().exec('SELECT 1 FROM task_tag_slots LIMIT 1').toArray().length > 0;
+    this.holding ??=
+      (this.existingTable()?.exec('SELECT 1 FROM task_tag_slots LIMIT 1').toArray().length ?? 0) > 0;
     return this.holding;
   }
 
@@ -157,10 +166,15 @@ export class TaskTagSlots {
   }
 
   private held(taskRunId: string): string[] {
-    return this.table()
-      .exec<{ limit_name: string }>('SELECT limit_name FROM task_tag_slots WHERE task_run_id = ?', taskRunId)
-      .toArray()
-      .map((row) => row.limit_name);
+    return (
+      this.existingTable()
+        ?.exec<{ limit_name: string }>(
+          'SELECT limit_name FROM task_tag_slots WHERE task_run_id = ?',
+          taskRunId,
+        )
+        .toArray()
+        .map((row) => row.limit_name) ?? []
+    );
   }
 
   private async giveBack(taskRunId: string, names: string[]): Promise<void> {
@@ -172,22 +186,37 @@ export class TaskTagSlots {
           .catch((error) => console.error('tag slot release failed', error)),
       ),
     );
-    for (const name of names) {
-      this.table().exec(
-        'DELETE FROM task_tag_slots WHERE task_run_id = ? AND limit_name = ?',
-        taskRunId,
-        name,
-      );
+    const table = this.existingTable();
+    if (table) {
+      for (const name of names) {
+        table.exec('DELETE FROM task_tag_slots WHERE task_run_id = ? AND limit_name = ?', taskRunId, name);
+      }
     }
     // Others may still hold some: looked up again when next needed.
     if (names.length > 0) this.holding = undefined;
   }
 
+  /** The object's storage was wiped (the run deleted): what was known of the table is gone with it. */
+  forget(): void {
+    this.tableExists = undefined;
+    this.holding = undefined;
+  }
+
+  /** The slots table, made if need be: for storing a slot. */
   private table(): SqlStorage {
-    if (!this.ready) {
+    if (!this.tableExists) {
       this.sql().exec(SCHEMA);
-      this.ready = true;
+      this.tableExists = true;
     }
     return this.sql();
+  }
+
+  /** The slots table if the object has one: for reading and deleting slots (none without it). */
+  private existingTable(): SqlStorage | null {
+    this.tableExists ??=
+      this.sql()
+        .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'task_tag_slots'")
+        .toArray().length > 0;
+    return this.tableExists ? this.sql() : null;
   }
 }

@@ -1,7 +1,10 @@
 // Task tag limits through the task rules: a RUNNING task with a limited tag takes a slot or is held
 // in line (WAIT when it cannot be held), terminal states and ended flow runs give slots back.
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import type { FlowRun, TagConcurrencyLimit, TaskRunBatchResult } from 'edgeflow/protocol';
 import { describe, expect, it } from 'vitest';
+import { FlowRunObject } from '../../src/durable/flow-run-object';
 import { api, createFlow } from './api';
 import { readLimit, uniqueName, untilWaiting } from './limits';
 
@@ -46,6 +49,18 @@ const setState = (taskRunId: string, type: string) => ({
 
 const slotsOf = async (tag: string) => (await readLimit(`tag:${tag}`)).active_slots;
 
+const objectOf = (id: string) => env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(id));
+
+/** Whether the run's object has the table that remembers slots held. */
+const hasSlotsTable = (flowRunId: string) =>
+  runInDurableObject(
+    objectOf(flowRunId),
+    (_, state) =>
+      state.storage.sql
+        .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'task_tag_slots'")
+        .toArray().length > 0,
+  );
+
 describe('task tag limits', () => {
   it('a task entering RUNNING takes a slot of its tag, and a terminal state gives it back', async () => {
     const tag = await tagLimit(1);
@@ -82,6 +97,50 @@ describe('task tag limits', () => {
     // The second still holds its slot after the first gave its own back.
     await batch(flowRun.id, [setState(second, 'FAILED')]);
     expect(await slotsOf(tag)).toBe(0);
+  });
+
+  it('a run whose tasks never held a slot ends without a slots table; one that held some gets it', async () => {
+    const tag = await tagLimit(1);
+    const plainRun = await runningFlowRun();
+    const plain = await taggedTask(plainRun.id, ['no-limit-on-this-tag']);
+    await batch(plainRun.id, [setState(plain, 'RUNNING')]);
+    await batch(plainRun.id, [setState(plain, 'COMPLETED')]);
+    await api('POST', `/flow_runs/${plainRun.id}/set_state`, { state: { type: 'COMPLETED' } });
+    expect(await hasSlotsTable(plainRun.id)).toBe(false);
+
+    const taggedRun = await runningFlowRun();
+    const task = await taggedTask(taggedRun.id, [tag]);
+    await batch(taggedRun.id, [setState(task, 'RUNNING')]);
+    expect(await hasSlotsTable(taggedRun.id)).toBe(true);
+  });
+
+  it('an object woken after its task took a slot still gives it back when the flow run ends', async () => {
+    const tag = await tagLimit(1);
+    const flowRun = await runningFlowRun();
+    const task = await taggedTask(flowRun.id, [tag]);
+    await batch(flowRun.id, [setState(task, 'RUNNING')]);
+    expect(await slotsOf(tag)).toBe(1);
+    // A new instance over the same storage is the object as eviction or a restart leaves it.
+    const reply = await runInDurableObject(objectOf(flowRun.id), (_, state) =>
+      new FlowRunObject(state, env).setState({ state: { type: 'CANCELLED' }, force: true }),
+    );
+    expect(reply).toMatchObject({ kind: 'ok', result: { status: 'ACCEPT' } });
+    expect(await slotsOf(tag)).toBe(0);
+  });
+
+  it('a run deleted and made again in the same object (same idempotency key) takes slots again', async () => {
+    const tag = await tagLimit(2);
+    const body = { flow_id: await createFlow(), idempotency_key: uniqueName('key') };
+    for (const round of [1, 2]) {
+      const { body: run } = await api<FlowRun>('POST', '/flow_runs', body);
+      await api('POST', `/flow_runs/${run.id}/set_state`, { state: { type: 'RUNNING' } });
+      const task = await taggedTask(run.id, [tag]);
+      const [running] = await batch(run.id, [setState(task, 'RUNNING')]);
+      expect(running, `round ${round}`).toMatchObject({ status: 'ACCEPT' });
+      expect(await slotsOf(tag)).toBe(1);
+      expect((await api('DELETE', `/flow_runs/${run.id}`)).status).toBe(204);
+      expect(await slotsOf(tag)).toBe(0);
+    }
   });
 
   it('a RUNNING proposal on a full tag is held, and answered ACCEPT when the slot frees', async () => {

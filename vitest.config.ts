@@ -8,9 +8,13 @@ const migrations = await readD1Migrations('migrations');
 /**
  * Worker tests that need a D1 and objects of their own: cron ticks act on every deployment in D1, and
  * the automation loop tests count every run and firing of the one evaluator, whose clock the other
- * automation tests move.
+ * automation tests move, and the resume test needs a time when no automation is enabled.
  */
-const ISOLATED_TESTS = ['test/worker/schedul*.test.ts', 'test/worker/automation-loops.test.ts'];
+const ISOLATED_TESTS = [
+  'test/worker/schedul*.test.ts',
+  'test/worker/automation-loops.test.ts',
+  'test/worker/automation-resume.test.ts',
+];
 
 function workerProject(test: { name: string; include: string[]; exclude?: string[]; isolate: boolean }) {
   return {

@@ -130,14 +130,16 @@ export class AutomationsObject extends DurableObject<Env> {
       now: this.clock.now(),
     });
     if (automationsRead.length === 0) {
-      // Nothing to evaluate: no events read, no alarm; the next automation starts from its creation.
+      // Nothing to evaluate: no events read, no alarm; the next cursor starts at what enables one.
       sql.exec('DELETE FROM cursor');
       sql.exec('DELETE FROM trigger_states');
       return;
     }
     const cursor = this.cursor();
-    // A first cursor starts at the earliest enabled automation's creation: it acts on what follows.
-    const since = automationsRead.map((a) => a.created).sort()[0] ?? '';
+    // A first cursor starts at the earliest last change of an enabled automation (its creation, or
+    // the resume or edit that enabled it): it acts on what follows, not on what happened while none
+    // was enabled, as a paused automation acts on nothing.
+    const since = automationsRead.map((a) => a.updated).sort()[0] ?? '';
     const eventsRead =
       cursor === null
         ? await this.env.DB.prepare(

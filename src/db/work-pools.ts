@@ -1,6 +1,6 @@
 // Work pools in D1: their configuration (queryable, the source of truth for it), the config copy a
 // pool object dispatches with, and the throttled presence its object writes back. Queues: work-queues.ts.
-import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type { WorkPool, WorkPoolCreate, WorkPoolFilterBody, WorkPoolUpdate } from 'edgeflow/protocol';
 import { DEFAULT_QUEUE_NAME, type PoolConfig, poolStatus } from '../domain/dispatch';
@@ -186,22 +186,33 @@ export async function deleteWorkPool(
   return deleted.length > 0;
 }
 
+/** The `work_pools` part of a filter body as a WHERE condition (every pool without one). */
+function poolConditions(body: WorkPoolFilterBody): SQL {
+  const conditions: SQL[] = [];
+  if (body.work_pools?.id?.any_) conditions.push(inList(sql.raw('id'), body.work_pools.id.any_));
+  if (body.work_pools?.name?.any_) conditions.push(inList(sql.raw('name'), body.work_pools.name.any_));
+  return conditions.length ? (and(...conditions) as SQL) : sql`1`;
+}
+
 export async function filterWorkPools(
   d1: D1Database,
   body: WorkPoolFilterBody,
   now: Date,
 ): Promise<WorkPool[]> {
-  const conditions: SQL[] = [];
-  if (body.work_pools?.id?.any_) conditions.push(inList(sql.raw('id'), body.work_pools.id.any_));
-  if (body.work_pools?.name?.any_) conditions.push(inList(sql.raw('name'), body.work_pools.name.any_));
   const rows = await drizzle(d1)
     .select()
     .from(workPools)
-    .where(conditions.length ? and(...conditions) : sql`1`)
+    .where(poolConditions(body))
     .orderBy(asc(workPools.name))
     .limit(body.limit)
     .offset(body.offset);
   return rows.map((row) => toWorkPool(row, now));
+}
+
+/** How many pools the filter matches (its `limit` and `offset` aside), Prefect's `POST /work_pools/count`. */
+export async function countWorkPools(d1: D1Database, body: WorkPoolFilterBody): Promise<number> {
+  const [row] = await drizzle(d1).select({ n: count() }).from(workPools).where(poolConditions(body));
+  return row?.n ?? 0;
 }
 
 /** Written by the pool object, at most every few seconds: agents online until, queues polled at. */

@@ -44,7 +44,14 @@ export type FlowRunHandle = Pick<
 
 export type WorkPoolHandle = Pick<
   WorkPoolObject,
-  'configure' | 'claim' | 'abandonClaim' | 'releaseClaim' | 'heartbeat' | 'listWorkers' | 'syncRun'
+  | 'configure'
+  | 'claim'
+  | 'abandonClaim'
+  | 'releaseClaim'
+  | 'heartbeat'
+  | 'listWorkers'
+  | 'deleteWorker'
+  | 'syncRun'
 >;
 
 export type ConcurrencyLimitHandle = Pick<

@@ -41,6 +41,14 @@ export class PoolAgentEvents {
     );
   }
 
+  /**
+   * The agent's record was deleted: it is no longer followed, so no `stopped` event comes for it; a
+   * heartbeat after this is a first one again (`started`).
+   */
+  forget(agent: string): void {
+    this.sql.exec('DELETE FROM online_agents WHERE name = ?', agent);
+  }
+
   /** Agents whose heartbeat lapsed by now go offline, each with its event. */
   lapse(poolName: string): void {
     const now = this.clock().now();

@@ -278,6 +278,11 @@ export class PoolStorage {
     );
   }
 
+  /** Forgets a worker's record; whether there was one. */
+  deleteWorker(name: string): boolean {
+    return this.sql.exec('DELETE FROM workers WHERE name = ?', name).rowsWritten > 0;
+  }
+
   listWorkers(): StoredWorker[] {
     return this.sql.exec<StoredWorker>('SELECT * FROM workers ORDER BY last_heartbeat DESC, name').toArray();
   }

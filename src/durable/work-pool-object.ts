@@ -180,6 +180,18 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
     }));
   }
 
+  /**
+   * Prefect's `DELETE /work_pools/{pool}/workers/{name}`: the worker's record goes. Its leases stay
+   * (an agent still running renews them, and its next heartbeat makes a new record); nothing else.
+   */
+  async deleteWorker(poolName: string, name: string): Promise<'deleted' | 'no_pool' | 'no_worker'> {
+    if (!(await this.loadConfig(poolName))) return 'no_pool';
+    const deleted = this.storage.deleteWorker(name);
+    this.agentEvents.forget(name);
+    await this.armAlarm();
+    return deleted ? 'deleted' : 'no_worker';
+  }
+
   /** Called by run objects after every change of a run in this pool (see dispatch.ts). Never waits on a claim. */
   async syncRun(view: DispatchView): Promise<void> {
     const stored = this.storage.readRun(view.flow_run_id);

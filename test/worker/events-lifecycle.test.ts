@@ -148,6 +148,18 @@ describe('agent events', () => {
     });
   });
 
+  it('an agent whose record is deleted gets no stopped event; its next heartbeat starts it again', async () => {
+    const pool = await createPool();
+    const worker = `prefect.worker.edgeflow.${pool}.agent-c`;
+    await heartbeat(pool, 'agent-c', [], 10);
+    expect((await api('DELETE', `/work_pools/${pool}/workers/agent-c`)).status).toBe(204);
+    await advancePoolClock(pool, 60_000);
+    await runDurableObjectAlarm(poolStub(pool));
+    await heartbeat(pool, 'agent-c', [], 10);
+    await runDurableObjectAlarm(poolStub(pool));
+    expect(names(await eventsOf(worker))).toEqual(['prefect.worker.started', 'prefect.worker.started']);
+  });
+
   it('an agent event D1 refuses stays in the pool object and is delivered by its alarm', async () => {
     const pool = await createPool();
     const worker = `prefect.worker.edgeflow.${pool}.agent-b`;

@@ -179,6 +179,28 @@ describe('workers', () => {
     expect(filtered.body.map((w) => w.name)).toEqual(['fast']);
   });
 
+  it("deletes a worker's record (Prefect's DELETE …/workers/{name}); its leases stay with its runs", async () => {
+    const pool = await createPool();
+    await createPoolRun(pool);
+    const { run } = await claimOne(pool, 'gone');
+    await heartbeat(pool, 'gone', [run.id]);
+    await heartbeat(pool, 'kept', []);
+    const names = async () =>
+      (await api<Worker[]>('GET', `/work_pools/${pool}/workers`)).body.map((w) => w.name).sort();
+    expect(await names()).toEqual(['gone', 'kept']);
+
+    expect((await api('DELETE', `/work_pools/${pool}/workers/gone`)).status).toBe(204);
+    expect(await names()).toEqual(['kept']);
+    const again = await api<{ detail: string }>('DELETE', `/work_pools/${pool}/workers/gone`);
+    expect(again.status).toBe(404);
+    expect(again.body.detail).toContain('gone');
+    expect((await api('DELETE', '/work_pools/no-such-pool/workers/kept')).status).toBe(404);
+
+    // The agent is still running its run: its heartbeat renews the lease and makes its record again.
+    expect(await heartbeat(pool, 'gone', [run.id])).toEqual({ cancelling: [], lost: [] });
+    expect(await names()).toEqual(['gone', 'kept']);
+  });
+
   it('is 404 for the workers of an unknown pool', async () => {
     expect((await api('GET', '/work_pools/no-such-pool/workers')).status).toBe(404);
     const hb = await api('POST', '/work_pools/no-such-pool/workers/heartbeat', {

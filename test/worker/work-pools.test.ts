@@ -71,6 +71,20 @@ describe('work pools', () => {
     });
     expect(body.map((pool) => pool.name)).toEqual([a]);
   });
+
+  it("counts the pools a filter matches (Prefect's POST /work_pools/count), limit aside", async () => {
+    const [a, b] = [await createPool(), await createPool()];
+    const count = (body: unknown) => api<number>('POST', '/work_pools/count', body);
+    expect(await count({ work_pools: { name: { any_: [a, b, 'no-such-pool'] } }, limit: 1 })).toEqual({
+      status: 200,
+      body: 2,
+    });
+    const all = await count({});
+    expect(all.body).toBeGreaterThanOrEqual(2);
+    const bad = await api<{ detail: string }>('POST', '/work_pools/count', { work_pools: { nme: {} } });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain('work_pools');
+  });
 });
 
 describe('work queues', () => {

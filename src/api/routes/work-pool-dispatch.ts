@@ -76,6 +76,14 @@ const filterWorkers = createRoute({
   responses: { 200: jsonResponse(z.array(WorkerSchema), 'Matching agents, newest first') },
 });
 
+const deleteWorker = createRoute({
+  method: 'delete',
+  path: '/work_pools/{name}/workers/{worker}',
+  security: requiresScope('agent'),
+  request: { params: z.object({ name: WorkPoolNameSchema, worker: WorkPoolNameSchema }) },
+  responses: { 204: { description: "The worker's record deleted" } },
+});
+
 const scheduled = createRoute({
   method: 'post',
   path: '/work_pools/{name}/get_scheduled_flow_runs',
@@ -144,6 +152,13 @@ export const workPoolDispatchRouter = createRouter()
     const statuses = body.workers?.status?.any_;
     const matching = statuses ? workers.filter((worker) => statuses.includes(worker.status)) : workers;
     return c.json(matching.slice(body.offset, body.offset + body.limit), 200);
+  })
+  .openapi(deleteWorker, async (c) => {
+    const { name, worker } = c.req.valid('param');
+    const outcome = await workPoolObject(c.env, name).deleteWorker(name, worker);
+    if (outcome === 'no_pool') throw poolNotFound(name);
+    if (outcome === 'no_worker') throw notFound('worker', `${name}/${worker}`);
+    return c.body(null, 204);
   })
   .openapi(scheduled, async (c) => {
     const { name } = c.req.valid('param');

@@ -13,6 +13,7 @@ import {
   WorkQueueUpdateSchema,
 } from 'edgeflow/protocol';
 import {
+  countWorkPools,
   deleteWorkPool,
   filterWorkPools,
   insertWorkPool,
@@ -58,6 +59,14 @@ const filter = createRoute({
   security: requiresScope('read'),
   request: { body: jsonBody(WorkPoolFilterBodySchema) },
   responses: { 200: jsonResponse(z.array(WorkPoolSchema), 'Matching work pools') },
+});
+
+const countPools = createRoute({
+  method: 'post',
+  path: '/work_pools/count',
+  security: requiresScope('read'),
+  request: { body: jsonBody(WorkPoolFilterBodySchema) },
+  responses: { 200: jsonResponse(z.number().int(), 'How many work pools match') },
 });
 
 const read = createRoute({
@@ -137,6 +146,7 @@ export const workPoolsRouter = createRouter()
     return c.json(created.pool, 201);
   })
   .openapi(filter, async (c) => c.json(await filterWorkPools(c.env.DB, c.req.valid('json'), new Date()), 200))
+  .openapi(countPools, async (c) => c.json(await countWorkPools(c.env.DB, c.req.valid('json')), 200))
   .openapi(read, async (c) => {
     const { name } = c.req.valid('param');
     const pool = await readWorkPool(c.env.DB, name, new Date());

@@ -4,6 +4,7 @@ from prefect import flow, get_run_logger, task, variables
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.blocks.core import Block
 from prefect.blocks.system import Secret
+from prefect.concurrency.sync import concurrency
 from pydantic import BaseModel, SecretStr
 
 # How often each task body really ran, per test run (the suite runs in one process).
@@ -127,3 +128,17 @@ class Warehouse(Block):
     _block_type_slug = "suite-warehouse"
     account: str
     connection: Connection
+
+
+@task
+def slots_in_use(name: str) -> int:
+    from helpers import api
+
+    return api("GET", f"/v2/concurrency_limits/{name}")["active_slots"]
+
+
+@flow
+def concurrency_flow(name: str):
+    """Holds a slot of the global concurrency limit `name` while its task reads the limit's slots."""
+    with concurrency(name, occupy=1):
+        return slots_in_use(name)

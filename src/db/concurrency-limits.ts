@@ -54,6 +54,30 @@ export async function limitNames(
   return rows.map((row) => row.name);
 }
 
+/** Which of `names` have a limit (the index knows every limit by name). */
+export async function existingLimitNames(d1: D1Database, names: readonly string[]): Promise<string[]> {
+  const rows = await drizzle(d1)
+    .select({ name: concurrencyLimits.name })
+    .from(concurrencyLimits)
+    .where(inArray(concurrencyLimits.name, [...names]));
+  return rows.map((row) => row.name);
+}
+
+/** Leases on exactly these limit names (as their acquisition recorded them), oldest first. */
+export async function leasesOnNames(
+  d1: D1Database,
+  names: readonly string[],
+  limit: number,
+): Promise<string[]> {
+  const rows = await drizzle(d1)
+    .select({ id: concurrencyLeases.id })
+    .from(concurrencyLeases)
+    .where(eq(concurrencyLeases.names, [...names]))
+    .orderBy(asc(concurrencyLeases.created))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
 export async function recordLease(
   d1: D1Database,
   id: string,

@@ -8,15 +8,19 @@ import {
   ConcurrencyLimitFilterBodySchema,
   ConcurrencyLimitSchema,
   ConcurrencyLimitUpdateSchema,
+  DecrementSlotsSchema,
+  IncrementSlotsSchema,
   LeaseGrantSchema,
   LimitHoldersSchema,
+  MinimalConcurrencyLimitSchema,
   ReleaseLeaseSchema,
   RenewLeaseSchema,
 } from 'edgeflow/protocol';
 import { indexLimit, limitNameById, limitNames, unindexLimit } from '../../db/concurrency-limits';
 import { jitteredSeconds } from '../../domain/limits';
-import { acquireLimits, releaseLease, renewLease } from '../../durable/limit-leases';
+import { type AcquireOutcome, acquireLimits, releaseLease, renewLease } from '../../durable/limit-leases';
 import { namedLimitObject } from '../../durable/objects';
+import { decrementUnleased, incrementUnleased } from '../../durable/unleased-slots';
 import type { Env } from '../../env';
 import { ApiError, conflict, notFound } from '../errors';
 import { requiresScope } from '../route-scopes';
@@ -127,6 +131,28 @@ const increment = createRoute({
   },
 });
 
+const incrementUnleasedRoute = createRoute({
+  method: 'post',
+  path: '/v2/concurrency_limits/increment',
+  security: requiresScope('agent'),
+  summary: "Prefect 2.15's lease-less take of slots of every named limit that exists, all or nothing",
+  request: { body: jsonBody(IncrementSlotsSchema) },
+  responses: {
+    200: jsonResponse(z.array(MinimalConcurrencyLimitSchema), 'Granted: the limits slots were taken of'),
+    422: errorResponse('Invalid body, more slots than a limit has, or rate limiting without decay'),
+    423: errorResponse('No slots now; the Retry-After header says when to try again'),
+  },
+});
+
+const decrementUnleasedRoute = createRoute({
+  method: 'post',
+  path: '/v2/concurrency_limits/decrement',
+  security: requiresScope('agent'),
+  summary: "Prefect 2.15's give-back of slots a lease-less increment took",
+  request: { body: jsonBody(DecrementSlotsSchema) },
+  responses: { 200: jsonResponse(z.array(MinimalConcurrencyLimitSchema), 'The limits named that exist') },
+});
+
 const renew = createRoute({
   method: 'post',
   path: '/v2/concurrency_limits/leases/{lease_id}/renew',
@@ -147,6 +173,24 @@ const decrement = createRoute({
   request: { body: jsonBody(ReleaseLeaseSchema) },
   responses: { 204: { description: 'Released' } },
 });
+
+/** A take refused (4xx naming the field) or denied (423 with a jittered Retry-After). */
+function slotsNotGranted(
+  c: { header: (name: string, value: string) => void },
+  outcome: Exclude<AcquireOutcome, { kind: 'granted' }>,
+): ApiError {
+  if (outcome.kind === 'refused') {
+    const { status, code, message, field } = outcome.problem;
+    return new ApiError(status, code, message, field);
+  }
+  const retryAfter = jitteredSeconds(outcome.retry_after_seconds, Math.random());
+  c.header('Retry-After', retryAfter.toFixed(3));
+  return new ApiError(
+    423,
+    'concurrency_limit.locked',
+    'No slots are free now; retry after Retry-After seconds.',
+  );
+}
 
 export const concurrencyLimitsRouter = createRouter()
   .openapi(create, async (c) => {
@@ -220,21 +264,17 @@ export const concurrencyLimitsRouter = createRouter()
       wait_seconds: body.wait_seconds,
       signal: c.req.raw.signal,
     });
-    if (outcome.kind === 'refused') {
-      const { status, code, message, field } = outcome.problem;
-      throw new ApiError(status, code, message, field);
-    }
-    if (outcome.kind === 'denied') {
-      const retryAfter = jitteredSeconds(outcome.retry_after_seconds, Math.random());
-      c.header('Retry-After', retryAfter.toFixed(3));
-      throw new ApiError(
-        423,
-        'concurrency_limit.locked',
-        'No slots are free now; retry after Retry-After seconds.',
-      );
-    }
+    if (outcome.kind !== 'granted') throw slotsNotGranted(c, outcome);
     return c.json({ lease_id: outcome.lease_id, limits: outcome.limits }, 200);
   })
+  .openapi(incrementUnleasedRoute, async (c) => {
+    const outcome = await incrementUnleased(c.env, c.req.valid('json'));
+    if (outcome.kind === 'granted') return c.json(outcome.limits, 200);
+    throw slotsNotGranted(c, outcome);
+  })
+  .openapi(decrementUnleasedRoute, async (c) =>
+    c.json(await decrementUnleased(c.env, c.req.valid('json')), 200),
+  )
   .openapi(renew, async (c) => {
     const { lease_id } = c.req.valid('param');
     const { lease_duration } = c.req.valid('json') ?? { lease_duration: 300 };

@@ -79,6 +79,21 @@ export const AcquireSlotsSchema = z.object({
 });
 export type AcquireSlots = z.infer<typeof AcquireSlotsSchema>;
 
+/** Prefect 2.15's `POST /v2/concurrency_limits/increment`: slots without a lease, never held waiting. */
+export const IncrementSlotsSchema = z.object({
+  names: z.array(LimitNameSchema).min(1).max(50),
+  slots: z.number().int().min(1).max(1_000_000),
+  mode: z.enum(['concurrency', 'rate_limit']).default('concurrency'),
+});
+
+/** Prefect 2.15's `POST /v2/concurrency_limits/decrement`: gives back slots an increment took. */
+export const DecrementSlotsSchema = z.object({
+  names: z.array(LimitNameSchema).min(1).max(50),
+  slots: z.number().int().min(1).max(1_000_000),
+  /** How long the slots were held; the server counts it from the increment itself. */
+  occupancy_seconds: z.number().positive().nullish(),
+});
+
 export const MinimalConcurrencyLimitSchema = z.object({
   id: UuidSchema,
   name: z.string(),

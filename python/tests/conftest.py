@@ -86,6 +86,9 @@ def _start_prefect(port: int, scratch: Path, log) -> tuple[subprocess.Popen, dic
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{scratch / 'prefect.db'}",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_ENABLED": "false",
+        # A task refused a tag slot is told to wait this long (30 s by default): the tag limit test's
+        # second task would sit out 30 s where Edgeflow holds its request until the slot frees.
+        "PREFECT_TASK_RUN_TAG_CONCURRENCY_SLOT_WAIT_SECONDS": "1",
     }
     server = subprocess.Popen(
         [sys.executable, "-c", "import sys; sys.argv[0] = 'prefect'; from prefect.cli import app; app()",

@@ -1,6 +1,6 @@
 """The flows the suite runs: plain Prefect 2 code, nothing Edgeflow-specific."""
 
-from prefect import flow, get_run_logger, task, variables
+from prefect import flow, get_run_logger, tags, task, variables
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.blocks.core import Block
 from prefect.blocks.system import Secret
@@ -142,3 +142,22 @@ def concurrency_flow(name: str):
     """Holds a slot of the global concurrency limit `name` while its task reads the limit's slots."""
     with concurrency(name, occupy=1):
         return slots_in_use(name)
+
+
+@task
+def tag_slot_holders(tag: str) -> tuple[str, list[str]]:
+    from prefect.context import get_run_context
+
+    from helpers import api
+
+    own = str(get_run_context().task_run.id)
+    return own, api("GET", f"/concurrency_limits/tag/{tag}")["active_slots"]
+
+
+@flow
+def tag_limited_flow(tag: str):
+    """Two tasks under a tag whose limit is 1, submitted at once: each reads who holds the tag's slots."""
+    with tags(tag):
+        first = tag_slot_holders.submit(tag)
+        second = tag_slot_holders.submit(tag)
+    return first.result(), second.result()

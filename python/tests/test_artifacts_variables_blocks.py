@@ -1,8 +1,7 @@
-"""Artifacts, variables, blocks and global concurrency limits through Prefect 2.15's stock client, as a
-Prefect user writes them.
+"""Artifacts, variables and blocks through Prefect 2.15's stock client, as a Prefect user writes them.
 
 Each test does its work through Prefect's own functions (`create_*_artifact`, `variables.get`,
-`Block.save`/`Block.load`, `concurrency`), then reads it back through the client and through plain HTTP.
+`Block.save`/`Block.load`), then reads it back through the client and through plain HTTP.
 """
 
 import json
@@ -21,7 +20,7 @@ from prefect.client.schemas.filters import (
 from prefect.settings import temporary_settings
 
 import flows
-from helpers import DEV_KEY, api, as_admin, with_client
+from helpers import api, as_admin, with_client
 
 
 def keyed_artifacts_of_run(flow_run_id):
@@ -168,20 +167,3 @@ def test_a_custom_block_with_a_nested_secret_field_hides_it_on_read_and_loads_it
     documents = with_client(lambda client: client.read_block_documents())
     assert {d.name: d.data for d in documents}[name]["connection"]["password"] == "s3cret"
     assert "suite-warehouse" in {block_type.slug for block_type in with_client(lambda c: c.read_block_types())}
-
-
-def test_concurrency_holds_a_slot_of_a_global_limit_while_its_block_runs_and_gives_it_back():
-    name = f"warehouse-{uuid.uuid4().hex[:8]}"
-    api("POST", "/v2/concurrency_limits/", {"name": name, "limit": 1}, key=DEV_KEY)
-    assert flows.concurrency_flow(name) == 1
-    assert api("GET", f"/v2/concurrency_limits/{name}")["active_slots"] == 0
-
-
-def test_a_task_tag_limit_of_one_lets_one_tagged_task_run_at_a_time_and_frees_its_slot():
-    tag = f"db-{uuid.uuid4().hex[:8]}"
-    api("POST", "/concurrency_limits/", {"tag": tag, "concurrency_limit": 1}, key=DEV_KEY)
-    (first_id, first_saw), (second_id, second_saw) = flows.tag_limited_flow(tag)
-    assert first_id != second_id
-    # While each ran, it alone held the tag's one slot.
-    assert first_saw == [first_id] and second_saw == [second_id]
-    assert api("GET", f"/concurrency_limits/tag/{tag}")["active_slots"] == []

@@ -1,6 +1,6 @@
 """The flows the suite runs: plain Prefect 2 code, nothing Edgeflow-specific."""
 
-from prefect import flow, get_run_logger, tags, task, variables
+from prefect import flow, get_run_logger, pause_flow_run, tags, task, variables
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.blocks.core import Block
 from prefect.blocks.system import Secret
@@ -161,3 +161,10 @@ def tag_limited_flow(tag: str):
         first = tag_slot_holders.submit(tag)
         second = tag_slot_holders.submit(tag)
     return first.result(), second.result()
+
+
+@flow
+def pausing_flow(marker: str):
+    """Pauses itself in its own process (Prefect 2's `pause_flow_run`) and goes on once resumed."""
+    pause_flow_run(timeout=60, poll_interval=1)
+    return f"resumed {marker}"

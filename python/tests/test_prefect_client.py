@@ -4,6 +4,8 @@ Each test runs a flow through the client, then reads the run back twice: through
 read methods, and through plain HTTP on the API paths Edgeflow and Prefect share.
 """
 
+import concurrent.futures
+import time
 import uuid
 
 import pytest
@@ -12,7 +14,7 @@ from prefect.client.schemas.sorting import LogSort
 from prefect.logging.handlers import APILogHandler
 
 import flows
-from helpers import api, with_client
+from helpers import DEV_KEY, api, with_client
 
 
 def task_runs_of(flow_run_id):
@@ -185,3 +187,28 @@ def test_a_flow_that_raises_ends_failed_and_the_caller_sees_the_exception():
     assert raw["state"]["type"] == "FAILED"
     assert "fails on purpose" in raw["state"]["message"]
 
+
+
+def _resume_when_paused(marker: str, timeout: float = 60):
+    """Waits until the pausing flow with this marker is PAUSED, resumes it through the API, and returns
+    its id."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        paused = api(
+            "POST", "/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": ["PAUSED"]}}}, "limit": 50}
+        )
+        mine = [run for run in paused if run["parameters"].get("marker") == marker]
+        if mine:
+            api("POST", f"/flow_runs/{mine[0]['id']}/resume", key=DEV_KEY)
+            return mine[0]["id"]
+        time.sleep(0.2)
+    raise AssertionError(f"no paused run with marker {marker}")
+
+
+def test_a_flow_paused_in_its_process_waits_until_resumed_through_the_api_then_completes():
+    marker = uuid.uuid4().hex
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        resumed = pool.submit(_resume_when_paused, marker)
+        assert flows.pausing_flow(marker) == f"resumed {marker}"
+        run_id = resumed.result()
+    assert api("GET", f"/flow_runs/{run_id}")["state_type"] == "COMPLETED"

@@ -79,7 +79,7 @@ const filterWorkers = createRoute({
 const deleteWorker = createRoute({
   method: 'delete',
   path: '/work_pools/{name}/workers/{worker}',
-  security: requiresScope('agent'),
+  security: requiresScope('admin'),
   request: { params: z.object({ name: WorkPoolNameSchema, worker: WorkPoolNameSchema }) },
   responses: { 204: { description: "The worker's record deleted" } },
 });

@@ -6,12 +6,14 @@
 // database per run, a commit in it and one in D1. Its ratio to Prefect bounds what Edgeflow can reach.
 //   PORT                 port to listen on
 //   EDGEFLOW_PERSIST_DIR where the objects and D1 keep their state
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadMiniflare } from '../../scripts/local-server/config.mjs';
+import { join } from 'node:path';
+import { serveBareWorker } from './bare-worker.mjs';
 
 const WORKER = `
 import { DurableObject } from 'cloudflare:workers';
+
+// Made by the first write of each isolate (a promise cannot be shared across objects' requests).
+let runsTableMade = false;
 
 export class Run extends DurableObject {
   async write(id, state) {
@@ -24,6 +26,10 @@ export class Run extends DurableObject {
         JSON.stringify({ id, state: { type: state } }),
       );
     });
+    if (!runsTableMade) {
+      await this.env.DB.prepare('CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, state TEXT NOT NULL)').run();
+      runsTableMade = true;
+    }
     await this.env.DB.prepare(
       'INSERT INTO runs (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state',
     )
@@ -64,26 +70,8 @@ export default {
 };
 `;
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const miniflare = await loadMiniflare(root);
-const server = new miniflare.Miniflare(
-  miniflare.convertV4MiniflareOptions({
-    host: '127.0.0.1',
-    port: Number(process.env.PORT),
-    cf: false,
-    logRequests: false,
-    resourcePersistencePath: join(process.env.EDGEFLOW_PERSIST_DIR, 'v3'),
-    modules: true,
-    compatibilityDate: '2026-11-01',
-    script: WORKER,
-    durableObjects: { RUNS: { className: 'Run', useSQLite: true } },
-    d1Databases: { DB: 'floor' },
-  }),
-);
-await server.ready;
-await (await server.getD1Database('DB'))
-  .prepare('CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, state TEXT NOT NULL)')
-  .run();
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => server.dispose().finally(() => process.exit(0)));
-}
+await serveBareWorker(WORKER, {
+  resourcePersistencePath: join(process.env.EDGEFLOW_PERSIST_DIR, 'v3'),
+  durableObjects: { RUNS: { className: 'Run', useSQLite: true } },
+  d1Databases: { DB: 'floor' },
+});

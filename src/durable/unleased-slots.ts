@@ -50,18 +50,22 @@ export async function decrementUnleased(
   const names = acquisitionOrder(await existingLimitNames(env.DB, request.names));
   const [first] = names;
   if (!first) return [];
-  const [candidates, holders, limits] = await Promise.all([
+  const [candidates, limits] = await Promise.all([
     leasesOnNames(env.DB, names, CANDIDATES),
-    namedLimitObject(env, first).limitHolders(),
     Promise.all(names.map((name) => namedLimitObject(env, name).readLimit())),
   ]);
+  // An inactive limit's lease counts no slots, so the increment's size shows on an active one's.
+  const active = limits.findIndex((limit) => limit?.active);
+  const judge = names[active] ?? first;
+  const counted = active >= 0 ? request.slots : 0;
+  const holders = await namedLimitObject(env, judge).limitHolders();
   const ours = new Set(
     (holders?.leases ?? [])
       .filter(
         (lease) =>
           lease.holder?.type === UNLEASED_HOLDER.type &&
           lease.holder.id === UNLEASED_HOLDER.id &&
-          lease.slots === request.slots,
+          lease.slots === counted,
       )
       .map((lease) => lease.lease_id),
   );

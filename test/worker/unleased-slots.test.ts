@@ -44,6 +44,17 @@ describe("Prefect 2.15's increment and decrement", () => {
     expect((await readLimit(a.name)).active_slots).toBe(0);
   });
 
+  it('gives back the slots of an active limit named beside an inactive one', async () => {
+    const idle = await createLimit({ limit: 1, active: false, name: `a-${uniqueName()}` });
+    const busy = await createLimit({ limit: 1, name: `b-${uniqueName()}` });
+    expect((await increment([idle.name, busy.name])).status).toBe(200);
+    expect((await readLimit(busy.name)).active_slots).toBe(1);
+    expect((await decrement([idle.name, busy.name])).status).toBe(200);
+    expect((await readLimit(busy.name)).active_slots).toBe(0);
+    expect((await holders(busy.name)).leases).toEqual([]);
+    expect((await holders(idle.name)).leases).toEqual([]);
+  });
+
   it("never gives back another holder's lease, nor slots no increment took", async () => {
     const a = await createLimit({ limit: 3 });
     const leased = await acquire([a.name]);

@@ -148,6 +148,20 @@ describe('named limits', () => {
     expect((await readLimit(limit.name)).active_slots).toBe(0);
   });
 
+  it("a renewal without a body moves the deadline Prefect's 300 s on", async () => {
+    const limit = await createLimit({ limit: 1 });
+    await setLimitClock(limit.name, T0);
+    const held = await acquire([limit.name], { lease_duration: 30 });
+    const renewed = await call('POST', `/v2/concurrency_limits/leases/${held.body.lease_id}/renew`);
+    expect(renewed.status).toBe(204);
+    await setLimitClock(limit.name, T0 + 290_000);
+    await fireLimitAlarm(limit.name);
+    expect((await readLimit(limit.name)).active_slots).toBe(1);
+    await setLimitClock(limit.name, T0 + 310_000);
+    await fireLimitAlarm(limit.name);
+    expect((await readLimit(limit.name)).active_slots).toBe(0);
+  });
+
   it('held waiters are answered in arrival order as slots free, one per freed slot', async () => {
     const limit = await createLimit({ limit: 1 });
     const first = await acquire([limit.name]);

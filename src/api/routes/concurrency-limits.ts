@@ -277,7 +277,8 @@ export const concurrencyLimitsRouter = createRouter()
   )
   .openapi(renew, async (c) => {
     const { lease_id } = c.req.valid('param');
-    const { lease_duration } = c.req.valid('json') ?? { lease_duration: 300 };
+    // Without a body the validator hands over `{}`, not the schema's default: Prefect's 300 s is applied here.
+    const lease_duration = c.req.valid('json')?.lease_duration ?? 300;
     if (!(await renewLease(c.env, lease_id, lease_duration))) {
       throw new ApiError(
         410,

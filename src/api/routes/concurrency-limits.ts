@@ -207,7 +207,9 @@ export const concurrencyLimitsRouter = createRouter()
     return c.json(answer.limit, 201);
   })
   .openapi(filter, async (c) => {
-    const { offset, limit } = c.req.valid('json') ?? { offset: 0, limit: 200 };
+    // Without a body the validator hands over `{}`, not the schema's defaults.
+    const body = c.req.valid('json');
+    const [offset, limit] = [body?.offset ?? 0, body?.limit ?? 200];
     const names = await limitNames(c.env.DB, offset, limit);
     const limits = await Promise.all(names.map((name) => namedLimitObject(c.env, name).readLimit()));
     return c.json(

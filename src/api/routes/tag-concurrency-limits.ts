@@ -114,7 +114,9 @@ export const tagConcurrencyLimitsRouter = createRouter()
     return c.json(await tagView(c.env, limit), 200);
   })
   .openapi(filter, async (c) => {
-    const { offset, limit } = c.req.valid('json') ?? { offset: 0, limit: 200 };
+    // Without a body the validator hands over `{}`, not the schema's defaults.
+    const body = c.req.valid('json');
+    const [offset, limit] = [body?.offset ?? 0, body?.limit ?? 200];
     const names = await limitNames(c.env.DB, offset, limit, TAG_PREFIX);
     const limits = await Promise.all(names.map((name) => namedLimitObject(c.env, name).readLimit()));
     const views = await Promise.all(limits.filter((l) => l !== null).map((l) => tagView(c.env, l)));

@@ -3,6 +3,7 @@
 // tag without one) leaves no storage behind.
 import type { LeaseHolder } from 'edgeflow/protocol';
 import type { LimitCounters, LimitSettings } from '../domain/limits';
+import { hasTable } from './sql-rows';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS named_limit (
@@ -41,9 +42,7 @@ export class NamedLimitStorage {
   constructor(private readonly sql: SqlStorage) {}
 
   private exists(): boolean {
-    this.ready ??=
-      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'named_limit'").toArray()
-        .length > 0;
+    this.ready ??= hasTable(this.sql, 'named_limit');
     return this.ready;
   }
 

@@ -1,5 +1,10 @@
-// Multi-row INSERTs for a Durable Object's SQLite: a task batch writes hundreds of rows, and one
-// statement per chunk of rows costs far less than one per row.
+// Helpers for a Durable Object's SQLite: multi-row INSERTs (a task batch writes hundreds of rows, and
+// one statement per chunk of rows costs far less than one per row), and whether a table exists.
+
+/** Whether the database has table `name`: for tables made on first use, so a read need not make one. */
+export function hasTable(sql: SqlStorage, name: string): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
+}
 
 /** Durable Object SQLite takes at most 100 bound parameters per statement. */
 const MAX_BOUND_PARAMETERS = 100;

@@ -8,6 +8,7 @@ import { keepsTagSlots, type TagSlotAnswer, tagLimitName } from '../domain/orche
 import type { Env } from '../env';
 import { namedLimitObject } from './objects';
 import type { RunStorage } from './run-storage';
+import { hasTable } from './sql-rows';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS task_tag_slots (
   task_run_id TEXT NOT NULL, limit_name TEXT NOT NULL, PRIMARY KEY (task_run_id, limit_name))`;
@@ -213,10 +214,7 @@ export class TaskTagSlots {
 
   /** The slots table if the object has one: for reading and deleting slots (none without it). */
   private existingTable(): SqlStorage | null {
-    this.tableExists ??=
-      this.sql()
-        .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'task_tag_slots'")
-        .toArray().length > 0;
+    this.tableExists ??= hasTable(this.sql(), 'task_tag_slots');
     return this.tableExists ? this.sql() : null;
   }
 }

@@ -76,7 +76,7 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     this.dispatch = new RunDispatch(parts, this.proposals);
     this.inputs = new RunInputCalls(() => this.storage, this.watchers);
     this.heldReads = new RunHeldReads(() => this.storage, this.watchers);
-    this.taskCalls = new RunTaskCalls(env, parts);
+    this.taskCalls = new RunTaskCalls(env, parts, this.proposals);
     this.removal = new RunRemoval(env, parts, ctx.storage.sql, () => this.wipe());
   }
 

@@ -2,6 +2,7 @@
 // first (their slots live in other objects), the rules decide in one SQLite transaction, slots not
 // kept go back, and the index, the pool and the alarm catch up.
 import { isTerminal, type StateCreate, timeOrderedId } from 'edgeflow/protocol';
+import type { CacheRecord } from '../db/run-index';
 import { defaultPolicy, type FlowPolicyName } from '../domain/orchestration';
 import type { OrchestrationClock } from '../domain/orchestration/types';
 import { type FlowTransitionAnswer, transitionFlowRun } from './flow-transitions';
@@ -67,9 +68,12 @@ export class RunProposals {
     return answer;
   }
 
-  /** After a written transition: the index and the pool hear of it, and the alarm follows its timers. */
-  async publish(): Promise<void> {
-    await this.run.outbox.flush([]);
+  /**
+   * After a written transition: the index and the pool hear of it (with `cacheRecords`, a batch's that
+   * came with the proposal), and the alarm follows its timers.
+   */
+  async publish(cacheRecords: CacheRecord[] = []): Promise<void> {
+    await this.run.outbox.flush(cacheRecords);
     await this.run.armAlarm();
     this.run.stateWritten?.();
   }
@@ -80,9 +84,9 @@ export class RunProposals {
    * just before the server died, before its delivery: the retried request finds it done (its
    * transition id, or the rules) and must still bring the index and the pool up to it.
    */
-  async settle(written: boolean): Promise<void> {
-    if (written) await this.publish();
-    else await this.run.outbox.flush([]);
+  async settle(written: boolean, cacheRecords: CacheRecord[] = []): Promise<void> {
+    if (written) await this.publish(cacheRecords);
+    else await this.run.outbox.flush(cacheRecords);
   }
 
   /** `propose`, then `settle`. */

@@ -1,10 +1,17 @@
 // The flow run object's task-run writes: a batch of task reports, or one task run created on its own.
 // Cache look-ups and tag limits are settled around one transaction (docs/orchestration.md).
-import type { State, TaskRun, TaskRunBatchItem, TaskRunBatchResult } from 'edgeflow/protocol';
-import { readCachedStates } from '../db/run-index';
+import type {
+  OrchestrationResult,
+  State,
+  StateCreate,
+  TaskRun,
+  TaskRunBatchItem,
+  TaskRunBatchResult,
+} from 'edgeflow/protocol';
+import { type CacheRecord, readCachedStates } from '../db/run-index';
 import type { NewTaskRun } from '../domain/runs/task-run-docs';
 import type { Env } from '../env';
-import { type RunParts, systemClock } from './run-proposals';
+import { type RunParts, type RunProposals, systemClock } from './run-proposals';
 import { applyTaskBatch, cacheKeysToLookUp, toCacheRecord } from './task-batch';
 
 export interface TaskBatchOptions {
@@ -16,10 +23,21 @@ export interface TaskBatchOptions {
   omitStates?: boolean;
   /** Custom events sent with the batch: committed with it, delivered with its index write. */
   events?: unknown[];
+  /**
+   * The flow run's own proposal, made once the items are applied: one request, one index write (the
+   * SDK's last reports with the run's final state). Not made when an item was aborted.
+   */
+  flowRunState?: { state: StateCreate; force?: boolean };
 }
 
 export type TaskBatchReply =
-  | { kind: 'ok'; results: TaskRunBatchResult[]; written: boolean[] }
+  | {
+      kind: 'ok';
+      results: TaskRunBatchResult[];
+      written: boolean[];
+      /** The answer to `flowRunState`, when there was one. */
+      flowRun?: { result: OrchestrationResult; written: boolean };
+    }
   | { kind: 'not_found' }
   | { kind: 'stale_lease' };
 
@@ -27,6 +45,7 @@ export class RunTaskCalls {
   constructor(
     private readonly env: Env,
     private readonly run: RunParts,
+    private readonly proposals: RunProposals,
   ) {}
 
   /**
@@ -36,7 +55,7 @@ export class RunTaskCalls {
    */
   async applyBatch(
     items: TaskRunBatchItem[],
-    { leaseId, deferIndex = false, omitStates = false, events = [] }: TaskBatchOptions = {},
+    { leaseId, deferIndex = false, omitStates = false, events = [], flowRunState }: TaskBatchOptions = {},
   ): Promise<TaskBatchReply> {
     const storage = this.run.storage();
     const { outbox } = this.run;
@@ -59,12 +78,33 @@ export class RunTaskCalls {
     });
     await tagSlots.settle(tags.granted, (id) => storage.readTaskRun(id)?.doc.state_type ?? null, items);
     const cacheRecords = outcome.cacheInserts.map(toCacheRecord);
-    if (deferIndex) outbox.flushInBackground(cacheRecords);
-    else await outbox.flush(cacheRecords);
     const results = omitStates
       ? outcome.results.map((result) => ({ ...result, state: null }))
       : outcome.results;
+    if (flowRunState) {
+      const flowRun = await this.proposeAfter(outcome.results, flowRunState, cacheRecords);
+      return { kind: 'ok', results, written: outcome.written, flowRun };
+    }
+    if (deferIndex) outbox.flushInBackground(cacheRecords);
+    else await outbox.flush(cacheRecords);
     return { kind: 'ok', results, written: outcome.written };
+  }
+
+  /**
+   * The flow run's proposal after its batch: the items' changes and the run's go to the index in one
+   * write. An aborted item (the run no longer takes task runs: cancelled, paused) answers the flow
+   * run's proposal with its ABORT instead, as the SDK would have stopped on it before proposing.
+   */
+  private async proposeAfter(
+    results: TaskRunBatchResult[],
+    { state, force = false }: { state: StateCreate; force?: boolean },
+    cacheRecords: CacheRecord[],
+  ): Promise<{ result: OrchestrationResult; written: boolean }> {
+    const aborted = results.find((result) => result.status === 'ABORT');
+    const answer = aborted ? null : await this.proposals.propose(state, { force });
+    await this.proposals.settle(answer?.written ?? false, cacheRecords);
+    if (answer) return { result: answer.result, written: answer.written };
+    return { result: { status: 'ABORT', state: null, details: aborted!.details }, written: false };
   }
 
   /** Creates one task run, or returns the existing one with the same id or (task_key, dynamic_key). */

@@ -192,8 +192,16 @@ export const flowRunsRouter = createRouter()
   .openapi(count, async (c) => c.json(await countFlowRuns(c.env.DB, c.req.valid('json')), 200))
   .openapi(taskBatch, async (c) => {
     const { id } = c.req.valid('param');
-    const { items, lease_id, defer_index, omit_states, events, artifacts, artifact_progress } =
-      c.req.valid('json');
+    const {
+      items,
+      lease_id,
+      defer_index,
+      omit_states,
+      events,
+      artifacts,
+      artifact_progress,
+      flow_run_state,
+    } = c.req.valid('json');
     // Checked before anything is applied, so a refused artifact leaves the whole batch unapplied.
     const now = new Date();
     const made = checkedArtifacts(artifacts, { now, flowRunId: id, fieldPrefix: (i) => `artifacts[${i}].` });
@@ -202,12 +210,14 @@ export const flowRunsRouter = createRouter()
       deferIndex: defer_index,
       omitStates: omit_states,
       events: events.map(utcEvent),
+      flowRunState: flow_run_state,
     });
     if (reply.kind === 'not_found') throw notFound('flow_run', id);
     if (reply.kind === 'stale_lease') throw staleLease();
     // After the run took the batch: a resend stores each artifact once (by id), docs/artifacts.md.
     await saveArtifacts(c.env, made, { flowRunId: id, updates: artifact_progress, now });
-    return c.json({ results: reply.results }, 200);
+    const flowRunResult = reply.flowRun && { flow_run_result: reply.flowRun.result };
+    return c.json({ results: reply.results, ...flowRunResult }, 200);
   })
   .openapi(taskRunList, async (c) => {
     const { id } = c.req.valid('param');

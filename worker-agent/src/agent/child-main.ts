@@ -85,10 +85,12 @@ let running: AbortController | null = null;
  * Before the final state: when code of the run still runs past its grace period, this process hands
  * the final state to the agent and exits, so nothing of the run runs after its end.
  */
-async function handOverIfLeftover(final: StateCreate): Promise<void> {
+async function handOverIfLeftover(final: StateCreate, flushReports: () => Promise<void>): Promise<void> {
   const grace = graceSeconds();
   const leftovers = await settleLeftovers(grace);
   if (leftovers.length === 0) return;
+  // The agent proposes the final state: the reports that would have gone with it go first.
+  await flushReports();
   await send({ type: 'hand_over', state: finalWithLeftovers(final, leftovers, grace) });
   process.exit(0);
 }
@@ -120,9 +122,9 @@ async function execute(flowRun: FlowRun, leaseId: string | null): Promise<ChildO
     },
     {
       beforeRun: () => void send({ type: 'started', at: Date.now() }),
-      beforeFinal: async (final) => {
+      beforeFinal: async (final, flushReports) => {
         await flushLogs();
-        if (final) await handOverIfLeftover(final);
+        if (final) await handOverIfLeftover(final, flushReports);
       },
     },
   );

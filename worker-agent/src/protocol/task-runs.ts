@@ -16,7 +16,9 @@ import { FlowRunFilterSchema } from './flow-runs.ts';
 import { AndOperatorSchema, FlowFilterSchema } from './flows.ts';
 import {
   OrchestrationDetailsSchema,
+  OrchestrationResultSchema,
   OrchestrationStatusSchema,
+  SetStateBodySchema,
   StateCreateSchema,
   StateSchema,
   StateTypeSchema,
@@ -145,6 +147,12 @@ export const TaskRunBatchBodySchema = z
      * the states only cost bytes both ways. What is recorded for a resent item is the full answer.
      */
     omit_states: z.boolean().default(false),
+    /**
+     * The flow run's own next state, proposed once the items are applied, in the same request: the SDK
+     * sends its last reports with the run's final state (docs/sdk.md, "Reports and where the SDK
+     * waits"). Not proposed when an item was aborted: `flow_run_result` is then that ABORT.
+     */
+    flow_run_state: SetStateBodySchema.pick({ state: true, force: true }).optional(),
   })
   .refine(
     (body) =>
@@ -161,7 +169,11 @@ export const TaskRunBatchResultSchema = z.object({
 });
 export type TaskRunBatchResult = z.infer<typeof TaskRunBatchResultSchema>;
 
-export const TaskRunBatchResponseSchema = z.object({ results: z.array(TaskRunBatchResultSchema) });
+export const TaskRunBatchResponseSchema = z.object({
+  results: z.array(TaskRunBatchResultSchema),
+  /** The answer to `flow_run_state`, when the batch carried one. */
+  flow_run_result: OrchestrationResultSchema.optional(),
+});
 
 export const TaskRunFilterSchema = z
   .object({

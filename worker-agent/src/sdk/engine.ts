@@ -1,6 +1,5 @@
 // Runs one flow run the way Prefect's flow engine does: RUNNING, the function (its tasks reported in
-// batches as it goes), every report flushed, then its final state.
-import { randomUUID } from 'node:crypto';
+// batches as it goes), then its final state with the last reports.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StaleLeaseError } from '../client/index.ts';
 import { isTerminal, type OrchestrationResult, type State, type StateCreate } from '../protocol/index.ts';
@@ -10,7 +9,7 @@ import { type FlowDefinition, type FlowHook, validateParameters } from './flow.t
 import { LOG_LEVELS } from './logger.ts';
 import { PauseWatch, stoppedState } from './pause-watch.ts';
 import { captureConsole } from './prints.ts';
-import { TaskRunReporter } from './reporter.ts';
+import { type ReporterFailure, TaskRunReporter, withTransitionId } from './reporter.ts';
 import { resultPolicy } from './result-settings.ts';
 import { storeResult } from './results.ts';
 import type { SubflowOutcome } from './subflows.ts';
@@ -32,14 +31,42 @@ class Abort extends Error {
   override readonly name = 'Abort';
 }
 
+/** The reporter can take no more reports (its last batch went with the final state). */
+class ReportsStopped extends Error {
+  override readonly name = 'ReportsStopped';
+  readonly failure: ReporterFailure;
+  constructor(failure: ReporterFailure) {
+    super(failure.kind);
+    this.failure = failure;
+  }
+}
+
+/** How a run ends when its reports could not all land: as the first failed batch said. */
+function stoppedByReports(failure: ReporterFailure): FlowRunOutcome {
+  switch (failure.kind) {
+    case 'stale_lease':
+      return { kind: 'stale_lease' };
+    case 'aborted':
+      return { kind: 'aborted', reason: failure.reason };
+    case 'error':
+      throw failure.error;
+  }
+}
+
 /** The result of a proposal once WAITs are honoured: the state the run is now in. */
-async function propose(context: RunContext, proposal: StateCreate): Promise<State> {
-  const transitionId = randomUUID();
+async function propose(
+  context: RunContext,
+  proposal: StateCreate,
+  /** Proposes it first with the queued reports; null when it did not (reporter.ts). */
+  withReports?: (state: StateCreate) => Promise<OrchestrationResult | null>,
+): Promise<State> {
+  const state = withTransitionId(proposal);
+  let answered = (await withReports?.(state)) ?? null;
   for (;;) {
-    const result: OrchestrationResult = await context.client.setFlowRunState(context.flowRun.id, {
-      state: { ...proposal, state_details: { ...proposal.state_details, transition_id: transitionId } },
-      lease_id: context.leaseId,
-    });
+    const result: OrchestrationResult =
+      answered ??
+      (await context.client.setFlowRunState(context.flowRun.id, { state, lease_id: context.leaseId }));
+    answered = null;
     switch (result.status) {
       case 'ACCEPT':
       case 'REJECT':
@@ -196,10 +223,11 @@ export async function runFlowRun(
   hooks: {
     beforeRun?: () => void;
     /**
-     * Before the final state is proposed; the agent's child may hand `final` over to the agent instead.
+     * Before the final state is proposed; the agent's child may hand `final` over to the agent instead,
+     * once it has sent the queued reports (`flushReports`: they would otherwise go with the final state).
      * Null when the server's state already ended the run (paused or suspended from outside).
      */
-    beforeFinal?: (final: StateCreate | null) => Promise<void>;
+    beforeFinal?: (final: StateCreate | null, flushReports: () => Promise<void>) => Promise<void>;
   } = {},
 ): Promise<FlowRunOutcome> {
   const reporter = new TaskRunReporter(context.client, context.flowRun.id, context.leaseId);
@@ -213,20 +241,25 @@ export async function runFlowRun(
       }
       hooks.beforeRun?.();
       const result = await runAttempt(definition, context, reporter, attempt, running.id);
-      // Every task report lands before the flow run proposes its final state (docs/sdk.md, "Reports
-      // and where the SDK waits").
-      await reporter.flush();
-      const failure = reporter.failure;
-      if (failure?.kind === 'stale_lease') return { kind: 'stale_lease' };
-      if (failure?.kind === 'aborted') return { kind: 'aborted', reason: failure.reason };
-      if (failure?.kind === 'error') throw failure.error;
+      // Every task report lands before the flow run's final state: what is still queued goes in the
+      // same request, applied first (docs/sdk.md, "Reports and where the SDK waits").
+      await reporter.holdForFinalState();
+      const cancelled = cancelledBy(context.signal);
+      if (cancelled || result.stopped) await reporter.flush();
+      if (reporter.failure) return stoppedByReports(reporter.failure);
       // Cancelled: the agent reports CANCELLED once this process has stopped.
-      if (cancelledBy(context.signal))
-        return { kind: 'aborted', reason: describeError(context.signal!.reason) };
-      await hooks.beforeFinal?.(result.stopped ? null : result.final);
-      const after = result.stopped ?? (await propose(context, result.final));
+      if (cancelled) return { kind: 'aborted', reason: describeError(context.signal!.reason) };
+      await hooks.beforeFinal?.(result.stopped ? null : result.final, () => reporter.flush());
+      const after =
+        result.stopped ??
+        (await propose(context, result.final, async (state) => {
+          const answer = await reporter.proposeFlowRunState(state);
+          if (reporter.failure) throw new ReportsStopped(reporter.failure);
+          return answer;
+        }));
       if (after.type === 'SCHEDULED') {
         // RetryFailedFlows: AwaitingRetry with retry_type in_process is ours to run again, here.
+        reporter.release();
         await sleep(msUntil(after.state_details.scheduled_time), undefined, { signal: context.signal });
         continue;
       }
@@ -236,6 +269,7 @@ export async function runFlowRun(
       return { kind: 'final', state: after, value: result.value, error: result.error };
     }
   } catch (error) {
+    if (error instanceof ReportsStopped) return stoppedByReports(error.failure);
     if (error instanceof Abort) return { kind: 'aborted', reason: error.message };
     if (error instanceof StaleLeaseError) return { kind: 'stale_lease' };
     throw error;

@@ -2,13 +2,15 @@
 // the custom events the flow emits (docs/events.md): queued items go every 50 ms or 500 items, in
 // order within each task run; two batches may be in flight when
 // they hold different task runs. A proposal whose answer matters is sent with the queue ahead of it,
-// once nothing else is in flight, and its caller waits.
+// once nothing else is in flight, and its caller waits. The flow run's final state takes the last
+// reports with it, in one request.
 import { randomUUID } from 'node:crypto';
 import { type EdgeflowClient, StaleLeaseError } from '../client/index.ts';
 import type {
   ArtifactCreate,
   ArtifactProgress,
   EventCreate,
+  OrchestrationResult,
   StateCreate,
   TaskRunBatchItem,
   TaskRunBatchResult,
@@ -54,6 +56,8 @@ export class TaskRunReporter {
   #size = 0;
   #oldest = 0;
   #urgent = false;
+  /** Held for the flow run's final state (`holdForFinalState`): queued reports no longer go on a timer. */
+  #held = false;
   #timer: NodeJS.Timeout | undefined;
   /** A start due once the current turn of the event loop ends (`#startSoon`). */
   #soon: NodeJS.Immediate | undefined;
@@ -159,6 +163,41 @@ export class TaskRunReporter {
     }
   }
 
+  /**
+   * The flow function has returned: requests in flight land, and what is still queued waits to go with
+   * the flow run's final state (`proposeFlowRunState`) instead of on its own. A flush, a waited
+   * proposal or a full queue still sends at once. `release` undoes it (a flow run retried in place).
+   */
+  async holdForFinalState(): Promise<void> {
+    this.#held = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#sending) await this.#sending;
+  }
+
+  release(): void {
+    this.#held = false;
+    if (this.#size > 0) this.#schedule();
+  }
+
+  /**
+   * Proposes the flow run's state (with its transition id) together with the queued reports, which
+   * the server applies first: one request where there would be two. Null when it did not: nothing was
+   * queued, or more than one batch holds, or the server answered the items only (an older server), or
+   * the reporter failed (`failure` says how); otherwise the caller proposes through `set_state`, with
+   * everything queued sent by then.
+   */
+  async proposeFlowRunState(state: StateCreate): Promise<OrchestrationResult | null> {
+    await this.holdForFinalState();
+    if (this.failure || this.#size === 0) return null;
+    if (this.#size > this.#maxBatch || !this.#beside.fitsBesideFinalState()) {
+      await this.flush();
+      return null;
+    }
+    // A failed request leaves `failure` set (and no answer): the caller stops as it says.
+    return (await this.#dispatch(this.#takeBatch(false), state)) ?? null;
+  }
+
   /** Resolves once everything queued so far has been sent (or the reporter has failed). */
   async flush(): Promise<void> {
     while (this.#size > 0 || this.#sending) {
@@ -184,7 +223,7 @@ export class TaskRunReporter {
   /** After an item was queued: a full queue goes soon, else the interval's timer sends it (unless a send runs). */
   #sendWhenDue(): void {
     if (this.#size >= this.#maxBatch) this.#startSoon();
-    else if (!this.#sending) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
+    else if (!this.#sending && !this.#held) this.#timer ??= setTimeout(() => this.#start(), this.#intervalMs);
   }
 
   /**
@@ -213,14 +252,16 @@ export class TaskRunReporter {
   }
 
   #schedule(): void {
+    if (this.#held && !this.#due()) return;
     const wait = this.#due() ? 0 : Math.max(0, this.#oldest + this.#intervalMs - Date.now());
     if (wait === 0) this.#start();
     else this.#timer ??= setTimeout(() => this.#start(), wait);
   }
 
-  /** Something must go now: a waiter, a full batch, or items older than the interval. */
+  /** Something must go now: a waiter, a full batch, or items older than the interval (unless held). */
   #due(): boolean {
-    return this.#urgent || this.#size >= this.#maxBatch || Date.now() - this.#oldest >= this.#intervalMs;
+    if (this.#urgent || this.#size >= this.#maxBatch) return true;
+    return !this.#held && Date.now() - this.#oldest >= this.#intervalMs;
   }
 
   async #drain(): Promise<void> {
@@ -245,13 +286,14 @@ export class TaskRunReporter {
     }
   }
 
-  async #dispatch(batch: Batch): Promise<void> {
+  /** Sends `batch` (with the flow run's state when given: its answer is returned). */
+  async #dispatch(batch: Batch, flowRunState?: StateCreate): Promise<OrchestrationResult | undefined> {
     this.#inFlight++;
     const besideLanded = this.#beside.sending(batch);
     const ids = new Set(batch.items.map((queued) => taskRunIdOf(queued.item)));
     for (const id of ids) this.#busy.add(id);
     try {
-      await this.#send(batch);
+      return await this.#send(batch, flowRunState);
     } finally {
       for (const id of ids) this.#busy.delete(id);
       this.#inFlight--;
@@ -271,14 +313,17 @@ export class TaskRunReporter {
     return { items, ...beside };
   }
 
-  async #send({ items: batch, events, artifacts, progress }: Batch): Promise<void> {
+  async #send(
+    { items: batch, events, artifacts, progress }: Batch,
+    flowRunState?: StateCreate,
+  ): Promise<OrchestrationResult | undefined> {
     if (this.failure) {
       for (const queued of batch) queued.answer?.reject(failureError(this.failure));
       return;
     }
-    const waited = batch.some((queued) => queued.answer);
+    const waited = flowRunState !== undefined || batch.some((queued) => queued.answer);
     try {
-      const { results } = await this.#client.applyTaskRunBatch(this.#flowRunId, {
+      const { results, flow_run_result } = await this.#client.applyTaskRunBatch(this.#flowRunId, {
         items: batch.map((queued) => queued.item),
         ...(events.length > 0 ? { events } : {}),
         ...(artifacts.length > 0 ? { artifacts } : {}),
@@ -287,13 +332,15 @@ export class TaskRunReporter {
         // Nobody waits on the index or the states for plain reports; the flow run's final state
         // catches the index up, and an ABORT still says why in its details.
         defer_index: !waited,
-        omit_states: !waited,
+        omit_states: !batch.some((queued) => queued.answer),
+        ...(flowRunState ? { flow_run_state: { state: flowRunState, force: false } } : {}),
       });
       batch.forEach((queued, index) => {
         const result = results[index]!;
         if (queued.answer) queued.answer.resolve(result);
         else if (result.status === 'ABORT') this.#abortedBy(result);
       });
+      return flow_run_result;
     } catch (error) {
       this.failure = error instanceof StaleLeaseError ? { kind: 'stale_lease' } : { kind: 'error', error };
       for (const queued of batch) queued.answer?.reject(error);

@@ -46,6 +46,16 @@ export class ReportsBeside {
     return { events, artifacts, progress };
   }
 
+  /**
+   * Whether all that is queued fits in one batch sent with the flow run's final state. Artifacts do
+   * not: the server stores them after the run's object answers, and a run seen ended must already
+   * show them (docs/artifacts.md).
+   */
+  fitsBesideFinalState(): boolean {
+    const { events, artifacts, progress } = this.#queued;
+    return artifacts.length + progress.length === 0 && events.length <= MAX_EVENTS_PER_BATCH;
+  }
+
   /** `beside` is on its way; the returned function is called once its answer (or failure) came. */
   sending(beside: Beside): () => void {
     if (beside.artifacts.length + beside.progress.length === 0) return () => undefined;

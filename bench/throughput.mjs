@@ -6,6 +6,9 @@
 // server and of the agent with its flow-run processes (from /proc). Not in CI: it is timing.
 //   npm run bench:throughput [-- RUNS=100]   EDGEFLOW_API_URL to use a running server instead of starting
 //   one (BENCH_SERVER_PGID: its process group, for the CPU column)
+//   THROUGHPUT_BUNDLES=before=/tmp/before/index.js,after=   compares server builds instead (warm reuse only,
+//   the same agent, one server per build, THROUGHPUT_ROUNDS bursts each, interleaved; no gate): a build
+//   is a bundle `node scripts/server.mjs --prepare` made (.wrangler/deploy-bundle/index.js), empty for src/
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,11 @@ const GOAL_P95_MS = 2_000;
  */
 const WARM_UP_ROUNDS = 2;
 const SETTLE_MS = 3_000;
+/**
+ * Comparing builds, each burst waits past `workerd`'s ~10 s eviction of idle objects first: the other
+ * server's last burst then closes its run objects before this one, not during it.
+ */
+const BUILDS_SETTLE_MS = 12_000;
 const HEALTH_CLIENTS = 16;
 const HEALTH_MS = 2_000;
 
@@ -105,15 +113,21 @@ function groupCpuMs(pgid) {
 
 buildAgentIfStale();
 const external = process.env.EDGEFLOW_API_URL;
-const server = external
-  ? {
-      url: external,
-      client: new EdgeflowClient({ apiUrl: external, apiKey: process.env.EDGEFLOW_API_KEY ?? DEV_KEY }),
-      // Its process group, for the CPU column (BENCH_SERVER_PGID); unknown otherwise.
-      process: process.env.BENCH_SERVER_PGID ? { pid: Number(process.env.BENCH_SERVER_PGID) } : undefined,
-      stop: async () => undefined,
-    }
-  : await startServer();
+const bundles = process.env.THROUGHPUT_BUNDLES?.split(',').map((entry) => {
+  const [label, path = ''] = entry.split('=');
+  return { label, path };
+});
+const server = bundles
+  ? null
+  : external
+    ? {
+        url: external,
+        client: new EdgeflowClient({ apiUrl: external, apiKey: process.env.EDGEFLOW_API_KEY ?? DEV_KEY }),
+        // Its process group, for the CPU column (BENCH_SERVER_PGID); unknown otherwise.
+        process: process.env.BENCH_SERVER_PGID ? { pid: Number(process.env.BENCH_SERVER_PGID) } : undefined,
+        stop: async () => undefined,
+      }
+    : await startServer();
 const project = tempProject({ 'flows/burst.ts': FLOW });
 const file = join(project.dir, 'started.txt');
 const lines = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []);
@@ -136,7 +150,7 @@ async function waitForLines(tags, timeoutMs) {
 }
 
 /** Polls until every run has ended; the runs as the server has them. */
-async function waitForEnds(ids, timeoutMs) {
+async function waitForEnds(server, ids, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const runs = await server.client.filterFlowRuns({ flow_runs: { id: { any_: ids } }, limit: ids.length });
@@ -146,7 +160,7 @@ async function waitForEnds(ids, timeoutMs) {
   }
 }
 
-async function burst(contender, flowId) {
+async function burst(server, contender, flowId, round = 0) {
   const agent = await startAgent({
     server,
     pool: contender.pool,
@@ -166,20 +180,22 @@ async function burst(contender, flowId) {
         Array.from({ length: LIMIT }, (_, i) => create(`${contender.pool}-warm-${round}-${i}`)),
       );
       await waitForEnds(
+        server,
         warmUps.map((run) => run.id),
         120_000,
       );
     }
-    await sleep(SETTLE_MS);
+    await sleep(bundles ? BUILDS_SETTLE_MS : SETTLE_MS);
     const health = await healthRate(server.url);
 
-    const tags = Array.from({ length: RUNS }, (_, i) => `${contender.pool}-${i}`);
+    const tags = Array.from({ length: RUNS }, (_, i) => `${contender.pool}-${round}-${i}`);
     const cpuBefore = { server: groupCpuMs(server.process?.pid), agent: groupCpuMs(agent.pid) };
     const begin = Date.now();
     const runs = await Promise.all(tags.map(create));
     const created = Date.now();
     await waitForLines(tags, 600_000);
     const ended = await waitForEnds(
+      server,
       runs.map((run) => run.id),
       600_000,
     );
@@ -216,13 +232,62 @@ async function burst(contender, flowId) {
   }
 }
 
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** THROUGHPUT_BUNDLES: each build's warm bursts, interleaved round by round, medians side by side. */
+async function compareBuilds() {
+  const rounds = Number(process.env.THROUGHPUT_ROUNDS ?? 3);
+  const contenders = [];
+  try {
+    for (const bundle of bundles) {
+      if (bundle.path) process.env.EDGEFLOW_BUNDLE = bundle.path;
+      else delete process.env.EDGEFLOW_BUNDLE;
+      const started = await startServer();
+      const flow = await started.client.createFlow({ name: 'burst' });
+      contenders.push({ bundle, server: started, flowId: flow.id, results: [] });
+    }
+    const warm = { ...CONTENDERS[0], pool: 'bench-builds' };
+    for (let round = 0; round < rounds; round++) {
+      for (const contender of contenders) {
+        process.stderr.write(`round ${round + 1}/${rounds}: ${contender.bundle.label}\n`);
+        contender.results.push(await burst(contender.server, warm, contender.flowId, round));
+      }
+    }
+  } finally {
+    for (const contender of contenders) await contender.server.stop();
+    project.remove();
+  }
+  console.log(
+    `\nwarm bursts of ${RUNS} runs, --limit ${LIMIT}, ${rounds} rounds per build (medians; each round in brackets); load average ${loadavg()[0].toFixed(1)}\n`,
+  );
+  const list = (values, digits) => `[${values.map((value) => value.toFixed(digits)).join(', ')}]`;
+  for (const { bundle, results } of contenders) {
+    const seconds = results.map((result) => result.seconds);
+    const cpu = results.map((result) => result.cpuPerRun.server);
+    const p95 = results.map((result) => result.p95);
+    console.log(
+      `${bundle.label.padEnd(10)} burst ${median(seconds).toFixed(2)} s ${list(seconds, 2)}  server CPU/run ${median(cpu).toFixed(1)} ms ${list(cpu, 1)}  pickup p95 ${median(p95).toFixed(0)} ms`,
+    );
+  }
+  const [first, last] = [contenders[0], contenders.at(-1)];
+  const ratio = (pick) => median(first.results.map(pick)) / median(last.results.map(pick));
+  console.log(
+    `\n${last.bundle.label} vs ${first.bundle.label}: bursts ${ratio((result) => result.seconds).toFixed(2)}x as fast, server CPU per run ${ratio((result) => result.cpuPerRun.server).toFixed(2)}x less`,
+  );
+}
+
+if (bundles) {
+  await compareBuilds();
+  process.exit(0);
+}
+
 let exitCode = 0;
 try {
   const flow = await server.client.createFlow({ name: 'burst' });
   const results = [];
   for (const contender of CONTENDERS) {
     process.stderr.write(`${contender.label}: ${RUNS} runs at once, --limit ${LIMIT}\n`);
-    results.push(await burst(contender, flow.id));
+    results.push(await burst(server, contender, flow.id));
   }
 
   const s = (value) => `${value.toFixed(2).padStart(7)} s`;

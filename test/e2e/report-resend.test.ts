@@ -15,6 +15,7 @@ import {
   startAgent,
   startServer,
   tempProject,
+  waitUntil,
 } from './harness.ts';
 import { finished } from './sdk-helpers.ts';
 
@@ -25,6 +26,13 @@ import { flow } from '${SDK_URL}';
 const child = flow(async ({ x }: { x: number }) => x + 1, { name: 'resend-child' });
 
 export const parent = flow(async () => child({ x: 1 }), { name: 'resend-parent' });
+`,
+  'flows/one-task.ts': `
+import { flow, task } from '${SDK_URL}';
+
+const double = task((x: number) => x * 2, { name: 'double' });
+
+export const oneTask = flow(async () => double(21), { name: 'resend-one-task' });
 `,
 };
 
@@ -178,6 +186,51 @@ describe('a report whose answer is lost is sent again, and the server records it
       flow_runs: { parent_task_run_id: { any_: [link!.id] } },
     });
     expect(children.map((child) => child.state_type)).toEqual(['COMPLETED']);
+  });
+
+  it("a flow run's last reports with its final state: the resend writes each state once", async () => {
+    agent ??= await startAgent({
+      server: { ...server, url: proxyUrl },
+      pool: 'e2e-resend',
+      cwd: project.dir,
+    });
+    const flow = await server.client.createFlow({ name: 'resend-one-task' });
+    const run = await server.client.createFlowRun({
+      flow_id: flow.id,
+      work_pool_name: 'e2e-resend',
+      entrypoint: 'flows/one-task.ts:oneTask',
+    });
+    const batchPath = `/api/flow_runs/${run.id}/task_runs/batch`;
+    toCut.push((request) => request.path === batchPath && request.body.includes('"flow_run_state"'));
+    const done = await finished({ server, project, agent, pool: 'e2e-resend' }, run);
+    // The server has the final state from the first send; the resend follows after the client's backoff.
+    await waitUntil(
+      async () => sentTo('POST', batchPath).length,
+      (count) => count >= 2,
+      10_000,
+      'the final batch to be sent again',
+    );
+
+    expect(done.state_type).toBe('COMPLETED');
+    expect(toCut).toHaveLength(0);
+    // The task's reports and the final state went together, twice (the first answer cut), and the
+    // final state never went on its own.
+    const batches = sentTo('POST', batchPath).map((request) => JSON.parse(request.body));
+    expect(batches).toHaveLength(2);
+    expect(batches[1]).toEqual(batches[0]);
+    expect(batches[0].flow_run_state.state.type).toBe('COMPLETED');
+    const finalProposals = sentTo('POST', `/api/flow_runs/${run.id}/set_state`).filter((request) =>
+      request.body.includes('"COMPLETED"'),
+    );
+    expect(finalProposals).toHaveLength(0);
+    const states = await server.client.readFlowRunStates(run.id);
+    expect(states.map((state) => state.type)).toEqual(['SCHEDULED', 'PENDING', 'RUNNING', 'COMPLETED']);
+    const [task] = await server.client.listTaskRuns(run.id);
+    const taskStates = await server.client.readTaskRunStates(task!.id);
+    expect(taskStates.map((state) => state.type)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
+    // The index has both once the run is seen ended.
+    const indexed = await server.client.filterTaskRuns({ task_runs: { flow_run_id: { any_: [run.id] } } });
+    expect(indexed.map((found) => found.state_type)).toEqual(['COMPLETED']);
   });
 
   it('`edgeflow run` without --idempotency-key: the resent create makes one run', async () => {

@@ -83,6 +83,8 @@ export class RunTaskCalls {
       : outcome.results;
     if (flowRunState) {
       const flowRun = await this.proposeAfter(outcome.results, flowRunState, cacheRecords);
+      // Deleted meanwhile (a delete that came in while this batch waited on D1 or a tag limit).
+      if (!flowRun) return { kind: 'not_found' };
       return { kind: 'ok', results, written: outcome.written, flowRun };
     }
     if (deferIndex) outbox.flushInBackground(cacheRecords);
@@ -99,12 +101,16 @@ export class RunTaskCalls {
     results: TaskRunBatchResult[],
     { state, force = false }: { state: StateCreate; force?: boolean },
     cacheRecords: CacheRecord[],
-  ): Promise<{ result: OrchestrationResult; written: boolean }> {
+  ): Promise<{ result: OrchestrationResult; written: boolean } | null> {
     const aborted = results.find((result) => result.status === 'ABORT');
-    const answer = aborted ? null : await this.proposals.propose(state, { force });
-    await this.proposals.settle(answer?.written ?? false, cacheRecords);
-    if (answer) return { result: answer.result, written: answer.written };
-    return { result: { status: 'ABORT', state: null, details: aborted!.details }, written: false };
+    if (aborted) {
+      await this.proposals.settle(false, cacheRecords);
+      return { result: { status: 'ABORT', state: null, details: aborted.details }, written: false };
+    }
+    const answer = await this.proposals.propose(state, { force });
+    if (!answer) return null;
+    await this.proposals.settle(answer.written, cacheRecords);
+    return { result: answer.result, written: answer.written };
   }
 
   /** Creates one task run, or returns the existing one with the same id or (task_key, dynamic_key). */

@@ -257,9 +257,10 @@ export async function runFlowRun(
           if (reporter.failure) throw new ReportsStopped(reporter.failure);
           return answer;
         }));
+      // Reports made from here on (a retry's, a hook's) go on the timer again, as before the hold.
+      reporter.release();
       if (after.type === 'SCHEDULED') {
         // RetryFailedFlows: AwaitingRetry with retry_type in_process is ours to run again, here.
-        reporter.release();
         await sleep(msUntil(after.state_details.scheduled_time), undefined, { signal: context.signal });
         continue;
       }

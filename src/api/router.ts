@@ -48,6 +48,19 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { required: true, content: { 'application/json': { schema } } } as const;
 }
 
+/** A JSON request body that may be left out: read it with `withDefaults`. */
+export function optionalJsonBody<T extends z.ZodType>(schema: T) {
+  return { required: false, content: { 'application/json': { schema } } } as const;
+}
+
+/**
+ * An optional body as its schema reads it. When none was sent the validator hands over `{}` as it is,
+ * not parsed, so the schema's defaults are applied here (a body that was sent is parsed again: a no-op).
+ */
+export function withDefaults<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  return schema.parse(body ?? {});
+}
+
 /** A JSON response of the given schema. */
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { 'application/json': { schema } } } as const;

@@ -24,7 +24,7 @@ import { decrementUnleased, incrementUnleased } from '../../durable/unleased-slo
 import type { Env } from '../../env';
 import { ApiError, conflict, notFound } from '../errors';
 import { requiresScope } from '../route-scopes';
-import { createRouter, jsonBody, jsonResponse } from '../router';
+import { createRouter, jsonBody, jsonResponse, optionalJsonBody, withDefaults } from '../router';
 
 const errorResponse = (description: string) => jsonResponse(ApiErrorBodySchema, description);
 const IdOrNameParam = z.object({ id_or_name: z.string().min(1).max(200) });
@@ -57,7 +57,7 @@ const filter = createRoute({
   security: requiresScope('read'),
   summary: 'List limits in name order, with their slots as they stand now',
   request: {
-    body: { required: false, content: { 'application/json': { schema: ConcurrencyLimitFilterBodySchema } } },
+    body: optionalJsonBody(ConcurrencyLimitFilterBodySchema),
   },
   responses: { 200: jsonResponse(z.array(ConcurrencyLimitSchema), 'A page of limits') },
 });
@@ -160,7 +160,7 @@ const renew = createRoute({
   summary: "Move a lease's deadline lease_duration seconds from now",
   request: {
     params: z.object({ lease_id: z.uuid() }),
-    body: { required: false, content: { 'application/json': { schema: RenewLeaseSchema } } },
+    body: optionalJsonBody(RenewLeaseSchema),
   },
   responses: { 204: { description: 'Renewed' }, 410: errorResponse('The lease lapsed or was released') },
 });
@@ -207,9 +207,7 @@ export const concurrencyLimitsRouter = createRouter()
     return c.json(answer.limit, 201);
   })
   .openapi(filter, async (c) => {
-    // Without a body the validator hands over `{}`, not the schema's defaults.
-    const body = c.req.valid('json');
-    const [offset, limit] = [body?.offset ?? 0, body?.limit ?? 200];
+    const { offset, limit } = withDefaults(ConcurrencyLimitFilterBodySchema, c.req.valid('json'));
     const names = await limitNames(c.env.DB, offset, limit);
     const limits = await Promise.all(names.map((name) => namedLimitObject(c.env, name).readLimit()));
     return c.json(
@@ -279,8 +277,7 @@ export const concurrencyLimitsRouter = createRouter()
   )
   .openapi(renew, async (c) => {
     const { lease_id } = c.req.valid('param');
-    // Without a body the validator hands over `{}`, not the schema's default: Prefect's 300 s is applied here.
-    const lease_duration = c.req.valid('json')?.lease_duration ?? 300;
+    const { lease_duration } = withDefaults(RenewLeaseSchema, c.req.valid('json'));
     if (!(await renewLease(c.env, lease_id, lease_duration))) {
       throw new ApiError(
         410,

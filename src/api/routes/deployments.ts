@@ -44,7 +44,7 @@ import {
   upsertEvents,
 } from '../lifecycle-events';
 import { requiresScope } from '../route-scopes';
-import { createRouter, jsonBody, jsonResponse } from '../router';
+import { createRouter, jsonBody, jsonResponse, optionalJsonBody, withDefaults } from '../router';
 
 const IdParam = z.object({ id: z.uuid() });
 const noContent = { 204: { description: 'Done' } };
@@ -136,7 +136,7 @@ const createRun = createRoute({
   security: requiresScope('agent'),
   request: {
     params: IdParam,
-    body: { required: false, content: { 'application/json': { schema: DeploymentFlowRunCreateSchema } } },
+    body: optionalJsonBody(DeploymentFlowRunCreateSchema),
   },
   responses: {
     201: jsonResponse(FlowRunSchema, 'Flow run created, SCHEDULED and dispatched through its pool'),
@@ -267,7 +267,7 @@ export const deploymentsRouter = createRouter()
   })
   .openapi(createRun, async (c) => {
     const { id } = c.req.valid('param');
-    const body = DeploymentFlowRunCreateSchema.parse(c.req.valid('json') ?? {});
+    const body = withDefaults(DeploymentFlowRunCreateSchema, c.req.valid('json'));
     const deployment = await deploymentOr404(c.env, id);
     const { created, run } = await createDeploymentRun(c.env, deployment, body, new Date());
     return c.json(run, created ? 201 : 200);

@@ -23,7 +23,7 @@ import { checkedArtifacts, saveArtifacts } from '../artifact-data';
 import { ApiError, conflict, flowNotFound, notFound } from '../errors';
 import { utcEvent } from '../events-input';
 import { requiresScope } from '../route-scopes';
-import { createRouter, jsonBody, jsonResponse } from '../router';
+import { createRouter, jsonBody, jsonResponse, optionalJsonBody } from '../router';
 
 const IdParam = z.object({ id: z.uuid() });
 const staleLease = () =>
@@ -100,7 +100,7 @@ const resume = createRoute({
   security: requiresScope('agent'),
   request: {
     params: IdParam,
-    body: { required: false, content: { 'application/json': { schema: ResumeBodySchema } } },
+    body: optionalJsonBody(ResumeBodySchema),
   },
   responses: {
     201: jsonResponse(OrchestrationResultSchema, 'The run left PAUSED'),

@@ -15,7 +15,7 @@ import { namedLimitObject } from '../../durable/objects';
 import type { Env } from '../../env';
 import { notFound } from '../errors';
 import { requiresScope } from '../route-scopes';
-import { createRouter, jsonBody, jsonResponse } from '../router';
+import { createRouter, jsonBody, jsonResponse, optionalJsonBody, withDefaults } from '../router';
 
 const errorResponse = (description: string) => jsonResponse(ApiErrorBodySchema, description);
 const TagParam = z.object({ tag: LimitNameSchema });
@@ -65,7 +65,7 @@ const filter = createRoute({
   security: requiresScope('read'),
   summary: 'Tag concurrency limits, in tag order',
   request: {
-    body: { required: false, content: { 'application/json': { schema: ConcurrencyLimitFilterBodySchema } } },
+    body: optionalJsonBody(ConcurrencyLimitFilterBodySchema),
   },
   responses: { 200: jsonResponse(z.array(TagConcurrencyLimitSchema), 'A page of tag limits') },
 });
@@ -114,9 +114,7 @@ export const tagConcurrencyLimitsRouter = createRouter()
     return c.json(await tagView(c.env, limit), 200);
   })
   .openapi(filter, async (c) => {
-    // Without a body the validator hands over `{}`, not the schema's defaults.
-    const body = c.req.valid('json');
-    const [offset, limit] = [body?.offset ?? 0, body?.limit ?? 200];
+    const { offset, limit } = withDefaults(ConcurrencyLimitFilterBodySchema, c.req.valid('json'));
     const names = await limitNames(c.env.DB, offset, limit, TAG_PREFIX);
     const limits = await Promise.all(names.map((name) => namedLimitObject(c.env, name).readLimit()));
     const views = await Promise.all(limits.filter((l) => l !== null).map((l) => tagView(c.env, l)));

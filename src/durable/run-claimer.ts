@@ -14,6 +14,7 @@ import {
 } from '../domain/dispatch';
 import type { ClaimTickets } from './claim-tickets';
 import type { Clock } from './clock';
+import type { ClaimReply } from './dispatch';
 import type { ClaimIdentity } from './held-claims';
 import type { FlowRunHandle } from './objects';
 import type { DueRun, PoolRun, PoolStorage } from './pool-storage';
@@ -46,10 +47,19 @@ export class RunClaimer {
       const picks = planClaims(ordered, free, limit - claimed.length);
       if (picks.length === 0) break;
       ordered = ordered.filter((run) => !picks.includes(run));
-      const results = await Promise.all(picks.map((run) => this.claimOne(run, agent, interval)));
-      results.forEach((result, i) => {
-        if (result) claimed.push(result);
-        else releaseSlot(free, picks[i]!.queue);
+      const replies = await Promise.all(picks.map((run) => this.claimOne(run, agent)));
+      // The leases are recorded together once every run object has answered: one commit of this
+      // object for the whole claim, not one per run (each commit waits for the disk).
+      const deadline = leaseDeadline(this.deps.clock().now(), interval);
+      replies.forEach((reply, i) => {
+        const run = picks[i]!;
+        if (reply?.kind === 'claimed') {
+          storage.recordClaim(run.id, reply.leaseId, agent, interval, deadline);
+          claimed.push({ flow_run: reply.run, lease_id: reply.leaseId, work_queue_name: run.queue });
+          return;
+        }
+        if (reply?.kind === 'skipped') storage.markSkipped(run.id, run.version);
+        releaseSlot(free, run.queue);
       });
     }
     if (claimed.length > 0) await this.deps.armAlarm();
@@ -104,19 +114,12 @@ export class RunClaimer {
     return runs;
   }
 
-  private async claimOne(run: DueRun, agent: string, interval: number): Promise<ClaimedFlowRun | null> {
+  /** Null when the call failed: the run stays queued and the next claim tries it again. */
+  private async claimOne(run: DueRun, agent: string): Promise<(ClaimReply & { leaseId: string }) | null> {
     const leaseId = crypto.randomUUID();
     try {
-      const reply = await this.deps.runObject(run.id).claim(leaseId, agent);
-      if (reply.kind === 'skipped') {
-        this.deps.storage.markSkipped(run.id, run.version);
-        return null;
-      }
-      const deadline = leaseDeadline(this.deps.clock().now(), interval);
-      this.deps.storage.recordClaim(run.id, leaseId, agent, interval, deadline);
-      return { flow_run: reply.run, lease_id: leaseId, work_queue_name: run.queue };
+      return { ...(await this.deps.runObject(run.id).claim(leaseId, agent)), leaseId };
     } catch (error) {
-      // Left queued: the next claim tries it again.
       console.error(`claiming flow run ${run.id} failed`, error);
       return null;
     }

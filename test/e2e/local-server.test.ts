@@ -48,6 +48,20 @@ describe('the local server', () => {
     expect(migrations!.results.map((row) => row.name)).toContain('0000_init.sql');
   });
 
+  it("serves the dashboard's files under /static from the assets, with their cache headers, and every other path from the Worker", async () => {
+    const css = await fetch(`${server.url}/static/dashboard.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(css.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await css.text()).length).toBeGreaterThan(0);
+    // `run_worker_first` sends these straight to the Worker: its JSON, its sign-in redirect.
+    const health = await fetch(`${server.url}/api/health`);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const page = await fetch(`${server.url}/runs`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toMatch(/\/signin/);
+  });
+
   it('answers a body over the limit with its 413, not a connection reset under the client still sending it', async () => {
     const body = Buffer.alloc(20 * 1024 * 1024, 'x');
     const answer = await new Promise<{ status: number; text: string }>((done, fail) => {

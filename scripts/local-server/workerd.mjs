@@ -27,8 +27,9 @@ function workerLogs(rank) {
 
 /**
  * Miniflare's options for serving `bundlePath` on host:port. Request lines and the Worker's logs follow
- * `logLevel`; `/cdn-cgi/local/scheduled` fires the Cron Trigger as under `wrangler dev`; the `Request.cf`
- * object is a local placeholder (no download); local observability stays off unless `observability`.
+ * `logLevel`; `/cdn-cgi/local/scheduled` fires the Cron Trigger as under `wrangler dev`; `Request.cf` is
+ * empty (no download; Miniflare's placeholder cost a JSON copy at every hop, docs/performance.md); local
+ * observability stays off unless `observability`.
  */
 export function serverOptions({ miniflare, config, workerOptions, bundlePath, ...how }) {
   const { host, port, resourcePersistencePath, logLevel, observability } = how;
@@ -36,7 +37,7 @@ export function serverOptions({ miniflare, config, workerOptions, bundlePath, ..
   return miniflare.convertV4MiniflareOptions({
     host,
     port,
-    cf: false,
+    cf: {},
     log: new miniflare.Log(miniflareLogLevel(miniflare.LogLevel, rank)),
     logRequests: rank >= logLevelRank('info'),
     handleStructuredLogs: workerLogs(rank),

@@ -1,5 +1,6 @@
-// Writes of the D1 index, made only by run objects: versioned upserts, so a late write never
-// overwrites a newer one, and one `db.batch` per flush however many task runs it carries.
+// Writes of the D1 index, made by run objects (or for several at once by a claim's pool, from what the
+// objects handed over): versioned upserts, so a late write never overwrites a newer one, and one
+// `db.batch` per flush however many task runs it carries.
 import { drizzle } from 'drizzle-orm/d1';
 import type { FlowRun } from 'edgeflow/protocol';
 import { taskRunCache } from './schema';
@@ -60,6 +61,16 @@ ON CONFLICT (id) DO UPDATE SET name = excluded.name, state_type = excluded.state
   start_time = excluded.start_time, end_time = excluded.end_time, doc = excluded.doc
 WHERE excluded.state_version > flow_runs.state_version`;
 
+/**
+ * The same row change for a run whose row the index already has (its create wrote it), as an UPDATE:
+ * a write made outside the run's object (a claim's, `writeRunIndexes`) never brings back a row that a
+ * delete removed meanwhile. A row not there yet is left to the object, whose outbox still holds it.
+ */
+const FLOW_RUN_UPDATE = `UPDATE flow_runs SET name = ?2, state_type = ?3, state_name = ?4, state_version = ?5, tags = ?6,
+  work_queue_name = ?7, expected_start_time = ?8, next_scheduled_start_time = ?9, start_time = ?10, end_time = ?11,
+  doc = ?12
+WHERE id = ?1 AND state_version < ?5`;
+
 // Tags follow the row only when this write is the one that landed (same version). Only tags the run no
 // longer has are deleted: a delivery made again (an object evicted before its next write) changes no
 // row, and a delivery that changed nothing wakes no automations evaluator (run-outbox-rows.ts).
@@ -67,31 +78,52 @@ const LANDED = '(SELECT state_version FROM flow_runs WHERE id = ?1) = ?2';
 const TAGS_CLEAR = `DELETE FROM flow_run_tags WHERE flow_run_id = ?1 AND tag NOT IN (SELECT value FROM json_each(?3)) AND ${LANDED}`;
 const TAGS_INSERT = `INSERT OR IGNORE INTO flow_run_tags (flow_run_id, tag) SELECT ?1, value FROM json_each(?3) WHERE ${LANDED}`;
 
-function flowRunStatements(database: D1Database, run: IndexedFlowRun): D1PreparedStatement[] {
+function flowRunStatements(
+  database: D1Database,
+  run: IndexedFlowRun,
+  { updateOnly = false }: { updateOnly?: boolean } = {},
+): D1PreparedStatement[] {
   const { doc, version } = run;
   const tags = JSON.stringify(doc.tags);
-  const upsert = database
-    .prepare(FLOW_RUN_UPSERT)
-    .bind(
-      doc.id,
-      doc.flow_id,
-      doc.name,
-      doc.state_type,
-      doc.state_name,
-      version,
-      tags,
-      doc.deployment_id,
-      doc.work_pool_name,
-      doc.work_queue_name,
-      doc.parent_task_run_id,
-      doc.idempotency_key,
-      doc.expected_start_time,
-      doc.next_scheduled_start_time,
-      doc.start_time,
-      doc.end_time,
-      doc.created,
-      JSON.stringify(doc),
-    );
+  const upsert = updateOnly
+    ? database
+        .prepare(FLOW_RUN_UPDATE)
+        .bind(
+          doc.id,
+          doc.name,
+          doc.state_type,
+          doc.state_name,
+          version,
+          tags,
+          doc.work_queue_name,
+          doc.expected_start_time,
+          doc.next_scheduled_start_time,
+          doc.start_time,
+          doc.end_time,
+          JSON.stringify(doc),
+        )
+    : database
+        .prepare(FLOW_RUN_UPSERT)
+        .bind(
+          doc.id,
+          doc.flow_id,
+          doc.name,
+          doc.state_type,
+          doc.state_name,
+          version,
+          tags,
+          doc.deployment_id,
+          doc.work_pool_name,
+          doc.work_queue_name,
+          doc.parent_task_run_id,
+          doc.idempotency_key,
+          doc.expected_start_time,
+          doc.next_scheduled_start_time,
+          doc.start_time,
+          doc.end_time,
+          doc.created,
+          JSON.stringify(doc),
+        );
   if (run.tagsIndexed) return [upsert];
   return [
     upsert,
@@ -155,6 +187,25 @@ export async function writeRunIndex(
     }
   }
   statements.push(...extra);
+  if (statements.length === 0) return 0;
+  const results = await database.batch(statements);
+  return results.reduce((changed, result) => changed + (result.meta?.changes ?? 0), 0);
+}
+
+/**
+ * Several runs' rows in one round trip to D1 (the runs one claim took, handed over by their objects,
+ * src/durable/claim-index.ts), with `extra` statements (their events). Rows are only updated, never
+ * made (`FLOW_RUN_UPDATE`). Returns how many rows it changed.
+ */
+export async function writeRunIndexes(
+  database: D1Database,
+  flowRuns: IndexedFlowRun[],
+  extra: D1PreparedStatement[] = [],
+): Promise<number> {
+  const statements = [
+    ...flowRuns.flatMap((run) => flowRunStatements(database, run, { updateOnly: true })),
+    ...extra,
+  ];
   if (statements.length === 0) return 0;
   const results = await database.batch(statements);
   return results.reduce((changed, result) => changed + (result.meta?.changes ?? 0), 0);

@@ -4,9 +4,11 @@
 // still goes through the rules.
 import type { FlowRun } from 'edgeflow/protocol';
 import type { DispatchView } from '../domain/dispatch';
+import type { HandedOverIndex } from './run-outbox';
 
 export type ClaimReply =
-  | { kind: 'claimed'; run: FlowRun }
+  /** `index`: the run's index rows, for the pool to write (asked for with `handOverIndex`). */
+  | { kind: 'claimed'; run: FlowRun; index?: HandedOverIndex }
   /** The rules refused the PENDING transition (already claimed, cancelled, deleted…): skip the run. */
   | { kind: 'skipped'; reason: string };
 
@@ -17,8 +19,12 @@ export interface WorkPoolDispatchApi {
 
 /** The run side, as the pool object calls it. */
 export interface FlowRunDispatchApi {
-  /** Proposes PENDING through the rules; on ACCEPT records the lease and returns the run. */
-  claim(leaseId: string, agentName: string): Promise<ClaimReply>;
+  /**
+   * Proposes PENDING through the rules; on ACCEPT records the lease and returns the run. With
+   * `handOverIndex`, the reply may carry the run's index rows instead of the object writing them: the
+   * pool then writes them before it answers the claim.
+   */
+  claim(leaseId: string, agentName: string, options?: { handOverIndex?: boolean }): Promise<ClaimReply>;
   /** Proposes CRASHED for the attempt holding `leaseId` (no-op if the lease is no longer current), then reschedules per retries. */
   crash(leaseId: string, reason: string): Promise<void>;
   /** Proposes SCHEDULED "Late" through the mark-late policy. */

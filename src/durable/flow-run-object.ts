@@ -248,8 +248,8 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
 
   // --- Dispatch: called by the run's work pool object (see run-dispatch.ts) ---
 
-  claim(leaseId: string, agentName: string): Promise<ClaimReply> {
-    return this.dispatch.claim(leaseId, agentName);
+  claim(leaseId: string, agentName: string, options?: { handOverIndex?: boolean }): Promise<ClaimReply> {
+    return this.dispatch.claim(leaseId, agentName, options);
   }
 
   unclaim(leaseId: string, reason: string): Promise<void> {

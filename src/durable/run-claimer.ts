@@ -12,6 +12,7 @@ import {
   releaseSlot,
   replayableLeases,
 } from '../domain/dispatch';
+import type { HandedOverRun } from './claim-index';
 import type { ClaimTickets } from './claim-tickets';
 import type { Clock } from './clock';
 import type { ClaimReply } from './dispatch';
@@ -26,6 +27,8 @@ export interface RunClaimerDeps {
   runObject: (flowRunId: string) => FlowRunHandle;
   /** New leases bring deadlines the pool's alarm must watch. */
   armAlarm: () => Promise<void>;
+  /** Writes the index rows the claimed runs' objects handed over, in one D1 batch (claim-index.ts). */
+  indexClaimed: (handed: HandedOverRun[]) => Promise<void>;
 }
 
 export class RunClaimer {
@@ -47,20 +50,25 @@ export class RunClaimer {
       const picks = planClaims(ordered, free, limit - claimed.length);
       if (picks.length === 0) break;
       ordered = ordered.filter((run) => !picks.includes(run));
-      const replies = await Promise.all(picks.map((run) => this.claimOne(run, agent)));
+      // Several runs at once: their objects hand their index rows over, for one D1 write of them all.
+      const handOverIndex = picks.length > 1;
+      const replies = await Promise.all(picks.map((run) => this.claimOne(run, agent, handOverIndex)));
       // The leases are recorded together once every run object has answered: one commit of this
       // object for the whole claim, not one per run (each commit waits for the disk).
       const deadline = leaseDeadline(this.deps.clock().now(), interval);
+      const handed: HandedOverRun[] = [];
       replies.forEach((reply, i) => {
         const run = picks[i]!;
         if (reply?.kind === 'claimed') {
           storage.recordClaim(run.id, reply.leaseId, agent, interval, deadline);
           claimed.push({ flow_run: reply.run, lease_id: reply.leaseId, work_queue_name: run.queue });
+          if (reply.index) handed.push({ runId: run.id, index: reply.index });
           return;
         }
         if (reply?.kind === 'skipped') storage.markSkipped(run.id, run.version);
         releaseSlot(free, run.queue);
       });
+      await this.deps.indexClaimed(handed);
     }
     if (claimed.length > 0) await this.deps.armAlarm();
     return claimed;
@@ -115,10 +123,14 @@ export class RunClaimer {
   }
 
   /** Null when the call failed: the run stays queued and the next claim tries it again. */
-  private async claimOne(run: DueRun, agent: string): Promise<(ClaimReply & { leaseId: string }) | null> {
+  private async claimOne(
+    run: DueRun,
+    agent: string,
+    handOverIndex: boolean,
+  ): Promise<(ClaimReply & { leaseId: string }) | null> {
     const leaseId = crypto.randomUUID();
     try {
-      return { ...(await this.deps.runObject(run.id).claim(leaseId, agent)), leaseId };
+      return { ...(await this.deps.runObject(run.id).claim(leaseId, agent, { handOverIndex })), leaseId };
     } catch (error) {
       console.error(`claiming flow run ${run.id} failed`, error);
       return null;

@@ -15,7 +15,11 @@ export class RunDispatch implements FlowRunDispatchApi {
     private readonly proposals: RunProposals,
   ) {}
 
-  async claim(leaseId: string, agentName: string): Promise<ClaimReply> {
+  /**
+   * `handOverIndex`: the pool writes this run's index rows with the other runs of its claim, in one D1
+   * batch, and the answer carries them (when the object has only the run's own rows behind).
+   */
+  async claim(leaseId: string, agentName: string, { handOverIndex = false } = {}): Promise<ClaimReply> {
     const storage = this.run.storage();
     const answer = await this.proposals.propose(
       { type: 'PENDING', name: 'Pending', message: `Claimed by ${agentName}` },
@@ -31,8 +35,11 @@ export class RunDispatch implements FlowRunDispatchApi {
     // index must have it before the answer: the claimer may filter next (docs/orchestration.md).
     const claimed = storage.readRun()!;
     this.run.outbox.poolRecorded(dispatchView(claimed.doc, claimed.version, claimed.leaseId));
-    await this.proposals.publish();
-    return { kind: 'claimed', run: storage.readRun()!.doc };
+    const index = handOverIndex ? this.run.outbox.handOverIndex() : null;
+    await this.proposals.publish([], { index: !index });
+    return index
+      ? { kind: 'claimed', run: storage.readRun()!.doc, index }
+      : { kind: 'claimed', run: storage.readRun()!.doc };
   }
 
   async unclaim(leaseId: string, reason: string): Promise<void> {

@@ -6,7 +6,7 @@
 // in the object is lost to D1.
 import { eventInsertStatements } from '../db/events';
 import { flowRunIdOfTaskRun, indexedDelivery } from '../db/flow-run-queries';
-import { type CacheRecord, writeRunIndex } from '../db/run-index';
+import { type CacheRecord, type IndexedFlowRun, writeRunIndex } from '../db/run-index';
 import { activeSubflowRuns } from '../db/subflow-queries';
 import { type DispatchView, dispatchView, poolMayHearLater } from '../domain/dispatch';
 import {
@@ -23,6 +23,16 @@ import type { RunStorage } from './run-storage';
 const INDEX_RETRY_MS = 5_000;
 
 export type TellPool = 'when_it_matters' | 'always';
+
+/**
+ * What the run's next index write would carry, handed to its work pool, which writes the index rows of
+ * every run one claim took in one D1 batch (run-claimer.ts). Plain data: it crosses an RPC.
+ */
+export interface HandedOverIndex {
+  flowRun: IndexedFlowRun;
+  /** The run's undelivered events, as their JSON texts. */
+  events: string[];
+}
 
 export class RunOutbox {
   /** What the run's pool was last told or recorded itself (a claim); unknown after a restart. */
@@ -48,9 +58,13 @@ export class RunOutbox {
    * Brings the D1 index and the run's work pool up to date. Both go out at once: the caller waits for
    * the slower, not the sum.
    */
-  async flush(cacheRecords: CacheRecord[], tellPool: TellPool = 'when_it_matters'): Promise<void> {
+  async flush(
+    cacheRecords: CacheRecord[],
+    tellPool: TellPool = 'when_it_matters',
+    { index = true }: { index?: boolean } = {},
+  ): Promise<void> {
     await Promise.all([
-      this.writeIndex(cacheRecords),
+      index ? this.writeIndex(cacheRecords) : undefined,
       this.syncPool(tellPool),
       this.tellParentTask(),
       this.tellChildren(),
@@ -111,6 +125,24 @@ export class RunOutbox {
     storage.clearOutbox([{ kind: 'flow_run', id: stored.doc.id, version: stored.version }]);
     if (newest) storage.events.delivered(newest.seq);
     return !storage.isDirty('flow_run');
+  }
+
+  /**
+   * The index rows the run is behind on, for its pool to write with other runs' (a claim): null when it
+   * has task runs behind too, or nothing. The outbox keeps them: the object's next write delivers them
+   * again, a versioned no-op for the row and an ignored duplicate for the events, unless a read finds
+   * D1 holding them first. So a write the pool never makes loses nothing.
+   */
+  handOverIndex(): HandedOverIndex | null {
+    const storage = this.storage();
+    if (storage.isDirty('task_run') || this.indexWrite || this.background) return null;
+    const { flowRun } = storage.readOutbox();
+    if (!flowRun) return null;
+    const tags = JSON.stringify(flowRun.doc.tags);
+    return {
+      flowRun: { ...flowRun, tagsIndexed: tags === this.indexedTags },
+      events: storage.events.readPending()?.jsonTexts ?? [],
+    };
   }
 
   /** The pool recorded this view itself (it made the claim): it need not hear it back. */

@@ -70,10 +70,11 @@ export class RunProposals {
 
   /**
    * After a written transition: the index and the pool hear of it (with `cacheRecords`, a batch's that
-   * came with the proposal), and the alarm follows its timers.
+   * came with the proposal), and the alarm follows its timers. `index: false` leaves the index rows to
+   * a caller that took them (`RunOutbox.handOverIndex`).
    */
-  async publish(cacheRecords: CacheRecord[] = []): Promise<void> {
-    await this.run.outbox.flush(cacheRecords);
+  async publish(cacheRecords: CacheRecord[] = [], { index = true }: { index?: boolean } = {}): Promise<void> {
+    await this.run.outbox.flush(cacheRecords, 'when_it_matters', { index });
     await this.run.armAlarm();
     this.run.stateWritten?.();
   }

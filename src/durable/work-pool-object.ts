@@ -18,6 +18,7 @@ import {
   workerStatus,
 } from '../domain/dispatch';
 import type { Env } from '../env';
+import { writeClaimedIndexes } from './claim-index';
 import { type AbandonKey, ClaimTickets } from './claim-tickets';
 import { type Clock, systemClock } from './clock';
 import type { WorkPoolDispatchApi } from './dispatch';
@@ -66,6 +67,7 @@ export class WorkPoolObject extends DurableObject<Env> implements WorkPoolDispat
       clock: () => this.clock,
       runObject: (id) => flowRunObject(env, id),
       armAlarm: () => this.armAlarm(),
+      indexClaimed: (handed) => writeClaimedIndexes(env, handed),
     });
     this.held = new HeldClaims({
       takeRuns: (agent, queues, limit) => this.claimer.takeRuns(agent, queues, limit),

@@ -107,8 +107,10 @@ export class FlowRunObject extends DurableObject<Env> implements FlowRunDispatch
     });
     // The pool first: an agent waiting for a due run claims it before the pool answers, and then one
     // index write (the claim's, or the one below) carries the run as it is now, PENDING.
-    await this.outbox.syncPool('when_it_matters');
-    await this.outbox.flush([]);
+    await this.outbox.deliverNewRun(async () => {
+      await this.outbox.syncPool('when_it_matters');
+      await this.outbox.flush([]);
+    });
     return { created: true, run: this.storage.readRun()!.doc };
   }
 

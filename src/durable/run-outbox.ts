@@ -45,6 +45,8 @@ export class RunOutbox {
   private indexedTags: string | undefined;
   /** The flow run that holds this subflow's parent task run, once looked up. */
   private parentFlowRunId: string | undefined;
+  /** The run is being made and its first index write is still to come: nothing is handed over. */
+  private creating = false;
 
   constructor(
     private readonly env: Env,
@@ -135,7 +137,9 @@ export class RunOutbox {
    */
   handOverIndex(): HandedOverIndex | null {
     const storage = this.storage();
-    if (storage.isDirty('task_run') || this.indexWrite || this.background) return null;
+    // A claim made while the run's create delivers (a held claim served by its pool sync) would hand
+    // over a row the index does not have yet: the object writes that one itself.
+    if (this.creating || storage.isDirty('task_run') || this.indexWrite || this.background) return null;
     const { flowRun } = storage.readOutbox();
     if (!flowRun) return null;
     const tags = JSON.stringify(flowRun.doc.tags);
@@ -143,6 +147,16 @@ export class RunOutbox {
       flowRun: { ...flowRun, tagsIndexed: tags === this.indexedTags },
       events: storage.events.readPending()?.jsonTexts ?? [],
     };
+  }
+
+  /** Runs a new run's first deliveries (`deliver`): while they go, its index rows are never handed over. */
+  async deliverNewRun(deliver: () => Promise<void>): Promise<void> {
+    this.creating = true;
+    try {
+      await deliver();
+    } finally {
+      this.creating = false;
+    }
   }
 
   /** The pool recorded this view itself (it made the claim): it need not hear it back. */

@@ -7,7 +7,7 @@ import type { ClaimResponse, FlowRun, OrchestrationResult } from 'edgeflow/proto
 import { describe, expect, it } from 'vitest';
 import { type HandedOverRun, writeClaimedIndexes } from '../../src/durable/claim-index';
 import { flowRunObject } from '../../src/durable/objects';
-import { api } from './api';
+import { api, createFlow } from './api';
 import { claim, createPool, createPoolRun } from './pools';
 
 const indexed = async (runIds: string[]) => {
@@ -58,6 +58,19 @@ describe("a claim's index write", () => {
         'prefect.flow-run.Running',
       ]);
     }
+  });
+
+  it('has the runs a held claim took during their creates PENDING in the index when the claim answers', async () => {
+    const pool = await createPool();
+    const flow = await createFlow();
+    const held = claim(pool, { name: 'agent-a', limit: 3, wait_ms: 5_000 });
+    await new Promise((done) => setTimeout(done, 50));
+    const created = Promise.all([1, 2, 3].map(() => createPoolRun(pool, { flow_id: flow })));
+    const ids = (await held).runs.map((claimed) => claimed.flow_run.id);
+    // The claim may answer before the creates: objects that have made no index write yet make this
+    // one themselves, so the index has the runs (as PENDING) before the claim's answer.
+    expect(await indexed(ids)).toEqual(Object.fromEntries(ids.map((id) => [id, 'Pending'])));
+    await created;
   });
 
   it('is left to the pool by a run object asked to hand it over, and written by the pool in one batch', async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { type HandedOverRun, writeClaimedIndexes } from '../../src/durable/claim-index';
 import { flowRunObject } from '../../src/durable/objects';
 import { api, createFlow } from './api';
+import { refuseEventsOf } from './d1-faults';
 import { claim, createPool, createPoolRun } from './pools';
 
 const indexed = async (runIds: string[]) => {
@@ -115,11 +116,7 @@ describe("a claim's index write", () => {
     const refused = await createPoolRun(pool);
     const others = [await createPoolRun(pool), await createPoolRun(pool)];
     // D1 refuses the refused run's events, so the claim's one batch fails as a whole.
-    const trigger = `refuse_${refused.id.replaceAll('-', '_')}`;
-    await env.DB.prepare(
-      `CREATE TRIGGER ${trigger} BEFORE INSERT ON events WHEN NEW.resource_id = 'prefect.flow-run.${refused.id}'
-       BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`,
-    ).run();
+    const allow = await refuseEventsOf(refused.id);
     try {
       const answer = await claim(pool, { name: 'agent-a', limit: 3 });
       expect(answer.runs).toHaveLength(3);
@@ -132,7 +129,7 @@ describe("a claim's index write", () => {
       }
       expect(await indexed([refused.id])).toEqual({ [refused.id]: 'Scheduled' });
     } finally {
-      await env.DB.prepare(`DROP TRIGGER ${trigger}`).run();
+      await allow();
     }
   });
 });

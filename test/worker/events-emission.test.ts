@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import type { Event, FlowRun, TaskRunBatchResult } from 'edgeflow/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api, createFlow } from './api';
+import { refuseEventsOf } from './d1-faults';
 
 async function storedEvents(resourceId: string): Promise<Event[]> {
   const { results } = await env.DB.prepare('SELECT doc FROM events WHERE resource_id = ? ORDER BY seq')
@@ -45,17 +46,13 @@ describe('flow-run state events', () => {
     const run = await newRun();
     const resource = `prefect.flow-run.${run.id}`;
     // A real D1 failure, scoped to this run's events: the index write carrying them fails as a whole.
-    const trigger = `refuse_${run.id.replaceAll('-', '')}`;
-    await env.DB.prepare(
-      `CREATE TRIGGER ${trigger} BEFORE INSERT ON events WHEN NEW.resource_id = '${resource}'
-       BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`,
-    ).run();
+    const allow = await refuseEventsOf(run.id);
     try {
       const answer = await setState(run.id, 'RUNNING');
       expect(answer.status).toBe(201);
       expect((await storedEvents(resource)).map((e) => e.event)).toEqual(['prefect.flow-run.Pending']);
     } finally {
-      await env.DB.prepare(`DROP TRIGGER ${trigger}`).run();
+      await allow();
     }
     const stub = env.FLOW_RUNS.get(env.FLOW_RUNS.idFromName(run.id));
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 60_000 });

@@ -149,8 +149,13 @@ export class RunOutbox {
     };
   }
 
-  /** Runs a new run's first deliveries (`deliver`): while they go, its index rows are never handed over. */
+  /**
+   * Runs a new run's first deliveries (`deliver`): while they go, its index rows are never handed over.
+   * The index holds no tags for a run just made (a deleted run's went with its delete), so a run made
+   * without tags sends no tag statements.
+   */
   async deliverNewRun(deliver: () => Promise<void>): Promise<void> {
+    this.indexedTags = '[]';
     this.creating = true;
     try {
       await deliver();

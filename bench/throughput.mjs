@@ -234,7 +234,9 @@ async function burst(server, contender, flowId, round = 0) {
   }
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The median of `values`, ordered by `key` (the values themselves by default). */
+const median = (values, key = (value) => value) =>
+  [...values].sort((a, b) => key(a) - key(b))[Math.floor(values.length / 2)];
 
 /** THROUGHPUT_BUNDLES: each build's warm bursts, interleaved round by round, medians side by side. */
 async function compareBuilds() {
@@ -283,10 +285,6 @@ if (bundles) {
   process.exit(0);
 }
 
-/** The median burst of each round's results (by duration): the row a contender is reported and gated by. */
-const medianBurst = (bursts) =>
-  [...bursts].sort((a, b) => a.seconds - b.seconds)[Math.floor(bursts.length / 2)];
-
 let exitCode = 0;
 try {
   const flow = await server.client.createFlow({ name: 'burst' });
@@ -302,7 +300,8 @@ try {
       bursts[i].push(await burst(server, contender, flow.id, round));
     }
   }
-  const results = bursts.map(medianBurst);
+  // Each contender is reported and gated by its median burst.
+  const results = bursts.map((each) => median(each, (result) => result.seconds));
 
   const s = (value) => `${value.toFixed(2).padStart(7)} s`;
   const ms = (value) => `${value.toFixed(0).padStart(6)} ms`;

@@ -65,11 +65,12 @@ WHERE excluded.state_version > flow_runs.state_version`;
  * The same row change for a run whose row the index already has (its create wrote it), as an UPDATE:
  * a write made outside the run's object (a claim's, `writeRunIndexes`) never brings back a row that a
  * delete removed meanwhile. A row not there yet is left to the object, whose outbox still holds it.
+ * Its parameters are the upsert's (the columns a change never touches go unused).
  */
-const FLOW_RUN_UPDATE = `UPDATE flow_runs SET name = ?2, state_type = ?3, state_name = ?4, state_version = ?5, tags = ?6,
-  work_queue_name = ?7, expected_start_time = ?8, next_scheduled_start_time = ?9, start_time = ?10, end_time = ?11,
-  doc = ?12
-WHERE id = ?1 AND state_version < ?5`;
+const FLOW_RUN_UPDATE = `UPDATE flow_runs SET name = ?3, state_type = ?4, state_name = ?5, state_version = ?6, tags = ?7,
+  work_queue_name = ?10, expected_start_time = ?13, next_scheduled_start_time = ?14, start_time = ?15, end_time = ?16,
+  doc = ?18
+WHERE id = ?1 AND state_version < ?6`;
 
 // Tags follow the row only when this write is the one that landed (same version). Only tags the run no
 // longer has are deleted: a delivery made again (an object evicted before its next write) changes no
@@ -85,45 +86,28 @@ function flowRunStatements(
 ): D1PreparedStatement[] {
   const { doc, version } = run;
   const tags = JSON.stringify(doc.tags);
-  const upsert = updateOnly
-    ? database
-        .prepare(FLOW_RUN_UPDATE)
-        .bind(
-          doc.id,
-          doc.name,
-          doc.state_type,
-          doc.state_name,
-          version,
-          tags,
-          doc.work_queue_name,
-          doc.expected_start_time,
-          doc.next_scheduled_start_time,
-          doc.start_time,
-          doc.end_time,
-          JSON.stringify(doc),
-        )
-    : database
-        .prepare(FLOW_RUN_UPSERT)
-        .bind(
-          doc.id,
-          doc.flow_id,
-          doc.name,
-          doc.state_type,
-          doc.state_name,
-          version,
-          tags,
-          doc.deployment_id,
-          doc.work_pool_name,
-          doc.work_queue_name,
-          doc.parent_task_run_id,
-          doc.idempotency_key,
-          doc.expected_start_time,
-          doc.next_scheduled_start_time,
-          doc.start_time,
-          doc.end_time,
-          doc.created,
-          JSON.stringify(doc),
-        );
+  const upsert = database
+    .prepare(updateOnly ? FLOW_RUN_UPDATE : FLOW_RUN_UPSERT)
+    .bind(
+      doc.id,
+      doc.flow_id,
+      doc.name,
+      doc.state_type,
+      doc.state_name,
+      version,
+      tags,
+      doc.deployment_id,
+      doc.work_pool_name,
+      doc.work_queue_name,
+      doc.parent_task_run_id,
+      doc.idempotency_key,
+      doc.expected_start_time,
+      doc.next_scheduled_start_time,
+      doc.start_time,
+      doc.end_time,
+      doc.created,
+      JSON.stringify(doc),
+    );
   if (run.tagsIndexed) return [upsert];
   return [
     upsert,
@@ -187,9 +171,7 @@ export async function writeRunIndex(
     }
   }
   statements.push(...extra);
-  if (statements.length === 0) return 0;
-  const results = await database.batch(statements);
-  return results.reduce((changed, result) => changed + (result.meta?.changes ?? 0), 0);
+  return runBatch(database, statements);
 }
 
 /**
@@ -197,15 +179,19 @@ export async function writeRunIndex(
  * src/durable/claim-index.ts), with `extra` statements (their events). Rows are only updated, never
  * made (`FLOW_RUN_UPDATE`). Returns how many rows it changed.
  */
-export async function writeRunIndexes(
+export function writeRunIndexes(
   database: D1Database,
   flowRuns: IndexedFlowRun[],
   extra: D1PreparedStatement[] = [],
 ): Promise<number> {
-  const statements = [
+  return runBatch(database, [
     ...flowRuns.flatMap((run) => flowRunStatements(database, run, { updateOnly: true })),
     ...extra,
-  ];
+  ]);
+}
+
+/** One D1 round trip for `statements`; how many rows they changed. */
+async function runBatch(database: D1Database, statements: D1PreparedStatement[]): Promise<number> {
   if (statements.length === 0) return 0;
   const results = await database.batch(statements);
   return results.reduce((changed, result) => changed + (result.meta?.changes ?? 0), 0);

@@ -4,6 +4,7 @@
 // alarm retries it (`index_retry`); one the process died before making is made by the object's next
 // call, a retried one that writes nothing included (run-proposals.ts `settle`). So nothing committed
 // in the object is lost to D1.
+import type { FlowRun } from 'edgeflow/protocol';
 import { eventInsertStatements } from '../db/events';
 import { flowRunIdOfTaskRun, indexedDelivery } from '../db/flow-run-queries';
 import { type CacheRecord, type IndexedFlowRun, writeRunIndex } from '../db/run-index';
@@ -142,11 +143,7 @@ export class RunOutbox {
     if (this.creating || storage.isDirty('task_run') || this.indexWrite || this.background) return null;
     const { flowRun } = storage.readOutbox();
     if (!flowRun) return null;
-    const tags = JSON.stringify(flowRun.doc.tags);
-    return {
-      flowRun: { ...flowRun, tagsIndexed: tags === this.indexedTags },
-      events: storage.events.readPending()?.jsonTexts ?? [],
-    };
+    return { flowRun: this.withTagsIndexed(flowRun), events: storage.events.readPending()?.jsonTexts ?? [] };
   }
 
   /**
@@ -261,8 +258,7 @@ export class RunOutbox {
     const pending = storage.readOutbox();
     const events = storage.events.readPending();
     if (!pending.flowRun && pending.taskRuns.length === 0 && cacheRecords.length === 0 && !events) return;
-    const tags = pending.flowRun && JSON.stringify(pending.flowRun.doc.tags);
-    const flowRun = pending.flowRun && { ...pending.flowRun, tagsIndexed: tags === this.indexedTags };
+    const flowRun = pending.flowRun && this.withTagsIndexed(pending.flowRun);
     const now = new Date();
     try {
       const eventRows = events ? eventInsertStatements(this.env.DB, events.jsonTexts, now) : [];
@@ -280,7 +276,7 @@ export class RunOutbox {
         // delivery made again (run-outbox-rows.ts) stores nothing new, so it has nothing to read.
         if (changed > 0) void nudgeAutomations(this.env);
       }
-      if (tags) this.indexedTags = tags;
+      if (flowRun) this.indexedTags = JSON.stringify(flowRun.doc.tags);
       storage.clearOutbox([
         ...(pending.flowRun
           ? [{ kind: 'flow_run' as const, id: pending.flowRun.doc.id, version: pending.flowRun.version }]
@@ -300,6 +296,11 @@ export class RunOutbox {
     }
     // More events than one write carries: the next write takes them straight away.
     if (events && storage.events.hasPending()) await this.writeIndexNow([]);
+  }
+
+  /** The run's row as an index write carries it: tag statements only when its tags changed since the last. */
+  private withTagsIndexed(flowRun: { doc: FlowRun; version: number }): IndexedFlowRun {
+    return { ...flowRun, tagsIndexed: JSON.stringify(flowRun.doc.tags) === this.indexedTags };
   }
 
   private async retryLater(): Promise<void> {
